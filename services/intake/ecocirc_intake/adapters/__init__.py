@@ -1,0 +1,1 @@
+"""Intake's adapters: PostgreSQL storage of companies, advisors, flows and the outbox."""

@@ -1,0 +1,181 @@
+"""PostgreSQL storage for intake: one transaction per use case, events enqueued in the same one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
+from ecocirc_shared.events import FlowEvent
+from ecocirc_shared.flows import FlowSnapshot, Site
+from ecocirc_shared.outbox import enqueue
+from ecocirc_shared.topics import FLOW_EVENTS
+
+SCHEMA = "intake"
+
+
+class CompanyRecord:
+    """A company row as the use cases need it."""
+
+    def __init__(self, row: asyncpg.Record):
+        self.id: UUID = row["id"]
+        self.name: str = row["name"]
+        self.naf_code: str = row["naf_code"]
+        self.contact_email: str = row["contact_email"]
+        self.siret: str | None = row["siret"]
+        self.territory: str = row["territory"]
+        self.created_at: datetime = row["created_at"]
+        self.site = Site(
+            lat=row["lat"],
+            lon=row["lon"],
+            postcode=row["postcode"],
+            city=row["city"],
+            commune_insee=row["commune_insee"],
+            territory=row["territory"],
+        )
+
+
+class FlowRecord:
+    def __init__(self, row: asyncpg.Record):
+        self.snapshot = FlowSnapshot.model_validate_json(row["snapshot"])
+        self.active: bool = row["active"]
+
+
+class IntakeTx:
+    """The operations of one transaction."""
+
+    def __init__(self, conn: asyncpg.Connection):
+        self.conn = conn
+
+    async def insert_advisor(
+        self, advisor_id: UUID, name: str, email: str, territories: list[str], is_admin: bool = False
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO advisors (id, name, email, territories, is_admin) VALUES ($1, $2, $3, $4, $5)",
+            advisor_id, name, email, territories, is_admin,
+        )
+
+    async def insert_company(self, company_id: UUID, fields: dict[str, Any], created_by: UUID | None) -> None:
+        await self.conn.execute(
+            """INSERT INTO companies (id, name, naf_code, contact_email, siret, postcode, city, commune_insee,
+                                      lat, lon, territory, consent_to_be_named, created_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+            company_id, fields["name"], fields["naf_code"], fields["contact_email"], fields["siret"],
+            fields["postcode"], fields["city"], fields["commune_insee"], fields["lat"], fields["lon"],
+            fields["territory"], fields["consent_to_be_named"], created_by,
+        )
+
+    async def insert_token(self, token_hash: bytes, *, advisor_id: UUID | None = None,
+                           company_id: UUID | None = None) -> None:
+        await self.conn.execute(
+            "INSERT INTO tokens (token_hash, advisor_id, company_id) VALUES ($1, $2, $3)",
+            token_hash, advisor_id, company_id,
+        )
+
+    async def siret_taken(self, siret: str) -> bool:
+        return bool(await self.conn.fetchval("SELECT 1 FROM companies WHERE siret = $1", siret))
+
+    async def get_company(self, company_id: UUID, *, lock: bool = False) -> CompanyRecord | None:
+        row = await self.conn.fetchrow(
+            "SELECT * FROM companies WHERE id = $1" + (" FOR UPDATE" if lock else ""), company_id
+        )
+        return CompanyRecord(row) if row else None
+
+    async def get_flow(self, flow_id: UUID, *, lock: bool = False) -> FlowRecord | None:
+        row = await self.conn.fetchrow(
+            "SELECT snapshot, active FROM flows WHERE id = $1" + (" FOR UPDATE" if lock else ""), flow_id
+        )
+        return FlowRecord(row) if row else None
+
+    async def list_flows(self, company_id: UUID, *, include_withdrawn: bool, limit: int,
+                         offset: int) -> tuple[list[FlowRecord], int]:
+        where = "company_id = $1" + ("" if include_withdrawn else " AND active")
+        total = await self.conn.fetchval(f"SELECT count(*) FROM flows WHERE {where}", company_id)  # noqa: S608
+        rows = await self.conn.fetch(
+            f"SELECT snapshot, active FROM flows WHERE {where} ORDER BY created_at, id LIMIT $2 OFFSET $3",  # noqa: S608
+            company_id, limit, offset,
+        )
+        return [FlowRecord(r) for r in rows], int(total)
+
+    async def save_flow(self, snapshot: FlowSnapshot, change: str, event: FlowEvent, by: UUID) -> None:
+        """Store a flow version, its history row and its event, atomically."""
+        doc = snapshot.model_dump_json()
+        if change == "declared":
+            await self.conn.execute(
+                "INSERT INTO flows (id, company_id, version, snapshot) VALUES ($1, $2, $3, $4)",
+                snapshot.flow_id, snapshot.company_id, snapshot.version, doc,
+            )
+        else:
+            await self.conn.execute(
+                """UPDATE flows SET version = $2, snapshot = $3, updated_at = now(),
+                          active = $4, withdrawn_at = CASE WHEN $4 THEN NULL ELSE now() END
+                   WHERE id = $1""",
+                snapshot.flow_id, snapshot.version, doc, change != "withdrawn",
+            )
+        await self.conn.execute(
+            "INSERT INTO flow_versions (flow_id, version, change, snapshot, recorded_by) VALUES ($1, $2, $3, $4, $5)",
+            snapshot.flow_id, snapshot.version, change, doc, by,
+        )
+        await enqueue(self.conn, SCHEMA, FLOW_EVENTS, str(snapshot.flow_id), event)
+
+    async def flow_history(self, flow_id: UUID) -> list[dict[str, Any]]:
+        rows = await self.conn.fetch(
+            "SELECT version, change, snapshot, recorded_at FROM flow_versions WHERE flow_id = $1 ORDER BY version",
+            flow_id,
+        )
+        return [
+            {"version": r["version"], "change": r["change"], "recorded_at": r["recorded_at"],
+             "flow": json.loads(r["snapshot"]) if r["snapshot"] else None}
+            for r in rows
+        ]
+
+
+class IntakeStore:
+    """Entry point to intake's PostgreSQL data."""
+
+    def __init__(self, pool: asyncpg.Pool):
+        self.pool = pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[IntakeTx]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield IntakeTx(conn)
+
+    async def principal_for(self, token_hash: bytes) -> Principal | None:
+        row = await self.pool.fetchrow(
+            """SELECT t.company_id, a.id AS advisor_id, a.name, a.territories, a.is_admin
+               FROM tokens t LEFT JOIN advisors a ON a.id = t.advisor_id
+               WHERE t.token_hash = $1 AND t.revoked_at IS NULL""",
+            token_hash,
+        )
+        if row is None:
+            return None
+        if row["company_id"] is not None:
+            return CompanyPrincipal(row["company_id"])
+        return Advisor(row["advisor_id"], row["name"], tuple(row["territories"]), row["is_admin"])
+
+    async def ensure_admin(self, token_hash: bytes) -> None:
+        """Make the configured admin token valid (and only it): the admin is an advisor of every territory."""
+        async with self.transaction() as tx:
+            admin_id = await tx.conn.fetchval("SELECT id FROM advisors WHERE is_admin ORDER BY created_at LIMIT 1")
+            if admin_id is None:
+                admin_id = UUID("00000000-0000-4000-8000-000000000001")
+                await tx.insert_advisor(admin_id, "Administrateur", "admin@localhost", ["*"], is_admin=True)
+            await tx.conn.execute(
+                "UPDATE tokens SET revoked_at = now() WHERE advisor_id = $1 AND token_hash <> $2 AND revoked_at IS NULL",
+                admin_id, token_hash,
+            )
+            await tx.conn.execute(
+                """INSERT INTO tokens (token_hash, advisor_id) VALUES ($1, $2)
+                   ON CONFLICT (token_hash) DO UPDATE SET revoked_at = NULL WHERE tokens.advisor_id = $2""",
+                token_hash, admin_id,
+            )
+
+    async def ping(self) -> None:
+        await self.pool.fetchval("SELECT 1")

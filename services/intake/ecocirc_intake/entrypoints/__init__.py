@@ -1,0 +1,1 @@
+"""How the intake service is reached: the HTTP API and the process entry point."""

@@ -1,0 +1,155 @@
+"""Request and response bodies of the HTTP API, split by purpose (create, update, public)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Quantity, Site
+from ecocirc_shared.synergies import SynergySnapshot
+
+T = TypeVar("T")
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AdvisorCreate(_Body):
+    name: Text200
+    email: Email
+    territories: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=200, examples=[["32"], ["*"]]
+    )
+
+
+class CompanyCreate(_Body):
+    name: Text200 = Field(examples=["Scierie du Savès"])
+    naf_code: Annotated[str, StringConstraints(max_length=10)] = Field(examples=["16.10A"])
+    contact_email: Email = Field(examples=["contact@scierie-saves.fr"])
+    postcode: Annotated[str, StringConstraints(max_length=10)] | None = Field(None, examples=["32130"])
+    city: Text200 | None = Field(None, examples=["Samatan"])
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    siret: Annotated[str, StringConstraints(max_length=20)] | None = None
+    territory: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    consent_to_be_named: bool = False
+
+
+class Credentials(BaseModel):
+    id: UUID
+    token: str = Field(description="Bearer token, shown once: keep it.")
+
+
+class CompanyPublic(BaseModel):
+    id: UUID
+    name: str
+    naf_code: str
+    contact_email: str
+    siret: str | None
+    site: Site
+    territory: str
+    created_at: datetime
+
+
+class FlowCreate(_Body):
+    direction: Direction
+    category: Category
+    label: Text200 = Field(examples=["Sciures et copeaux de bois"])
+    description: Text2000 | None = None
+    ewc_code: Annotated[str, StringConstraints(max_length=12)] | None = Field(None, examples=["03 01 05"])
+    quantity: Quantity | None = None
+    months: list[Month] | None = Field(None, max_length=12)
+    hazardous: bool = False
+    max_distance_km: float | None = Field(None, gt=0, le=1000)
+    confidentiality: Confidentiality = Confidentiality.PUBLIC
+
+
+class FlowUpdate(_Body):
+    """Fields to change; absent fields keep their value, null clears an optional one."""
+
+    direction: Direction | None = None
+    category: Category | None = None
+    label: Text200 | None = None
+    description: Text2000 | None = None
+    ewc_code: Annotated[str, StringConstraints(max_length=12)] | None = None
+    quantity: Quantity | None = None
+    months: list[Month] | None = Field(None, max_length=12)
+    hazardous: bool | None = None
+    max_distance_km: float | None = Field(None, gt=0, le=1000)
+    confidentiality: Confidentiality | None = None
+
+
+class FlowPublic(BaseModel):
+    id: UUID
+    company_id: UUID
+    version: int
+    active: bool
+    direction: Direction
+    category: Category
+    label: str
+    description: str | None
+    ewc_code: str | None
+    quantity: Quantity | None
+    months: list[int]
+    hazardous: bool
+    max_distance_km: float | None
+    confidentiality: Confidentiality
+    declared_at: datetime
+
+
+class ParticipantPublic(BaseModel):
+    company_id: UUID | None = Field(description="null when the rules do not yet allow naming this counterpart")
+    flow_id: UUID | None
+    role: str
+    label: str | None
+
+
+class SynergyPublic(BaseModel):
+    id: UUID
+    kind: str
+    score: float
+    score_parts: dict[str, float]
+    participants: list[ParticipantPublic]
+    distance_km: float | None
+    explanation: str
+    status: str
+    resource: str
+    months: list[int]
+    quantity: dict[str, float | str] | None
+    impact: dict[str, object]
+    revision: int
+    updated_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def synergy_public(snapshot: SynergySnapshot, status: str, updated_at: datetime) -> dict[str, object]:
+    """Shape a stored synergy for the API (participants are redacted by the caller's rules)."""
+    return {
+        "id": snapshot.synergy_id,
+        "kind": snapshot.kind.value,
+        "score": snapshot.score,
+        "score_parts": snapshot.score_parts,
+        "distance_km": snapshot.distance_km,
+        "explanation": snapshot.explanation,
+        "status": status,
+        "resource": snapshot.resource_label,
+        "months": list(snapshot.months),
+        "quantity": snapshot.quantity.model_dump() if snapshot.quantity else None,
+        "impact": snapshot.impact.model_dump(),
+        "revision": snapshot.revision,
+        "updated_at": updated_at,
+    }

@@ -1,0 +1,48 @@
+"""Composition root of the matcher: settings, database, knowledge, relay and the faust app meet here."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.service_layer.matching import MatcherService
+from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.kafka import ensure_topics, wait_for_broker
+from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import all_topics
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def load_knowledge() -> Knowledge:
+    """The knowledge base in force (the full one once packaged, the minimal seam otherwise)."""
+    from ecocirc_matcher.domain import knowledge
+
+    loader = getattr(knowledge, "load_knowledge", None)
+    return loader() if loader is not None else Knowledge()
+
+
+@dataclass
+class Matcher:
+    settings: Settings
+    pool: asyncpg.Pool
+    service: MatcherService
+    relay: OutboxRelay
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def build(settings: Settings, kb: Knowledge | None = None) -> Matcher:
+    """Connect, migrate, rebuild the index from PostgreSQL, ensure topics: ready to consume."""
+    pool = await create_pool(settings, SCHEMA)
+    await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
+    await wait_for_broker(settings)
+    await ensure_topics(settings, all_topics(settings))
+    service = MatcherService(MatcherStore(pool), kb or load_knowledge())
+    await service.rebuild()
+    return Matcher(settings, pool, service, OutboxRelay(settings, pool, SCHEMA, all_topics(settings)))

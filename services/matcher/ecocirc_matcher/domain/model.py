@@ -1,0 +1,39 @@
+"""What the pure matcher produces: a proposal between flows, before ids and revisions are attached."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from ecocirc_shared.flows import FlowSnapshot
+from ecocirc_shared.synergies import Impact, MatchedQuantity, Role, SynergyKind
+
+# Fixed namespace: synergy ids derive from the flows they join, so every worker and every
+# rebuild agrees on them without coordination.
+SYNERGY_NAMESPACE = uuid.UUID("6f1d7a0e-2b7c-5d1e-9a54-ec0c12c0ffee")
+
+
+def synergy_id(kind: SynergyKind, flow_ids: list[uuid.UUID]) -> uuid.UUID:
+    return uuid.uuid5(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted(str(f) for f in flow_ids)))
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A synergy the knowledge supports between some flows, scored and explained."""
+
+    kind: SynergyKind
+    flows: tuple[FlowSnapshot, ...]
+    roles: tuple[Role, ...]
+    resource_class: str
+    resource_label: str
+    score: float
+    score_parts: dict[str, float]
+    distance_km: float | None
+    explanation: str
+    months: tuple[int, ...] = ()
+    quantity: MatchedQuantity | None = None
+    impact: Impact = field(default_factory=Impact)
+
+    @property
+    def synergy_id(self) -> uuid.UUID:
+        return synergy_id(self.kind, [f.flow_id for f in self.flows])

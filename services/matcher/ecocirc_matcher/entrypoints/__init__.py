@@ -1,0 +1,1 @@
+"""How the matcher runs: a faust worker consuming flow events."""

@@ -1,0 +1,85 @@
+"""The faust application: a thin agent that decodes flow events and hands them to the service."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+
+from ecocirc_matcher.adapters.faust_transport import register
+from ecocirc_matcher.bootstrap import Matcher, build
+from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn, PoisonEvent, decode
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import DEAD_LETTERS, FLOW_EVENTS
+
+log = get_logger(__name__)
+
+# Bump when the meaning of what the consumer group has committed changes (faust guidance).
+APP_VERSION = 1
+
+
+def create_app(settings: Settings) -> faust.App:
+    scheme = register(settings.kafka_fetch_max_wait_ms)
+    brokers = ";".join(f"{scheme}://{h}" for h in settings.require(settings.kafka_bootstrap, "kafka_bootstrap").split(","))
+    app = faust.App(
+        "ecocirc-matcher",
+        version=APP_VERSION,
+        broker=brokers,
+        value_serializer="raw",
+        key_serializer="raw",
+        topic_partitions=settings.flow_partitions,
+        topic_replication_factor=settings.replication_factor,
+        broker_session_timeout=settings.kafka_session_timeout_ms / 1000,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
+        producer_linger=0,  # tansu reports end offsets per batch (broker-notes.md)
+        web_enabled=False,
+        consumer_auto_offset_reset="earliest",
+    )
+    flow_topic = app.topic(FLOW_EVENTS, value_type=bytes, key_type=bytes, partitions=settings.flow_partitions)
+    dead_letters = app.topic(DEAD_LETTERS, value_type=bytes, key_type=bytes, partitions=1)
+    state: dict[str, Matcher] = {}
+    ready = asyncio.Event()
+
+    @app.task
+    async def start() -> None:
+        matcher = await build(settings)
+        state["matcher"] = matcher
+        relay = asyncio.ensure_future(matcher.relay.run())
+        app.add_future(relay)
+        ready.set()
+
+    @app.agent(flow_topic)
+    async def flows(stream: faust.StreamT[bytes]) -> AsyncIterator[Any]:
+        async for raw in stream:
+            await ready.wait()
+            try:
+                event = decode(raw)
+            except PoisonEvent as exc:
+                log.error("poison_flow_event", error=str(exc))
+                await dead_letters.send(key=b"flow-events", value=raw)
+                continue
+            if not isinstance(event, FlowDeclared | FlowRevised | FlowWithdrawn):
+                log.error("unexpected_event_on_flow_topic", event_type=event.event_type)
+                await dead_letters.send(key=b"flow-events", value=raw)
+                continue
+            await state["matcher"].service.handle(event)
+            yield None
+
+    return app
+
+
+def main() -> None:
+    from ecocirc_shared.logging import configure_logging
+
+    settings = Settings()
+    configure_logging("matcher", settings.log_level, settings.log_json)
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

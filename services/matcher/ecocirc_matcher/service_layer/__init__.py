@@ -1,0 +1,1 @@
+"""The matcher's use cases: apply a flow event, reconcile after a start or a knowledge change."""

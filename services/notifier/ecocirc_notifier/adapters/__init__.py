@@ -1,0 +1,1 @@
+"""The notifier's adapters: the read model and ledger in PostgreSQL, the directory, SMTP."""

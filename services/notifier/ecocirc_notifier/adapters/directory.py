@@ -1,0 +1,47 @@
+"""Reads who to write to from intake's tables (read-only): contacts change, emails use the latest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+import asyncpg
+
+from ecocirc_notifier.domain.directory import AdvisorEntry, CompanyEntry, DeliveryMode, Directory
+
+
+async def load_directory(
+    conn: asyncpg.Connection, company_ids: Iterable[UUID], digest: bool
+) -> Directory:
+    """The companies of one synergy and every advisor (a few dozen per programme)."""
+    companies = await conn.fetch(
+        """SELECT id, name, contact_email, naf_code, city, territory, email_opt_out, consent_to_be_named
+           FROM intake.companies WHERE id = ANY($1::uuid[])""",
+        list(company_ids),
+    )
+    advisors = await conn.fetch("SELECT id, name, email, territories FROM intake.advisors")
+    return Directory(
+        companies={
+            r["id"]: CompanyEntry(
+                id=r["id"],
+                name=r["name"],
+                contact_email=r["contact_email"],
+                naf_code=r["naf_code"],
+                city=r["city"],
+                territory=r["territory"],
+                opted_out=r["email_opt_out"],
+                consent_to_be_named=r["consent_to_be_named"],
+            )
+            for r in companies
+        },
+        advisors=tuple(
+            AdvisorEntry(
+                id=r["id"],
+                name=r["name"],
+                email=r["email"],
+                territories=tuple(r["territories"]),
+                delivery=DeliveryMode.DIGEST if digest else DeliveryMode.IMMEDIATE,
+            )
+            for r in advisors
+        ),
+    )

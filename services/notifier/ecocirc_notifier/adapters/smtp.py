@@ -1,0 +1,43 @@
+"""Sending a rendered email over SMTP (aiosmtplib), with the deterministic Message-ID of its news."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+from ecocirc_shared.settings import Settings, SmtpTls
+
+from ecocirc_notifier.domain.emails import RenderedEmail
+
+
+def build_message(rendered: RenderedEmail, *, sender: str, to: str, message_id: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = rendered.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id
+    for name, value in rendered.headers.items():
+        msg[name] = value
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    return msg
+
+
+class SmtpSender:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    async def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        await aiosmtplib.send(
+            message,
+            hostname=s.require(s.smtp_host, "smtp_host"),
+            port=s.smtp_port,
+            username=s.smtp_user,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            use_tls=s.smtp_tls is SmtpTls.TLS,
+            start_tls=True if s.smtp_tls is SmtpTls.STARTTLS else False,
+            timeout=20,
+        )

@@ -1,0 +1,82 @@
+"""The notifier process: consume synergy events, record them, and deliver emails in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+from ecocirc_shared.events import PoisonEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn, decode
+from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer, wait_for_broker
+from ecocirc_shared.logging import configure_logging, get_logger
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import DEAD_LETTERS, SYNERGY_EVENTS, all_topics
+
+from ecocirc_notifier.bootstrap import build
+from ecocirc_notifier.service_layer.delivery import Deliverer
+from ecocirc_notifier.service_layer.recording import Recorder
+
+log = get_logger(__name__)
+GROUP = "ecocirc-notifier"
+
+
+async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer) -> None:
+    """Record each synergy event, then commit its offset: a crash in between replays it harmlessly."""
+    await wait_for_broker(settings)
+    await ensure_topics(settings, all_topics(settings))
+    consumer = make_consumer(settings, SYNERGY_EVENTS, group_id=GROUP)
+    producer = make_producer(settings)
+    await consumer.start()
+    await producer.start()
+    try:
+        while True:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=200)
+            for _tp, messages in batches.items():
+                for message in messages:
+                    try:
+                        event = decode(message.value)
+                        if not isinstance(event, SynergyProposed | SynergyRevised | SynergyWithdrawn):
+                            raise PoisonEvent(f"{event.event_type} does not belong on {SYNERGY_EVENTS}")
+                    except PoisonEvent as exc:
+                        log.error("poison_synergy_event", error=str(exc), offset=message.offset)
+                        await producer.send_and_wait(DEAD_LETTERS, message.value, key=b"synergy-events")
+                        continue
+                    outcome = await recorder.handle(event)
+                    log.info("synergy_event_recorded", event_id=str(event.event_id), outcome=outcome,
+                             event_type=event.event_type)
+            if batches:
+                await consumer.commit()
+                deliverer.wake.set()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def run(settings: Settings) -> None:
+    pool, recorder, deliverer = await build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(consume(settings, recorder, deliverer)), asyncio.create_task(deliverer.run())]
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    for task in [*tasks, stopper]:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await pool.close()
+    for task in done:
+        if task is not stopper and task.exception():
+            raise task.exception()  # type: ignore[misc]
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging("notifier", settings.log_level, settings.log_json)
+    asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()

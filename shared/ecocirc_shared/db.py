@@ -1,0 +1,70 @@
+"""PostgreSQL pool creation and the per-service schema migrations applied at start."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.settings import Settings
+
+log = get_logger(__name__)
+
+
+async def create_pool(
+    settings: Settings, schema: str, *, min_size: int = 1, max_size: int = 10
+) -> asyncpg.Pool:
+    """Open a pool whose connections work in the service's schema, retrying while the DB starts."""
+    dsn = settings.require(settings.database_url, "database_url")
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:
+        try:
+            pool: asyncpg.Pool = await asyncpg.create_pool(
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                server_settings={"search_path": f'"{schema}", public', "application_name": f"ecocirc-{schema}"},
+            )
+            return pool
+        except (OSError, asyncpg.PostgresError) as exc:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"PostgreSQL unreachable: {exc}") from exc
+            await asyncio.sleep(0.5)
+
+
+async def migrate(pool: asyncpg.Pool, schema: str, migrations_dir: Path, extra_ddl: str = "") -> list[str]:
+    """Apply the numbered *.sql files of a service not yet recorded in <schema>.schema_migrations.
+
+    Each file runs in its own transaction with its bookkeeping row; an advisory lock keeps two
+    instances of a service from migrating at once.
+    """
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"migrate:{schema}")
+        try:
+            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            await conn.execute(f'SET search_path TO "{schema}", public')
+            await conn.execute(
+                f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations '
+                "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["name"] for r in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
+            for path in sorted(migrations_dir.glob("*.sql")):
+                if path.name in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(path.read_text())
+                    await conn.execute(
+                        f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', path.name
+                    )
+                applied_now.append(path.name)
+            if extra_ddl:
+                # Idempotent DDL owned by shared code (the outbox), re-applied at each start.
+                await conn.execute(extra_ddl)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", f"migrate:{schema}")
+    if applied_now:
+        log.info("migrations_applied", schema=schema, migrations=applied_now)
+    return applied_now

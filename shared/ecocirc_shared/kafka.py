@@ -1,0 +1,84 @@
+"""aiokafka clients configured once for the platform, and explicit topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import TopicSpec
+
+log = get_logger(__name__)
+
+
+def bootstrap(settings: Settings) -> str:
+    return settings.require(settings.kafka_bootstrap, "kafka_bootstrap")
+
+
+def make_producer(settings: Settings) -> AIOKafkaProducer:
+    # linger 0: tansu reports end offsets per batch (broker-notes.md), and the relay sends
+    # small ordered batches anyway. No idempotence: tansu rejects InitProducerId v0; consumers
+    # are idempotent instead, which is also what at-least-once delivery on Kafka requires.
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap(settings),
+        linger_ms=0,
+        acks="all",
+        enable_idempotence=False,
+        request_timeout_ms=10_000,
+        client_id="ecocirc",
+    )
+
+
+def make_consumer(settings: Settings, *topics: str, group_id: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap(settings),
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        client_id=group_id,
+    )
+
+
+async def ensure_topics(settings: Settings, specs: list[TopicSpec]) -> list[str]:
+    """Create the missing topics; return the names that had to be created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(s.name, s.partitions, s.replication_factor) for s in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass  # another service created it between our list and create: same outcome
+            log.info("topics_created", topics=[s.name for s in missing])
+        return [s.name for s in missing]
+    finally:
+        await admin.close()
+
+
+async def wait_for_broker(settings: Settings, timeout_s: float = 60.0) -> None:
+    """Block until the broker answers metadata requests, so services may start in any order."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=3_000)
+        try:
+            await admin.start()
+            await admin.list_topics()
+            return
+        except (KafkaError, OSError) as exc:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"Kafka broker {bootstrap(settings)} unreachable: {exc}") from exc
+            await asyncio.sleep(0.5)
+        finally:
+            await admin.close()

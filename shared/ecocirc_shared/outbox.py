@@ -1,0 +1,182 @@
+"""Transactional outbox: events written with the data, published in order by a single relay.
+
+A writer calls `enqueue` inside its own transaction. The relay (one per service, elected with a
+PostgreSQL advisory lock so that order per key holds) publishes unpublished rows in sequence
+order, marks them, and wakes on NOTIFY rather than polling tightly.
+
+A broker that lost its data (the embedded broker keeps nothing across restarts) is detected by
+an epoch marker topic; the relay then republishes the latest event of every key, which carries
+the full state, so consumers (idempotent by version) rebuild what they had missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter, Gauge
+
+from ecocirc_shared.events import FlowEvent, SynergyEvent, encode
+from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import TopicSpec, epoch_topic
+
+log = get_logger(__name__)
+
+PUBLISHED = Counter("ecocirc_outbox_published_total", "Events published by the relay", ["relay"])
+REPLAYED = Counter("ecocirc_outbox_replayed_total", "Events republished after broker data loss", ["relay"])
+BACKLOG = Gauge("ecocirc_outbox_backlog", "Unpublished outbox rows", ["relay"])
+
+BATCH = 500
+
+
+def outbox_ddl(schema: str) -> str:
+    return f"""
+    CREATE TABLE IF NOT EXISTS "{schema}".outbox (
+        seq bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        topic text NOT NULL,
+        key text NOT NULL,
+        payload bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+    );
+    CREATE INDEX IF NOT EXISTS outbox_unpublished ON "{schema}".outbox (seq) WHERE published_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_by_key ON "{schema}".outbox (key, seq DESC);
+    CREATE OR REPLACE FUNCTION "{schema}".outbox_notify() RETURNS trigger AS $$
+    BEGIN PERFORM pg_notify('{schema}_outbox', ''); RETURN NULL; END $$ LANGUAGE plpgsql;
+    DROP TRIGGER IF EXISTS outbox_notify ON "{schema}".outbox;
+    CREATE TRIGGER outbox_notify AFTER INSERT ON "{schema}".outbox
+        FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".outbox_notify();
+    """
+
+
+async def enqueue(
+    conn: asyncpg.Connection, schema: str, topic: str, key: str, event: FlowEvent | SynergyEvent
+) -> None:
+    """Write an event in the caller's transaction; the relay publishes it after commit."""
+    await conn.execute(
+        f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)',
+        event.event_id,
+        topic,
+        key,
+        encode(event),
+    )
+
+
+class OutboxRelay:
+    """Publishes one schema's outbox to Kafka; run `run()` as a background task."""
+
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, schema: str, topics: list[TopicSpec]):
+        self._settings = settings
+        self._pool = pool
+        self._schema = schema
+        self._topics = topics
+        self._wake = asyncio.Event()
+        self._epoch_checked_at = 0.0
+        self.connected = False
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._run_as_leader()
+            except asyncio.CancelledError:
+                raise
+            except (KafkaError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.connected = False
+                log.warning("outbox_relay_retry", relay=self._schema, error=repr(exc))
+                await asyncio.sleep(1.0)
+
+    async def _run_as_leader(self) -> None:
+        async with self._pool.acquire() as lock_conn:
+            # Only one relay per schema publishes, so events of a key keep their order.
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_name):
+                await asyncio.sleep(1.0)
+            try:
+                await lock_conn.add_listener(f"{self._schema}_outbox", self._on_notify)
+                producer = make_producer(self._settings)
+                await producer.start()
+                try:
+                    self.connected = True
+                    await self._loop(producer)
+                finally:
+                    self.connected = False
+                    await producer.stop()
+            finally:
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    await lock_conn.remove_listener(f"{self._schema}_outbox", self._on_notify)
+                    await lock_conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_name)
+
+    @property
+    def _lock_name(self) -> str:
+        return f"outbox-relay:{self._schema}"
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _loop(self, producer: AIOKafkaProducer) -> None:
+        while True:
+            now = asyncio.get_running_loop().time()
+            if now - self._epoch_checked_at > 5.0:
+                await self._check_epoch(producer)
+                self._epoch_checked_at = now
+            sent = await self._publish_batch(producer)
+            if sent < BATCH:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5)
+
+    async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                f'SELECT seq, topic, key, payload FROM "{self._schema}".outbox '
+                "WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+                BATCH,
+            )
+            if not rows:
+                BACKLOG.labels(self._schema).set(0)
+                return 0
+            futures = [await producer.send(r["topic"], r["payload"], key=r["key"].encode()) for r in rows]
+            await asyncio.gather(*futures)
+            await conn.execute(
+                f'UPDATE "{self._schema}".outbox SET published_at = now() WHERE seq = ANY($1::bigint[])',
+                [r["seq"] for r in rows],
+            )
+        PUBLISHED.labels(self._schema).inc(len(rows))
+        BACKLOG.labels(self._schema).set(max(0, len(rows) - BATCH))
+        return len(rows)
+
+    async def _check_epoch(self, producer: AIOKafkaProducer) -> None:
+        """Republish the latest event of every key if the broker no longer holds our epoch marker."""
+        marker = epoch_topic(self._schema)
+        await ensure_topics(self._settings, [*self._topics, TopicSpec(marker, 1, self._topics[0].replication_factor)])
+        if await self._marker_present(marker):
+            return
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f'SELECT DISTINCT ON (key) topic, key, payload FROM "{self._schema}".outbox '
+                "WHERE published_at IS NOT NULL ORDER BY key, seq DESC"
+            )
+        for r in rows:
+            await producer.send(r["topic"], r["payload"], key=r["key"].encode())
+        await producer.flush()
+        await (await producer.send(marker, b"epoch", key=b"epoch"))
+        if rows:
+            REPLAYED.labels(self._schema).inc(len(rows))
+            log.warning("outbox_replayed_after_broker_loss", relay=self._schema, keys=len(rows))
+
+    async def _marker_present(self, marker: str) -> bool:
+        consumer = make_consumer(self._settings, group_id=f"ecocirc-epoch-{self._schema}")
+        await consumer.start()
+        try:
+            tp = TopicPartition(marker, 0)
+            consumer.assign([tp])
+            end = await consumer.end_offsets([tp])
+            return bool(end.get(tp, 0) > 0)
+        finally:
+            await consumer.stop()

@@ -1,0 +1,93 @@
+"""Configuration read from ECOCIRC_* environment variables, refusing insecure production setups."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_TOKENS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
+MIN_ADMIN_TOKEN_LENGTH = 24
+
+
+class SmtpTls(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; each service reads the ones it needs.
+
+    In embedded mode (`make run`, tests) the devstack supplies local defaults; otherwise the
+    required variables must be set and secrets must not be the well-known insecure values.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ECOCIRC_", extra="ignore", frozen=True)
+
+    embedded: bool = Field(False, description="Local mode started by `make run`: embedded broker, DB and SMTP sink.")
+    var_dir: Path = Field(Path("var"), description="Where embedded mode keeps data, mail and the admin token.")
+
+    database_url: str | None = Field(None, description="postgresql://user:password@host:port/db")
+    kafka_bootstrap: str | None = Field(None, description="host:port[,host:port] of the Kafka brokers.")
+    smtp_host: str | None = Field(None, description="Outgoing mail server.")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: SmtpTls = Field(SmtpTls.NONE, description="none, starttls or tls (implicit TLS).")
+    mail_from: str | None = Field(None, description="Sender address of every email.")
+    admin_token: SecretStr | None = Field(None, description="Bootstrap advisor token with every right.")
+    api_host: str = Field("127.0.0.1", description="Address the API binds to (0.0.0.0 in containers).")
+    api_port: int = Field(8000, ge=1, le=65535)
+
+    flow_partitions: int = Field(4, ge=1, description="Partitions of the flow-events topic.")
+    synergy_partitions: int = Field(4, ge=1, description="Partitions of the synergy-events topic.")
+    replication_factor: int = Field(1, ge=1)
+    # Tansu holds a second JoinGroup for session_timeout/2 and polls on Fetch (broker-notes.md):
+    # the embedded broker gets short timeouts; Apache Kafka keeps the client defaults.
+    kafka_session_timeout_ms: int = Field(10_000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(3_000, ge=100)
+    kafka_fetch_max_wait_ms: int = Field(500, ge=10)
+
+    outbox_poll_interval_s: float = Field(0.2, gt=0, description="Relay poll period when idle (NOTIFY wakes it).")
+    notify_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score for emailing companies.")
+    advisor_digest_minutes: int = Field(0, ge=0, description="0 = one email per news; N = a digest every N min.")
+    public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_missing_or_insecure(self) -> Self:
+        if self.embedded:
+            return self
+        missing = [
+            f"ECOCIRC_{name.upper()}"
+            for name in ("database_url", "kafka_bootstrap", "smtp_host", "mail_from", "admin_token")
+            if getattr(self, name) in (None, "")
+        ]
+        if missing:
+            raise ValueError(f"missing required settings outside embedded mode: {', '.join(missing)}")
+        assert self.admin_token is not None
+        token = self.admin_token.get_secret_value()
+        if token.lower() in INSECURE_TOKENS or len(token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"ECOCIRC_ADMIN_TOKEN is insecure: use at least {MIN_ADMIN_TOKEN_LENGTH} random characters"
+            )
+        return self
+
+    @property
+    def admin_token_file(self) -> Path:
+        return self.var_dir / "admin_token"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    def require(self, value: str | None, name: str) -> str:
+        """Return a setting the caller cannot run without, with a clear message when absent."""
+        if not value:
+            raise RuntimeError(f"ECOCIRC_{name.upper()} is not set")
+        return value

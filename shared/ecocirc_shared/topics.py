@@ -1,0 +1,37 @@
+"""Kafka topic names and how they are created: one place, every service agrees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecocirc_shared.settings import Settings
+
+FLOW_EVENTS = "ecocirc.flow-events.v1"
+SYNERGY_EVENTS = "ecocirc.synergy-events.v1"
+DEAD_LETTERS = "ecocirc.dead-letters.v1"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+
+
+def all_topics(settings: Settings) -> list[TopicSpec]:
+    """Every topic the platform uses, with partition counts from configuration.
+
+    Topics are created explicitly: auto-created ones get the broker's default partition count,
+    which would silently change how work is split across matcher workers.
+    """
+    rf = settings.replication_factor
+    return [
+        TopicSpec(FLOW_EVENTS, settings.flow_partitions, rf),
+        TopicSpec(SYNERGY_EVENTS, settings.synergy_partitions, rf),
+        TopicSpec(DEAD_LETTERS, 1, rf),
+    ]
+
+
+def epoch_topic(relay_name: str) -> str:
+    """A one-record topic per relay whose absence reveals a broker that lost its data."""
+    return f"ecocirc.epoch.{relay_name}"
