@@ -104,8 +104,9 @@ class Recorder:
         told: set[RecipientRef] = {(RecipientKind(r["recipient_kind"]), r["recipient_id"]) for r in told_rows}
         last = SynergySnapshot.model_validate_json(stored["snapshot"])
         if told:
-            directory = await load_directory(conn, [p.company_id for p in last.participants], False)
-            audience = withdrawal_audience(last, directory, told)
+            companies = {rid for kind, rid in told if kind is RecipientKind.COMPANY}
+            directory = await load_directory(conn, companies, False)
+            audience = withdrawal_audience(directory, told)
             await self._queue(conn, withdrawn(last, reason, stored["reopened"]), audience)
         return "recorded"
 

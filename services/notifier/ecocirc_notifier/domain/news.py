@@ -1,0 +1,92 @@
+"""The news an email carries, and the deterministic keys that stop the same news being sent twice.
+
+Rule for revisions. A synergy is revised whenever one of its flows changes, often in small ways (a
+quantity, a month, a recalculated score). Re-announcing every revision would flood people, so the
+key of a proposal depends only on:
+- the synergy id;
+- who takes part: the set of (company, role) pairs. A company joining or leaving, or a role changing,
+  is news for everyone concerned and gets a new email. A company re-declaring the same resource as a
+  new flow is not news (flow ids are left out on purpose);
+- `reopened`: how many times the synergy was withdrawn before this proposal (the caller's ledger knows
+  it). A synergy withdrawn and later proposed again is news again.
+Score, quantities, distance, months and explanation changes give no new email: the current state is
+always readable through the API. A recipient who newly qualifies (score now above the threshold, a
+new advisor for the territory) gets the news because that recipient's key was never sent.
+
+A withdrawal is announced once per announcement round: its key ignores who takes part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from ecocirc_shared.synergies import SynergySnapshot
+from pydantic import BaseModel, ConfigDict, Field
+
+from ecocirc_notifier.domain.recipients import Recipient
+
+# Bumped only if the key layout changes; old keys then stop matching, so change it with care.
+_KEY_VERSION = "n1"
+_DOMAIN = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+class NewsKind(StrEnum):
+    PROPOSED = "proposed"
+    WITHDRAWN = "withdrawn"
+
+
+class News(BaseModel):
+    """One thing to tell: a synergy proposed, or withdrawn (with the last state people were told of)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: NewsKind
+    synergy: SynergySnapshot
+    reason: str | None = None
+    reopened: int = Field(default=0, ge=0)
+
+
+def proposed(synergy: SynergySnapshot, reopened: int = 0) -> News:
+    return News(kind=NewsKind.PROPOSED, synergy=synergy, reopened=reopened)
+
+
+def withdrawn(last_announced: SynergySnapshot, reason: str, reopened: int = 0) -> News:
+    """A withdrawal, rendered from the last snapshot that was announced (the event carries no content)."""
+    return News(kind=NewsKind.WITHDRAWN, synergy=last_announced, reason=reason, reopened=reopened)
+
+
+def participants_fingerprint(synergy: SynergySnapshot) -> str:
+    """A short digest of who takes part, in which role, independent of order and of flow ids."""
+    pairs = sorted({f"{p.company_id}:{p.role.value}" for p in synergy.participants})
+    return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:16]
+
+
+def news_key(news: News, recipient: Recipient) -> str:
+    """The ledger key of `news` for `recipient`: equal keys mean the same email, to be sent once."""
+    synergy_id = news.synergy.synergy_id
+    if news.kind is NewsKind.PROPOSED:
+        what = f"proposed:{synergy_id}:{participants_fingerprint(news.synergy)}"
+    else:
+        what = f"withdrawn:{synergy_id}"
+    return f"{_KEY_VERSION}:{what}:r{news.reopened}:{recipient.kind.value}:{recipient.id}"
+
+
+def digest_key(news_keys: Iterable[str]) -> str:
+    """The key of a digest email: the set of the keys it carries, whatever their order."""
+    keys = sorted(set(news_keys))
+    if not keys:
+        raise ValueError("a digest carries at least one news")
+    return f"{_KEY_VERSION}:digest:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def message_id(key: str, domain: str) -> str:
+    """A deterministic RFC 5322 Message-ID for a key, so a re-sent email is recognisably the same one."""
+    if not _DOMAIN.fullmatch(domain):
+        raise ValueError(f"invalid Message-ID domain {domain!r}")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<ecocirc.{digest}@{domain}>"
