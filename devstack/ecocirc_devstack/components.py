@@ -42,9 +42,12 @@ def broker_command(port: int) -> list[str]:
     return [
         str(tansu_binary()),
         "broker",
-        "--listener-url", url,
-        "--advertised-listener-url", url,
-        "--storage-engine", "memory://tansu/",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
     ]
 
 
@@ -60,11 +63,13 @@ class EmbeddedPostgres:
     """A PostgreSQL 16 server from the pgserver wheel, data in `datadir`, reached over a unix socket."""
 
     def __init__(self, datadir: Path):
-        import pgserver
+        import pgserver  # imported here: only the embedded mode needs it
 
         datadir.mkdir(parents=True, exist_ok=True)
         # cleanup_mode "stop": the server stops when the process that started it exits.
-        self._server = pgserver.get_server(datadir, cleanup_mode="stop")
+        self._server = pgserver.get_server(  # type: ignore[attr-defined]
+            datadir, cleanup_mode="stop"
+        )
         self.url: str = self._server.get_uri()
 
     def stop(self) -> None:

@@ -63,7 +63,15 @@ def platform_env(var_dir: Path) -> tuple[dict[str, str], dict[str, str], Embedde
     if not env.get("ECOCIRC_SMTP_HOST"):
         port = free_port()
         components["smtp"] = shlex.join(
-            [sys.executable, "-m", "ecocirc_devstack.smtp_sink", "--dir", str(var_dir / "mail"), "--port", str(port)]
+            [
+                sys.executable,
+                "-m",
+                "ecocirc_devstack.smtp_sink",
+                "--dir",
+                str(var_dir / "mail"),
+                "--port",
+                str(port),
+            ]
         )
         env["ECOCIRC_SMTP_HOST"] = "127.0.0.1"
         env["ECOCIRC_SMTP_PORT"] = str(port)
@@ -75,7 +83,7 @@ def announce_when_ready(port: int, token: str, new_token: bool, var_dir: Path) -
     started = time.monotonic()
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -86,7 +94,9 @@ def announce_when_ready(port: int, token: str, new_token: bool, var_dir: Path) -
         f"Courriels : {var_dir / 'mail'}",
     ]
     if new_token:
-        lines.append(f"Jeton administrateur (affiché une seule fois, gardé dans {var_dir / 'admin_token'}) : {token}")
+        lines.append(
+            f"Jeton administrateur (affiché une seule fois, gardé dans {var_dir / 'admin_token'}) : {token}"
+        )
     else:
         lines.append("Jeton administrateur : ECOCIRC_ADMIN_TOKEN ou var/admin_token")
     print("\n".join(f"*** {line}" for line in lines), flush=True)
@@ -112,8 +122,11 @@ def main() -> int:
             postgres.stop()
     failed = [name for name, p in manager._processes.items() if p.get("returncode") not in (0, None, -2, -15)]
     if manager.returncode not in (0, 130, 143, None) or failed:
-        print(f"Eco'circulaire s'est arrêté : {', '.join(failed) or 'un service'} a échoué (voir ses lignes "
-              "ci-dessus) ; les autres services ont été arrêtés.", file=sys.stderr)
+        print(
+            f"Eco'circulaire s'est arrêté : {', '.join(failed) or 'un service'} a échoué (voir ses lignes "
+            "ci-dessus) ; les autres services ont été arrêtés.",
+            file=sys.stderr,
+        )
         return 1
     print("Eco'circulaire arrêté proprement.")
     return 0

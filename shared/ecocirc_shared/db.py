@@ -6,11 +6,15 @@ import asyncio
 from pathlib import Path
 
 import asyncpg
+import asyncpg.pool
 
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.settings import Settings
 
 log = get_logger(__name__)
+
+# What a transaction holds: a bare connection or one borrowed from a pool.
+Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 async def create_pool(
@@ -25,7 +29,10 @@ async def create_pool(
                 dsn,
                 min_size=min_size,
                 max_size=max_size,
-                server_settings={"search_path": f'"{schema}", public', "application_name": f"ecocirc-{schema}"},
+                server_settings={
+                    "search_path": f'"{schema}", public',
+                    "application_name": f"ecocirc-{schema}",
+                },
             )
             return pool
         except (OSError, asyncpg.PostgresError) as exc:
@@ -51,11 +58,11 @@ async def migrate(pool: asyncpg.Pool, schema: str, migrations_dir: Path, extra_d
                 "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
             done = {r["name"] for r in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')}
-            for path in sorted(migrations_dir.glob("*.sql")):
+            for path in await asyncio.to_thread(lambda: sorted(migrations_dir.glob("*.sql"))):
                 if path.name in done:
                     continue
                 async with conn.transaction():
-                    await conn.execute(path.read_text())
+                    await conn.execute(await asyncio.to_thread(path.read_text))
                     await conn.execute(
                         f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', path.name
                     )

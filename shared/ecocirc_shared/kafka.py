@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -55,12 +56,11 @@ async def ensure_topics(settings: Settings, specs: list[TopicSpec]) -> list[str]
         existing = set(await admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
         if missing:
-            try:
+            # Another service may create it between our list and create: same outcome.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [NewTopic(s.name, s.partitions, s.replication_factor) for s in missing]
                 )
-            except TopicAlreadyExistsError:
-                pass  # another service created it between our list and create: same outcome
             log.info("topics_created", topics=[s.name for s in missing])
         return [s.name for s in missing]
     finally:

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
+from ecocirc_shared.db import Connection
 from ecocirc_shared.events import FlowEvent, SynergyEvent, encode
 from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer
 from ecocirc_shared.logging import get_logger
@@ -57,7 +58,7 @@ def outbox_ddl(schema: str) -> str:
 
 
 async def enqueue(
-    conn: asyncpg.Connection, schema: str, topic: str, key: str, event: FlowEvent | SynergyEvent
+    conn: Connection, schema: str, topic: str, key: str, event: FlowEvent | SynergyEvent
 ) -> None:
     """Write an event in the caller's transaction; the relay publishes it after commit."""
     await conn.execute(
@@ -95,7 +96,8 @@ class OutboxRelay:
     async def _run_as_leader(self) -> None:
         async with self._pool.acquire() as lock_conn:
             # Only one relay per schema publishes, so events of a key keep their order.
-            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_name):
+            # Polling is deliberate: a blocking pg_advisory_lock would pin a pool connection forever.
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_name):  # noqa: ASYNC110
                 await asyncio.sleep(1.0)
             try:
                 await lock_conn.add_listener(f"{self._schema}_outbox", self._on_notify)
@@ -129,7 +131,9 @@ class OutboxRelay:
             if sent < BATCH:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5)
+                    await asyncio.wait_for(
+                        self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5
+                    )
 
     async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -154,7 +158,9 @@ class OutboxRelay:
     async def _check_epoch(self, producer: AIOKafkaProducer) -> None:
         """Republish the latest event of every key if the broker no longer holds our epoch marker."""
         marker = epoch_topic(self._schema)
-        await ensure_topics(self._settings, [*self._topics, TopicSpec(marker, 1, self._topics[0].replication_factor)])
+        await ensure_topics(
+            self._settings, [*self._topics, TopicSpec(marker, 1, self._topics[0].replication_factor)]
+        )
         if await self._marker_present(marker):
             return
         async with self._pool.acquire() as conn:

@@ -28,8 +28,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ECOCIRC_", extra="ignore", frozen=True)
 
-    embedded: bool = Field(False, description="Local mode started by `make run`: embedded broker, DB and SMTP sink.")
-    var_dir: Path = Field(Path("var"), description="Where embedded mode keeps data, mail and the admin token.")
+    embedded: bool = Field(
+        False, description="Local mode started by `make run`: embedded broker, DB and SMTP sink."
+    )
+    var_dir: Path = Field(
+        Path("var"), description="Where embedded mode keeps data, mail and the admin token."
+    )
 
     database_url: str | None = Field(None, description="postgresql://user:password@host:port/db")
     kafka_bootstrap: str | None = Field(None, description="host:port[,host:port] of the Kafka brokers.")
@@ -52,9 +56,13 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval_ms: int = Field(3_000, ge=100)
     kafka_fetch_max_wait_ms: int = Field(500, ge=10)
 
-    outbox_poll_interval_s: float = Field(0.2, gt=0, description="Relay poll period when idle (NOTIFY wakes it).")
+    outbox_poll_interval_s: float = Field(
+        0.2, gt=0, description="Relay poll period when idle (NOTIFY wakes it)."
+    )
     notify_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score for emailing companies.")
-    advisor_digest_minutes: int = Field(0, ge=0, description="0 = one email per news; N = a digest every N min.")
+    advisor_digest_minutes: int = Field(
+        0, ge=0, description="0 = one email per news; N = a digest every N min."
+    )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
     log_level: str = "INFO"
     log_json: bool = True

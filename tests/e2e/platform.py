@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import psutil
-
 from ecocirc_devstack.components import free_port
 
 ADMIN_TOKEN = "e2e-admin-token-with-enough-entropy-0001"
@@ -32,16 +31,23 @@ class Platform:
 
     def start(self, timeout_s: float = 90.0) -> float:
         """Start and wait for /readyz; return the seconds it took."""
-        env = {**os.environ, "ECOCIRC_VAR_DIR": str(self.var_dir), "ECOCIRC_API_PORT": str(self.port),
-               "ECOCIRC_ADMIN_TOKEN": ADMIN_TOKEN}
+        env = {
+            **os.environ,
+            "ECOCIRC_VAR_DIR": str(self.var_dir),
+            "ECOCIRC_API_PORT": str(self.port),
+            "ECOCIRC_ADMIN_TOKEN": ADMIN_TOKEN,
+        }
         for key in ("ECOCIRC_DATABASE_URL", "ECOCIRC_KAFKA_BOOTSTRAP", "ECOCIRC_SMTP_HOST"):
             env.pop(key, None)
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.var_dir / f"run-{time.time_ns()}.log"
         started = time.monotonic()
-        self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "ecocirc_devstack"], env=env, stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT, start_new_session=True,
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ecocirc_devstack"],
+            env=env,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         while time.monotonic() - started < timeout_s:
             if self.proc.poll() is not None:

@@ -19,8 +19,10 @@ LOMBEZ = {"postcode": "32220", "city": "Lombez"}  # about 5 km from Samatan
 
 
 def _company(client, name: str, naf: str, place: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
-    r = client.post("/v1/companies", json={"name": name, "naf_code": naf,
-                                           "contact_email": f"{name.lower()}@example.org", **place})
+    r = client.post(
+        "/v1/companies",
+        json={"name": name, "naf_code": naf, "contact_email": f"{name.lower()}@example.org", **place},
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -48,16 +50,31 @@ def test_slice_restart_and_clean_stop(tmp_path: Path) -> None:
         with platform.client() as client:
             scierie = _company(client, "Scierie", "16.10A", SAMATAN)
             elevage = _company(client, "Elevage", "01.47Z", LOMBEZ)
-            _flow(client, scierie, direction="offer", category="waste", label="Sciures de chêne",
-                  ewc_code="03 01 05", quantity={"amount": 120, "unit": "t", "period": "year"})
+            _flow(
+                client,
+                scierie,
+                direction="offer",
+                category="waste",
+                label="Sciures de chêne",
+                ewc_code="03 01 05",
+                quantity={"amount": 120, "unit": "t", "period": "year"},
+            )
             sent_at = time.monotonic()
-            need = _flow(client, elevage, direction="need", category="material", label="Litière pour volailles",
-                         ewc_code="03 01 05", quantity={"amount": 40, "unit": "t", "period": "year"})
+            need = _flow(
+                client,
+                elevage,
+                direction="need",
+                category="material",
+                label="Litière pour volailles",
+                ewc_code="03 01 05",
+                quantity={"amount": 40, "unit": "t", "period": "year"},
+            )
             # An email to each company and to the admin advisor (who covers every territory).
             platform.wait_for(lambda: len(platform.mails()) >= 3)
             latency = time.monotonic() - sent_at
             assert sorted(_recipients(platform.mails())) == sorted(
-                ["scierie@example.org", "elevage@example.org", "admin@localhost"])
+                ["scierie@example.org", "elevage@example.org", "admin@localhost"]
+            )
             [synergy] = _synergies(client)
             assert synergy["kind"] == "substitution"
             assert synergy["distance_km"] is not None and 2 < synergy["distance_km"] < 12
@@ -71,7 +88,9 @@ def test_slice_restart_and_clean_stop(tmp_path: Path) -> None:
             assert withdrawn["status"] == "withdrawn"
 
             # A need declared again before the restart, matched again.
-            _flow(client, elevage, direction="need", category="material", label="Litière", ewc_code="03 01 05")
+            _flow(
+                client, elevage, direction="need", category="material", label="Litière", ewc_code="03 01 05"
+            )
             platform.wait_for(lambda: len(_synergies(client)) == 1)
         children = platform.descendants()
         assert children, "the platform runs its components as child processes"
@@ -79,7 +98,7 @@ def test_slice_restart_and_clean_stop(tmp_path: Path) -> None:
         code = platform.interrupt()
     print(f"\nfirst start {first_start:.1f} s; second flow to emails {latency:.2f} s")
     assert code == 0, platform.log()
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, f"left behind after Ctrl-C: {[p.info for p in alive]}"
     assert "arrêté proprement" in platform.log()
 

@@ -8,6 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.kafka import ensure_topics, wait_for_broker
+from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import all_topics
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,11 +20,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.entrypoints.api import install_error_handlers, router
 from ecocirc_intake.service_layer.principals import hash_token
-from ecocirc_shared.db import create_pool, migrate
-from ecocirc_shared.kafka import ensure_topics, wait_for_broker
-from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
-from ecocirc_shared.settings import Settings
-from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -75,7 +75,9 @@ def create_app(settings: Settings) -> FastAPI:
             checks["database"] = True
         checks["broker"] = bool(getattr(app.state, "relay", None) and app.state.relay.connected)
         ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503
+        )
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> PlainTextResponse:

@@ -10,12 +10,13 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-
-from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
+from ecocirc_shared.db import Connection
 from ecocirc_shared.events import FlowEvent
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.outbox import enqueue
 from ecocirc_shared.topics import FLOW_EVENTS
+
+from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 
 SCHEMA = "intake"
 
@@ -50,7 +51,7 @@ class FlowRecord:
 class IntakeTx:
     """The operations of one transaction."""
 
-    def __init__(self, conn: asyncpg.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def insert_advisor(
@@ -58,7 +59,11 @@ class IntakeTx:
     ) -> None:
         await self.conn.execute(
             "INSERT INTO advisors (id, name, email, territories, is_admin) VALUES ($1, $2, $3, $4, $5)",
-            advisor_id, name, email, territories, is_admin,
+            advisor_id,
+            name,
+            email,
+            territories,
+            is_admin,
         )
 
     async def insert_company(self, company_id: UUID, fields: dict[str, Any], created_by: UUID | None) -> None:
@@ -66,16 +71,29 @@ class IntakeTx:
             """INSERT INTO companies (id, name, naf_code, contact_email, siret, postcode, city, commune_insee,
                                       lat, lon, territory, consent_to_be_named, created_by)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
-            company_id, fields["name"], fields["naf_code"], fields["contact_email"], fields["siret"],
-            fields["postcode"], fields["city"], fields["commune_insee"], fields["lat"], fields["lon"],
-            fields["territory"], fields["consent_to_be_named"], created_by,
+            company_id,
+            fields["name"],
+            fields["naf_code"],
+            fields["contact_email"],
+            fields["siret"],
+            fields["postcode"],
+            fields["city"],
+            fields["commune_insee"],
+            fields["lat"],
+            fields["lon"],
+            fields["territory"],
+            fields["consent_to_be_named"],
+            created_by,
         )
 
-    async def insert_token(self, token_hash: bytes, *, advisor_id: UUID | None = None,
-                           company_id: UUID | None = None) -> None:
+    async def insert_token(
+        self, token_hash: bytes, *, advisor_id: UUID | None = None, company_id: UUID | None = None
+    ) -> None:
         await self.conn.execute(
             "INSERT INTO tokens (token_hash, advisor_id, company_id) VALUES ($1, $2, $3)",
-            token_hash, advisor_id, company_id,
+            token_hash,
+            advisor_id,
+            company_id,
         )
 
     async def siret_taken(self, siret: str) -> bool:
@@ -93,13 +111,16 @@ class IntakeTx:
         )
         return FlowRecord(row) if row else None
 
-    async def list_flows(self, company_id: UUID, *, include_withdrawn: bool, limit: int,
-                         offset: int) -> tuple[list[FlowRecord], int]:
+    async def list_flows(
+        self, company_id: UUID, *, include_withdrawn: bool, limit: int, offset: int
+    ) -> tuple[list[FlowRecord], int]:
         where = "company_id = $1" + ("" if include_withdrawn else " AND active")
-        total = await self.conn.fetchval(f"SELECT count(*) FROM flows WHERE {where}", company_id)  # noqa: S608
+        total = await self.conn.fetchval(f"SELECT count(*) FROM flows WHERE {where}", company_id)
         rows = await self.conn.fetch(
-            f"SELECT snapshot, active FROM flows WHERE {where} ORDER BY created_at, id LIMIT $2 OFFSET $3",  # noqa: S608
-            company_id, limit, offset,
+            f"SELECT snapshot, active FROM flows WHERE {where} ORDER BY created_at, id LIMIT $2 OFFSET $3",
+            company_id,
+            limit,
+            offset,
         )
         return [FlowRecord(r) for r in rows], int(total)
 
@@ -109,18 +130,28 @@ class IntakeTx:
         if change == "declared":
             await self.conn.execute(
                 "INSERT INTO flows (id, company_id, version, snapshot) VALUES ($1, $2, $3, $4)",
-                snapshot.flow_id, snapshot.company_id, snapshot.version, doc,
+                snapshot.flow_id,
+                snapshot.company_id,
+                snapshot.version,
+                doc,
             )
         else:
             await self.conn.execute(
                 """UPDATE flows SET version = $2, snapshot = $3, updated_at = now(),
                           active = $4, withdrawn_at = CASE WHEN $4 THEN NULL ELSE now() END
                    WHERE id = $1""",
-                snapshot.flow_id, snapshot.version, doc, change != "withdrawn",
+                snapshot.flow_id,
+                snapshot.version,
+                doc,
+                change != "withdrawn",
             )
         await self.conn.execute(
             "INSERT INTO flow_versions (flow_id, version, change, snapshot, recorded_by) VALUES ($1, $2, $3, $4, $5)",
-            snapshot.flow_id, snapshot.version, change, doc, by,
+            snapshot.flow_id,
+            snapshot.version,
+            change,
+            doc,
+            by,
         )
         await enqueue(self.conn, SCHEMA, FLOW_EVENTS, str(snapshot.flow_id), event)
 
@@ -130,8 +161,12 @@ class IntakeTx:
             flow_id,
         )
         return [
-            {"version": r["version"], "change": r["change"], "recorded_at": r["recorded_at"],
-             "flow": json.loads(r["snapshot"]) if r["snapshot"] else None}
+            {
+                "version": r["version"],
+                "change": r["change"],
+                "recorded_at": r["recorded_at"],
+                "flow": json.loads(r["snapshot"]) if r["snapshot"] else None,
+            }
             for r in rows
         ]
 
@@ -163,18 +198,22 @@ class IntakeStore:
     async def ensure_admin(self, token_hash: bytes) -> None:
         """Make the configured admin token valid (and only it): the admin is an advisor of every territory."""
         async with self.transaction() as tx:
-            admin_id = await tx.conn.fetchval("SELECT id FROM advisors WHERE is_admin ORDER BY created_at LIMIT 1")
+            admin_id = await tx.conn.fetchval(
+                "SELECT id FROM advisors WHERE is_admin ORDER BY created_at LIMIT 1"
+            )
             if admin_id is None:
                 admin_id = UUID("00000000-0000-4000-8000-000000000001")
                 await tx.insert_advisor(admin_id, "Administrateur", "admin@localhost", ["*"], is_admin=True)
             await tx.conn.execute(
                 "UPDATE tokens SET revoked_at = now() WHERE advisor_id = $1 AND token_hash <> $2 AND revoked_at IS NULL",
-                admin_id, token_hash,
+                admin_id,
+                token_hash,
             )
             await tx.conn.execute(
                 """INSERT INTO tokens (token_hash, advisor_id) VALUES ($1, $2)
                    ON CONFLICT (token_hash) DO UPDATE SET revoked_at = NULL WHERE tokens.advisor_id = $2""",
-                token_hash, admin_id,
+                token_hash,
+                admin_id,
             )
 
     async def ping(self) -> None:

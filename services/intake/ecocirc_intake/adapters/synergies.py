@@ -7,7 +7,6 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
-
 from ecocirc_shared.synergies import SynergySnapshot
 
 
@@ -27,7 +26,8 @@ class Scope:
 
 
 def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -> tuple[str, list[object]]:
-    clauses, args = ([] if include_withdrawn else ["active"]), []  # type: ignore[var-annotated]
+    clauses: list[str] = [] if include_withdrawn else ["active"]
+    args: list[object] = []
     if scope.company_id is not None:
         args.append(scope.company_id)
         clauses.append(f"${len(args)} = ANY(company_ids)")
@@ -41,20 +41,30 @@ def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -
 
 
 async def list_synergies(
-    pool: asyncpg.Pool, scope: Scope, *, company_id: UUID | None, include_withdrawn: bool, limit: int, offset: int
+    pool: asyncpg.Pool,
+    scope: Scope,
+    *,
+    company_id: UUID | None,
+    include_withdrawn: bool,
+    limit: int,
+    offset: int,
 ) -> tuple[list[StoredSynergy], int]:
     where, args = _where(scope, company_id, include_withdrawn)
     try:
-        total = await pool.fetchval(f"SELECT count(*) FROM notifier.synergies WHERE {where}", *args)  # noqa: S608
+        total = await pool.fetchval(f"SELECT count(*) FROM notifier.synergies WHERE {where}", *args)
         rows = await pool.fetch(
-            f"SELECT snapshot, status, updated_at FROM notifier.synergies WHERE {where} "  # noqa: S608
+            f"SELECT snapshot, status, updated_at FROM notifier.synergies WHERE {where} "
             f"ORDER BY score DESC, synergy_id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
-            *args, limit, offset,
+            *args,
+            limit,
+            offset,
         )
     except asyncpg.UndefinedTableError:
         return [], 0  # the notifier has not created its read model yet: nothing to show
-    return [StoredSynergy(SynergySnapshot.model_validate_json(r["snapshot"]), r["status"], r["updated_at"])
-            for r in rows], int(total)
+    return [
+        StoredSynergy(SynergySnapshot.model_validate_json(r["snapshot"]), r["status"], r["updated_at"])
+        for r in rows
+    ], int(total)
 
 
 async def get_synergy(pool: asyncpg.Pool, scope: Scope, synergy_id: UUID) -> StoredSynergy | None:
@@ -62,7 +72,7 @@ async def get_synergy(pool: asyncpg.Pool, scope: Scope, synergy_id: UUID) -> Sto
     args.append(synergy_id)
     try:
         row = await pool.fetchrow(
-            f"SELECT snapshot, status, updated_at FROM notifier.synergies WHERE {where} "  # noqa: S608
+            f"SELECT snapshot, status, updated_at FROM notifier.synergies WHERE {where} "
             f"AND synergy_id = ${len(args)}",
             *args,
         )
@@ -70,4 +80,6 @@ async def get_synergy(pool: asyncpg.Pool, scope: Scope, synergy_id: UUID) -> Sto
         return None
     if row is None:
         return None
-    return StoredSynergy(SynergySnapshot.model_validate_json(row["snapshot"]), row["status"], row["updated_at"])
+    return StoredSynergy(
+        SynergySnapshot.model_validate_json(row["snapshot"]), row["status"], row["updated_at"]
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+from ecocirc_shared.flows import Confidentiality, FlowSnapshot
+from ecocirc_shared.synergies import SynergySnapshot
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,10 +27,8 @@ from ecocirc_intake.entrypoints.schemas import (
     synergy_public,
 )
 from ecocirc_intake.service_layer import use_cases
-from ecocirc_intake.service_layer.errors import UseCaseError
+from ecocirc_intake.service_layer.errors import NotFound, UseCaseError
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal, hash_token
-from ecocirc_shared.flows import Confidentiality, FlowSnapshot
-from ecocirc_shared.synergies import SynergySnapshot
 
 bearer = HTTPBearer(auto_error=False)
 
@@ -60,8 +60,12 @@ router = APIRouter(prefix="/v1")
 
 
 def flow_public(snapshot: FlowSnapshot, active: bool) -> FlowPublic:
-    return FlowPublic(id=snapshot.flow_id, active=active, months=list(snapshot.months),
-                      **snapshot.model_dump(exclude={"flow_id", "months", "site", "naf_code"}))
+    return FlowPublic(
+        id=snapshot.flow_id,
+        active=active,
+        months=list(snapshot.months),
+        **snapshot.model_dump(exclude={"flow_id", "months", "site", "naf_code"}),
+    )
 
 
 @router.post("/advisors", status_code=status.HTTP_201_CREATED, response_model=Credentials, tags=["advisors"])
@@ -70,7 +74,9 @@ async def create_advisor(body: AdvisorCreate, store: StoreDep, principal: Princi
     return Credentials(id=advisor_id, token=token)
 
 
-@router.post("/companies", status_code=status.HTTP_201_CREATED, response_model=Credentials, tags=["companies"])
+@router.post(
+    "/companies", status_code=status.HTTP_201_CREATED, response_model=Credentials, tags=["companies"]
+)
 async def create_company(body: CompanyCreate, store: StoreDep, principal: PrincipalDep) -> Credentials:
     company_id, token = await use_cases.register_company(store, principal, body)
     return Credentials(id=company_id, token=token)
@@ -80,25 +86,47 @@ async def create_company(body: CompanyCreate, store: StoreDep, principal: Princi
 async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep) -> CompanyPublic:
     async with store.transaction() as tx:
         c = await use_cases.company_for(tx, principal, company_id)
-    return CompanyPublic(id=c.id, name=c.name, naf_code=c.naf_code, contact_email=c.contact_email, siret=c.siret,
-                         site=c.site, territory=c.territory, created_at=c.created_at)
+    return CompanyPublic(
+        id=c.id,
+        name=c.name,
+        naf_code=c.naf_code,
+        contact_email=c.contact_email,
+        siret=c.siret,
+        site=c.site,
+        territory=c.territory,
+        created_at=c.created_at,
+    )
 
 
-@router.post("/companies/{company_id}/flows", status_code=status.HTTP_201_CREATED, response_model=FlowPublic,
-             tags=["flows"])
-async def create_flow(company_id: UUID, body: FlowCreate, store: StoreDep, principal: PrincipalDep) -> FlowPublic:
+@router.post(
+    "/companies/{company_id}/flows",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FlowPublic,
+    tags=["flows"],
+)
+async def create_flow(
+    company_id: UUID, body: FlowCreate, store: StoreDep, principal: PrincipalDep
+) -> FlowPublic:
     return flow_public(await use_cases.declare_flow(store, principal, company_id, body), True)
 
 
 @router.get("/companies/{company_id}/flows", response_model=Page[FlowPublic], tags=["flows"])
-async def list_flows(company_id: UUID, store: StoreDep, principal: PrincipalDep, limit: Limit = 50,
-                     offset: Offset = 0, include_withdrawn: bool = False) -> Page[FlowPublic]:
+async def list_flows(
+    company_id: UUID,
+    store: StoreDep,
+    principal: PrincipalDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    include_withdrawn: bool = False,
+) -> Page[FlowPublic]:
     async with store.transaction() as tx:
         await use_cases.company_for(tx, principal, company_id)
-        records, total = await tx.list_flows(company_id, include_withdrawn=include_withdrawn, limit=limit,
-                                             offset=offset)
-    return Page[FlowPublic](items=[flow_public(r.snapshot, r.active) for r in records], total=total, limit=limit,
-                            offset=offset)
+        records, total = await tx.list_flows(
+            company_id, include_withdrawn=include_withdrawn, limit=limit, offset=offset
+        )
+    return Page[FlowPublic](
+        items=[flow_public(r.snapshot, r.active) for r in records], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/flows/{flow_id}", response_model=FlowPublic, tags=["flows"])
@@ -106,7 +134,7 @@ async def get_flow(flow_id: UUID, store: StoreDep, principal: PrincipalDep) -> F
     async with store.transaction() as tx:
         record = await tx.get_flow(flow_id)
         if record is None:
-            raise use_cases.NotFound("Flux introuvable.")
+            raise NotFound("Flux introuvable.")
         await use_cases.company_for(tx, principal, record.snapshot.company_id)
     return flow_public(record.snapshot, record.active)
 
@@ -116,13 +144,15 @@ async def flow_history(flow_id: UUID, store: StoreDep, principal: PrincipalDep) 
     async with store.transaction() as tx:
         record = await tx.get_flow(flow_id)
         if record is None:
-            raise use_cases.NotFound("Flux introuvable.")
+            raise NotFound("Flux introuvable.")
         await use_cases.company_for(tx, principal, record.snapshot.company_id)
         return await tx.flow_history(flow_id)
 
 
 @router.patch("/flows/{flow_id}", response_model=FlowPublic, tags=["flows"])
-async def update_flow(flow_id: UUID, body: FlowUpdate, store: StoreDep, principal: PrincipalDep) -> FlowPublic:
+async def update_flow(
+    flow_id: UUID, body: FlowUpdate, store: StoreDep, principal: PrincipalDep
+) -> FlowPublic:
     return flow_public(await use_cases.revise_flow(store, principal, flow_id, body), True)
 
 
@@ -144,29 +174,43 @@ def _visible(snapshot: SynergySnapshot, principal: Principal) -> dict[str, Any] 
         own = isinstance(principal, Advisor) or p.company_id == principal.id
         if not own and p.confidentiality is Confidentiality.ADVISOR_ONLY:
             return None  # an advisor_only flow never reaches another company
-        participants.append({
-            "company_id": p.company_id if own else None,
-            "flow_id": p.flow_id if own else None,
-            "role": p.role.value,
-            "label": p.flow_label,
-        })
+        participants.append(
+            {
+                "company_id": p.company_id if own else None,
+                "flow_id": p.flow_id if own else None,
+                "role": p.role.value,
+                "label": p.flow_label,
+            }
+        )
     return {"participants": participants}
 
 
 @router.get("/synergies", response_model=Page[SynergyPublic], tags=["synergies"])
-async def list_synergies(request: Request, principal: PrincipalDep, company_id: UUID | None = None,
-                         limit: Limit = 50, offset: Offset = 0,
-                         include_withdrawn: bool = False) -> Page[SynergyPublic]:
+async def list_synergies(
+    request: Request,
+    principal: PrincipalDep,
+    company_id: UUID | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    include_withdrawn: bool = False,
+) -> Page[SynergyPublic]:
     rows, total = await synergy_reads.list_synergies(
-        request.app.state.store.pool, _scope(principal), company_id=company_id,
-        include_withdrawn=include_withdrawn, limit=limit, offset=offset,
+        request.app.state.store.pool,
+        _scope(principal),
+        company_id=company_id,
+        include_withdrawn=include_withdrawn,
+        limit=limit,
+        offset=offset,
     )
     items = []
     for row in rows:
         visible = _visible(row.snapshot, principal)
         if visible is not None:
-            items.append(SynergyPublic.model_validate({**synergy_public(row.snapshot, row.status, row.updated_at),
-                                                       **visible}))
+            items.append(
+                SynergyPublic.model_validate(
+                    {**synergy_public(row.snapshot, row.status, row.updated_at), **visible}
+                )
+            )
     return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -175,23 +219,31 @@ async def get_synergy(synergy_id: UUID, request: Request, principal: PrincipalDe
     row = await synergy_reads.get_synergy(request.app.state.store.pool, _scope(principal), synergy_id)
     visible = _visible(row.snapshot, principal) if row else None
     if row is None or visible is None:
-        raise use_cases.NotFound("Synergie introuvable.")
-    return SynergyPublic.model_validate({**synergy_public(row.snapshot, row.status, row.updated_at), **visible})
+        raise NotFound("Synergie introuvable.")
+    return SynergyPublic.model_validate(
+        {**synergy_public(row.snapshot, row.status, row.updated_at), **visible}
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UseCaseError)
     async def use_case_error(_: Request, exc: UseCaseError) -> JSONResponse:
         code = 401 if type(exc) is UseCaseError else exc.status
-        body = {"detail": exc.message, "errors": [{"field": p.field, "message": p.message} for p in exc.problems]}
+        body = {
+            "detail": exc.message,
+            "errors": [{"field": p.field, "message": p.message} for p in exc.problems],
+        }
         headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
         return JSONResponse(body, status_code=code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": ".".join(str(part) for part in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"],
-             "type": e["type"]}
+            {
+                "field": ".".join(str(part) for part in e["loc"][1:]) or str(e["loc"][0]),
+                "message": e["msg"],
+                "type": e["type"],
+            }
             for e in exc.errors()
         ]
         return JSONResponse({"detail": "Requête invalide.", "errors": errors}, status_code=422)

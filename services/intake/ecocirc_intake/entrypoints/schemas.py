@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Quantity, Site
 from ecocirc_shared.synergies import SynergySnapshot
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 T = TypeVar("T")
 
@@ -106,7 +105,9 @@ class FlowPublic(BaseModel):
 
 
 class ParticipantPublic(BaseModel):
-    company_id: UUID | None = Field(description="null when the rules do not yet allow naming this counterpart")
+    company_id: UUID | None = Field(
+        description="null when the rules do not yet allow naming this counterpart"
+    )
     flow_id: UUID | None
     role: str
     label: str | None

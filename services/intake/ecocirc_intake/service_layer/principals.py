@@ -28,7 +28,9 @@ class Advisor:
     is_admin: bool = False
 
     def covers(self, territory: str | None) -> bool:
-        return ALL_TERRITORIES in self.territories or (territory is not None and territory in self.territories)
+        return ALL_TERRITORIES in self.territories or (
+            territory is not None and territory in self.territories
+        )
 
 
 @dataclass(frozen=True)

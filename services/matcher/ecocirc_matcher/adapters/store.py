@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from uuid import UUID
 
 import asyncpg
-
+from ecocirc_shared.db import Connection
 from ecocirc_shared.events import SynergyProposed, SynergyRevised, SynergyWithdrawn
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.outbox import enqueue
@@ -25,7 +25,7 @@ class StoredSynergy:
 
 
 class MatcherTx:
-    def __init__(self, conn: asyncpg.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def flow_version(self, flow_id: UUID) -> int:
@@ -76,7 +76,9 @@ class MatcherTx:
         await enqueue(self.conn, SCHEMA, SYNERGY_EVENTS, str(synergy_id), event)
 
     async def active_synergy_ids(self) -> set[UUID]:
-        return {r["synergy_id"] for r in await self.conn.fetch("SELECT synergy_id FROM synergies WHERE active")}
+        return {
+            r["synergy_id"] for r in await self.conn.fetch("SELECT synergy_id FROM synergies WHERE active")
+        }
 
 
 class MatcherStore:

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
-
-from ecocirc_matcher.adapters.faust_transport import register
-from ecocirc_matcher.bootstrap import Matcher, build
 from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn, PoisonEvent, decode
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import DEAD_LETTERS, FLOW_EVENTS
+
+from ecocirc_matcher.adapters.faust_transport import register
+from ecocirc_matcher.bootstrap import Matcher, build
 
 log = get_logger(__name__)
 
@@ -23,7 +23,9 @@ APP_VERSION = 1
 
 def create_app(settings: Settings) -> faust.App:
     scheme = register(settings.kafka_fetch_max_wait_ms)
-    brokers = ";".join(f"{scheme}://{h}" for h in settings.require(settings.kafka_bootstrap, "kafka_bootstrap").split(","))
+    brokers = ";".join(
+        f"{scheme}://{h}" for h in settings.require(settings.kafka_bootstrap, "kafka_bootstrap").split(",")
+    )
     app = faust.App(
         "ecocirc-matcher",
         version=APP_VERSION,
@@ -43,7 +45,7 @@ def create_app(settings: Settings) -> faust.App:
     state: dict[str, Matcher] = {}
     ready = asyncio.Event()
 
-    @app.task
+    @app.task  # type: ignore[untyped-decorator]
     async def start() -> None:
         matcher = await build(settings)
         state["matcher"] = matcher

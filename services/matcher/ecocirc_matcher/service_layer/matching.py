@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
+from ecocirc_shared.logging import get_logger
 from prometheus_client import Counter, Histogram
 
 from ecocirc_matcher.adapters.store import MatcherStore, MatcherTx
 from ecocirc_matcher.domain.index import Changes, MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.service_layer.snapshots import fingerprint, to_snapshot
-from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
-from ecocirc_shared.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -39,9 +39,15 @@ class MatcherService:
             self.index.upsert(flow)
         async with self.store.transaction() as tx:
             stale = await tx.active_synergy_ids() - self.index.proposals.keys()
-            await self._record(tx, Changes(current=list(self.index.proposals.values()), withdrawn=list(stale)))
-        log.info("matcher_rebuilt", flows=len(self.index), synergies=len(self.index.proposals),
-                 knowledge=self.kb.version)
+            await self._record(
+                tx, Changes(current=list(self.index.proposals.values()), withdrawn=list(stale))
+            )
+        log.info(
+            "matcher_rebuilt",
+            flows=len(self.index),
+            synergies=len(self.index.proposals),
+            knowledge=self.kb.version,
+        )
 
     async def handle(self, event: FlowEvent) -> None:
         with LATENCY.time():
@@ -67,8 +73,14 @@ class MatcherService:
                 changes = self.index.upsert(event.flow)
                 await tx.save_flow(flow_id, version, event.flow)
             await self._record(tx, changes)
-        log.info("flow_event_applied", event_id=str(event.event_id), flow_id=str(flow_id), version=version,
-                 proposals=len(changes.current), withdrawn=len(changes.withdrawn))
+        log.info(
+            "flow_event_applied",
+            event_id=str(event.event_id),
+            flow_id=str(flow_id),
+            version=version,
+            proposals=len(changes.current),
+            withdrawn=len(changes.withdrawn),
+        )
         return "applied"
 
     async def _record(self, tx: MatcherTx, changes: Changes) -> None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-import asyncpg
+from ecocirc_shared.db import Connection
 
 from ecocirc_notifier.domain.directory import AdvisorEntry, CompanyEntry, DeliveryMode, Directory
 
 
-async def load_directory(
-    conn: asyncpg.Connection, company_ids: Iterable[UUID], digest: bool
-) -> Directory:
+async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: bool) -> Directory:
     """The companies of one synergy and every advisor (a few dozen per programme)."""
     companies = await conn.fetch(
         """SELECT id, name, contact_email, naf_code, city, territory, email_opt_out, consent_to_be_named

@@ -38,6 +38,6 @@ class SmtpSender:
             username=s.smtp_user,
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
             use_tls=s.smtp_tls is SmtpTls.TLS,
-            start_tls=True if s.smtp_tls is SmtpTls.STARTTLS else False,
+            start_tls=s.smtp_tls is SmtpTls.STARTTLS,
             timeout=20,
         )

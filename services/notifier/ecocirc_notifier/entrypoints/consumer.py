@@ -42,8 +42,12 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer) 
                         await producer.send_and_wait(DEAD_LETTERS, message.value, key=b"synergy-events")
                         continue
                     outcome = await recorder.handle(event)
-                    log.info("synergy_event_recorded", event_id=str(event.event_id), outcome=outcome,
-                             event_type=event.event_type)
+                    log.info(
+                        "synergy_event_recorded",
+                        event_id=str(event.event_id),
+                        outcome=outcome,
+                        event_type=event.event_type,
+                    )
             if batches:
                 await consumer.commit()
                 deliverer.wake.set()
@@ -58,7 +62,10 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(consume(settings, recorder, deliverer)), asyncio.create_task(deliverer.run())]
+    tasks = [
+        asyncio.create_task(consume(settings, recorder, deliverer)),
+        asyncio.create_task(deliverer.run()),
+    ]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     for task in [*tasks, stopper]:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 import aiosmtplib
 import asyncpg
+from ecocirc_shared.db import Connection
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.synergies import SynergySnapshot
 from prometheus_client import Counter
@@ -35,7 +36,7 @@ class Sender(Protocol):
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 2 ** attempts))
+    return timedelta(seconds=min(600, 2**attempts))
 
 
 class Deliverer:
@@ -81,7 +82,7 @@ class Deliverer:
                     await self._deliver_one(conn, row)
         return handled
 
-    async def _deliver_one(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    async def _deliver_one(self, conn: Connection, row: asyncpg.Record) -> None:
         news = News.model_validate_json(row["news"])
         recipient = Recipient.model_validate_json(row["recipient"])
         if news.kind is NewsKind.PROPOSED:
@@ -95,7 +96,9 @@ class Deliverer:
             news = news.model_copy(update={"synergy": SynergySnapshot.model_validate_json(row["latest"])})
         directory = await load_directory(conn, [p.company_id for p in news.synergy.participants], False)
         rendered = render(news, recipient, directory, self.email_settings)
-        message = build_message(rendered, sender=self.mail_from, to=row["email"], message_id=row["message_id"])
+        message = build_message(
+            rendered, sender=self.mail_from, to=row["email"], message_id=row["message_id"]
+        )
         try:
             await self.sender.send(message)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
@@ -109,15 +112,28 @@ class Deliverer:
             await conn.execute(
                 """UPDATE deliveries SET attempts = $2, status = $3, last_error = $4, next_attempt_at = now() + $5
                    WHERE news_key = $1""",
-                row["news_key"], attempts, status, repr(exc)[:500], backoff(attempts),
+                row["news_key"],
+                attempts,
+                status,
+                repr(exc)[:500],
+                backoff(attempts),
             )
-            log.warning("email_send_failed", news_key=row["news_key"], attempts=attempts, status=status,
-                        error=repr(exc))
+            log.warning(
+                "email_send_failed",
+                news_key=row["news_key"],
+                attempts=attempts,
+                status=status,
+                error=repr(exc),
+            )
             return
         await conn.execute(
             "UPDATE deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE news_key = $1",
             row["news_key"],
         )
         SENT.labels(news.kind.value).inc()
-        log.info("email_sent", news_key=row["news_key"], synergy_id=str(news.synergy.synergy_id),
-                 recipient_kind=recipient.kind.value)
+        log.info(
+            "email_sent",
+            news_key=row["news_key"],
+            synergy_id=str(news.synergy.synergy_id),
+            recipient_kind=recipient.kind.value,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import asyncpg
+from ecocirc_shared.db import Connection
 from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.settings import Settings
@@ -42,13 +43,13 @@ class Recorder:
         EVENTS.labels(outcome).inc()
         return outcome
 
-    async def _stored(self, conn: asyncpg.Connection, synergy_id: object) -> asyncpg.Record | None:
+    async def _stored(self, conn: Connection, synergy_id: object) -> asyncpg.Record | None:
         return await conn.fetchrow(
             "SELECT revision, active, snapshot, reopened FROM synergies WHERE synergy_id = $1 FOR UPDATE",
             synergy_id,
         )
 
-    async def _on_current(self, conn: asyncpg.Connection, synergy: SynergySnapshot) -> str:
+    async def _on_current(self, conn: Connection, synergy: SynergySnapshot) -> str:
         stored = await self._stored(conn, synergy.synergy_id)
         if stored is not None and stored["revision"] >= synergy.revision:
             return "duplicate"
@@ -78,7 +79,7 @@ class Recorder:
         await self._queue(conn, proposed(synergy, reopened), audience)
         return "recorded"
 
-    async def _on_withdrawn(self, conn: asyncpg.Connection, synergy_id: object, revision: int, reason: str) -> str:
+    async def _on_withdrawn(self, conn: Connection, synergy_id: object, revision: int, reason: str) -> str:
         stored = await self._stored(conn, synergy_id)
         if stored is None or stored["revision"] >= revision:
             return "duplicate"
@@ -110,7 +111,7 @@ class Recorder:
             await self._queue(conn, withdrawn(last, reason, stored["reopened"]), audience)
         return "recorded"
 
-    async def _queue(self, conn: asyncpg.Connection, news: News, audience: Audience) -> None:
+    async def _queue(self, conn: Connection, news: News, audience: Audience) -> None:
         rows = []
         for recipient in audience.recipients:
             key = news_key(news, recipient)
@@ -137,5 +138,8 @@ class Recorder:
             )
             QUEUED.labels(news.kind.value).inc(len(rows))
         if audience.skipped:
-            log.info("recipients_skipped", synergy_id=str(news.synergy.synergy_id),
-                     skipped=json.loads(json.dumps([s.model_dump(mode="json") for s in audience.skipped])))
+            log.info(
+                "recipients_skipped",
+                synergy_id=str(news.synergy.synergy_id),
+                skipped=json.loads(json.dumps([s.model_dump(mode="json") for s in audience.skipped])),
+            )
