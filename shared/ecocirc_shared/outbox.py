@@ -105,6 +105,9 @@ class OutboxRelay:
                 await producer.start()
                 try:
                     self.connected = True
+                    # Check the epoch before anything else: after a broker loss, the replay of
+                    # older keys must precede the backlog so each key's newest event comes last.
+                    self._epoch_checked_at = 0.0
                     await self._loop(producer)
                 finally:
                     self.connected = False

@@ -46,6 +46,7 @@ class FlowRecord:
     def __init__(self, row: asyncpg.Record):
         self.snapshot = FlowSnapshot.model_validate_json(row["snapshot"])
         self.active: bool = row["active"]
+        self.declared: dict[str, Any] = json.loads(row["declared"]) if "declared" in row else {}
 
 
 class IntakeTx:
@@ -107,7 +108,8 @@ class IntakeTx:
 
     async def get_flow(self, flow_id: UUID, *, lock: bool = False) -> FlowRecord | None:
         row = await self.conn.fetchrow(
-            "SELECT snapshot, active FROM flows WHERE id = $1" + (" FOR UPDATE" if lock else ""), flow_id
+            "SELECT snapshot, active, declared FROM flows WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+            flow_id,
         )
         return FlowRecord(row) if row else None
 
@@ -124,26 +126,30 @@ class IntakeTx:
         )
         return [FlowRecord(r) for r in rows], int(total)
 
-    async def save_flow(self, snapshot: FlowSnapshot, change: str, event: FlowEvent, by: UUID) -> None:
+    async def save_flow(
+        self, snapshot: FlowSnapshot, declared: dict[str, Any], change: str, event: FlowEvent, by: UUID
+    ) -> None:
         """Store a flow version, its history row and its event, atomically."""
         doc = snapshot.model_dump_json()
         if change == "declared":
             await self.conn.execute(
-                "INSERT INTO flows (id, company_id, version, snapshot) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO flows (id, company_id, version, snapshot, declared) VALUES ($1, $2, $3, $4, $5)",
                 snapshot.flow_id,
                 snapshot.company_id,
                 snapshot.version,
                 doc,
+                json.dumps(declared),
             )
         else:
             await self.conn.execute(
-                """UPDATE flows SET version = $2, snapshot = $3, updated_at = now(),
+                """UPDATE flows SET version = $2, snapshot = $3, declared = $5, updated_at = now(),
                           active = $4, withdrawn_at = CASE WHEN $4 THEN NULL ELSE now() END
                    WHERE id = $1""",
                 snapshot.flow_id,
                 snapshot.version,
                 doc,
                 change != "withdrawn",
+                json.dumps(declared),
             )
         await self.conn.execute(
             "INSERT INTO flow_versions (flow_id, version, change, snapshot, recorded_by) VALUES ($1, $2, $3, $4, $5)",

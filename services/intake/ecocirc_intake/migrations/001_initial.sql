@@ -43,6 +43,9 @@ CREATE TABLE flows (
     version integer NOT NULL,
     active boolean NOT NULL DEFAULT true,
     snapshot jsonb NOT NULL,
+    -- The body as declared (e.g. hazardous as the company said it), which a PATCH merges into;
+    -- snapshot holds the effective values the matcher uses (hazardous forced by the EWC code).
+    declared jsonb NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     withdrawn_at timestamptz

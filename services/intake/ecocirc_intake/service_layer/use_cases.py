@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,9 +12,9 @@ from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn
 from ecocirc_shared.flows import FlowSnapshot
 
 from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore, IntakeTx
-from ecocirc_intake.domain.codes import check_ewc_code, check_naf_code, effective_hazardous
-from ecocirc_intake.domain.errors import ErrorCollector
-from ecocirc_intake.domain.identifiers import check_email, check_siret
+from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector
+from ecocirc_intake.domain.identifiers import check_email
+from ecocirc_intake.domain.validation import FlowInput, validate_company, validate_flow, validate_flow_update
 from ecocirc_intake.entrypoints.schemas import AdvisorCreate, CompanyCreate, FlowCreate, FlowUpdate
 from ecocirc_intake.service_layer.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from ecocirc_intake.service_layer.principals import (
@@ -22,15 +24,17 @@ from ecocirc_intake.service_layer.principals import (
     may_act_for_company,
     new_token,
 )
-from ecocirc_intake.service_layer.sites import resolve_site
+
+INVALID = "Certaines informations sont invalides."
 
 
-def _raise_if(collector: ErrorCollector) -> None:
-    if collector.errors:
-        raise InvalidInput(
-            "Certaines informations sont invalides.",
-            [Problem(e.field, e.message) for e in collector.errors],
-        )
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn the domain's field errors into the use-case error the API answers with."""
+    try:
+        yield
+    except BodyValidationError as failed:
+        raise InvalidInput(INVALID, [Problem(e.field, e.message) for e in failed.errors]) from failed
 
 
 def _require_admin(principal: Principal) -> Advisor:
@@ -51,7 +55,8 @@ async def register_advisor(
     _require_admin(principal)
     errors = ErrorCollector()
     email = errors.run(check_email, body.email, "email")
-    _raise_if(errors)
+    with _domain_errors():
+        errors.raise_if_any()
     assert email is not None
     advisor_id, token = uuid.uuid4(), new_token()
     async with store.transaction() as tx:
@@ -64,26 +69,21 @@ async def register_company(
     store: IntakeStore, principal: Principal, body: CompanyCreate
 ) -> tuple[uuid.UUID, str]:
     advisor = _require_advisor(principal)
-    errors = ErrorCollector()
-    naf = errors.run(check_naf_code, body.naf_code)
-    email = errors.run(check_email, body.contact_email)
-    siret = errors.run(check_siret, body.siret) if body.siret else None
-    site = errors.run(resolve_site, body.postcode, body.city, body.lat, body.lon)
-    _raise_if(errors)
-    assert naf is not None and email is not None and site is not None
-    territory = body.territory or site.territory
+    with _domain_errors():
+        company = validate_company(body.model_dump())
+    # Territory: as given, else the department of the commune (advisors follow departments by default).
+    territory = company.territory or (company.commune.department if company.commune else None)
     if territory is None:
-        raise InvalidInput(
-            "Territoire inconnu.", [Problem("territory", "Indiquez le territoire de l'entreprise.")]
-        )
+        raise InvalidInput(INVALID, [Problem("territory", "Indiquez le territoire de l'entreprise.")])
     if not advisor.covers(territory):
         raise Forbidden(f"Le territoire {territory} ne fait pas partie de vos territoires.")
     company_id, token = uuid.uuid4(), new_token()
+    site = company.site
     fields: dict[str, Any] = {
-        "name": body.name,
-        "naf_code": naf.code,
-        "contact_email": email,
-        "siret": siret,
+        "name": company.name,
+        "naf_code": company.naf_code,
+        "contact_email": company.contact_email,
+        "siret": company.siret,
         "postcode": site.postcode,
         "city": site.city,
         "commune_insee": site.commune_insee,
@@ -93,7 +93,7 @@ async def register_company(
         "consent_to_be_named": body.consent_to_be_named,
     }
     async with store.transaction() as tx:
-        if siret and await tx.siret_taken(siret):
+        if company.siret and await tx.siret_taken(company.siret):
             raise Conflict(
                 "Une entreprise avec ce SIRET existe déjà.", [Problem("siret", "SIRET déjà enregistré.")]
             )
@@ -112,30 +112,26 @@ async def company_for(
     return company
 
 
-def _flow_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """Check the reference codes of a flow and apply what the law says about hazardous wastes."""
-    errors = ErrorCollector()
-    ewc = errors.run(check_ewc_code, data["ewc_code"]) if data.get("ewc_code") else None
-    _raise_if(errors)
-    months = data.get("months") or []
-    if len(set(months)) != len(months):
-        raise InvalidInput(
-            "Mois en double.", [Problem("months", "Chaque mois ne doit apparaître qu'une fois.")]
-        )
-    data["months"] = tuple(sorted(months))
-    data["ewc_code"] = ewc.code if ewc else None
-    data["hazardous"] = effective_hazardous(data.get("hazardous"), ewc)
-    return data
-
-
-def _author(principal: Principal) -> uuid.UUID:
-    return principal.id
+def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:
+    return {
+        "direction": flow.direction,
+        "category": flow.category,
+        "label": flow.label,
+        "description": flow.description,
+        "ewc_code": flow.ewc_code,
+        "quantity": flow.quantity,
+        "months": flow.months,
+        "hazardous": flow.hazardous,
+        "max_distance_km": flow.max_distance_km,
+        "confidentiality": flow.confidentiality,
+    }
 
 
 async def declare_flow(
     store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: FlowCreate
 ) -> FlowSnapshot:
-    fields = _flow_fields(body.model_dump())
+    with _domain_errors():
+        flow = validate_flow(body.model_dump())
     async with store.transaction() as tx:
         company = await company_for(tx, principal, company_id)
         snapshot = FlowSnapshot(
@@ -145,46 +141,47 @@ async def declare_flow(
             naf_code=company.naf_code,
             site=company.site,
             declared_at=datetime.now(UTC),
-            **fields,
+            **_snapshot_fields(flow),
         )
-        await tx.save_flow(snapshot, "declared", FlowDeclared(flow=snapshot), _author(principal))
+        await tx.save_flow(snapshot, flow.declared(), "declared", FlowDeclared(flow=snapshot), principal.id)
     return snapshot
 
 
-async def _flow_for(tx: IntakeTx, principal: Principal, flow_id: uuid.UUID) -> FlowSnapshot:
+async def _active_flow(
+    tx: IntakeTx, principal: Principal, flow_id: uuid.UUID
+) -> tuple[FlowSnapshot, dict[str, Any]]:
     record = await tx.get_flow(flow_id, lock=True)
     if record is None:
         raise NotFound("Flux introuvable.")
     await company_for(tx, principal, record.snapshot.company_id)
     if not record.active:
         raise Conflict("Ce flux a été retiré ; déclarez-en un nouveau.")
-    return record.snapshot
+    return record.snapshot, record.declared
 
 
 async def revise_flow(
     store: IntakeStore, principal: Principal, flow_id: uuid.UUID, body: FlowUpdate
 ) -> FlowSnapshot:
-    changes = body.model_dump(exclude_unset=True)
-    for required in ("direction", "category", "label", "hazardous", "confidentiality"):
-        if required in changes and changes[required] is None:
-            raise InvalidInput("Champ obligatoire.", [Problem(required, "Ce champ ne peut pas être vidé.")])
+    changes = body.model_dump(mode="json", exclude_unset=True)
     async with store.transaction() as tx:
-        current = await _flow_for(tx, principal, flow_id)
-        merged = {**current.model_dump(include=set(FlowCreate.model_fields)), **changes}
-        if "hazardous" not in changes:
-            merged["hazardous"] = None if current.ewc_code else current.hazardous
-        fields = _flow_fields(merged)
-        snapshot = current.model_copy(
-            update={**fields, "version": current.version + 1, "declared_at": datetime.now(UTC)}
+        current, declared = await _active_flow(tx, principal, flow_id)
+        with _domain_errors():
+            flow = validate_flow_update(declared, changes)
+        snapshot = FlowSnapshot.model_validate(
+            {
+                **current.model_dump(),
+                **_snapshot_fields(flow),
+                "version": current.version + 1,
+                "declared_at": datetime.now(UTC),
+            }
         )
-        snapshot = FlowSnapshot.model_validate(snapshot.model_dump())
-        await tx.save_flow(snapshot, "revised", FlowRevised(flow=snapshot), _author(principal))
+        await tx.save_flow(snapshot, flow.declared(), "revised", FlowRevised(flow=snapshot), principal.id)
     return snapshot
 
 
 async def withdraw_flow(store: IntakeStore, principal: Principal, flow_id: uuid.UUID) -> None:
     async with store.transaction() as tx:
-        current = await _flow_for(tx, principal, flow_id)
+        current, declared = await _active_flow(tx, principal, flow_id)
         snapshot = current.model_copy(update={"version": current.version + 1})
         event = FlowWithdrawn(flow_id=flow_id, company_id=current.company_id, version=snapshot.version)
-        await tx.save_flow(snapshot, "withdrawn", event, _author(principal))
+        await tx.save_flow(snapshot, declared, "withdrawn", event, principal.id)

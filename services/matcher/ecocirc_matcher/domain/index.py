@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -44,6 +44,10 @@ def cells_within(lat: float, lon: float, radius_km: float) -> Iterator[Cell]:
             yield (i, j)
 
 
+# Judges a pair of flows (offer and need, or two of the same direction): a proposal or None.
+PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
+
+
 @dataclass
 class Changes:
     """What one flow event did to the set of proposals touching that flow."""
@@ -55,8 +59,15 @@ class Changes:
 class MatchIndex:
     """In-memory index of active flows and of the proposals each flow takes part in."""
 
-    def __init__(self, kb: Knowledge):
+    def __init__(
+        self,
+        kb: Knowledge,
+        substitution: PairJudge = evaluate_substitution,
+        mutualisation: PairJudge = evaluate_mutualisation,
+    ):
         self.kb = kb
+        self._substitution = substitution
+        self._mutualisation = mutualisation
         self.flows: dict[UUID, FlowSnapshot] = {}
         self._classes: dict[UUID, frozenset[str]] = {}
         self._buckets: dict[tuple[Direction, str, Cell], set[UUID]] = defaultdict(set)
@@ -145,12 +156,12 @@ class MatchIndex:
             o = self.flows[other_id]
             offer, need = (flow, o) if flow.direction is Direction.OFFER else (o, flow)
             self.evaluations += 1
-            proposal = evaluate_substitution(offer, need, self.kb)
+            proposal = self._substitution(offer, need, self.kb)
             if proposal is not None:
                 yield proposal
         radius = max(self.kb.reach_km(c) for c in own)
         for other_id in self._neighbours(flow, flow.direction, own, radius):
             self.evaluations += 1
-            proposal = evaluate_mutualisation(flow, self.flows[other_id], self.kb)
+            proposal = self._mutualisation(flow, self.flows[other_id], self.kb)
             if proposal is not None:
                 yield proposal
