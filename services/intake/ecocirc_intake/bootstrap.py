@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
+from ecocirc_intake.entrypoints import synergy_routes
 from ecocirc_intake.entrypoints.api import install_error_handlers, router
 from ecocirc_intake.service_layer.principals import hash_token
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Eco'circulaire", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.include_router(router)
+    app.include_router(synergy_routes.router)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"])
