@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+
 from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broker
 from ecocirc_devstack.smtp_sink import start_sink
 from ecocirc_shared.settings import Settings

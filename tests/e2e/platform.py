@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import psutil
+
 from ecocirc_devstack.components import free_port
 
 ADMIN_TOKEN = "e2e-admin-token-with-enough-entropy-0001"

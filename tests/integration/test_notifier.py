@@ -38,13 +38,18 @@ class Directory:
             await conn.execute(
                 """INSERT INTO intake.companies (id, name, naf_code, contact_email, lat, lon, territory)
                    VALUES ($1, $2, '16.10A', $3, 43.49, 0.93, $4)""",
-                company_id, name, f"{name.lower()}-{company_id.hex[:6]}@example.org", territory,
+                company_id,
+                name,
+                f"{name.lower()}-{company_id.hex[:6]}@example.org",
+                territory,
             )
         return company_id
 
 
 @pytest.fixture
-async def notifier(make_settings: Callable[..., Settings]) -> AsyncIterator[tuple[Recorder, Deliverer, Directory]]:
+async def notifier(
+    make_settings: Callable[..., Settings],
+) -> AsyncIterator[tuple[Recorder, Deliverer, Directory]]:
     settings = make_settings()
     intake_pool = await create_pool(settings, "intake")
     await migrate(intake_pool, "intake", INTAKE_MIGRATIONS)
@@ -55,18 +60,29 @@ async def notifier(make_settings: Callable[..., Settings]) -> AsyncIterator[tupl
     await intake_pool.close()
 
 
-def synergy(a: uuid.UUID, b: uuid.UUID, revision: int = 1, score: float = 0.8,
-            synergy_id: uuid.UUID | None = None) -> SynergySnapshot:
+def synergy(
+    a: uuid.UUID, b: uuid.UUID, revision: int = 1, score: float = 0.8, synergy_id: uuid.UUID | None = None
+) -> SynergySnapshot:
     return SynergySnapshot(
-        synergy_id=synergy_id or uuid.uuid4(), revision=revision, kind="substitution", resource_class="wood",
-        resource_label="sciures de bois", score=score, score_parts={"resource": 1.0, "distance": 0.8},
+        synergy_id=synergy_id or uuid.uuid4(),
+        revision=revision,
+        kind="substitution",
+        resource_class="wood",
+        resource_label="sciures de bois",
+        score=score,
+        score_parts={"resource": 1.0, "distance": 0.8},
         participants=(
-            Participant(company_id=a, flow_id=uuid.uuid4(), role=Role.SUPPLIER, flow_label="Sciures", territory="32"),
-            Participant(company_id=b, flow_id=uuid.uuid4(), role=Role.RECEIVER, flow_label="Litière",
-                        territory="32"),
+            Participant(
+                company_id=a, flow_id=uuid.uuid4(), role=Role.SUPPLIER, flow_label="Sciures", territory="32"
+            ),
+            Participant(
+                company_id=b, flow_id=uuid.uuid4(), role=Role.RECEIVER, flow_label="Litière", territory="32"
+            ),
         ),
-        distance_km=5.2, explanation="Une scierie à 5 km produit des sciures ; un élevage en cherche.",
-        territories=("32",), knowledge_version="test",
+        distance_km=5.2,
+        explanation="Une scierie à 5 km produit des sciures ; un élevage en cherche.",
+        territories=("32",),
+        knowledge_version="test",
     )
 
 
@@ -148,15 +164,16 @@ async def test_smtp_failures_are_retried_then_recorded_as_failed(notifier) -> No
 
     c, d = await directory.company("Imprimerie"), await directory.company("Cartonnerie")
     await recorder.handle(SynergyProposed(synergy=synergy(c, d)))
-    dead = Deliverer(deliverer.pool, FlakySender(failures=10_000), deliverer.email_settings, deliverer.mail_from)
+    dead = Deliverer(
+        deliverer.pool, FlakySender(failures=10_000), deliverer.email_settings, deliverer.mail_from
+    )
     for _ in range(MAX_ATTEMPTS):
         async with deliverer.pool.acquire() as conn:
             await conn.execute("UPDATE deliveries SET next_attempt_at = now() WHERE status = 'pending'")
         await dead.deliver_due()
     async with deliverer.pool.acquire() as conn:
-        rows: list[Any] = await conn.fetch("SELECT status, attempts, last_error FROM deliveries WHERE email LIKE $1",
-                                           f"%{c.hex[:6]}%")
+        rows: list[Any] = await conn.fetch(
+            "SELECT status, attempts, last_error FROM deliveries WHERE email LIKE $1", f"%{c.hex[:6]}%"
+        )
     assert [(r["status"], r["attempts"]) for r in rows] == [("failed", MAX_ATTEMPTS)]
     assert "SMTP down" in rows[0]["last_error"]
-
-

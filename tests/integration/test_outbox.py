@@ -26,9 +26,16 @@ SCHEMA = "outbox_test"
 
 
 def snapshot(flow_id: uuid.UUID, version: int) -> FlowSnapshot:
-    return FlowSnapshot(flow_id=flow_id, company_id=uuid.uuid4(), version=version, direction="offer",
-                        category="waste", label=f"v{version}", site=Site(lat=43.5, lon=0.9),
-                        declared_at=datetime.now(UTC))
+    return FlowSnapshot(
+        flow_id=flow_id,
+        company_id=uuid.uuid4(),
+        version=version,
+        direction="offer",
+        category="waste",
+        label=f"v{version}",
+        site=Site(lat=43.5, lon=0.9),
+        declared_at=datetime.now(UTC),
+    )
 
 
 @pytest.fixture
@@ -85,9 +92,10 @@ async def test_committed_events_leave_in_order_and_rolled_back_ones_never(env) -
 
 
 async def test_declarations_accepted_while_the_broker_is_down_leave_when_it_returns(
-    env, broker: Broker  # type: ignore[no-untyped-def]
+    env,
+    broker: Broker,  # type: ignore[no-untyped-def]
 ) -> None:
-    settings, pool, relay = env
+    settings, pool, _relay = env
     first = uuid.uuid4()
     await write(pool, first, 1)
     await read_versions(settings, expected=1)

@@ -1,10 +1,10 @@
 """`python -m ecocirc_intake` serves the API with uvicorn."""
 
 import uvicorn
-from ecocirc_shared.logging import configure_logging
-from ecocirc_shared.settings import Settings
 
 from ecocirc_intake.bootstrap import create_app
+from ecocirc_shared.logging import configure_logging
+from ecocirc_shared.settings import Settings
 
 settings = Settings()
 configure_logging("intake", settings.log_level, settings.log_json)

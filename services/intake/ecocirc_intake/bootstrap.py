@@ -8,11 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from ecocirc_shared.db import create_pool, migrate
-from ecocirc_shared.kafka import ensure_topics, wait_for_broker
-from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
-from ecocirc_shared.settings import Settings
-from ecocirc_shared.topics import all_topics
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,6 +16,11 @@ from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.entrypoints import synergy_routes
 from ecocirc_intake.entrypoints.api import install_error_handlers, router
 from ecocirc_intake.service_layer.principals import hash_token
+from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.kafka import ensure_topics, wait_for_broker
+from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

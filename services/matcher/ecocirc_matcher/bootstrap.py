@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+
+from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import all_topics
-
-from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
-from ecocirc_matcher.domain.knowledge import Knowledge
-from ecocirc_matcher.service_layer.matching import MatcherService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncpg
-from ecocirc_shared.db import create_pool, migrate
-from ecocirc_shared.settings import Settings
 
 from ecocirc_notifier.adapters.smtp import SmtpSender
 from ecocirc_notifier.domain.emails import EmailSettings
 from ecocirc_notifier.domain.headers import UnsubscribeSettings
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
 from ecocirc_notifier.service_layer.recording import Recorder
+from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.settings import Settings
 
 SCHEMA = "notifier"
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Mapping
 
 import pytest
+
 from ecocirc_intake.domain.errors import BodyValidationError
 from ecocirc_intake.domain.validation import validate_company, validate_flow, validate_flow_update
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Quantity, Unit

@@ -3,6 +3,9 @@
 from collections.abc import Callable
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from ecocirc_intake.domain.errors import FieldError
 from ecocirc_intake.domain.identifiers import luhn_valid, siret_valid
 from ecocirc_intake.domain.validation import (
@@ -23,8 +26,6 @@ from ecocirc_intake.domain.validation import (
     effective_hazardous,
 )
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Quantity, Unit
-from hypothesis import assume, given
-from hypothesis import strategies as st
 
 
 def _error(rule: Callable[..., object], *args: object) -> FieldError:

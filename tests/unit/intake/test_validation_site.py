@@ -1,6 +1,7 @@
 """Site resolution from postcode, city and/or coordinates, with French errors naming the field."""
 
 import pytest
+
 from ecocirc_intake.domain.errors import BodyValidationError
 from ecocirc_intake.domain.site import SITE_TOLERANCE_KM, resolve_site
 

@@ -40,15 +40,31 @@ def judge(a: FlowSnapshot, b: FlowSnapshot, kb: Any) -> Proposal | None:
         return None
     kind = SynergyKind.SUBSTITUTION if a.direction is not b.direction else SynergyKind.MUTUALISATION
     roles = (Role.SUPPLIER, Role.RECEIVER) if kind is SynergyKind.SUBSTITUTION else (Role.MEMBER, Role.MEMBER)
-    return Proposal(kind=kind, flows=(a, b), roles=roles, resource_class=a.label, resource_label=a.label,
-                    score=1 - km(a, b) / 100, score_parts={}, distance_km=km(a, b), explanation="")
+    return Proposal(
+        kind=kind,
+        flows=(a, b),
+        roles=roles,
+        resource_class=a.label,
+        resource_label=a.label,
+        score=1 - km(a, b) / 100,
+        score_parts={},
+        distance_km=km(a, b),
+        explanation="",
+    )
 
 
-def flow(direction: str, label: str, lat: float, lon: float, version: int = 1,
-         flow_id: uuid.UUID | None = None) -> FlowSnapshot:
+def flow(
+    direction: str, label: str, lat: float, lon: float, version: int = 1, flow_id: uuid.UUID | None = None
+) -> FlowSnapshot:
     return FlowSnapshot(
-        flow_id=flow_id or uuid.uuid4(), company_id=uuid.uuid4(), version=version, direction=direction,
-        category="waste", label=label, site=Site(lat=lat, lon=lon), declared_at=datetime.now(UTC),
+        flow_id=flow_id or uuid.uuid4(),
+        company_id=uuid.uuid4(),
+        version=version,
+        direction=direction,
+        category="waste",
+        label=label,
+        site=Site(lat=lat, lon=lon),
+        declared_at=datetime.now(UTC),
     )
 
 
@@ -106,8 +122,14 @@ def test_work_per_event_does_not_grow_with_far_away_flows() -> None:
     def evaluations_for_new_flow(background: int) -> int:
         idx = index()
         for _ in range(background):
-            idx.upsert(flow(rng.choice(["offer", "need"]), rng.choice(["sawdust", "heat", "whey"]),
-                            rng.uniform(45, 50), rng.uniform(2, 7)))  # far from the Gers
+            idx.upsert(
+                flow(
+                    rng.choice(["offer", "need"]),
+                    rng.choice(["sawdust", "heat", "whey"]),
+                    rng.uniform(45, 50),
+                    rng.uniform(2, 7),
+                )
+            )  # far from the Gers
         for i in range(10):  # the local neighbourhood
             idx.upsert(flow("offer", "sawdust", SAMATAN[0] + 0.01 * i, SAMATAN[1]))
         before = idx.evaluations

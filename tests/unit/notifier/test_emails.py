@@ -6,6 +6,7 @@ from importlib.resources import files
 from typing import NamedTuple
 
 import pytest
+
 from ecocirc_notifier.domain import (
     AdvisorEntry,
     CompanyEntry,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ecocirc_notifier.domain import french
 from ecocirc_notifier.domain.sectors import sector_phrase
 

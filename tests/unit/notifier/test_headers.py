@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pydantic import ValidationError
+
 from ecocirc_notifier.domain import UnsubscribeSettings, unsubscribe_token
 from ecocirc_notifier.domain.headers import list_unsubscribe_headers, one_line
-from pydantic import ValidationError
 
 from .factories import advisor, as_recipient, company
 

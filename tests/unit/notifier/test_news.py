@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+
 from ecocirc_notifier.domain import (
     NewsKind,
     Recipient,

@@ -4,6 +4,9 @@ import unicodedata
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ecocirc_shared.reference import (
     AmbiguousCommuneError,
     Commune,
@@ -18,8 +21,6 @@ from ecocirc_shared.reference import (
     nearest_commune,
     resolve_commune,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 GERS_TOWNS = [
     ("32600", "L'Isle-Jourdain", "32160"),

@@ -1,6 +1,7 @@
 """EWC lookup: any common writing of a code finds the canonical entry; only six-digit entries are wastes."""
 
 import pytest
+
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, ewc_waste_entry, get_ewc, parse_ewc_code
 
 

@@ -3,9 +3,10 @@
 import math
 
 import pytest
-from ecocirc_shared.reference import great_circle_km, is_valid_lat_lon
 from hypothesis import given
 from hypothesis import strategies as st
+
+from ecocirc_shared.reference import great_circle_km, is_valid_lat_lon
 
 lats = st.floats(min_value=-90, max_value=90)
 lons = st.floats(min_value=-180, max_value=180)

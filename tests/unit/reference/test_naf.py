@@ -1,6 +1,7 @@
 """NAF rév. 2 lookup: loose writings of a code find the canonical entry with its section and division."""
 
 import pytest
+
 from ecocirc_shared.reference import get_naf, naf_by_nace_class, naf_entries, normalise_naf_code
 
 

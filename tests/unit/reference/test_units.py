@@ -1,6 +1,9 @@
 """Quantities to yearly amounts in base units: factors, periods, one-offs, linearity."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ecocirc_shared.flows import Period, Quantity, Unit
 from ecocirc_shared.units import (
     WORKING_DAYS_PER_YEAR,
@@ -10,8 +13,6 @@ from ecocirc_shared.units import (
     dimension_of,
     to_annual,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(

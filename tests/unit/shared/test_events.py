@@ -15,8 +15,14 @@ from ecocirc_shared.flows import FlowSnapshot, Site
 
 def _flow() -> FlowSnapshot:
     return FlowSnapshot(
-        flow_id=uuid.uuid4(), company_id=uuid.uuid4(), version=1, direction="offer", category="waste",
-        label="Sciures", site=Site(lat=43.49, lon=0.93), declared_at=datetime.now(UTC),
+        flow_id=uuid.uuid4(),
+        company_id=uuid.uuid4(),
+        version=1,
+        direction="offer",
+        category="waste",
+        label="Sciures",
+        site=Site(lat=43.49, lon=0.93),
+        declared_at=datetime.now(UTC),
     )
 
 
@@ -32,7 +38,10 @@ def test_round_trip_keeps_every_field() -> None:
         (b"[1, 2]", "not a JSON object"),
         (b'{"event_type": "flow.exploded"}', "unknown event type"),
         (b'{"event_type": "flow.withdrawn", "schema_version": 99}', "unknown schema version"),
-        (b'{"event_type": "flow.withdrawn", "schema_version": 1, "flow_id": "nope"}', "invalid flow.withdrawn"),
+        (
+            b'{"event_type": "flow.withdrawn", "schema_version": 1, "flow_id": "nope"}',
+            "invalid flow.withdrawn",
+        ),
     ],
 )
 def test_poison_messages_are_named(raw: bytes, reason: str) -> None:
@@ -48,8 +57,15 @@ def test_older_versions_are_upcast(monkeypatch: pytest.MonkeyPatch) -> None:
         return {**doc, "version": doc["version"]}
 
     monkeypatch.setitem(events.UPCASTERS, ("flow.withdrawn", 1), v1_to_v2)
-    v1 = json.dumps({"event_type": "flow.withdrawn", "schema_version": 1, "flow_id": str(uuid.uuid4()),
-                     "company_id": str(uuid.uuid4()), "version": 3}).encode()
+    v1 = json.dumps(
+        {
+            "event_type": "flow.withdrawn",
+            "schema_version": 1,
+            "flow_id": str(uuid.uuid4()),
+            "company_id": str(uuid.uuid4()),
+            "version": 3,
+        }
+    ).encode()
     event = decode(v1)
     assert isinstance(event, FlowWithdrawn)
     assert event.schema_version == 2 and event.version == 3

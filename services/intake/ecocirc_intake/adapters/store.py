@@ -10,13 +10,13 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 from ecocirc_shared.db import Connection
 from ecocirc_shared.events import FlowEvent
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.outbox import enqueue
 from ecocirc_shared.topics import FLOW_EVENTS
-
-from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 
 SCHEMA = "intake"
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+
 from ecocirc_shared.synergies import SynergySnapshot
 
 

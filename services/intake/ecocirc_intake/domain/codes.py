@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ecocirc_intake.domain.errors import FieldError
+from ecocirc_intake.domain.text import subject
 from ecocirc_shared.reference import (
     EwcCodeError,
     EwcEntry,
@@ -12,9 +14,6 @@ from ecocirc_shared.reference import (
     parse_ewc_code,
 )
 from ecocirc_shared.reference import ewc_waste_entry as _ewc_waste_entry
-
-from ecocirc_intake.domain.errors import FieldError
-from ecocirc_intake.domain.text import subject
 
 
 def check_naf_code(value: object, field: str = "naf_code") -> NafEntry:

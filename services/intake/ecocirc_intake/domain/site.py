@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector, FieldError
+from ecocirc_intake.domain.text import as_number, clean_optional_text, subject
 from ecocirc_shared.flows import Site
 from ecocirc_shared.reference import (
     AmbiguousCommuneError,
@@ -17,9 +19,6 @@ from ecocirc_shared.reference import (
     normalise_postcode,
     resolve_commune,
 )
-
-from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector, FieldError
-from ecocirc_intake.domain.text import as_number, clean_optional_text, subject
 
 # How far declared coordinates may lie from the centre (chef-lieu) of the declared commune. Gers
 # communes are 5-10 km across and even the largest metropolitan ones (Arles, Laruns) reach about

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Quantity, Site, Unit
-from ecocirc_shared.reference import Commune, EwcEntry, NafEntry
-
 from ecocirc_intake.domain.codes import check_ewc_code, check_naf_code, effective_hazardous
 from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector, FieldError
 from ecocirc_intake.domain.identifiers import check_email, check_siret
 from ecocirc_intake.domain.site import ResolvedSite, resolve_site
 from ecocirc_intake.domain.text import as_bool, as_number, clean_optional_text, clean_text, subject
+from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Quantity, Site, Unit
+from ecocirc_shared.reference import Commune, EwcEntry, NafEntry
 
 __all__ = [
     "BodyValidationError",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from ecocirc_shared.flows import FlowSnapshot
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,6 +24,7 @@ from ecocirc_intake.entrypoints.schemas import (
 from ecocirc_intake.service_layer import use_cases
 from ecocirc_intake.service_layer.errors import NotFound, UseCaseError
 from ecocirc_intake.service_layer.principals import Principal, hash_token
+from ecocirc_shared.flows import FlowSnapshot
 
 bearer = HTTPBearer(auto_error=False)
 

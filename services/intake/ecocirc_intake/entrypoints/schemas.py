@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Quantity, Site
 from ecocirc_shared.synergies import SynergySnapshot
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 T = TypeVar("T")
 

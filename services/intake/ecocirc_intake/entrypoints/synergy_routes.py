@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from ecocirc_shared.flows import Confidentiality
-from ecocirc_shared.synergies import SynergySnapshot
 from fastapi import APIRouter, Request
 
 from ecocirc_intake.adapters import synergies as synergy_reads
@@ -14,6 +12,8 @@ from ecocirc_intake.entrypoints.api import Limit, Offset, PrincipalDep
 from ecocirc_intake.entrypoints.schemas import Page, SynergyPublic, synergy_public
 from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
+from ecocirc_shared.flows import Confidentiality
+from ecocirc_shared.synergies import SynergySnapshot
 
 router = APIRouter(prefix="/v1")
 

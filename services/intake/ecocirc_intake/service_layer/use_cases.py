@@ -8,9 +8,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn
-from ecocirc_shared.flows import FlowSnapshot
-
 from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore, IntakeTx
 from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector
 from ecocirc_intake.domain.identifiers import check_email
@@ -24,6 +21,8 @@ from ecocirc_intake.service_layer.principals import (
     may_act_for_company,
     new_token,
 )
+from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn
+from ecocirc_shared.flows import FlowSnapshot
 
 INVALID = "Certaines informations sont invalides."
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from uuid import UUID
 
 import asyncpg
+
 from ecocirc_shared.db import Connection
 from ecocirc_shared.events import SynergyProposed, SynergyRevised, SynergyWithdrawn
 from ecocirc_shared.flows import FlowSnapshot

@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from ecocirc_shared.flows import Direction, FlowSnapshot
-
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
+from ecocirc_shared.flows import Direction, FlowSnapshot
 
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
 # 50 km reach scans a handful of cells while a 5 km heat reach scans one to four.

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 
+from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.model import Proposal
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 from ecocirc_shared.units import to_annual
-
-from ecocirc_matcher.domain.knowledge import Knowledge
-from ecocirc_matcher.domain.model import Proposal
 
 # Road distance is longer than the great circle; 1.3 is the usual rural detour factor.
 DETOUR_FACTOR = 1.3
@@ -48,7 +47,9 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if offer.hazardous and not need.hazardous:
         return None
     distance = road_km(offer, need)
-    reach = min([kb.reach_km(resource_class), *(f.max_distance_km for f in (offer, need) if f.max_distance_km)])
+    reach = min(
+        [kb.reach_km(resource_class), *(f.max_distance_km for f in (offer, need) if f.max_distance_km)]
+    )
     if distance > reach:
         return None
     months = _months_overlap(offer, need)

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import faust
+
+from ecocirc_matcher.adapters.faust_transport import register
+from ecocirc_matcher.bootstrap import Matcher, build
 from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn, PoisonEvent, decode
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import DEAD_LETTERS, FLOW_EVENTS
-
-from ecocirc_matcher.adapters.faust_transport import register
-from ecocirc_matcher.bootstrap import Matcher, build
 
 log = get_logger(__name__)
 

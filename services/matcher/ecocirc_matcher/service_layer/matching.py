@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
-from ecocirc_shared.logging import get_logger
 from prometheus_client import Counter, Histogram
 
 from ecocirc_matcher.adapters.store import MatcherStore, MatcherTx
 from ecocirc_matcher.domain.index import Changes, MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.service_layer.snapshots import fingerprint, to_snapshot
+from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
+from ecocirc_shared.logging import get_logger
 
 log = get_logger(__name__)
 

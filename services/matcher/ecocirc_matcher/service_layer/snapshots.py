@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from ecocirc_shared.synergies import Participant, SynergySnapshot
-
 from ecocirc_matcher.domain.model import Proposal
+from ecocirc_shared.synergies import Participant, SynergySnapshot
 
 
 def to_snapshot(proposal: Proposal, revision: int, knowledge_version: str) -> SynergySnapshot:

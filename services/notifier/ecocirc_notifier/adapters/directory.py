@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from ecocirc_shared.db import Connection
-
 from ecocirc_notifier.domain.directory import AdvisorEntry, CompanyEntry, DeliveryMode, Directory
+from ecocirc_shared.db import Connection
 
 
 async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: bool) -> Directory:

@@ -6,9 +6,9 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
-from ecocirc_shared.settings import Settings, SmtpTls
 
 from ecocirc_notifier.domain.emails import RenderedEmail
+from ecocirc_shared.settings import Settings, SmtpTls
 
 
 def build_message(rendered: RenderedEmail, *, sender: str, to: str, message_id: str) -> EmailMessage:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecocirc_shared.synergies import Impact, SynergyKind, SynergySnapshot
-
 from ecocirc_notifier.domain import french
 from ecocirc_notifier.domain.directory import Directory, synergy_territories
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
 from ecocirc_notifier.domain.visibility import PartyView, hidden_terms, mentions_any, party_views
+from ecocirc_shared.synergies import Impact, SynergyKind, SynergySnapshot
 
 NOT_ESTIMATED = "non estimé"
 

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from uuid import UUID
 
-from ecocirc_shared.synergies import Participant, SynergySnapshot
 from pydantic import BaseModel, ConfigDict, Field
+
+from ecocirc_shared.synergies import Participant, SynergySnapshot
 
 ALL_TERRITORIES = "*"
 

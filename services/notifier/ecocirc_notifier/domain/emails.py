@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ecocirc_shared.synergies import SynergyKind
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -33,6 +32,7 @@ from ecocirc_notifier.domain.headers import (
 )
 from ecocirc_notifier.domain.news import News, NewsKind
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
+from ecocirc_shared.synergies import SynergyKind
 
 NO_TERRITORY = "Territoire non renseigné"
 

@@ -23,10 +23,10 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from ecocirc_shared.synergies import SynergySnapshot
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecocirc_notifier.domain.recipients import Recipient
+from ecocirc_shared.synergies import SynergySnapshot
 
 # Bumped only if the key layout changes; old keys then stop matching, so change it with care.
 _KEY_VERSION = "n1"

@@ -6,7 +6,6 @@ from collections.abc import Collection
 from enum import StrEnum
 from uuid import UUID
 
-from ecocirc_shared.synergies import SynergySnapshot
 from pydantic import BaseModel, ConfigDict
 
 from ecocirc_notifier.domain.directory import (
@@ -18,6 +17,7 @@ from ecocirc_notifier.domain.directory import (
     covers,
     synergy_territories,
 )
+from ecocirc_shared.synergies import SynergySnapshot
 
 
 class RecipientKind(StrEnum):

@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from ecocirc_shared.flows import Confidentiality
-from ecocirc_shared.synergies import Participant, SynergyKind, SynergySnapshot
-
 from ecocirc_notifier.domain import french
 from ecocirc_notifier.domain.directory import Directory, territory_of
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
 from ecocirc_notifier.domain.sectors import sector_phrase
+from ecocirc_shared.flows import Confidentiality
+from ecocirc_shared.synergies import Participant, SynergyKind, SynergySnapshot
 
 # Shorter strings are too common to mean a name (and replacing them would mangle any sentence).
 _MIN_TERM_LENGTH = 3

@@ -6,15 +6,14 @@ import asyncio
 import contextlib
 import signal
 
+from ecocirc_notifier.bootstrap import build
+from ecocirc_notifier.service_layer.delivery import Deliverer
+from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared.events import PoisonEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn, decode
 from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import DEAD_LETTERS, SYNERGY_EVENTS, all_topics
-
-from ecocirc_notifier.bootstrap import build
-from ecocirc_notifier.service_layer.delivery import Deliverer
-from ecocirc_notifier.service_layer.recording import Recorder
 
 log = get_logger(__name__)
 GROUP = "ecocirc-notifier"

@@ -10,9 +10,6 @@ from typing import Protocol
 
 import aiosmtplib
 import asyncpg
-from ecocirc_shared.db import Connection
-from ecocirc_shared.logging import get_logger
-from ecocirc_shared.synergies import SynergySnapshot
 from prometheus_client import Counter
 
 from ecocirc_notifier.adapters.directory import load_directory
@@ -20,6 +17,9 @@ from ecocirc_notifier.adapters.smtp import build_message
 from ecocirc_notifier.domain.emails import EmailSettings, render
 from ecocirc_notifier.domain.news import News, NewsKind
 from ecocirc_notifier.domain.recipients import Recipient
+from ecocirc_shared.db import Connection
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.synergies import SynergySnapshot
 
 log = get_logger(__name__)
 

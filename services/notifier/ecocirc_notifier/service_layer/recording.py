@@ -5,11 +5,6 @@ from __future__ import annotations
 import json
 
 import asyncpg
-from ecocirc_shared.db import Connection
-from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised
-from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
-from ecocirc_shared.synergies import SynergySnapshot
 from prometheus_client import Counter
 
 from ecocirc_notifier.adapters.directory import load_directory
@@ -21,6 +16,11 @@ from ecocirc_notifier.domain.recipients import (
     proposal_audience,
     withdrawal_audience,
 )
+from ecocirc_shared.db import Connection
+from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.synergies import SynergySnapshot
 
 log = get_logger(__name__)
 
