@@ -7,6 +7,7 @@ from pathlib import Path
 
 import asyncpg
 import asyncpg.pool
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.settings import Settings
@@ -18,13 +19,18 @@ Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 
 async def create_pool(
-    settings: Settings, schema: str, *, min_size: int = 1, max_size: int = 10
+    settings: Settings, schema: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 60
 ) -> asyncpg.Pool:
     """Open a pool whose connections work in the service's schema, retrying while the DB starts."""
     dsn = settings.require(settings.database_url, "database_url")
-    deadline = asyncio.get_running_loop().time() + 60
-    while True:
-        try:
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type((OSError, asyncpg.PostgresError)),
+        wait=wait_exponential(multiplier=0.1, max=2),
+        stop=stop_after_delay(timeout_s),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
             pool: asyncpg.Pool = await asyncpg.create_pool(
                 dsn,
                 min_size=min_size,
@@ -34,11 +40,7 @@ async def create_pool(
                     "application_name": f"ecocirc-{schema}",
                 },
             )
-            return pool
-        except (OSError, asyncpg.PostgresError) as exc:
-            if asyncio.get_running_loop().time() > deadline:
-                raise RuntimeError(f"PostgreSQL unreachable: {exc}") from exc
-            await asyncio.sleep(0.5)
+    return pool
 
 
 async def migrate(pool: asyncpg.Pool, schema: str, migrations_dir: Path, extra_ddl: str = "") -> list[str]:
