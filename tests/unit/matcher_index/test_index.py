@@ -39,6 +39,8 @@ def judge(a: FlowSnapshot, b: FlowSnapshot, kb: Any) -> Proposal | None:
     if a.company_id == b.company_id or a.label != b.label or km(a, b) > kb.reach_km(a.label):
         return None
     kind = SynergyKind.SUBSTITUTION if a.direction is not b.direction else SynergyKind.MUTUALISATION
+    if kind is SynergyKind.MUTUALISATION:
+        a, b = sorted((a, b), key=lambda f: f.flow_id)  # the same content whichever side asks
     roles = (Role.SUPPLIER, Role.RECEIVER) if kind is SynergyKind.SUBSTITUTION else (Role.MEMBER, Role.MEMBER)
     return Proposal(
         kind=kind,
@@ -72,34 +74,33 @@ def index() -> MatchIndex:
     return MatchIndex(LabelKnowledge(), substitution=judge, mutualisation=judge)  # type: ignore[arg-type]
 
 
-def test_offer_then_need_proposes_once_and_withdraw_retracts() -> None:
+def test_offer_then_need_proposes_once_and_a_removed_flow_is_no_partner() -> None:
     idx = index()
     offer = flow("offer", "sawdust", *SAMATAN)
-    assert idx.upsert(offer).current == []
+    assert idx.upsert(offer) == []
     need = flow("need", "sawdust", SAMATAN[0] + 0.05, SAMATAN[1])
-    [proposal] = idx.upsert(need).current
+    [proposal] = idx.upsert(need)
     assert proposal.kind is SynergyKind.SUBSTITUTION
-    changes = idx.withdraw(offer.flow_id)
-    assert changes.withdrawn == [proposal.synergy_id]
-    assert idx.proposals == {}
+    assert idx.proposals_for(offer) == [proposal]
+    idx.remove(offer.flow_id)
+    assert idx.proposals_for(need) == []
 
 
-def test_a_revision_that_moves_out_of_reach_withdraws() -> None:
+def test_a_revision_that_moves_out_of_reach_has_no_proposal() -> None:
     idx = index()
     offer = flow("offer", "heat", *SAMATAN)
     need = flow("need", "heat", SAMATAN[0] + 0.02, SAMATAN[1])
     idx.upsert(offer)
-    [proposal] = idx.upsert(need).current
+    assert len(idx.upsert(need)) == 1
     moved = flow("need", "heat", SAMATAN[0] + 0.5, SAMATAN[1], version=2, flow_id=need.flow_id)
-    moved = moved.model_copy(update={"company_id": need.company_id})
-    changes = idx.upsert(moved)
-    assert changes.current == [] and changes.withdrawn == [proposal.synergy_id]
+    assert idx.upsert(moved.model_copy(update={"company_id": need.company_id})) == []
+    assert len(idx) == 2
 
 
 def test_same_direction_neighbours_make_a_mutualisation() -> None:
     idx = index()
     idx.upsert(flow("need", "pallets", *SAMATAN))
-    [proposal] = idx.upsert(flow("need", "pallets", SAMATAN[0], SAMATAN[1] + 0.1)).current
+    [proposal] = idx.upsert(flow("need", "pallets", SAMATAN[0], SAMATAN[1] + 0.1))
     assert proposal.kind is SynergyKind.MUTUALISATION
 
 

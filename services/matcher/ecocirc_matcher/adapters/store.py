@@ -29,22 +29,78 @@ class MatcherTx:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    async def flow_version(self, flow_id: UUID) -> int:
-        """The latest version seen of a flow (0 if never), locked for this transaction."""
-        version = await self.conn.fetchval("SELECT version FROM flows WHERE flow_id = $1 FOR UPDATE", flow_id)
-        return int(version or 0)
+    async def flow_state(self, flow_id: UUID) -> tuple[int, FlowSnapshot | None]:
+        """The latest version seen of a flow (0 if never) and its snapshot then (None once withdrawn)."""
+        row = await self.conn.fetchrow("SELECT version, snapshot FROM flows WHERE flow_id = $1", flow_id)
+        if row is None:
+            return 0, None
+        return row["version"], FlowSnapshot.model_validate_json(row["snapshot"]) if row["snapshot"] else None
 
-    async def save_flow(self, flow_id: UUID, version: int, snapshot: FlowSnapshot | None) -> None:
+    async def lock_for_event(self) -> None:
+        """Events run alongside each other but never alongside a re-derivation of every synergy."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext('matcher-rederive'))")
+
+    async def lock_for_rederivation(self) -> None:
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('matcher-rederive'))")
+
+    async def knowledge_version(self) -> str | None:
+        value: str | None = await self.conn.fetchval(
+            "SELECT value FROM state WHERE key = 'knowledge_version'"
+        )
+        return value
+
+    async def set_knowledge_version(self, version: str) -> None:
         await self.conn.execute(
-            """INSERT INTO flows (flow_id, version, active, snapshot) VALUES ($1, $2, $3, $4)
+            """INSERT INTO state (key, value) VALUES ('knowledge_version', $1)
+               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value""",
+            version,
+        )
+
+    async def all_active_flows(self) -> list[asyncpg.Record]:
+        return await self.conn.fetch("SELECT snapshot, seq FROM flows WHERE active ORDER BY seq")
+
+    async def lock_classes(self, written: frozenset[str], read: frozenset[str]) -> None:
+        """Serialise with other workers on the resource classes this event writes or reads.
+
+        Exclusive on the classes the flow is (or was) in, shared on the partner classes it looks at;
+        taken in one global order so two workers never deadlock. Held until commit.
+        """
+        for cls in sorted(written | read):
+            fn = "pg_advisory_xact_lock" if cls in written else "pg_advisory_xact_lock_shared"
+            await self.conn.execute(f"SELECT {fn}(hashtext($1))", f"matcher-class:{cls}")
+
+    async def changed_flows(self, classes: frozenset[str], since: int) -> list[asyncpg.Record]:
+        """Flows of these classes written (by any worker) after `since`, in seq order."""
+        return await self.conn.fetch(
+            "SELECT flow_id, active, snapshot, classes, seq FROM flows WHERE classes && $1 AND seq > $2 ORDER BY seq",
+            list(classes),
+            since,
+        )
+
+    async def save_flow(
+        self, flow_id: UUID, version: int, snapshot: FlowSnapshot | None, classes: frozenset[str]
+    ) -> int:
+        """Record the flow's new state; return its seq (allocated now, under the class locks)."""
+        seq: int = await self.conn.fetchval(
+            """INSERT INTO flows (flow_id, version, active, snapshot, classes, seq)
+               VALUES ($1, $2, $3, $4, $5, nextval('flow_seq'))
                ON CONFLICT (flow_id) DO UPDATE
                SET version = EXCLUDED.version, active = EXCLUDED.active, snapshot = EXCLUDED.snapshot,
-                   updated_at = now()""",
+                   classes = EXCLUDED.classes, seq = EXCLUDED.seq, updated_at = now()
+               RETURNING seq""",
             flow_id,
             version,
             snapshot is not None,
             snapshot.model_dump_json() if snapshot else None,
+            sorted(classes),
         )
+        return seq
+
+    async def active_synergies_of(self, flow_id: UUID) -> set[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT synergy_id FROM synergies WHERE active AND flow_ids @> ARRAY[$1::uuid]", flow_id
+        )
+        return {r["synergy_id"] for r in rows}
 
     async def synergy(self, synergy_id: UUID) -> StoredSynergy | None:
         row = await self.conn.fetchrow(
@@ -54,14 +110,15 @@ class MatcherTx:
 
     async def save_synergy(self, snapshot: SynergySnapshot, fingerprint: str, *, new: bool) -> None:
         await self.conn.execute(
-            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, snapshot)
-               VALUES ($1, $2, true, $3, $4)
+            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, snapshot)
+               VALUES ($1, $2, true, $3, $4, $5)
                ON CONFLICT (synergy_id) DO UPDATE
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
-                   snapshot = EXCLUDED.snapshot, updated_at = now()""",
+                   flow_ids = EXCLUDED.flow_ids, snapshot = EXCLUDED.snapshot, updated_at = now()""",
             snapshot.synergy_id,
             snapshot.revision,
             fingerprint,
+            [p.flow_id for p in snapshot.participants],
             snapshot.model_dump_json(),
         )
         event = SynergyProposed(synergy=snapshot) if new else SynergyRevised(synergy=snapshot)
@@ -91,7 +148,8 @@ class MatcherStore:
         async with self.pool.acquire() as conn, conn.transaction():
             yield MatcherTx(conn)
 
-    async def active_flows(self) -> AsyncIterator[FlowSnapshot]:
+    async def active_flows(self) -> AsyncIterator[tuple[FlowSnapshot, int]]:
+        """Every active flow with its seq, streamed (a rebuild must not hold them all twice)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            async for row in conn.cursor("SELECT snapshot FROM flows WHERE active ORDER BY updated_at"):
-                yield FlowSnapshot.model_validate_json(row["snapshot"])
+            async for row in conn.cursor("SELECT snapshot, seq FROM flows WHERE active ORDER BY seq"):
+                yield FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"]

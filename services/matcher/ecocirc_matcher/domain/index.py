@@ -1,8 +1,8 @@
 """The incremental index: which flows could pair with a new or changed one, found without a full scan.
 
-Flows are indexed by (direction, resource class, geographic cell). A flow event looks only at
-the partner classes the knowledge allows, in the cells within that class's reach: the work for
-one event is bounded by its local candidates, whatever the total number of flows.
+Flows are indexed by (direction, resource class, geographic cell). A flow looks only at the partner
+classes the knowledge allows, in the cells within that class's reach: the work for one event is
+bounded by its local candidates, whatever the total number of flows.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from uuid import UUID
 
 from ecocirc_matcher.domain.knowledge import Knowledge
@@ -19,11 +18,13 @@ from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_subs
 from ecocirc_shared.flows import Direction, FlowSnapshot
 
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
-# 50 km reach scans a handful of cells while a 5 km heat reach scans one to four.
+# 50 km reach scans a few dozen small buckets while a 5 km heat reach scans one to four.
 CELL_DEGREES = 0.2
 KM_PER_DEGREE_LAT = 111.0
 
 Cell = tuple[int, int]
+# Judges a pair of flows (offer and need, or two of the same direction): a proposal or None.
+PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
 
 
 def cell_of(lat: float, lon: float) -> Cell:
@@ -43,20 +44,8 @@ def cells_within(lat: float, lon: float, radius_km: float) -> Iterator[Cell]:
             yield (i, j)
 
 
-# Judges a pair of flows (offer and need, or two of the same direction): a proposal or None.
-PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
-
-
-@dataclass
-class Changes:
-    """What one flow event did to the set of proposals touching that flow."""
-
-    current: list[Proposal] = field(default_factory=list)
-    withdrawn: list[UUID] = field(default_factory=list)
-
-
 class MatchIndex:
-    """In-memory index of active flows and of the proposals each flow takes part in."""
+    """In-memory index of active flows; answers "which proposals does this flow take part in now"."""
 
     def __init__(
         self,
@@ -70,38 +59,34 @@ class MatchIndex:
         self.flows: dict[UUID, FlowSnapshot] = {}
         self._classes: dict[UUID, frozenset[str]] = {}
         self._buckets: dict[tuple[Direction, str, Cell], set[UUID]] = defaultdict(set)
-        self._proposals_of: dict[UUID, set[UUID]] = defaultdict(set)
-        self.proposals: dict[UUID, Proposal] = {}
         self.evaluations = 0  # pairs judged: what the benchmark watches
 
     def __len__(self) -> int:
         return len(self.flows)
 
-    def upsert(self, flow: FlowSnapshot) -> Changes:
-        """Index a new or changed flow and return its proposals now, and those it no longer supports."""
-        before = set(self._proposals_of.get(flow.flow_id, ()))
-        self._remove(flow.flow_id)
-        self._add(flow)
-        found = {p.synergy_id: p for p in self._candidates(flow)}
-        changes = Changes(current=list(found.values()))
-        for sid in before - found.keys():
-            self._forget(sid)
-            changes.withdrawn.append(sid)
-        for sid, proposal in found.items():
-            self.proposals[sid] = proposal
-            for f in proposal.flows:
-                self._proposals_of[f.flow_id].add(sid)
-        return changes
+    def classes_of(self, flow: FlowSnapshot) -> frozenset[str]:
+        return self.kb.classify(flow)
 
-    def withdraw(self, flow_id: UUID) -> Changes:
-        changes = Changes()
-        for sid in list(self._proposals_of.get(flow_id, ())):
-            self._forget(sid)
-            changes.withdrawn.append(sid)
-        self._remove(flow_id)
-        return changes
+    def partners_of(self, flow: FlowSnapshot) -> frozenset[str]:
+        """Every class a flow may pair with: partner classes for substitution, its own for mutualisation."""
+        own = self.kb.classify(flow)
+        return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
 
-    def _add(self, flow: FlowSnapshot) -> None:
+    def indexed_classes(self, flow_id: UUID) -> frozenset[str]:
+        return self._classes.get(flow_id, frozenset())
+
+    def upsert(self, flow: FlowSnapshot) -> list[Proposal]:
+        """Index a new or changed flow and return every proposal it takes part in now."""
+        self.put(flow)
+        return self.proposals_for(flow)
+
+    def proposals_for(self, flow: FlowSnapshot) -> list[Proposal]:
+        """Every proposal an indexed flow takes part in, with the flows indexed now."""
+        return list({p.synergy_id: p for p in self._candidates(flow)}.values())
+
+    def put(self, flow: FlowSnapshot) -> None:
+        """Index a flow without judging it (a flow another worker has already judged)."""
+        self.remove(flow.flow_id)
         classes = self.kb.classify(flow)
         self.flows[flow.flow_id] = flow
         self._classes[flow.flow_id] = classes
@@ -109,7 +94,7 @@ class MatchIndex:
         for c in classes:
             self._buckets[(flow.direction, c, cell)].add(flow.flow_id)
 
-    def _remove(self, flow_id: UUID) -> None:
+    def remove(self, flow_id: UUID) -> None:
         flow = self.flows.pop(flow_id, None)
         if flow is None:
             return
@@ -120,17 +105,6 @@ class MatchIndex:
                 bucket.discard(flow_id)
                 if not bucket:
                     del self._buckets[(flow.direction, c, cell)]
-
-    def _forget(self, synergy_id: UUID) -> None:
-        proposal = self.proposals.pop(synergy_id, None)
-        if proposal is None:
-            return
-        for f in proposal.flows:
-            members = self._proposals_of.get(f.flow_id)
-            if members is not None:
-                members.discard(synergy_id)
-                if not members:
-                    del self._proposals_of[f.flow_id]
 
     def _neighbours(
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float

@@ -1,14 +1,25 @@
-"""Applying flow events to the index and recording the synergy news they cause, exactly once in effect."""
+"""Applying flow events to the index and recording the synergy news they cause, exactly once in effect.
+
+Several workers may run (one per group of partitions). Each keeps its own in-memory index and stays
+in step with the others through PostgreSQL: an event locks the resource classes it writes
+(exclusive) and reads (shared), then reads the flows other workers wrote in those classes since it
+last looked (`seq`), so two flows that pair are never judged blind to each other.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
 
 from prometheus_client import Counter, Histogram
 
 from ecocirc_matcher.adapters.store import MatcherStore, MatcherTx
-from ecocirc_matcher.domain.index import Changes, MatchIndex
+from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.service_layer.snapshots import fingerprint, to_snapshot
-from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
+from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised
+from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -18,36 +29,58 @@ SYNERGY_NEWS = Counter("ecocirc_matcher_synergy_news_total", "Synergy events emi
 LATENCY = Histogram("ecocirc_matcher_event_seconds", "Time to apply one flow event")
 
 NO_LONGER_HOLDS = "La piste ne tient plus : un des flux a changé ou a été retiré."
+KNOWLEDGE_CHANGED = "La piste ne tient plus avec la nouvelle version des connaissances du moteur."
 
 
 class MatcherService:
-    """Owns the in-memory index; PostgreSQL holds the truth it is rebuilt from."""
+    """Owns one worker's in-memory index; PostgreSQL holds the truth it is rebuilt from."""
 
-    def __init__(self, store: MatcherStore, kb: Knowledge):
+    def __init__(
+        self, store: MatcherStore, kb: Knowledge, new_index: Callable[[Knowledge], MatchIndex] = MatchIndex
+    ):
         self.store = store
         self.kb = kb
-        self.index = MatchIndex(kb)
+        self._new_index = new_index
+        self.index = new_index(kb)
+        self._synced: dict[str, int] = {}  # resource class -> highest seq of it already indexed
 
     async def rebuild(self) -> None:
-        """Reload every active flow, then reconcile stored synergies with what the knowledge finds now.
-
-        Run at every start: after a crash it restores the index, after a knowledge change it
-        revises, proposes or withdraws exactly what changed.
-        """
-        self.index = MatchIndex(self.kb)
-        async for flow in self.store.active_flows():
-            self.index.upsert(flow)
+        """Load every active flow; if the knowledge changed since the synergies were derived, re-derive them."""
+        self.index = self._new_index(self.kb)
+        self._synced = {}
+        async for flow, seq in self.store.active_flows():
+            self._index_external(flow, seq)
         async with self.store.transaction() as tx:
-            stale = await tx.active_synergy_ids() - self.index.proposals.keys()
-            await self._record(
-                tx, Changes(current=list(self.index.proposals.values()), withdrawn=list(stale))
-            )
-        log.info(
-            "matcher_rebuilt",
-            flows=len(self.index),
-            synergies=len(self.index.proposals),
-            knowledge=self.kb.version,
-        )
+            if await tx.knowledge_version() != self.kb.version:
+                await self._rederive(tx)
+        log.info("matcher_rebuilt", flows=len(self.index), knowledge=self.kb.version)
+
+    async def _rederive(self, tx: MatcherTx) -> None:
+        """Recompute every synergy with the knowledge in force, alone (no event runs meanwhile)."""
+        await tx.lock_for_rederivation()
+        if await tx.knowledge_version() == self.kb.version:
+            return  # another worker did it while we waited
+        self.index = self._new_index(self.kb)
+        self._synced = {}
+        for row in await tx.all_active_flows():
+            self._index_external(FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"])
+        found: dict[UUID, Proposal] = {}
+        for flow in list(self.index.flows.values()):
+            for proposal in self.index.proposals_for(flow):
+                found[proposal.synergy_id] = proposal
+        stale = await tx.active_synergy_ids() - found.keys()
+        await self._record(tx, list(found.values()), stale, KNOWLEDGE_CHANGED)
+        await tx.set_knowledge_version(self.kb.version)
+        log.info("synergies_rederived", knowledge=self.kb.version, synergies=len(found), withdrawn=len(stale))
+
+    def _index_external(self, flow: FlowSnapshot | None, seq: int, flow_id: UUID | None = None) -> None:
+        if flow is None:
+            assert flow_id is not None
+            self.index.remove(flow_id)
+            return
+        self.index.put(flow)
+        for c in self.index.indexed_classes(flow.flow_id):
+            self._synced[c] = max(self._synced.get(c, 0), seq)
 
     async def handle(self, event: FlowEvent) -> None:
         with LATENCY.time():
@@ -60,44 +93,65 @@ class MatcherService:
                 raise
         EVENTS.labels(outcome).inc()
 
+    async def _catch_up(self, tx: MatcherTx, classes: frozenset[str]) -> None:
+        since = min((self._synced.get(c, 0) for c in classes), default=0)
+        for row in await tx.changed_flows(classes, since):
+            snapshot = FlowSnapshot.model_validate_json(row["snapshot"]) if row["active"] else None
+            self._index_external(snapshot, row["seq"], row["flow_id"])
+
     async def _apply(self, event: FlowEvent) -> str:
-        flow_id = event.flow.flow_id if isinstance(event, FlowDeclared | FlowRevised) else event.flow_id
-        version = event.flow.version if isinstance(event, FlowDeclared | FlowRevised) else event.version
+        new = event.flow if isinstance(event, FlowDeclared | FlowRevised) else None
+        flow_id = new.flow_id if new else event.flow_id  # type: ignore[union-attr]
+        version = new.version if new else event.version  # type: ignore[union-attr]
         async with self.store.transaction() as tx:
-            if await tx.flow_version(flow_id) >= version:
+            await tx.lock_for_event()
+            stored_version, old = await tx.flow_state(flow_id)
+            if stored_version >= version:
                 return "duplicate"  # redelivery or replay: already applied
-            if isinstance(event, FlowWithdrawn):
-                changes = self.index.withdraw(flow_id)
-                await tx.save_flow(flow_id, version, None)
+            written = (self.kb.classify(old) if old else frozenset()) | (
+                self.kb.classify(new) if new else frozenset()
+            )
+            read = self.index.partners_of(new) if new else frozenset()
+            await tx.lock_classes(written, read - written)
+            await self._catch_up(tx, written | read)
+            if new is None:
+                self.index.remove(flow_id)
+                proposals: list[Proposal] = []
             else:
-                changes = self.index.upsert(event.flow)
-                await tx.save_flow(flow_id, version, event.flow)
-            await self._record(tx, changes)
+                proposals = self.index.upsert(new)
+            gone = await tx.active_synergies_of(flow_id) - {p.synergy_id for p in proposals}
+            seq = await tx.save_flow(flow_id, version, new, written)
+            await self._record(tx, proposals, gone, NO_LONGER_HOLDS)
+        for c in written | read:
+            self._synced[c] = max(self._synced.get(c, 0), seq)
         log.info(
             "flow_event_applied",
             event_id=str(event.event_id),
             flow_id=str(flow_id),
             version=version,
-            proposals=len(changes.current),
-            withdrawn=len(changes.withdrawn),
+            proposals=len(proposals),
+            withdrawn=len(gone),
         )
         return "applied"
 
-    async def _record(self, tx: MatcherTx, changes: Changes) -> None:
-        for proposal in changes.current:
+    async def _record(
+        self, tx: MatcherTx, proposals: list[Proposal], withdrawn: set[UUID], reason: str
+    ) -> None:
+        for proposal in proposals:
             stored = await tx.synergy(proposal.synergy_id)
-            revision = 1 if stored is None else stored.revision + (0 if stored.active else 1)
+            revision = 1 if stored is None else stored.revision + 1
             snapshot = to_snapshot(proposal, revision, self.kb.version)
             fp = fingerprint(snapshot)
             if stored is not None and stored.active and stored.fingerprint == fp:
                 continue  # nothing new to say
-            if stored is not None and stored.active:
-                snapshot = snapshot.model_copy(update={"revision": stored.revision + 1})
-            await tx.save_synergy(snapshot, fp, new=stored is None or not stored.active)
-            SYNERGY_NEWS.labels("proposed" if stored is None or not stored.active else "revised").inc()
-        for synergy_id in changes.withdrawn:
+            new = stored is None or not stored.active
+            await tx.save_synergy(snapshot, fp, new=new)
+            SYNERGY_NEWS.labels("proposed" if new else "revised").inc()
+            log.info("synergy_recorded", synergy_id=str(proposal.synergy_id), revision=revision, new=new)
+        for synergy_id in sorted(withdrawn):
             stored = await tx.synergy(synergy_id)
             if stored is None or not stored.active:
                 continue
-            await tx.withdraw_synergy(synergy_id, stored.revision + 1, NO_LONGER_HOLDS)
+            await tx.withdraw_synergy(synergy_id, stored.revision + 1, reason)
             SYNERGY_NEWS.labels("withdrawn").inc()
+            log.info("synergy_withdrawn", synergy_id=str(synergy_id), revision=stored.revision + 1)

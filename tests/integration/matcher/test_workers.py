@@ -1,0 +1,133 @@
+"""Several matcher workers on one database find exactly the synergies one worker finds."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+from ecocirc_matcher.bootstrap import MIGRATIONS
+from ecocirc_matcher.domain.index import MatchIndex
+from ecocirc_matcher.service_layer.matching import MatcherService
+from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
+from ecocirc_shared.flows import FlowSnapshot, Site
+from ecocirc_shared.outbox import outbox_ddl
+from ecocirc_shared.settings import Settings
+from tests.unit.matcher_index.test_index import LabelKnowledge, judge
+
+pytestmark = pytest.mark.integration
+
+LABELS = ["sawdust", "whey", "heat", "pallets"]
+
+
+class VersionedKnowledge(LabelKnowledge):
+    version = "labels-1"
+
+    def label(self, resource_class: str) -> str:
+        return resource_class
+
+
+def new_index(kb: Any) -> MatchIndex:
+    return MatchIndex(kb, substitution=judge, mutualisation=judge)
+
+
+def scenario(seed: int, flows: int = 60) -> list[FlowEvent]:
+    """Declarations, revisions and withdrawals of flows around the Gers, in a fixed order."""
+    rng = random.Random(seed)
+    events: list[FlowEvent] = []
+    live: dict[uuid.UUID, FlowSnapshot] = {}
+    for _ in range(flows * 2):
+        if live and rng.random() < 0.3:
+            old = live[rng.choice(sorted(live))]
+            if rng.random() < 0.4:
+                events.append(
+                    FlowWithdrawn(flow_id=old.flow_id, company_id=old.company_id, version=old.version + 1)
+                )
+                del live[old.flow_id]
+            else:
+                moved = old.model_copy(
+                    update={
+                        "version": old.version + 1,
+                        "site": Site(lat=old.site.lat + rng.uniform(-0.1, 0.1), lon=old.site.lon),
+                    }
+                )
+                events.append(FlowRevised(flow=moved))
+                live[old.flow_id] = moved
+            continue
+        f = FlowSnapshot(
+            flow_id=uuid.UUID(int=rng.getrandbits(128)),
+            company_id=uuid.UUID(int=rng.getrandbits(128)),
+            version=1,
+            direction=rng.choice(["offer", "need"]),
+            category="waste",
+            label=rng.choice(LABELS),
+            site=Site(lat=rng.uniform(43.3, 43.9), lon=rng.uniform(0.5, 1.2)),
+            declared_at=datetime.now(UTC),
+        )
+        events.append(FlowDeclared(flow=f))
+        live[f.flow_id] = f
+    return events
+
+
+async def fresh_pool(postgres_url: str, settings_for: Callable[..., Settings]) -> asyncpg.Pool:
+    name = f"m_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(postgres_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    settings = settings_for(database_url=postgres_url.replace("/postgres?", f"/{name}?", 1))
+    pool = await create_pool(settings, SCHEMA, max_size=4)
+    await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
+    return pool
+
+
+async def outcome(pool: asyncpg.Pool) -> dict[uuid.UUID, tuple[bool, str]]:
+    rows = await pool.fetch("SELECT synergy_id, active, fingerprint FROM synergies")
+    return {r["synergy_id"]: (r["active"], r["fingerprint"]) for r in rows}
+
+
+def flow_key(event: FlowEvent) -> uuid.UUID:
+    return event.flow.flow_id if isinstance(event, FlowDeclared | FlowRevised) else event.flow_id
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_two_workers_find_what_one_finds(
+    postgres: Any, make_settings: Callable[..., Settings], seed: int
+) -> None:
+    events = scenario(seed)
+    kb: Any = VersionedKnowledge()
+
+    single_pool = await fresh_pool(postgres.url, make_settings)
+    single = MatcherService(MatcherStore(single_pool), kb, new_index)
+    await single.rebuild()
+    for event in events:
+        await single.handle(event)
+
+    shared_pool = await fresh_pool(postgres.url, make_settings)
+    workers = [MatcherService(MatcherStore(shared_pool), kb, new_index) for _ in range(2)]
+    for w in workers:
+        await w.rebuild()
+    # Partitioned by flow id, as Kafka would: each worker applies its flows' events in order,
+    # both at once.
+    queues: list[list[FlowEvent]] = [[], []]
+    for event in events:
+        queues[flow_key(event).int % 2].append(event)
+
+    async def run(worker: MatcherService, queue: list[FlowEvent]) -> None:
+        for event in queue:
+            await worker.handle(event)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(run(w, q) for w, q in zip(workers, queues, strict=True)))
+    expected, got = await outcome(single_pool), await outcome(shared_pool)
+    assert sum(active for active, _ in expected.values()) > 5, "the scenario should make synergies"
+    assert {k: v for k, v in got.items() if v[0]} == {k: v for k, v in expected.items() if v[0]}
+    await single_pool.close()
+    await shared_pool.close()
