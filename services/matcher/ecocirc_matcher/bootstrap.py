@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
-from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
@@ -18,14 +18,6 @@ from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def load_knowledge() -> Knowledge:
-    """The knowledge base in force (the full one once packaged, the minimal seam otherwise)."""
-    from ecocirc_matcher.domain import knowledge
-
-    loader = getattr(knowledge, "load_knowledge", None)
-    return loader() if loader is not None else Knowledge()
 
 
 @dataclass

@@ -2,120 +2,180 @@
 
 from __future__ import annotations
 
-import math
-
+from ecocirc_matcher.domain import explain, impact
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import Proposal
+from ecocirc_matcher.domain.scoring import (
+    HAZARD_ACCEPTED,
+    MUTUALISATION_WEIGHTS,
+    SUBSTITUTION_WEIGHTS,
+    UNKNOWN_QUANTITY,
+    activity_part,
+    allowed_reach,
+    common_months,
+    distance_part,
+    match_quantity,
+    offered_only,
+    road_km,
+    season_part,
+    weighted,
+)
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
-from ecocirc_shared.units import to_annual
 
-# Road distance is longer than the great circle; 1.3 is the usual rural detour factor.
-DETOUR_FACTOR = 1.3
-
-
-def road_km(a: FlowSnapshot, b: FlowSnapshot) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.site.lat, a.site.lon, b.site.lat, b.site.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return DETOUR_FACTOR * 2 * 6371.0 * math.asin(math.sqrt(h))
+# Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
+# another's quiet months, so the same people can work for both.
+COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
+# Score of the season part when two companies want the same staff at the same time.
+OVERLAPPING_STAFF_SEASON = 0.4
 
 
-def _months_overlap(a: FlowSnapshot, b: FlowSnapshot) -> tuple[int, ...] | None:
-    """Common months; all year when a side says nothing; None when they never meet."""
-    if not a.months:
-        return b.months
-    if not b.months:
-        return a.months
-    common = tuple(sorted(set(a.months) & set(b.months)))
-    return common or None
+def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
+    """Declared hazardous, or carrying an EWC code marked hazardous (*) in the List of Waste."""
+    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code)
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
+    """An offer feeding a need: accepted only for linked classes, within reach, months and hazard rules."""
     if offer.direction is not Direction.OFFER or need.direction is not Direction.NEED:
         return None
     if offer.company_id == need.company_id:
         return None
-    shared = {
-        (o, n)
-        for o in kb.classify(offer)
-        for n in kb.classify(need)
-        if n in kb.partner_classes(o, Direction.OFFER)
-    }
-    if not shared:
+    hazardous = is_hazardous(kb, offer)
+    if hazardous and not need.hazardous:
         return None
-    resource_class = sorted(shared)[0][0]
-    if offer.hazardous and not need.hazardous:
-        return None
-    distance = road_km(offer, need)
-    reach = min(
-        [kb.reach_km(resource_class), *(f.max_distance_km for f in (offer, need) if f.max_distance_km)]
-    )
-    if distance > reach:
-        return None
-    months = _months_overlap(offer, need)
+    months = common_months(offer, need)
     if months is None:
         return None
-    quantity = None
-    coverage = 1.0
-    if offer.quantity and need.quantity:
-        qo, qn = to_annual(offer.quantity), to_annual(need.quantity)
-        if qo.dimension == qn.dimension:
-            amount = min(qo.amount, qn.amount)
-            coverage = amount / qn.amount if qn.amount else 1.0
-            quantity = MatchedQuantity(amount_per_year=amount, unit=qo.base_unit, coverage=min(1.0, coverage))
+    offer_conf = kb.classification(offer).confidence
+    need_conf = kb.classification(need).confidence
+    distance = road_km(offer, need)
+
+    # Best pair of classes the knowledge links, among those whose resource can travel that far.
+    best: tuple[float, str, str, float] | None = None
+    for o in sorted(offer_conf):
+        reach = allowed_reach(kb.reach_km(o), offer, need)
+        if distance > reach:
+            continue
+        partners = kb.partner_classes(o, Direction.OFFER)
+        for n in sorted(need_conf):
+            if n not in partners:
+                continue
+            link = kb.link(o, n)
+            if link is None:
+                continue
+            strength = link.weight * offer_conf[o] * need_conf[n]
+            if not kb.classes[o].specific:
+                # Two vague flows ("matière", "déchet") are not a lead on their own.
+                continue
+            if best is None or strength > best[0]:
+                best = (strength, o, n, reach)
+    if best is None:
+        return None
+    strength, offer_class, need_class, reach = best
+
+    quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
     parts = {
-        "resource": 1.0,
-        "distance": max(0.0, 1.0 - distance / reach) if reach else 0.0,
-        "quantity": coverage,
-        "season": 1.0,
+        "resource": round(strength, 3),
+        "activity": activity_part(kb, offer, need, offer_class, need_class),
+        "distance": round(distance_part(distance, reach), 3),
+        "quantity": round(quantity.coverage, 3) if quantity else UNKNOWN_QUANTITY,
+        "season": round(season_part(need, months), 3),
     }
-    score = round(0.4 * parts["resource"] + 0.3 * parts["distance"] + 0.2 * parts["quantity"] + 0.1, 3)
-    label = kb.label(resource_class)
-    explanation = (
-        f"Une entreprise propose « {offer.label} » et une autre, à environ {distance:.0f} km, "
-        f"a besoin de « {need.label} » ({label})."
-    )
+    parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
+    parts["text_confidence"] = round(offer_conf[offer_class] * need_conf[need_class], 3)
+    score = round(min(1.0, max(0.0, weighted(parts, SUBSTITUTION_WEIGHTS) * parts["hazard"])), 3)
+
     return Proposal(
         kind=SynergyKind.SUBSTITUTION,
         flows=(offer, need),
         roles=(Role.SUPPLIER, Role.RECEIVER),
-        resource_class=resource_class,
-        resource_label=label,
-        score=min(1.0, score),
+        resource_class=offer_class,
+        resource_label=kb.label(offer_class),
+        score=score,
         score_parts=parts,
         distance_km=round(distance, 1),
-        explanation=explanation,
+        explanation=explain.substitution(
+            kb, offer, need, offer_class, need_class, distance, months, quantity
+        ),
         months=months,
-        quantity=quantity,
+        quantity=(
+            MatchedQuantity(
+                amount_per_year=round(quantity.amount, 3), unit=quantity.unit, coverage=quantity.coverage
+            )
+            if quantity
+            else None
+        ),
+        impact=impact.estimate(
+            kb,
+            offer_class,
+            quantity or offered_only(offer.quantity),
+            distance,
+            need_known=quantity is not None,
+        ),
     )
 
 
 def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> Proposal | None:
-    """Two companies with the same need (or the same output to collect) close to each other."""
+    """Two companies with the same need (or the same output to collect) close enough to share."""
     if a.direction is not b.direction or a.company_id == b.company_id:
         return None
-    common = kb.classify(a) & kb.classify(b)
-    if not common:
-        return None
-    resource_class = sorted(common)[0]
+    conf_a = kb.classification(a).confidence
+    conf_b = kb.classification(b).confidence
     distance = road_km(a, b)
-    reach = min([kb.reach_km(resource_class), *(f.max_distance_km for f in (a, b) if f.max_distance_km)])
-    if distance > reach:
+    best: tuple[float, str, float] | None = None
+    for c in sorted(set(conf_a) & set(conf_b)):
+        if not kb.classes[c].specific:
+            continue
+        reach = allowed_reach(kb.reach_km(c), a, b)
+        if distance > reach:
+            continue
+        strength = conf_a[c] * conf_b[c]
+        if best is None or strength > best[0]:
+            best = (strength, c, reach)
+    if best is None:
         return None
+    strength, resource_class, reach = best
+
+    complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
+        if set(a.months).isdisjoint(b.months):
+            complementary = (tuple(sorted(a.months)), tuple(sorted(b.months)))
+            season = 1.0
+        else:
+            season = OVERLAPPING_STAFF_SEASON
+    else:
+        common = common_months(a, b)
+        # A shared purchase or collection round works even when periods differ, just less well.
+        season = 0.5 if common is None else len(common) / 12 if (a.months or b.months) else 1.0
+        season = max(season, 0.5)
+    parts = {
+        "resource": round(strength, 3),
+        "distance": round(distance_part(distance, reach), 3),
+        "season": round(season, 3),
+        "text_confidence": round(strength, 3),
+    }
     first, second = sorted((a, b), key=lambda f: str(f.flow_id))
-    label = kb.label(resource_class)
-    what = "ont besoin de" if a.direction is Direction.NEED else "ont à évacuer"
-    parts = {"resource": 1.0, "distance": max(0.0, 1.0 - distance / reach)}
     return Proposal(
         kind=SynergyKind.MUTUALISATION,
         flows=(first, second),
         roles=(Role.MEMBER, Role.MEMBER),
         resource_class=resource_class,
-        resource_label=label,
-        score=round(0.6 * parts["resource"] + 0.4 * parts["distance"], 3),
+        resource_label=kb.label(resource_class),
+        score=round(min(1.0, weighted(parts, MUTUALISATION_WEIGHTS)), 3),
         score_parts=parts,
         distance_km=round(distance, 1),
-        explanation=f"Deux entreprises à environ {distance:.0f} km l'une de l'autre {what} « {label} » : "
-        "un achat ou une collecte en commun est à étudier.",
-        months=_months_overlap(a, b) or (),
+        explanation=explain.mutualisation(
+            kb, first, second, resource_class, distance, _ordered(complementary, first, a)
+        ),
+        months=common_months(a, b) or (),
     )
+
+
+def _ordered(
+    complementary: tuple[tuple[int, ...], tuple[int, ...]] | None, first: FlowSnapshot, a: FlowSnapshot
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Complementary months in the order the flows are presented."""
+    if complementary is None or first is a:
+        return complementary
+    return complementary[1], complementary[0]

@@ -38,6 +38,8 @@ def create_app(settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.kafka_heartbeat_interval_ms / 1000,
         producer_linger=0,  # tansu reports end offsets per batch (broker-notes.md)
         web_enabled=False,
+        # faust keeps local files (table stores, leader state) here; not in the current directory.
+        datadir=str(settings.var_dir / "matcher-faust"),
         consumer_auto_offset_reset="earliest",
     )
     flow_topic = app.topic(FLOW_EVENTS, value_type=bytes, key_type=bytes, partitions=settings.flow_partitions)

@@ -1,0 +1,302 @@
+"""Matcher cost per flow event at 1k, 10k and 100k active flows, against a naive scan of every flow,
+and the worker's events per second against a bare faust agent on the same broker.
+
+    python -m bench.matcher_bench [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ecocirc_matcher.domain.index import MatchIndex
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
+from ecocirc_shared.flows import Direction, FlowSnapshot, Site
+from ecocirc_shared.reference.communes import commune_entries
+from ecocirc_shared.reference.ewc import ewc_entries
+
+LABELS = [
+    "Sciures et copeaux",
+    "Palettes bois",
+    "Lactosérum",
+    "Drêches de brasserie",
+    "Marc de raisin",
+    "Chaleur fatale 60°C",
+    "Copeaux métalliques",
+    "Cartons",
+    "Huile de friture usagée",
+    "Digestat",
+    "Eaux de lavage",
+    "Big bags",
+    "Chariot élévateur",
+    "Camion retour à vide",
+    "Saisonniers",
+]
+
+
+def random_flows(n: int, seed: int) -> list[FlowSnapshot]:
+    """Flows over the communes of one department per thousand flows, half with an EWC code.
+
+    The territory grows with the number of flows, as a programme grows by adding territories: local
+    density stays that of a real programme, so what is measured is the cost of the total size.
+    """
+    rng = random.Random(seed)
+    departments = sorted({c.department for c in commune_entries()})
+    chosen = set(departments[: max(1, n // 1000)])
+    communes = [c for c in commune_entries() if c.department in chosen]
+    codes = [e.code for e in ewc_entries() if e.is_waste_entry]
+    now = datetime.now(UTC)
+    flows = []
+    for _ in range(n):
+        c = rng.choice(communes)
+        ewc = rng.choice(codes) if rng.random() < 0.5 else None
+        flows.append(
+            FlowSnapshot(
+                flow_id=uuid.UUID(int=rng.getrandbits(128)),
+                company_id=uuid.UUID(int=rng.getrandbits(128)),
+                version=1,
+                direction=rng.choice([Direction.OFFER, Direction.NEED]),
+                category="waste",
+                label=rng.choice(LABELS),
+                ewc_code=ewc,
+                site=Site(lat=c.lat + rng.uniform(-0.02, 0.02), lon=c.lon + rng.uniform(-0.02, 0.02)),
+                declared_at=now,
+            )
+        )
+    return flows
+
+
+def probes_in(background: list[FlowSnapshot], count: int, seed: int) -> list[FlowSnapshot]:
+    """New flows placed where the population is, so each lands among its local candidates."""
+    rng = random.Random(seed)
+    return [
+        f.model_copy(
+            update={
+                "flow_id": uuid.UUID(int=rng.getrandbits(128)),
+                "company_id": uuid.UUID(int=rng.getrandbits(128)),
+            }
+        )
+        for f in rng.sample(background, count)
+    ]
+
+
+def per_event_indexed(
+    kb: Knowledge, background: list[FlowSnapshot], probes: list[FlowSnapshot]
+) -> tuple[float, float]:
+    """Microseconds and pair evaluations per new flow, with `background` already indexed."""
+    index = MatchIndex(kb)
+    for f in background:
+        index.put(f)
+    before = index.evaluations
+    started = time.perf_counter()
+    for f in probes:
+        index.upsert(f)
+    elapsed = time.perf_counter() - started
+    return elapsed / len(probes) * 1e6, (index.evaluations - before) / len(probes)
+
+
+def per_event_naive(kb: Knowledge, background: list[FlowSnapshot], probes: list[FlowSnapshot]) -> float:
+    """Microseconds per new flow when every flow is judged against it (no index)."""
+    started = time.perf_counter()
+    for f in probes:
+        for other in background:
+            if other.direction is f.direction:
+                evaluate_mutualisation(f, other, kb)
+            elif f.direction is Direction.OFFER:
+                evaluate_substitution(f, other, kb)
+            else:
+                evaluate_substitution(other, f, kb)
+    return (time.perf_counter() - started) / len(probes) * 1e6
+
+
+def core_table(quick: bool) -> None:
+    kb = load_knowledge()
+    sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
+    count = 200 if quick else 500
+    print(f"knowledge {kb.version}; {count} new flows judged against each population")
+    print(
+        f"{'active flows':>12} | {'indexed µs/event':>16} | {'ratio to 1k':>11} | {'pairs judged/event':>18} |"
+        f" {'naive scan µs/event':>19} | {'naive / indexed':>15}"
+    )
+    base = None
+    for n in sizes:
+        background = random_flows(n, seed=n)
+        probes = probes_in(background, count, seed=n + 1)
+        warm = MatchIndex(kb)
+        for f in background[:2000]:
+            warm.upsert(f)  # warm caches (classification memo) as a running worker would have them
+        us, pairs = per_event_indexed(kb, background, probes)
+        base = base or us
+        naive = per_event_naive(kb, background, probes[:20]) if n <= 10_000 else float("nan")
+        ratio = f"{naive / us:15.0f}" if naive == naive else f"{'(not run)':>15}"
+        naive_text = f"{naive:19.0f}" if naive == naive else f"{'(too slow)':>19}"
+        print(f"{n:>12,} | {us:16.0f} | {us / base:11.2f} | {pairs:18.1f} | {naive_text} | {ratio}")
+
+
+FAUST_BARE = """
+import asyncio, os, sys, time, faust
+from ecocirc_matcher.adapters.faust_transport import register
+scheme = register(100)
+app = faust.App("bench-bare-" + os.environ["RUN"], broker=f"{scheme}://" + os.environ["BOOT"], value_serializer="raw",
+                web_enabled=False, broker_session_timeout=3, broker_heartbeat_interval=0.5, producer_linger=0,
+                consumer_auto_offset_reset="earliest", topic_partitions=int(os.environ["PARTS"]),
+                datadir=os.environ["DATADIR"])
+topic = app.topic(os.environ["TOPIC"], value_type=bytes, partitions=int(os.environ["PARTS"]))
+N = int(os.environ["N"]); seen = 0; first = None
+@app.agent(topic)
+async def count(stream):
+    global seen, first
+    async for _ in stream:
+        first = first or time.perf_counter(); seen += 1
+        if seen == N:
+            print(f"RESULT {N / (time.perf_counter() - first):.0f}", flush=True); os._exit(0)
+        yield None
+app.main()
+"""
+
+
+async def produce(bootstrap: str, topic: str, events: list[bytes], keys: list[bytes]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    await producer.start()
+    try:
+        for key, value in zip(keys, events, strict=True):
+            await producer.send(topic, value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def faust_table(quick: bool) -> None:
+    """Events per second: a bare faust agent, then the matcher worker, on the same broker and input."""
+    from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broker
+    from ecocirc_shared.events import FlowDeclared, encode
+    from ecocirc_shared.kafka import ensure_topics
+    from ecocirc_shared.settings import Settings
+    from ecocirc_shared.topics import FLOW_EVENTS, SYNERGY_EVENTS, all_topics
+
+    n = 1_000 if quick else 3_000
+    flows = random_flows(n, seed=7)
+    events = [encode(FlowDeclared(flow=f)) for f in flows]
+    keys = [str(f.flow_id).encode() for f in flows]
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        broker = start_broker(port)
+        pg = EmbeddedPostgres(Path(tmp) / "pg")
+        try:
+            boot = f"127.0.0.1:{port}"
+            settings = Settings(embedded=True, kafka_bootstrap=boot, database_url=pg.url, flow_partitions=2)
+            asyncio.run(ensure_topics(settings, all_topics(settings)))
+            bare_topic = "bench.bare"
+            from ecocirc_shared.topics import TopicSpec
+
+            asyncio.run(ensure_topics(settings, [TopicSpec(bare_topic, 2, 1)]))
+            asyncio.run(produce(boot, bare_topic, events, keys))
+            env = {
+                **os.environ,
+                "BOOT": boot,
+                "TOPIC": bare_topic,
+                "N": str(n),
+                "PARTS": "2",
+                "RUN": uuid.uuid4().hex[:6],
+                "DATADIR": str(Path(tmp) / "faust"),
+            }
+            out = subprocess.run(
+                [sys.executable, "-c", FAUST_BARE, "worker", "-l", "warn"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            bare = float(
+                next(
+                    line.split("RESULT")[1]
+                    for line in (out.stdout + out.stderr).splitlines()
+                    if "RESULT" in line
+                )
+            )
+
+            asyncio.run(produce(boot, FLOW_EVENTS, events, keys))
+            env = {
+                **os.environ,
+                "ECOCIRC_EMBEDDED": "true",
+                "ECOCIRC_KAFKA_BOOTSTRAP": boot,
+                "ECOCIRC_DATABASE_URL": pg.url,
+                "ECOCIRC_FLOW_PARTITIONS": "2",
+                "ECOCIRC_LOG_LEVEL": "WARNING",
+                "ECOCIRC_KAFKA_FETCH_MAX_WAIT_MS": "100",
+                "ECOCIRC_KAFKA_SESSION_TIMEOUT_MS": "3000",
+                "ECOCIRC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+                "ECOCIRC_VAR_DIR": tmp,
+            }
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "ecocirc_matcher"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            rate = asyncio.run(_matcher_rate(pg.url, n))
+            worker.terminate()
+            worker.wait(30)
+            print(f"\nfaust on tansu, {n} flow events (2 partitions), events per second:")
+            print(f"  bare faust agent (baseline)      {bare:8.0f}")
+            print(f"  matcher worker (index + PG + outbox) {rate:8.0f}   ratio {rate / bare:.2f}")
+            _ = SYNERGY_EVENTS
+        finally:
+            broker.terminate()
+            pg.stop()
+
+
+async def _matcher_rate(url: str, n: int) -> float:
+    """Poll the matcher's database until it has applied n flows; rate from first to last."""
+    import asyncpg
+
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            conn = await asyncpg.connect(url)
+            break
+        except OSError:
+            await asyncio.sleep(0.2)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                row = await conn.fetchrow(
+                    "SELECT count(*) AS n, extract(epoch FROM max(updated_at) - min(updated_at)) AS span "
+                    "FROM matcher.flows"
+                )
+            except asyncpg.UndefinedTableError:
+                row = None
+            if row and row["n"] >= n:
+                return float(n / max(row["span"], 1e-6))
+            await asyncio.sleep(0.5)
+        raise TimeoutError("the matcher did not apply every event in time")
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--skip-faust", action="store_true")
+    args = parser.parse_args()
+    core_table(args.quick)
+    if not args.skip_faust:
+        faust_table(args.quick)
+    _ = statistics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""French sentences an advisor can repeat, naming activities and never companies."""
+
+from __future__ import annotations
+
+from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.scoring import QuantityMatch
+from ecocirc_shared.flows import Direction, FlowSnapshot
+from ecocirc_shared.reference import get_naf
+
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+UNITS_FR = {"t": "t", "m3": "m3", "MWh": "MWh", "h": "heures", "unit": "unités"}
+
+
+def number_fr(value: float) -> str:
+    """French number: thin grouping, decimal comma, sensible precision."""
+    text = f"{value:,.0f}" if value >= 100 else f"{value:,.1f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def months_fr(months: tuple[int, ...]) -> str:
+    if not months or len(months) == 12:
+        return "toute l'année"
+    return ", ".join(MONTHS_FR[m - 1] for m in months)
+
+
+def who(kb: Knowledge, flow: FlowSnapshot) -> str:
+    """ "Une entreprise (sciage et rabotage du bois, NAF 16.10A)" — the trade, never the name."""
+    if flow.naf_code:
+        entry = get_naf(flow.naf_code)
+        if entry is not None:
+            return f"Une entreprise ({entry.label_fr[0].lower()}{entry.label_fr[1:]}, NAF {entry.code})"
+        activities = kb.activities(flow.naf_code)
+        if activities:
+            note = activities[-1].note
+            return f"Une entreprise ({note[0].lower()}{note[1:]})"
+    return "Une entreprise"
+
+
+def quantity_fr(q: QuantityMatch) -> str:
+    unit = UNITS_FR.get(q.unit, q.unit)
+    per = "" if q.one_off else "/an"
+    text = f"Quantité échangeable : environ {number_fr(q.amount)} {unit}{per}"
+    if q.coverage < 0.999:
+        text += f", soit {round(q.coverage * 100)} % du besoin (couverture partielle)"
+    return text + "."
+
+
+def substitution(
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_class: str,
+    need_class: str,
+    distance_km: float,
+    months: tuple[int, ...],
+    quantity: QuantityMatch | None,
+) -> str:
+    link = kb.link(offer_class, need_class)
+    reason = link.reason_fr if link else ""
+    parts = [
+        f"{who(kb, offer)} propose « {offer.label} » ({kb.label(offer_class).lower()}).",
+        f"{who(kb, need)}, à environ {number_fr(distance_km)} km, recherche « {need.label} »"
+        + (f" ({kb.label(need_class).lower()})." if need_class != offer_class else "."),
+        reason,
+    ]
+    if quantity is not None:
+        parts.append(quantity_fr(quantity))
+    if months and len(months) < 12:
+        parts.append(f"Période commune : {months_fr(months)}.")
+    if offer.hazardous or kb.ewc_hazardous(offer.ewc_code):
+        parts.append("Déchet dangereux : le receveur a déclaré pouvoir l'accepter ; traçabilité obligatoire.")
+    return " ".join(p for p in parts if p)
+
+
+def mutualisation(
+    kb: Knowledge,
+    a: FlowSnapshot,
+    b: FlowSnapshot,
+    resource_class: str,
+    distance_km: float,
+    complementary: tuple[tuple[int, ...], tuple[int, ...]] | None,
+) -> str:
+    what = kb.label(resource_class).lower()
+    first, second = who(kb, a), who(kb, b)
+    second = second[0].lower() + second[1:]
+    if a.direction is Direction.NEED:
+        idea = "un achat groupé, un partage ou une prestation commune est à étudier."
+        verb = "ont toutes deux besoin de"
+    else:
+        idea = "une collecte ou une filière de valorisation commune est à étudier."
+        verb = "ont toutes deux à évacuer"
+    text = (
+        f"{first} et {second}, à environ {number_fr(distance_km)} km l'une de l'autre, {verb} « {what} » "
+        f"(« {a.label} » et « {b.label} ») : {idea}"
+    )
+    if complementary is not None:
+        text += (
+            f" Leurs saisons sont complémentaires ({months_fr(complementary[0])} d'un côté, "
+            f"{months_fr(complementary[1])} de l'autre) : un emploi partagé, par exemple via un "
+            "groupement d'employeurs, est envisageable."
+        )
+    return text

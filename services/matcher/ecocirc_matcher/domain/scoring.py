@@ -1,0 +1,135 @@
+"""Feasibility and score parts of a pair of flows: distance, months, quantities, hazard, activity fit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_shared.flows import FlowSnapshot, Quantity
+from ecocirc_shared.reference import great_circle_km
+from ecocirc_shared.units import AnnualQuantity, Dimension, to_annual
+
+# Roads are longer than the great circle; 1.3 is the usual detour factor for rural France.
+DETOUR_FACTOR = 1.3
+
+# Weights of the substitution score; they sum to 1 so the score stays in [0, 1].
+SUBSTITUTION_WEIGHTS = {"resource": 0.5, "activity": 0.15, "distance": 0.15, "quantity": 0.1, "season": 0.1}
+MUTUALISATION_WEIGHTS = {"resource": 0.55, "distance": 0.3, "season": 0.15}
+
+# When a side says nothing about quantity we neither reward nor punish much.
+UNKNOWN_QUANTITY = 0.5
+# Taking a hazardous waste is allowed when declared, but it costs paperwork and permits.
+HAZARD_ACCEPTED = 0.9
+# Activity fit: the receiver's trade is known to use the resource (1), unknown (0.5), known not to (0.3).
+ACTIVITY_KNOWN_USE, ACTIVITY_UNKNOWN, ACTIVITY_NOT_LISTED = 1.0, 0.5, 0.3
+
+
+def road_km(a: FlowSnapshot, b: FlowSnapshot) -> float:
+    """Estimated road distance between two sites: great circle times a detour factor."""
+    return DETOUR_FACTOR * great_circle_km(a.site.lat, a.site.lon, b.site.lat, b.site.lon)
+
+
+def allowed_reach(class_reach: float, *flows: FlowSnapshot) -> float:
+    """A class's reach, shortened (never lengthened) by the flows' own maximum distances."""
+    limits = [f.max_distance_km for f in flows if f.max_distance_km is not None]
+    return min([class_reach, *limits])
+
+
+def distance_part(distance: float, reach: float) -> float:
+    return max(0.0, 1.0 - distance / reach) if reach > 0 else 0.0
+
+
+def common_months(a: FlowSnapshot, b: FlowSnapshot) -> tuple[int, ...] | None:
+    """Months both flows are available; all year when a side says nothing; None when they never meet."""
+    if not a.months:
+        return tuple(sorted(set(b.months)))
+    if not b.months:
+        return tuple(sorted(set(a.months)))
+    common = tuple(sorted(set(a.months) & set(b.months)))
+    return common or None
+
+
+def season_part(need: FlowSnapshot, common: tuple[int, ...]) -> float:
+    """Share of the need's months the offer covers; 1 when the need names no months (nothing to miss)."""
+    if not need.months:
+        return 1.0
+    wanted = set(need.months)
+    return len(set(common or range(1, 13)) & wanted) / len(wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityMatch:
+    """The amount both sides can exchange in one unit, and the share of the need it covers."""
+
+    amount: float
+    unit: str
+    dimension: Dimension
+    coverage: float
+    one_off: bool
+
+
+def _in_dimension(q: AnnualQuantity, dimension: Dimension, density: float | None) -> float | None:
+    """Amount of q in the base unit of `dimension`, crossing mass and volume with a density."""
+    if q.dimension is dimension:
+        return q.amount
+    if density and q.dimension is Dimension.VOLUME and dimension is Dimension.MASS:
+        return q.amount * density
+    if density and q.dimension is Dimension.MASS and dimension is Dimension.VOLUME:
+        return q.amount / density
+    return None
+
+
+def match_quantity(
+    offer: Quantity | None, need: Quantity | None, density: float | None
+) -> QuantityMatch | None:
+    """How much of the need the offer covers, when both are declared in comparable units."""
+    if offer is None or need is None:
+        return None
+    qo, qn = to_annual(offer), to_annual(need)
+    offered = _in_dimension(qo, qn.dimension, density)
+    if offered is None or qn.amount <= 0:
+        return None
+    amount = min(offered, qn.amount)
+    return QuantityMatch(
+        amount=amount,
+        unit=qn.base_unit.value,
+        dimension=qn.dimension,
+        coverage=min(1.0, amount / qn.amount),
+        one_off=qo.one_off or qn.one_off,
+    )
+
+
+def offered_only(offer: Quantity | None) -> QuantityMatch | None:
+    """The offered amount alone, for impact estimates when the need gives no quantity."""
+    if offer is None:
+        return None
+    q = to_annual(offer)
+    return QuantityMatch(q.amount, q.base_unit.value, q.dimension, 1.0, q.one_off)
+
+
+def activity_part(
+    kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str
+) -> float:
+    """How well the two trades fit the resource: the receiver's activity uses it, the supplier's makes it.
+
+    A resource listed for the receiver's precise activity (NAF class) counts more than one listed for
+    its whole division: "chimie inorganique de base" says more than "industrie chimique".
+    """
+    profiles = kb.activities(need.naf_code)
+    if not profiles:
+        receiver = ACTIVITY_UNKNOWN
+    else:
+        receiver = ACTIVITY_NOT_LISTED
+        for profile in profiles:
+            if offer_class in profile.uses or need_class in profile.uses:
+                depth = len(profile.prefix)
+                receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - depth))
+    if not kb.activities(offer.naf_code):
+        supplier = ACTIVITY_UNKNOWN
+    else:
+        supplier = ACTIVITY_KNOWN_USE if offer_class in kb.naf_produces(offer.naf_code) else ACTIVITY_UNKNOWN
+    return round(0.7 * receiver + 0.3 * supplier, 3)
+
+
+def weighted(parts: dict[str, float], weights: dict[str, float]) -> float:
+    return sum(weights[name] * parts[name] for name in weights)

@@ -1,0 +1,1 @@
+"""Offline measurement of the matcher on documented exchanges (MAESTRI development set)."""

@@ -1,0 +1,1 @@
+"""Checks of the demo territory file (demo/gers/territory.json)."""
