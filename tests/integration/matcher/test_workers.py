@@ -21,7 +21,7 @@ from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWith
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.outbox import outbox_ddl
 from ecocirc_shared.settings import Settings
-from tests.unit.matcher_index.test_index import LabelKnowledge, judge
+from tests.unit.matcher_index.test_index import LabelKnowledge, group, judge, label_groups
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ class VersionedKnowledge(LabelKnowledge):
 
 
 def new_index(kb: Any) -> MatchIndex:
-    return MatchIndex(kb, substitution=judge, mutualisation=judge)
+    return MatchIndex(kb, substitution=judge, keys_of=label_groups, grouping=group)
 
 
 def scenario(seed: int, flows: int = 60) -> list[FlowEvent]:

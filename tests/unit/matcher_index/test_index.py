@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecocirc_matcher.domain.index import MatchIndex, cells_within
-from ecocirc_matcher.domain.model import Proposal
+from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_shared.flows import Direction, FlowSnapshot, Site
 from ecocirc_shared.synergies import Role, SynergyKind
 
@@ -70,8 +70,35 @@ def flow(
     )
 
 
+def label_groups(flow: FlowSnapshot, kb: Any) -> set[GroupKey]:
+    """One group per label and direction in each one-degree square."""
+    return {GroupKey(flow.label, flow.direction, f"{math.floor(flow.site.lat)}:{math.floor(flow.site.lon)}")}
+
+
+def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> Proposal | None:
+    near = [
+        m
+        for m in members
+        if any(o.company_id != m.company_id and km(m, o) <= kb.reach_km(key.resource_class) for o in members)
+    ]
+    if len({m.company_id for m in near}) < 2:
+        return None
+    return Proposal(
+        kind=SynergyKind.MUTUALISATION,
+        flows=tuple(sorted(near, key=lambda f: f.flow_id)),
+        roles=tuple(Role.MEMBER for _ in near),
+        resource_class=key.resource_class,
+        resource_label=key.resource_class,
+        score=0.5,
+        score_parts={},
+        distance_km=None,
+        explanation="",
+        group_key=key,
+    )
+
+
 def index() -> MatchIndex:
-    return MatchIndex(LabelKnowledge(), substitution=judge, mutualisation=judge)  # type: ignore[arg-type]
+    return MatchIndex(LabelKnowledge(), substitution=judge, keys_of=label_groups, grouping=group)  # type: ignore[arg-type]
 
 
 def test_offer_then_need_proposes_once_and_a_removed_flow_is_no_partner() -> None:
@@ -97,11 +124,18 @@ def test_a_revision_that_moves_out_of_reach_has_no_proposal() -> None:
     assert len(idx) == 2
 
 
-def test_same_direction_neighbours_make_a_mutualisation() -> None:
+def test_same_need_nearby_makes_one_group_that_outlives_a_member() -> None:
     idx = index()
-    idx.upsert(flow("need", "pallets", *SAMATAN))
-    [proposal] = idx.upsert(flow("need", "pallets", SAMATAN[0], SAMATAN[1] + 0.1))
-    assert proposal.kind is SynergyKind.MUTUALISATION
+    first = flow("need", "pallets", *SAMATAN)
+    idx.upsert(first)
+    [pair] = idx.upsert(flow("need", "pallets", SAMATAN[0], SAMATAN[1] - 0.1))
+    [trio] = idx.upsert(flow("need", "pallets", SAMATAN[0] + 0.1, SAMATAN[1]))
+    assert pair.kind is SynergyKind.MUTUALISATION and pair.synergy_id == trio.synergy_id
+    assert len(trio.flows) == 3
+    idx.remove(first.flow_id)
+    [key] = label_groups(first, None)
+    remaining = idx.group(key)
+    assert remaining is not None and len(remaining.flows) == 2
 
 
 def test_cells_cover_the_reach_in_every_direction() -> None:

@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from uuid import UUID
 
+from ecocirc_matcher.domain.groups import build_group, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
-from ecocirc_matcher.domain.model import Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
+from ecocirc_matcher.domain.model import GroupKey, Proposal
+from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
 
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
@@ -23,8 +24,11 @@ CELL_DEGREES = 0.2
 KM_PER_DEGREE_LAT = 111.0
 
 Cell = tuple[int, int]
-# Judges a pair of flows (offer and need, or two of the same direction): a proposal or None.
+# Judges an offer and a need: a proposal or None.
 PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
+# Which groups a flow may belong to, and what a group of candidate members makes.
+GroupKeys = Callable[[FlowSnapshot, Knowledge], set[GroupKey]]
+GroupBuilder = Callable[[GroupKey, list[FlowSnapshot], Knowledge], Proposal | None]
 
 
 def cell_of(lat: float, lon: float) -> Cell:
@@ -51,14 +55,18 @@ class MatchIndex:
         self,
         kb: Knowledge,
         substitution: PairJudge = evaluate_substitution,
-        mutualisation: PairJudge = evaluate_mutualisation,
+        keys_of: GroupKeys = group_keys,
+        grouping: GroupBuilder = build_group,
     ):
         self.kb = kb
         self._substitution = substitution
-        self._mutualisation = mutualisation
+        self._keys_of = keys_of
+        self._grouping = grouping
         self.flows: dict[UUID, FlowSnapshot] = {}
         self._classes: dict[UUID, frozenset[str]] = {}
         self._buckets: dict[tuple[Direction, str, Cell], set[UUID]] = defaultdict(set)
+        self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
+        self._group_keys: dict[UUID, set[GroupKey]] = {}
         self.evaluations = 0  # pairs judged: what the benchmark watches
 
     def __len__(self) -> int:
@@ -82,7 +90,23 @@ class MatchIndex:
 
     def proposals_for(self, flow: FlowSnapshot) -> list[Proposal]:
         """Every proposal an indexed flow takes part in, with the flows indexed now."""
-        return list({p.synergy_id: p for p in self._candidates(flow)}.values())
+        found = {p.synergy_id: p for p in self._candidates(flow)}
+        for key in self._group_keys.get(flow.flow_id, ()):
+            group = self.group(key)
+            if group is not None:
+                found[group.synergy_id] = group
+        return list(found.values())
+
+    def group_keys_of(self, flow: FlowSnapshot) -> set[GroupKey]:
+        return self._keys_of(flow, self.kb)
+
+    def group(self, key: GroupKey) -> Proposal | None:
+        """The mutualisation group of `key` with the flows indexed now (None: fewer than two companies)."""
+        members = [self.flows[i] for i in sorted(self._group_members.get(key, ()))]
+        if len(members) < 2:
+            return None
+        self.evaluations += len(members)
+        return self._grouping(key, members, self.kb)
 
     def put(self, flow: FlowSnapshot) -> None:
         """Index a flow without judging it (a flow another worker has already judged)."""
@@ -93,6 +117,10 @@ class MatchIndex:
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in classes:
             self._buckets[(flow.direction, c, cell)].add(flow.flow_id)
+        keys = self._keys_of(flow, self.kb)
+        self._group_keys[flow.flow_id] = keys
+        for key in keys:
+            self._group_members[key].add(flow.flow_id)
 
     def remove(self, flow_id: UUID) -> None:
         flow = self.flows.pop(flow_id, None)
@@ -105,6 +133,12 @@ class MatchIndex:
                 bucket.discard(flow_id)
                 if not bucket:
                     del self._buckets[(flow.direction, c, cell)]
+        for key in self._group_keys.pop(flow_id, ()):
+            members = self._group_members.get(key)
+            if members is not None:
+                members.discard(flow_id)
+                if not members:
+                    del self._group_members[key]
 
     def _neighbours(
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float
@@ -130,11 +164,5 @@ class MatchIndex:
             offer, need = (flow, o) if flow.direction is Direction.OFFER else (o, flow)
             self.evaluations += 1
             proposal = self._substitution(offer, need, self.kb)
-            if proposal is not None:
-                yield proposal
-        radius = max(self.kb.reach_km(c) for c in own)
-        for other_id in self._neighbours(flow, flow.direction, own, radius):
-            self.evaluations += 1
-            proposal = self._mutualisation(flow, self.flows[other_id], self.kb)
             if proposal is not None:
                 yield proposal

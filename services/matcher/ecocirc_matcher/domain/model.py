@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from ecocirc_shared.flows import FlowSnapshot
+from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import Impact, MatchedQuantity, Role, SynergyKind
 
 # Fixed namespace: synergy ids derive from the flows they join, so every worker and every
@@ -15,6 +15,21 @@ SYNERGY_NAMESPACE = uuid.UUID("6f1d7a0e-2b7c-5d1e-9a54-ec0c12c0ffee")
 
 def synergy_id(kind: SynergyKind, flow_ids: list[uuid.UUID]) -> uuid.UUID:
     return uuid.uuid5(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted(str(f) for f in flow_ids)))
+
+
+@dataclass(frozen=True, order=True)
+class GroupKey:
+    """What a mutualisation group gathers: flows of one resource class, one direction, one territory."""
+
+    resource_class: str
+    direction: Direction
+    area: str
+
+    @property
+    def synergy_id(self) -> uuid.UUID:
+        return uuid.uuid5(
+            SYNERGY_NAMESPACE, f"group:{self.direction.value}:{self.resource_class}:{self.area}"
+        )
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,10 @@ class Proposal:
     months: tuple[int, ...] = ()
     quantity: MatchedQuantity | None = None
     impact: Impact = field(default_factory=Impact)
+    group_key: GroupKey | None = None
 
     @property
     def synergy_id(self) -> uuid.UUID:
+        if self.group_key is not None:
+            return self.group_key.synergy_id
         return synergy_id(self.kind, [f.flow_id for f in self.flows])

@@ -114,11 +114,17 @@ class MatcherService:
             read = self.index.partners_of(new) if new else frozenset()
             await tx.lock_classes(written, read - written)
             await self._catch_up(tx, written | read)
+            # Groups the flow leaves are recomputed too: they may go on without it.
+            left_groups = self.index.group_keys_of(old) if old else set()
             if new is None:
                 self.index.remove(flow_id)
                 proposals: list[Proposal] = []
             else:
                 proposals = self.index.upsert(new)
+            for key in sorted(left_groups - (self.index.group_keys_of(new) if new else set())):
+                group = self.index.group(key)
+                if group is not None:
+                    proposals.append(group)
             gone = await tx.active_synergies_of(flow_id) - {p.synergy_id for p in proposals}
             seq = await tx.save_flow(flow_id, version, new, written)
             await self._record(tx, proposals, gone, NO_LONGER_HOLDS)
