@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: install run test lint format bench eval demo clean
+.PHONY: install run test lint format bench eval demo config-doc clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,10 +24,25 @@ run: $(STAMP) ## start the whole platform on embedded defaults (Ctrl-C stops it)
 test: $(STAMP) ## the whole suite against real PostgreSQL, broker and SMTP
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy, and the configuration reference up to date
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m ecocirc_shared.config_reference --check
+
+eval: $(STAMP) ## matcher quality: MAESTRI recall@k and MRR, Gers demo precision and recall
+	$(VENV)/bin/python -m ecocirc_matcher.evaluation maestri
+	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo
+
+bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the same command
+	$(VENV)/bin/python -m bench.matcher_bench
+
+demo: $(STAMP) ## load the Gers demo territory into the platform `make run` started
+	$(VENV)/bin/python demo/load.py --api http://127.0.0.1:$${ECOCIRC_API_PORT:-8000} \
+	    --token "$${ECOCIRC_ADMIN_TOKEN:-$$(cat var/admin_token)}" --state var/demo-gers.json
+
+config-doc: $(STAMP) ## regenerate docs/configuration.md from the Settings class
+	$(VENV)/bin/python -m ecocirc_shared.config_reference
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

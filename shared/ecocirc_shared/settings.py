@@ -9,6 +9,8 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Outside embedded mode the platform cannot run without these (names of Settings fields).
+REQUIRED_OUTSIDE_EMBEDDED = ("database_url", "kafka_bootstrap", "smtp_host", "mail_from", "admin_token")
 INSECURE_TOKENS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
 MIN_ADMIN_TOKEN_LENGTH = 24
 
@@ -38,23 +40,37 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="postgresql://user:password@host:port/db")
     kafka_bootstrap: str | None = Field(None, description="host:port[,host:port] of the Kafka brokers.")
     smtp_host: str | None = Field(None, description="Outgoing mail server.")
-    smtp_port: int = Field(25, ge=1, le=65535)
-    smtp_user: str | None = None
-    smtp_password: SecretStr | None = None
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the outgoing mail server.")
+    smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_tls: SmtpTls = Field(SmtpTls.NONE, description="none, starttls or tls (implicit TLS).")
     mail_from: str | None = Field(None, description="Sender address of every email.")
     admin_token: SecretStr | None = Field(None, description="Bootstrap advisor token with every right.")
-    api_host: str = Field("127.0.0.1", description="Address the API binds to (0.0.0.0 in containers).")
-    api_port: int = Field(8000, ge=1, le=65535)
+    api_host: str = Field(
+        "127.0.0.1", description="Address the API and metrics servers bind to (0.0.0.0 in containers)."
+    )
+    api_port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP API.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port where the matcher or notifier serves Prometheus metrics (off if unset).",
+    )
 
     flow_partitions: int = Field(4, ge=1, description="Partitions of the flow-events topic.")
     synergy_partitions: int = Field(4, ge=1, description="Partitions of the synergy-events topic.")
-    replication_factor: int = Field(1, ge=1)
+    replication_factor: int = Field(
+        1, ge=1, description="Replication factor of the topics the platform creates."
+    )
     # Tansu holds a second JoinGroup for session_timeout/2 and polls on Fetch (broker-notes.md):
     # the embedded broker gets short timeouts; Apache Kafka keeps the client defaults.
-    kafka_session_timeout_ms: int = Field(10_000, ge=1000)
-    kafka_heartbeat_interval_ms: int = Field(3_000, ge=100)
-    kafka_fetch_max_wait_ms: int = Field(500, ge=10)
+    kafka_session_timeout_ms: int = Field(10_000, ge=1000, description="Consumer group session timeout.")
+    kafka_heartbeat_interval_ms: int = Field(3_000, ge=100, description="Consumer group heartbeat interval.")
+    kafka_fetch_max_wait_ms: int = Field(
+        500,
+        ge=10,
+        description="Longest a consumer fetch waits for data (short on the embedded broker, which polls).",
+    )
 
     outbox_poll_interval_s: float = Field(
         0.2, gt=0, description="Relay poll period when idle (NOTIFY wakes it)."
@@ -64,8 +80,10 @@ class Settings(BaseSettings):
         0, ge=0, description="0 = one email per news; N = a digest every N min."
     )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
-    log_level: str = "INFO"
-    log_json: bool = True
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(
+        True, description="JSON log lines (false: readable console lines, as `make run` uses)."
+    )
 
     @model_validator(mode="after")
     def _refuse_missing_or_insecure(self) -> Self:
@@ -73,7 +91,7 @@ class Settings(BaseSettings):
             return self
         missing = [
             f"ECOCIRC_{name.upper()}"
-            for name in ("database_url", "kafka_bootstrap", "smtp_host", "mail_from", "admin_token")
+            for name in REQUIRED_OUTSIDE_EMBEDDED
             if getattr(self, name) in (None, "")
         ]
         if missing:

@@ -12,6 +12,7 @@ from ecocirc_matcher.adapters.faust_transport import register
 from ecocirc_matcher.bootstrap import Matcher, build
 from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn, PoisonEvent, decode
 from ecocirc_shared.logging import get_logger
+from ecocirc_shared.metrics import serve_metrics
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import DEAD_LETTERS, FLOW_EVENTS
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.task  # type: ignore[untyped-decorator]
     async def start() -> None:
+        serve_metrics(settings)
         matcher = await build(settings)
         state["matcher"] = matcher
         relay = asyncio.ensure_future(matcher.relay.run())

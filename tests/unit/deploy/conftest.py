@@ -1,0 +1,25 @@
+"""A Settings factory that reads only the environment a deploy file gives, never the test runner's."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+import pytest
+
+from ecocirc_shared.settings import Settings
+
+SettingsFrom = Callable[[Mapping[str, str]], Settings]
+
+
+@pytest.fixture
+def settings_from(monkeypatch: pytest.MonkeyPatch) -> SettingsFrom:
+    def build(environment: Mapping[str, str]) -> Settings:
+        for name in list(os.environ):
+            if name.startswith("ECOCIRC_"):
+                monkeypatch.delenv(name)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        return Settings(_env_file=None)
+
+    return build
