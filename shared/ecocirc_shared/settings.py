@@ -79,6 +79,20 @@ class Settings(BaseSettings):
     advisor_digest_minutes: int = Field(
         0, ge=0, description="0 = one email per news; N = a digest every N min."
     )
+    notify_hold_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="Wait before a proposal is emailed; each revision restarts it, so a burst gives one email.",
+    )
+    notify_max_hold_seconds: float | None = Field(
+        None, ge=0, description="Cap on that wait, from queueing (default: 5 times the hold)."
+    )
+    smtp_max_attempts: int = Field(
+        8, ge=1, description="SMTP attempts (2, 4, 8 s apart, and so on) before an email is failed."
+    )
+    unsubscribe_secret: SecretStr | None = Field(
+        None, description="Key signing unsubscribe links (default: derived from the admin token)."
+    )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(

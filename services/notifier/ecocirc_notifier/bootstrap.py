@@ -7,8 +7,10 @@ from pathlib import Path
 import asyncpg
 
 from ecocirc_notifier.adapters.smtp import SmtpSender
+from ecocirc_notifier.clock import Clock, system_clock
 from ecocirc_notifier.domain.emails import EmailSettings
 from ecocirc_notifier.domain.headers import UnsubscribeSettings
+from ecocirc_notifier.options import NotifierOptions, notifier_options, unsubscribe_base, unsubscribe_secret
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
 from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared.db import create_pool, migrate
@@ -26,13 +28,38 @@ def mail_domain(settings: Settings) -> str:
     return mail_from(settings).rsplit("@", 1)[-1].strip(">") or "localhost"
 
 
-async def build(settings: Settings, sender: Sender | None = None) -> tuple[asyncpg.Pool, Recorder, Deliverer]:
+def email_settings(settings: Settings) -> EmailSettings:
+    secret = unsubscribe_secret(settings)
+    return EmailSettings(
+        programme_email=mail_from(settings),
+        unsubscribe=UnsubscribeSettings(
+            mailto=mail_from(settings),
+            # One-click unsubscribe (RFC 8058) needs the key the API checks links with.
+            url_base=unsubscribe_base(settings) if secret else None,
+            secret=secret,
+        ),
+    )
+
+
+async def build(
+    settings: Settings,
+    sender: Sender | None = None,
+    *,
+    options: NotifierOptions | None = None,
+    clock: Clock = system_clock,
+) -> tuple[asyncpg.Pool, Recorder, Deliverer]:
     pool = await create_pool(settings, SCHEMA)
     await migrate(pool, SCHEMA, MIGRATIONS)
-    email_settings = EmailSettings(
-        programme_email=mail_from(settings),
-        unsubscribe=UnsubscribeSettings(mailto=mail_from(settings)),
+    opts = options or notifier_options(settings)
+    domain = mail_domain(settings)
+    recorder = Recorder(opts, pool, domain, clock)
+    deliverer = Deliverer(
+        pool,
+        sender or SmtpSender(settings),
+        email_settings(settings),
+        mail_from(settings),
+        options=opts,
+        mail_domain=domain,
+        clock=clock,
     )
-    recorder = Recorder(settings, pool, mail_domain(settings))
-    deliverer = Deliverer(pool, sender or SmtpSender(settings), email_settings, mail_from(settings))
     return pool, recorder, deliverer

@@ -16,7 +16,10 @@ async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: 
            FROM intake.companies WHERE id = ANY($1::uuid[])""",
         list(company_ids),
     )
-    advisors = await conn.fetch("SELECT id, name, email, territories FROM intake.advisors")
+    advisors = await conn.fetch(
+        """SELECT a.id, a.name, a.email, a.territories, coalesce(p.opted_out, false) AS opted_out
+           FROM intake.advisors a LEFT JOIN notifier.advisor_preferences p ON p.advisor_id = a.id"""
+    )
     return Directory(
         companies={
             r["id"]: CompanyEntry(
@@ -38,7 +41,17 @@ async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: 
                 email=r["email"],
                 territories=tuple(r["territories"]),
                 delivery=DeliveryMode.DIGEST if digest else DeliveryMode.IMMEDIATE,
+                opted_out=r["opted_out"],
             )
             for r in advisors
         ),
     )
+
+
+async def review_territories(conn: Connection, territories: Iterable[str]) -> list[str]:
+    """Which of `territories` are in review mode (companies told only after an advisor approves)."""
+    rows = await conn.fetch(
+        "SELECT territory FROM notifier.review_territories WHERE territory = ANY($1::text[])",
+        list(territories),
+    )
+    return [r["territory"] for r in rows]

@@ -18,10 +18,11 @@ def build_message(rendered: RenderedEmail, *, sender: str, to: str, message_id: 
     msg["Subject"] = rendered.subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id
-    for name, value in rendered.headers.items():
-        msg[name] = value
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    # After the body: set_content drops every Content-* header already set (Content-Language).
+    for name, value in rendered.headers.items():
+        msg[name] = value
     return msg
 
 

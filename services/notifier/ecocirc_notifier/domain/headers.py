@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 from urllib.parse import quote, urlencode
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,8 +66,17 @@ class UnsubscribeSettings(BaseModel):
 
 
 def unsubscribe_token(secret: str, recipient: Recipient) -> str:
-    message = f"unsubscribe:{recipient.kind.value}:{recipient.id}".encode()
+    return token_for(secret, recipient.kind.value, recipient.id)
+
+
+def token_for(secret: str, kind: str, recipient_id: UUID) -> str:
+    message = f"unsubscribe:{kind}:{recipient_id}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def token_matches(secret: str, kind: str, recipient_id: UUID, token: str) -> bool:
+    """Check an unsubscribe link's token in constant time."""
+    return hmac.compare_digest(token_for(secret, kind, recipient_id), token)
 
 
 def unsubscribe_url(settings: UnsubscribeSettings, recipient: Recipient) -> str | None:

@@ -12,6 +12,7 @@ from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared.events import PoisonEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn, decode
 from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
+from ecocirc_shared.metrics import serve_metrics
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import DEAD_LETTERS, SYNERGY_EVENTS, all_topics
 
@@ -19,11 +20,16 @@ log = get_logger(__name__)
 GROUP = "ecocirc-notifier"
 
 
-async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer) -> None:
-    """Record each synergy event, then commit its offset: a crash in between replays it harmlessly."""
+async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, group: str = GROUP) -> None:
+    """Record each synergy event, then commit its offset: a crash in between replays it harmlessly.
+
+    The position stays in Kafka rather than in the ledger's transaction: recording is idempotent
+    (revision check under a row lock, ledger keys), and the embedded broker forgets its log when it
+    restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
+    """
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
-    consumer = make_consumer(settings, SYNERGY_EVENTS, group_id=GROUP)
+    consumer = make_consumer(settings, SYNERGY_EVENTS, group_id=group)
     producer = make_producer(settings)
     await consumer.start()
     await producer.start()
@@ -56,6 +62,7 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer) 
 
 
 async def run(settings: Settings) -> None:
+    serve_metrics(settings)
     pool, recorder, deliverer = await build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

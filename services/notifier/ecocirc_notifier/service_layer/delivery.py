@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -14,9 +13,14 @@ from prometheus_client import Counter
 
 from ecocirc_notifier.adapters.directory import load_directory
 from ecocirc_notifier.adapters.smtp import build_message
-from ecocirc_notifier.domain.emails import EmailSettings, render
-from ecocirc_notifier.domain.news import News, NewsKind
-from ecocirc_notifier.domain.recipients import Recipient
+from ecocirc_notifier.clock import Clock, system_clock
+from ecocirc_notifier.domain.directory import Directory
+from ecocirc_notifier.domain.emails import EmailSettings, RenderedEmail, render, render_digest
+from ecocirc_notifier.domain.news import News, NewsKind, message_id
+from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
+from ecocirc_notifier.domain.schedule import backoff
+from ecocirc_notifier.options import NotifierOptions
+from ecocirc_notifier.service_layer import digests
 from ecocirc_shared.db import Connection
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.synergies import SynergySnapshot
@@ -27,41 +31,67 @@ SENT = Counter("ecocirc_notifier_emails_sent_total", "Emails accepted by the SMT
 FAILED = Counter("ecocirc_notifier_emails_failed_total", "Emails given up after retries")
 RETRIED = Counter("ecocirc_notifier_email_retries_total", "SMTP attempts that failed and will be retried")
 
-MAX_ATTEMPTS = 8
 BATCH = 20
+SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 
 class Sender(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 2**attempts))
+def opted_out(recipient: Recipient, directory: Directory) -> bool:
+    """Preferences are read at sending time: an unsubscribe clicked after queueing still counts."""
+    if recipient.kind is RecipientKind.COMPANY:
+        entry = directory.companies.get(recipient.id)
+        return entry is None or entry.opted_out
+    return any(a.id == recipient.id and a.opted_out for a in directory.advisors)
+
+
+def latest(news: News, row: asyncpg.Record) -> News:
+    """Quick successive revisions coalesce: a proposal shows the synergy's state at sending time."""
+    if news.kind is NewsKind.PROPOSED:
+        return news.model_copy(update={"synergy": SynergySnapshot.model_validate_json(row["latest"])})
+    return news
 
 
 class Deliverer:
-    def __init__(self, pool: asyncpg.Pool, sender: Sender, email_settings: EmailSettings, mail_from: str):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sender: Sender,
+        email_settings: EmailSettings,
+        mail_from: str,
+        *,
+        options: NotifierOptions | None = None,
+        mail_domain: str = "localhost",
+        clock: Clock = system_clock,
+    ):
         self.pool = pool
         self.sender = sender
         self.email_settings = email_settings
         self.mail_from = mail_from
+        self.options = options or NotifierOptions()
+        self.mail_domain = mail_domain
+        self.clock = clock
         self.wake = asyncio.Event()
 
     async def run(self) -> None:
         while True:
             try:
                 sent = await self.deliver_due()
+                await self.deliver_digests()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("delivery_loop_retry", error=repr(exc))
                 sent = 0
                 await asyncio.sleep(1.0)
             if sent < BATCH:
                 self.wake.clear()
+                # Short naps: held proposals fall due without any event to wake the loop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(self.wake.wait(), timeout=0.25)
 
     async def deliver_due(self) -> int:
-        """Send what is due now; return how many rows were handled."""
+        """Send the single emails due now; return how many rows were handled."""
         handled = 0
         async with self.pool.acquire() as conn:
             while handled < BATCH:
@@ -72,9 +102,10 @@ class Deliverer:
                         """SELECT d.news_key, d.news, d.recipient, d.message_id, d.attempts, d.email,
                                   s.snapshot AS latest, s.active
                            FROM deliveries d JOIN synergies s USING (synergy_id)
-                           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                           WHERE d.status = 'pending' AND NOT d.digest AND d.next_attempt_at <= $1
                            ORDER BY d.next_attempt_at, d.created_at
-                           LIMIT 1 FOR UPDATE OF d SKIP LOCKED"""
+                           LIMIT 1 FOR UPDATE OF d SKIP LOCKED""",
+                        self.clock(),
                     )
                     if row is None:
                         break
@@ -85,55 +116,106 @@ class Deliverer:
     async def _deliver_one(self, conn: Connection, row: asyncpg.Record) -> None:
         news = News.model_validate_json(row["news"])
         recipient = Recipient.model_validate_json(row["recipient"])
-        if news.kind is NewsKind.PROPOSED:
-            if not row["active"]:
-                await conn.execute(
-                    "UPDATE deliveries SET status = 'cancelled', last_error = 'withdrawn' WHERE news_key = $1",
-                    row["news_key"],
-                )
-                return
-            # Quick successive revisions coalesce: the email shows the state at sending time.
-            news = news.model_copy(update={"synergy": SynergySnapshot.model_validate_json(row["latest"])})
+        if news.kind is NewsKind.PROPOSED and not row["active"]:
+            await self._close(conn, [row["news_key"]], "cancelled", "withdrawn")
+            return
+        news = latest(news, row)
         directory = await load_directory(conn, [p.company_id for p in news.synergy.participants], False)
+        if opted_out(recipient, directory):
+            await self._close(conn, [row["news_key"]], "cancelled", "opted out")
+            return
         rendered = render(news, recipient, directory, self.email_settings)
-        message = build_message(
-            rendered, sender=self.mail_from, to=row["email"], message_id=row["message_id"]
+        if await self._send(
+            conn, rendered, row["email"], row["message_id"], [row["news_key"]], row["attempts"]
+        ):
+            SENT.labels(news.kind.value).inc()
+            log.info(
+                "email_sent",
+                news_key=row["news_key"],
+                synergy_id=str(news.synergy.synergy_id),
+                recipient_kind=recipient.kind.value,
+            )
+
+    async def deliver_digests(self) -> int:
+        """Plan the digests whose window has closed, then send the planned ones due; return emails sent."""
+        if self.options.advisor_digest.total_seconds() <= 0:
+            return 0
+        now = self.clock()
+        async with self.pool.acquire() as conn:
+            await digests.plan(conn, now, self.options.advisor_digest)
+            sent = 0
+            while True:
+                async with conn.transaction():
+                    rows = await digests.next_due(conn, now)
+                    if not rows:
+                        return sent
+                    sent += await self._deliver_digest(conn, rows)
+
+    async def _deliver_digest(self, conn: Connection, rows: list[asyncpg.Record]) -> int:
+        keys = [r["news_key"] for r in rows]
+        recipient = Recipient.model_validate_json(rows[0]["recipient"])
+        told: list[News] = []
+        dropped: list[str] = []
+        for row in rows:
+            news = News.model_validate_json(row["news"])
+            if news.kind is NewsKind.PROPOSED and not row["active"]:
+                dropped.append(row["news_key"])
+            else:
+                told.append(latest(news, row))
+        companies = {p.company_id for n in told for p in n.synergy.participants}
+        directory = await load_directory(conn, companies, True)
+        if dropped:
+            await self._close(conn, dropped, "cancelled", "withdrawn")
+        if opted_out(recipient, directory) or not told:
+            await self._close(conn, [k for k in keys if k not in dropped], "cancelled", "opted out")
+            return 0
+        rendered = render_digest(told, recipient, directory, self.email_settings)
+        # The batch is fixed when planned, so a retried digest has the same Message-ID.
+        batch = rows[0]["batch_key"]
+        live = [k for k in keys if k not in dropped]
+        sent = await self._send(
+            conn, rendered, rows[0]["email"], message_id(batch, self.mail_domain), live, rows[0]["attempts"]
         )
+        if sent:
+            SENT.labels("digest").inc()
+            log.info("digest_sent", advisor_id=str(recipient.id), news=len(told), batch_key=batch)
+        return int(sent)
+
+    async def _send(
+        self, conn: Connection, rendered: RenderedEmail, to: str, msg_id: str, keys: list[str], attempts: int
+    ) -> bool:
+        message = build_message(rendered, sender=self.mail_from, to=to, message_id=msg_id)
         try:
             await self.sender.send(message)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            attempts = row["attempts"] + 1
-            if attempts >= MAX_ATTEMPTS:
-                FAILED.inc()
-                status = "failed"
-            else:
-                RETRIED.inc()
-                status = "pending"
+        except SMTP_ERRORS as exc:
+            attempts += 1
+            give_up = attempts >= self.options.max_attempts
+            (FAILED if give_up else RETRIED).inc()
             await conn.execute(
-                """UPDATE deliveries SET attempts = $2, status = $3, last_error = $4, next_attempt_at = now() + $5
-                   WHERE news_key = $1""",
-                row["news_key"],
+                """UPDATE deliveries SET attempts = $2, status = $3, last_error = $4, next_attempt_at = $5
+                   WHERE news_key = ANY($1::text[])""",
+                keys,
                 attempts,
-                status,
+                "failed" if give_up else "pending",
                 repr(exc)[:500],
-                backoff(attempts),
+                self.clock() + backoff(attempts),
             )
             log.warning(
-                "email_send_failed",
-                news_key=row["news_key"],
-                attempts=attempts,
-                status=status,
-                error=repr(exc),
+                "email_send_failed", news_keys=keys[:5], attempts=attempts, given_up=give_up, error=repr(exc)
             )
-            return
+            return False
         await conn.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE news_key = $1",
-            row["news_key"],
+            """UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL
+               WHERE news_key = ANY($1::text[])""",
+            keys,
+            self.clock(),
         )
-        SENT.labels(news.kind.value).inc()
-        log.info(
-            "email_sent",
-            news_key=row["news_key"],
-            synergy_id=str(news.synergy.synergy_id),
-            recipient_kind=recipient.kind.value,
+        return True
+
+    async def _close(self, conn: Connection, keys: list[str], status: str, reason: str) -> None:
+        await conn.execute(
+            "UPDATE deliveries SET status = $2, last_error = $3 WHERE news_key = ANY($1::text[])",
+            keys,
+            status,
+            reason,
         )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 from prometheus_client import Counter
 
-from ecocirc_notifier.adapters.directory import load_directory
-from ecocirc_notifier.domain.news import News, message_id, news_key, proposed, withdrawn
+from ecocirc_notifier.adapters.directory import load_directory, review_territories
+from ecocirc_notifier.clock import Clock, system_clock
+from ecocirc_notifier.domain.directory import DeliveryMode, synergy_territories
+from ecocirc_notifier.domain.followup import StatusSource, SynergyStatus, initial_status
+from ecocirc_notifier.domain.news import News, NewsKind, message_id, news_key, proposed, withdrawn
 from ecocirc_notifier.domain.recipients import (
     Audience,
     RecipientKind,
@@ -16,10 +21,10 @@ from ecocirc_notifier.domain.recipients import (
     proposal_audience,
     withdrawal_audience,
 )
+from ecocirc_notifier.options import NotifierOptions
 from ecocirc_shared.db import Connection
 from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
 from ecocirc_shared.synergies import SynergySnapshot
 
 log = get_logger(__name__)
@@ -27,12 +32,40 @@ log = get_logger(__name__)
 QUEUED = Counter("ecocirc_notifier_emails_queued_total", "Emails queued", ["news"])
 EVENTS = Counter("ecocirc_notifier_events_total", "Synergy events handled", ["outcome"])
 
+SUPERSEDED = "superseded"
+
+
+async def record_status(
+    conn: Connection,
+    synergy_id: UUID,
+    status: SynergyStatus,
+    previous: str | None,
+    source: StatusSource,
+    at: datetime,
+    changed_by: UUID | None = None,
+    note: str | None = None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO notifier.status_history (synergy_id, status, previous, source, changed_by, note, changed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        synergy_id,
+        status.value,
+        previous,
+        source.value,
+        changed_by,
+        note,
+        at,
+    )
+
 
 class Recorder:
-    def __init__(self, settings: Settings, pool: asyncpg.Pool, mail_domain: str):
-        self.settings = settings
+    def __init__(
+        self, options: NotifierOptions, pool: asyncpg.Pool, mail_domain: str, clock: Clock = system_clock
+    ):
+        self.options = options
         self.pool = pool
         self.mail_domain = mail_domain
+        self.clock = clock
 
     async def handle(self, event: SynergyEvent) -> str:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -45,7 +78,8 @@ class Recorder:
 
     async def _stored(self, conn: Connection, synergy_id: object) -> asyncpg.Record | None:
         return await conn.fetchrow(
-            "SELECT revision, active, snapshot, reopened FROM synergies WHERE synergy_id = $1 FOR UPDATE",
+            """SELECT revision, active, snapshot, reopened, status, released
+               FROM synergies WHERE synergy_id = $1 FOR UPDATE""",
             synergy_id,
         )
 
@@ -53,46 +87,98 @@ class Recorder:
         stored = await self._stored(conn, synergy.synergy_id)
         if stored is not None and stored["revision"] >= synergy.revision:
             return "duplicate"
+        now = self.clock()
+        new_round = stored is None or not stored["active"]
         reopened = 0 if stored is None else stored["reopened"] + (0 if stored["active"] else 1)
+        company_ids = [p.company_id for p in synergy.participants]
+        directory = await load_directory(conn, company_ids, self.options.advisor_digest.total_seconds() > 0)
+        if new_round:
+            in_review = bool(await review_territories(conn, synergy_territories(synergy, directory)))
+            status, released = initial_status(in_review), not in_review
+        else:
+            assert stored is not None
+            status, released = SynergyStatus(stored["status"]), stored["released"]
         await conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, status, kind, score, company_ids,
-                                      territories, snapshot, reopened)
-               VALUES ($1, $2, true, 'proposed', $3, $4, $5, $6, $7, $8)
+                                      territories, snapshot, reopened, released, company_viewers,
+                                      created_at, updated_at)
+               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
                ON CONFLICT (synergy_id) DO UPDATE SET
-                 revision = EXCLUDED.revision, active = true, kind = EXCLUDED.kind, score = EXCLUDED.score,
-                 company_ids = EXCLUDED.company_ids, territories = EXCLUDED.territories,
-                 snapshot = EXCLUDED.snapshot, reopened = EXCLUDED.reopened, updated_at = now(),
-                 status = CASE WHEN synergies.active THEN synergies.status ELSE 'proposed' END""",
+                 revision = EXCLUDED.revision, active = true, status = EXCLUDED.status, kind = EXCLUDED.kind,
+                 score = EXCLUDED.score, company_ids = EXCLUDED.company_ids, territories = EXCLUDED.territories,
+                 snapshot = EXCLUDED.snapshot, reopened = EXCLUDED.reopened, released = EXCLUDED.released,
+                 company_viewers = EXCLUDED.company_viewers, updated_at = EXCLUDED.updated_at""",
             synergy.synergy_id,
             synergy.revision,
+            status.value,
             synergy.kind.value,
             synergy.score,
-            [p.company_id for p in synergy.participants],
+            company_ids,
             list(synergy.territories),
             synergy.model_dump_json(),
             reopened,
+            released,
+            company_ids if released else [],
+            now,
         )
-        directory = await load_directory(
-            conn, [p.company_id for p in synergy.participants], self.settings.advisor_digest_minutes > 0
-        )
-        audience = proposal_audience(synergy, directory, self.settings.notify_threshold)
-        await self._queue(conn, proposed(synergy, reopened), audience)
+        if new_round:
+            previous = None if stored is None else stored["status"]
+            await record_status(conn, synergy.synergy_id, status, previous, StatusSource.MATCHER, now)
+        audience = proposal_audience(synergy, directory, self.options.notify_threshold)
+        news = proposed(synergy, reopened)
+        keys = await self._queue(conn, news, audience, hold_companies=not released)
+        await self._coalesce(conn, synergy.synergy_id, keys, now)
         return "recorded"
 
-    async def _on_withdrawn(self, conn: Connection, synergy_id: object, revision: int, reason: str) -> str:
+    async def _coalesce(self, conn: Connection, synergy_id: UUID, keys: list[str], now: datetime) -> None:
+        """A burst of revisions gives one email per recipient, with the last state, after a short hold."""
+        # Proposals queued for an earlier set of participants, or for someone no longer concerned
+        # (score dropped, opted out), are replaced by this revision's: nobody has read them yet.
+        await conn.execute(
+            """UPDATE deliveries SET status = 'cancelled', last_error = $3
+               WHERE synergy_id = $1 AND news_kind = 'proposed' AND status IN ('pending', 'held')
+                 AND NOT (news_key = ANY($2::text[]))""",
+            synergy_id,
+            keys,
+            SUPERSEDED,
+        )
+        # Each revision restarts the hold of proposals not yet tried, up to the cap from their queueing.
+        await conn.execute(
+            """UPDATE deliveries SET next_attempt_at = LEAST($2::timestamptz + $3::interval, created_at + $4::interval)
+               WHERE synergy_id = $1 AND news_kind = 'proposed' AND status = 'pending'
+                 AND attempts = 0 AND NOT digest""",
+            synergy_id,
+            now,
+            self.options.hold,
+            max(self.options.hold, self.options.max_hold),
+        )
+
+    async def _on_withdrawn(self, conn: Connection, synergy_id: UUID, revision: int, reason: str) -> str:
         stored = await self._stored(conn, synergy_id)
         if stored is None or stored["revision"] >= revision:
             return "duplicate"
+        now = self.clock()
         await conn.execute(
-            """UPDATE synergies SET revision = $2, active = false, status = 'withdrawn', updated_at = now()
+            """UPDATE synergies SET revision = $2, active = false, status = 'withdrawn', updated_at = $3
                WHERE synergy_id = $1""",
             synergy_id,
             revision,
+            now,
         )
+        if stored["active"]:
+            await record_status(
+                conn,
+                synergy_id,
+                SynergyStatus.WITHDRAWN,
+                stored["status"],
+                StatusSource.MATCHER,
+                now,
+                note=reason,
+            )
         # Whoever has not been told yet never will be: nobody hears of a withdrawn synergy.
         await conn.execute(
             """UPDATE deliveries SET status = 'cancelled', last_error = 'synergy withdrawn before sending'
-               WHERE synergy_id = $1 AND status = 'pending' AND news_kind = 'proposed'""",
+               WHERE synergy_id = $1 AND status IN ('pending', 'held') AND news_kind = 'proposed'""",
             synergy_id,
         )
         told_rows = await conn.fetch(
@@ -106,15 +192,23 @@ class Recorder:
         last = SynergySnapshot.model_validate_json(stored["snapshot"])
         if told:
             companies = {rid for kind, rid in told if kind is RecipientKind.COMPANY}
-            directory = await load_directory(conn, companies, False)
+            directory = await load_directory(conn, companies, self.options.advisor_digest.total_seconds() > 0)
             audience = withdrawal_audience(directory, told)
-            await self._queue(conn, withdrawn(last, reason, stored["reopened"]), audience)
+            await self._queue(
+                conn, withdrawn(last, reason, stored["reopened"]), audience, hold_companies=False
+            )
         return "recorded"
 
-    async def _queue(self, conn: Connection, news: News, audience: Audience) -> None:
+    async def _queue(
+        self, conn: Connection, news: News, audience: Audience, *, hold_companies: bool
+    ) -> list[str]:
+        """Write one ledger row per recipient; return the keys of this news."""
+        now = self.clock()
+        due = now + self.options.hold if news.kind is NewsKind.PROPOSED else now
         rows = []
         for recipient in audience.recipients:
             key = news_key(news, recipient)
+            held = hold_companies and recipient.kind is RecipientKind.COMPANY
             rows.append(
                 (
                     key,
@@ -126,14 +220,24 @@ class Recorder:
                     news.model_dump_json(),
                     recipient.model_dump_json(),
                     message_id(key, self.mail_domain),
+                    "held" if held else "pending",
+                    recipient.delivery is DeliveryMode.DIGEST,
+                    now,
+                    due,
+                    SUPERSEDED,
                 )
             )
         if rows:
-            # The key makes a redelivered or replayed event queue nothing new.
+            # The key makes a redelivered or replayed event queue nothing new; a proposal superseded
+            # within the hold and then current again (participants back as they were) is revived.
             await conn.executemany(
                 """INSERT INTO deliveries (news_key, synergy_id, news_kind, recipient_kind, recipient_id, email,
-                                           news, recipient, message_id)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (news_key) DO NOTHING""",
+                                           news, recipient, message_id, status, digest, created_at, next_attempt_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                   ON CONFLICT (news_key) DO UPDATE SET
+                     status = EXCLUDED.status, last_error = NULL, news = EXCLUDED.news,
+                     next_attempt_at = EXCLUDED.next_attempt_at, batch_key = NULL
+                   WHERE deliveries.status = 'cancelled' AND deliveries.last_error = $14""",
                 rows,
             )
             QUEUED.labels(news.kind.value).inc(len(rows))
@@ -143,3 +247,4 @@ class Recorder:
                 synergy_id=str(news.synergy.synergy_id),
                 skipped=json.loads(json.dumps([s.model_dump(mode="json") for s in audience.skipped])),
             )
+        return [r[0] for r in rows]

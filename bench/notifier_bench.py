@@ -1,0 +1,319 @@
+"""`python -m bench.notifier_bench`: emails rendered and sent per second, and flow-to-email latency.
+
+Starts its own PostgreSQL, tansu and SMTP sink; then the whole platform for the end-to-end part.
+Prints one table, the broker's own hop time as baseline, and stops by itself in about a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+import httpx
+
+from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broker
+from ecocirc_devstack.smtp_sink import start_sink
+from ecocirc_intake.bootstrap import MIGRATIONS as INTAKE_MIGRATIONS
+from ecocirc_notifier.bootstrap import build, email_settings
+from ecocirc_notifier.domain.directory import AdvisorEntry, CompanyEntry, Directory
+from ecocirc_notifier.domain.emails import render
+from ecocirc_notifier.domain.news import proposed
+from ecocirc_notifier.domain.recipients import proposal_audience
+from ecocirc_notifier.options import NotifierOptions
+from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.events import SynergyProposed
+from ecocirc_shared.kafka import make_consumer, make_producer
+from ecocirc_shared.logging import configure_logging
+from ecocirc_shared.settings import Settings
+from ecocirc_shared.synergies import Participant, Role, SynergySnapshot
+
+ADMIN = "bench-admin-token-with-enough-entropy-01"
+SYNERGIES = 150  # x3 emails each
+# One resource per sample, so that each new need completes one synergy rather than one per earlier offer.
+E2E_CODES = (
+    "03 01 05",
+    "02 02 04",
+    "02 07 04",
+    "10 01 01",
+    "12 01 01",
+    "15 01 01",
+    "15 01 02",
+    "16 01 03",
+    "20 01 08",
+    "02 03 04",
+    "10 12 08",
+    "17 01 07",
+    "19 12 04",
+    "02 05 01",
+    "07 02 13",
+    "04 02 22",
+)
+E2E_SAMPLES = len(E2E_CODES)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def snapshot(a: uuid.UUID, b: uuid.UUID) -> SynergySnapshot:
+    return SynergySnapshot(
+        synergy_id=uuid.uuid4(),
+        revision=1,
+        kind="substitution",
+        resource_class="wood",
+        resource_label="sciures de bois",
+        score=0.8,
+        score_parts={"resource": 1.0, "distance": 0.8},
+        participants=(
+            Participant(
+                company_id=a, flow_id=uuid.uuid4(), role=Role.SUPPLIER, flow_label="Sciures", territory="32"
+            ),
+            Participant(
+                company_id=b, flow_id=uuid.uuid4(), role=Role.RECEIVER, flow_label="Litière", territory="32"
+            ),
+        ),
+        distance_km=5.2,
+        explanation="Une scierie à 5 km produit des sciures ; un élevage en cherche.",
+        territories=("32",),
+        knowledge_version="bench",
+    )
+
+
+def bench_render(settings: Settings) -> float:
+    """Pure rendering (both parts, headers) per second."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    directory = Directory(
+        companies={
+            a: CompanyEntry(id=a, name="Scierie", contact_email="s@example.org", territory="32"),
+            b: CompanyEntry(id=b, name="Elevage", contact_email="e@example.org", territory="32"),
+        },
+        advisors=(AdvisorEntry(id=uuid.uuid4(), name="Claire", email="c@cci.example", territories=("32",)),),
+    )
+    news = proposed(snapshot(a, b))
+    recipients = proposal_audience(news.synergy, directory, 0.5).recipients
+    settings_ = email_settings(settings)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < 2.0:
+        for recipient in recipients:
+            render(news, recipient, directory, settings_)
+            count += 1
+    return count / (time.perf_counter() - started)
+
+
+async def bench_send(settings: Settings, mail_dir: Path) -> tuple[float, int]:
+    """Record proposals, then time the delivery loop until every email reached the SMTP sink."""
+    intake = await create_pool(settings, "intake")
+    await migrate(intake, "intake", INTAKE_MIGRATIONS)
+    pool, recorder, deliverer = await build(
+        settings, options=NotifierOptions(hold=timedelta(0), max_hold=timedelta(0))
+    )
+    await intake.execute(
+        "INSERT INTO intake.advisors (id, name, email, territories) VALUES ($1, 'Claire', 'c@cci.example', $2)",
+        uuid.uuid4(),
+        ["32"],
+    )
+    for i in range(SYNERGIES):
+        ids = [uuid.uuid4(), uuid.uuid4()]
+        for company_id, name in zip(ids, ("Scierie", "Elevage"), strict=True):
+            await intake.execute(
+                """INSERT INTO intake.companies (id, name, naf_code, contact_email, lat, lon, territory)
+                   VALUES ($1, $2, '16.10A', $3, 43.49, 0.93, '32')""",
+                company_id,
+                f"{name} {i}",
+                f"{name.lower()}{i}@example.org",
+            )
+        await recorder.handle(SynergyProposed(synergy=snapshot(*ids)))
+    queued = int(await pool.fetchval("SELECT count(*) FROM deliveries WHERE status = 'pending'"))
+    started = time.perf_counter()
+    while await deliverer.deliver_due():
+        pass
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    await intake.close()
+    return queued / elapsed, queued
+
+
+async def bench_broker_hop(settings: Settings, samples: int = 200) -> list[float]:
+    """Produce-to-consume time of one small message on tansu, in ms: the floor of any pipeline hop."""
+    topic = f"bench.hop.{uuid.uuid4().hex[:6]}"
+    producer = make_producer(settings)
+    consumer = make_consumer(settings, topic, group_id=f"bench-{uuid.uuid4().hex[:6]}")
+    await producer.start()
+    await producer.send_and_wait(topic, b"warm-up")
+    await consumer.start()
+    await consumer.getone()
+    hops = []
+    try:
+        for _ in range(samples):
+            sent = time.perf_counter()
+            await producer.send_and_wait(topic, b"x")
+            await consumer.getone()
+            hops.append((time.perf_counter() - sent) * 1000)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return hops
+
+
+def bench_end_to_end(var_dir: Path) -> tuple[list[float], float]:
+    """Latency from the POST of the flow that completes a synergy to the first company's email, in s."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECOCIRC_")}
+    env.update(
+        ECOCIRC_VAR_DIR=str(var_dir),
+        ECOCIRC_API_PORT=str(port),
+        ECOCIRC_ADMIN_TOKEN=ADMIN,
+        ECOCIRC_NOTIFY_HOLD_SECONDS="0",
+    )
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log = (var_dir.parent / "platform.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecocirc_devstack"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10
+    )
+    try:
+        started = time.monotonic()
+        while True:
+            try:
+                if api.get("/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() - started > 60 or proc.poll() is not None:
+                raise RuntimeError("platform did not start: see platform.log")
+            time.sleep(0.1)
+        time.sleep(3)  # let the matcher and notifier join their consumer groups
+        posted: dict[str, float] = {}
+        for i in range(E2E_SAMPLES):
+            ids = []
+            for name, naf, postcode, city in (
+                ("Scierie", "16.10A", "32130", "Samatan"),
+                ("Elevage", "01.47Z", "32220", "Lombez"),
+            ):
+                r = api.post(
+                    "/v1/companies",
+                    json={
+                        "name": f"{name} {i}",
+                        "naf_code": naf,
+                        "contact_email": f"{name.lower()}{i}@bench.example",
+                        "postcode": postcode,
+                        "city": city,
+                    },
+                )
+                if r.status_code != 201:
+                    raise RuntimeError(r.text)
+                ids.append(r.json()["id"])
+            code = E2E_CODES[i]
+            offer = {"direction": "offer", "category": "waste", "label": f"Résidu {code}", "ewc_code": code}
+            api.post(f"/v1/companies/{ids[0]}/flows", json=offer).raise_for_status()
+            need = {"direction": "need", "category": "material", "label": f"Matière {code}", "ewc_code": code}
+            posted[f"elevage{i}@bench.example"] = time.time()
+            api.post(f"/v1/companies/{ids[1]}/flows", json=need).raise_for_status()
+            time.sleep(0.3)
+        arrived: dict[str, float] = {}
+        deadline = time.monotonic() + 30
+        seen: set[Path] = set()
+        while len(arrived) < len(posted) and time.monotonic() < deadline:
+            for path in sorted((var_dir / "mail").glob("*.eml")):
+                if path in seen:
+                    continue
+                seen.add(path)
+                to = str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["To"])
+                if to in posted and to not in arrived:
+                    # The sink names files by arrival time (wall clock, ns): the arrival, not our polling.
+                    arrived[to] = int(path.name.split("-")[0]) / 1e9
+            time.sleep(0.02)
+        return [arrived[k] - posted[k] for k in arrived], time.monotonic() - started
+    finally:
+        api.close()
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(30)
+        log.close()
+
+
+def main() -> None:
+    configure_logging("bench", "WARNING", False)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="ecocirc-bench-") as tmp:
+        root = Path(tmp)
+        postgres = EmbeddedPostgres(root / "pg")
+        broker_port, smtp_port = free_port(), free_port()
+        broker = start_broker(broker_port)
+        sink = start_sink(root / "mail", smtp_port)
+        try:
+            settings = Settings(
+                embedded=True,
+                database_url=postgres.url,
+                kafka_bootstrap=f"127.0.0.1:{broker_port}",
+                smtp_host="127.0.0.1",
+                smtp_port=smtp_port,
+                mail_from="eco-circulaire@bench.example",
+                admin_token=ADMIN,
+                kafka_fetch_max_wait_ms=100,
+                kafka_session_timeout_ms=3000,
+                kafka_heartbeat_interval_ms=500,
+                log_level="WARNING",
+                log_json=False,
+            )
+            rendered = bench_render(settings)
+            sent, emails = asyncio.run(bench_send(settings, root / "mail"))
+            hops = asyncio.run(bench_broker_hop(settings))
+        finally:
+            sink.stop()
+            broker.terminate()
+            broker.wait(10)
+            postgres.stop()
+        latencies, _ = bench_end_to_end(root / "platform" / "var")
+    hold = getattr(Settings(embedded=True, _env_file=None), "notify_hold_seconds", None)
+    rows = [
+        ("render (text + HTML + headers)", f"{rendered:,.0f} emails/s", "pure core, one process"),
+        (
+            "render + send + ledger (SMTP sink)",
+            f"{sent:,.0f} emails/s",
+            f"{emails} emails, one SMTP session each",
+        ),
+        (
+            "broker hop (tansu), p50 / p99",
+            f"{percentile(hops, 0.5):.1f} / {percentile(hops, 0.99):.1f} ms",
+            f"{len(hops)} produce→consume, baseline",
+        ),
+        (
+            "flow POST → email, p50 / p99",
+            f"{percentile(latencies, 0.5) * 1000:.0f} / {percentile(latencies, 0.99) * 1000:.0f} ms"
+            if latencies
+            else "n/a",
+            f"{len(latencies)}/{E2E_SAMPLES} samples; intake→matcher→notifier, 2 broker hops + relays",
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':<{width}}  {'result':>22}  notes")
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>22}  {note}")
+    configured = (
+        "2 s (default; ECOCIRC_NOTIFY_HOLD_SECONDS not in Settings yet)" if hold is None else f"{hold} s"
+    )
+    print(
+        f"\nhold before a proposal: {configured}, included in the end-to-end figure. "
+        f"Total run {time.monotonic() - started:.0f} s."
+    )
+
+
+if __name__ == "__main__":
+    main()
