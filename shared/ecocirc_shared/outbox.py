@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -67,6 +68,16 @@ async def enqueue(
         topic,
         key,
         encode(event),
+    )
+
+
+async def enqueue_many(
+    conn: Connection, schema: str, topic: str, events: Sequence[tuple[str, FlowEvent | SynergyEvent]]
+) -> None:
+    """Write several (key, event) in the caller's transaction, in one round trip, in list order."""
+    await conn.executemany(
+        f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)',
+        [(event.event_id, topic, key, encode(event)) for key, event in events],
     )
 
 

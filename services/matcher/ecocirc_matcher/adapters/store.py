@@ -9,9 +9,9 @@ from uuid import UUID
 import asyncpg
 
 from ecocirc_shared.db import Connection
-from ecocirc_shared.events import SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn
 from ecocirc_shared.flows import FlowSnapshot
-from ecocirc_shared.outbox import enqueue
+from ecocirc_shared.outbox import enqueue_many
 from ecocirc_shared.synergies import SynergySnapshot
 from ecocirc_shared.topics import SYNERGY_EVENTS
 
@@ -102,36 +102,49 @@ class MatcherTx:
         )
         return {r["synergy_id"] for r in rows}
 
-    async def synergy(self, synergy_id: UUID) -> StoredSynergy | None:
-        row = await self.conn.fetchrow(
-            "SELECT revision, active, fingerprint FROM synergies WHERE synergy_id = $1 FOR UPDATE", synergy_id
+    async def synergies(self, synergy_ids: list[UUID]) -> dict[UUID, StoredSynergy]:
+        """The stored state of these synergies, rows locked (in id order, so workers never deadlock)."""
+        rows = await self.conn.fetch(
+            """SELECT synergy_id, revision, active, fingerprint FROM synergies
+               WHERE synergy_id = ANY($1::uuid[]) ORDER BY synergy_id FOR UPDATE""",
+            synergy_ids,
         )
-        return StoredSynergy(row) if row else None
+        return {r["synergy_id"]: StoredSynergy(r) for r in rows}
 
-    async def save_synergy(self, snapshot: SynergySnapshot, fingerprint: str, *, new: bool) -> None:
-        await self.conn.execute(
+    async def save_synergies(self, changes: list[tuple[SynergySnapshot, str, bool]]) -> None:
+        """Store proposed or revised synergies (snapshot, fingerprint, new?) and enqueue their events."""
+        if not changes:
+            return
+        await self.conn.executemany(
             """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, snapshot)
                VALUES ($1, $2, true, $3, $4, $5)
                ON CONFLICT (synergy_id) DO UPDATE
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
                    flow_ids = EXCLUDED.flow_ids, snapshot = EXCLUDED.snapshot, updated_at = now()""",
-            snapshot.synergy_id,
-            snapshot.revision,
-            fingerprint,
-            [p.flow_id for p in snapshot.participants],
-            snapshot.model_dump_json(),
+            [
+                (s.synergy_id, s.revision, fp, [p.flow_id for p in s.participants], s.model_dump_json())
+                for s, fp, _ in changes
+            ],
         )
-        event = SynergyProposed(synergy=snapshot) if new else SynergyRevised(synergy=snapshot)
-        await enqueue(self.conn, SCHEMA, SYNERGY_EVENTS, str(snapshot.synergy_id), event)
+        events: list[tuple[str, SynergyEvent]] = [
+            (str(s.synergy_id), SynergyProposed(synergy=s) if new else SynergyRevised(synergy=s))
+            for s, _, new in changes
+        ]
+        await enqueue_many(self.conn, SCHEMA, SYNERGY_EVENTS, events)
 
-    async def withdraw_synergy(self, synergy_id: UUID, revision: int, reason: str) -> None:
-        await self.conn.execute(
+    async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
+        """Mark synergies withdrawn at their new revision and enqueue the withdrawal events."""
+        if not withdrawals:
+            return
+        await self.conn.executemany(
             "UPDATE synergies SET active = false, revision = $2, updated_at = now() WHERE synergy_id = $1",
-            synergy_id,
-            revision,
+            withdrawals,
         )
-        event = SynergyWithdrawn(synergy_id=synergy_id, revision=revision, reason=reason)
-        await enqueue(self.conn, SCHEMA, SYNERGY_EVENTS, str(synergy_id), event)
+        events: list[tuple[str, SynergyEvent]] = [
+            (str(sid), SynergyWithdrawn(synergy_id=sid, revision=revision, reason=reason))
+            for sid, revision in withdrawals
+        ]
+        await enqueue_many(self.conn, SCHEMA, SYNERGY_EVENTS, events)
 
     async def active_synergy_ids(self) -> set[UUID]:
         return {

@@ -143,21 +143,28 @@ class MatcherService:
     async def _record(
         self, tx: MatcherTx, proposals: list[Proposal], withdrawn: set[UUID], reason: str
     ) -> None:
-        for proposal in proposals:
-            stored = await tx.synergy(proposal.synergy_id)
-            revision = 1 if stored is None else stored.revision + 1
-            snapshot = to_snapshot(proposal, revision, self.kb.version)
+        """Turn what the index found into synergy revisions: only what changed is written and announced."""
+        stored = await tx.synergies(sorted({p.synergy_id for p in proposals} | withdrawn))
+        changes = []
+        for proposal in sorted(proposals, key=lambda p: p.synergy_id):
+            before = stored.get(proposal.synergy_id)
+            snapshot = to_snapshot(proposal, 1 if before is None else before.revision + 1, self.kb.version)
             fp = fingerprint(snapshot)
-            if stored is not None and stored.active and stored.fingerprint == fp:
+            if before is not None and before.active and before.fingerprint == fp:
                 continue  # nothing new to say
-            new = stored is None or not stored.active
-            await tx.save_synergy(snapshot, fp, new=new)
+            changes.append((snapshot, fp, before is None or not before.active))
+        await tx.save_synergies(changes)
+        withdrawals = [
+            (sid, before.revision + 1)
+            for sid in sorted(withdrawn)
+            if (before := stored.get(sid)) is not None and before.active
+        ]
+        await tx.withdraw_synergies(withdrawals, reason)
+        for snapshot, _, new in changes:
             SYNERGY_NEWS.labels("proposed" if new else "revised").inc()
-            log.info("synergy_recorded", synergy_id=str(proposal.synergy_id), revision=revision, new=new)
-        for synergy_id in sorted(withdrawn):
-            stored = await tx.synergy(synergy_id)
-            if stored is None or not stored.active:
-                continue
-            await tx.withdraw_synergy(synergy_id, stored.revision + 1, reason)
+            log.info(
+                "synergy_recorded", synergy_id=str(snapshot.synergy_id), revision=snapshot.revision, new=new
+            )
+        for sid, revision in withdrawals:
             SYNERGY_NEWS.labels("withdrawn").inc()
-            log.info("synergy_withdrawn", synergy_id=str(synergy_id), revision=stored.revision + 1)
+            log.info("synergy_withdrawn", synergy_id=str(sid), revision=revision)
