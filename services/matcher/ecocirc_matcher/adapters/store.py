@@ -65,9 +65,16 @@ class MatcherTx:
         Exclusive on the classes the flow is (or was) in, shared on the partner classes it looks at;
         taken in one global order so two workers never deadlock. Held until commit.
         """
-        for cls in sorted(written | read):
-            fn = "pg_advisory_xact_lock" if cls in written else "pg_advisory_xact_lock_shared"
-            await self.conn.execute(f"SELECT {fn}(hashtext($1))", f"matcher-class:{cls}")
+        ordered = sorted(written | read)
+        # One round trip; rows are locked in the sorted order, which is the same for every worker.
+        await self.conn.execute(
+            """SELECT CASE WHEN t.exclusive THEN pg_advisory_xact_lock(hashtext(t.key))
+                           ELSE pg_advisory_xact_lock_shared(hashtext(t.key)) END
+               FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(key, exclusive, position)
+               ORDER BY t.position""",
+            [f"matcher-class:{c}" for c in ordered],
+            [c in written for c in ordered],
+        )
 
     async def changed_flows(self, classes: frozenset[str], since: int) -> list[asyncpg.Record]:
         """Flows of these classes written (by any worker) after `since`, in seq order."""

@@ -64,7 +64,9 @@ class MatchIndex:
         self._grouping = grouping
         self.flows: dict[UUID, FlowSnapshot] = {}
         self._classes: dict[UUID, frozenset[str]] = {}
-        self._buckets: dict[tuple[Direction, str, Cell], set[UUID]] = defaultdict(set)
+        # (direction, class) -> occupied cells -> flows: a lookup walks the cells within reach, or
+        # only the occupied ones when fewer (a 300 km reach spans a thousand cells, mostly empty).
+        self._buckets: dict[tuple[Direction, str], dict[Cell, set[UUID]]] = defaultdict(dict)
         self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
         self._group_keys: dict[UUID, set[GroupKey]] = {}
         self.evaluations = 0  # pairs judged: what the benchmark watches
@@ -116,7 +118,7 @@ class MatchIndex:
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in classes:
-            self._buckets[(flow.direction, c, cell)].add(flow.flow_id)
+            self._buckets[(flow.direction, c)].setdefault(cell, set()).add(flow.flow_id)
         keys = self._keys_of(flow, self.kb)
         self._group_keys[flow.flow_id] = keys
         for key in keys:
@@ -128,11 +130,14 @@ class MatchIndex:
             return
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in self._classes.pop(flow_id):
-            bucket = self._buckets.get((flow.direction, c, cell))
-            if bucket is not None:
+            cells = self._buckets.get((flow.direction, c))
+            bucket = cells.get(cell) if cells is not None else None
+            if cells is not None and bucket is not None:
                 bucket.discard(flow_id)
                 if not bucket:
-                    del self._buckets[(flow.direction, c, cell)]
+                    del cells[cell]
+                    if not cells:
+                        del self._buckets[(flow.direction, c)]
         for key in self._group_keys.pop(flow_id, ()):
             members = self._group_members.get(key)
             if members is not None:
@@ -144,11 +149,17 @@ class MatchIndex:
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float
     ) -> set[UUID]:
         found: set[UUID] = set()
-        for cell in cells_within(flow.site.lat, flow.site.lon, radius_km):
-            for c in classes:
-                bucket = self._buckets.get((direction, c, cell))
-                if bucket:
-                    found |= bucket
+        reachable: set[Cell] | None = None
+        for c in classes:
+            cells = self._buckets.get((direction, c))
+            if not cells:
+                continue
+            if reachable is None:
+                reachable = set(cells_within(flow.site.lat, flow.site.lon, radius_km))
+            if len(cells) < len(reachable):
+                found.update(*(members for cell, members in cells.items() if cell in reachable))
+            else:
+                found.update(*(cells[cell] for cell in reachable if cell in cells))
         found.discard(flow.flow_id)
         return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import Impact, MatchedQuantity, Role, SynergyKind
@@ -50,7 +51,7 @@ class Proposal:
     impact: Impact = field(default_factory=Impact)
     group_key: GroupKey | None = None
 
-    @property
+    @cached_property
     def synergy_id(self) -> uuid.UUID:
         if self.group_key is not None:
             return self.group_key.synergy_id

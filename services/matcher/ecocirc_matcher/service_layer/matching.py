@@ -162,9 +162,9 @@ class MatcherService:
         await tx.withdraw_synergies(withdrawals, reason)
         for snapshot, _, new in changes:
             SYNERGY_NEWS.labels("proposed" if new else "revised").inc()
-            log.info(
+            log.debug(
                 "synergy_recorded", synergy_id=str(snapshot.synergy_id), revision=snapshot.revision, new=new
             )
         for sid, revision in withdrawals:
             SYNERGY_NEWS.labels("withdrawn").inc()
-            log.info("synergy_withdrawn", synergy_id=str(sid), revision=revision)
+            log.debug("synergy_withdrawn", synergy_id=str(sid), revision=revision)
