@@ -176,13 +176,20 @@ def test_mutualisation_needs_same_direction_and_reach(kb: Knowledge) -> None:
     assert evaluate_mutualisation(offer("cartons"), offer("cartons usagés", road_km=30), kb) is not None
 
 
-def test_complementary_seasons_favour_shared_staff(kb: Knowledge) -> None:
+def test_complementary_seasons_make_shared_staff(kb: Knowledge) -> None:
     kw = {"category": Category.SKILLS}
     vines = need("saisonniers pour les vendanges", months=(9, 10), **kw)
     orchard = need("main d'oeuvre saisonnière", months=(5, 6), road_km=10, **kw)
     same_time = need("main d'oeuvre saisonnière", months=(9,), road_km=10, **kw)
     complementary = evaluate_mutualisation(vines, orchard, kb)
     competing = evaluate_mutualisation(vines, same_time, kb)
-    assert complementary is not None and competing is not None
-    assert complementary.score > competing.score
+    assert complementary is not None
     assert "complémentaires" in complementary.explanation
+    # Same months: the two employers would compete for the same people.
+    assert competing is None
+
+
+def test_hazardous_and_ordinary_wastes_are_not_pooled(kb: Knowledge) -> None:
+    treated = offer("sciure de bois traité", ewc="03 01 04*", hazardous=True)
+    plain = offer("sciure de bois", ewc="03 01 05", road_km=10)
+    assert evaluate_mutualisation(treated, plain, kb) is None

@@ -75,26 +75,28 @@ def label_groups(flow: FlowSnapshot, kb: Any) -> set[GroupKey]:
     return {GroupKey(flow.label, flow.direction, f"{math.floor(flow.site.lat)}:{math.floor(flow.site.lon)}")}
 
 
-def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> Proposal | None:
+def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> list[Proposal]:
     near = [
         m
         for m in members
         if any(o.company_id != m.company_id and km(m, o) <= kb.reach_km(key.resource_class) for o in members)
     ]
     if len({m.company_id for m in near}) < 2:
-        return None
-    return Proposal(
-        kind=SynergyKind.MUTUALISATION,
-        flows=tuple(sorted(near, key=lambda f: f.flow_id)),
-        roles=tuple(Role.MEMBER for _ in near),
-        resource_class=key.resource_class,
-        resource_label=key.resource_class,
-        score=0.5,
-        score_parts={},
-        distance_km=None,
-        explanation="",
-        group_key=key,
-    )
+        return []
+    return [
+        Proposal(
+            kind=SynergyKind.MUTUALISATION,
+            flows=tuple(sorted(near, key=lambda f: f.flow_id)),
+            roles=tuple(Role.MEMBER for _ in near),
+            resource_class=key.resource_class,
+            resource_label=key.resource_class,
+            score=0.5,
+            score_parts={},
+            distance_km=None,
+            explanation="",
+            group_key=key,
+        )
+    ]
 
 
 def index() -> MatchIndex:
@@ -134,8 +136,8 @@ def test_same_need_nearby_makes_one_group_that_outlives_a_member() -> None:
     assert len(trio.flows) == 3
     idx.remove(first.flow_id)
     [key] = label_groups(first, None)
-    remaining = idx.group(key)
-    assert remaining is not None and len(remaining.flows) == 2
+    [remaining] = idx.groups(key)
+    assert len(remaining.flows) == 2
 
 
 def test_cells_cover_the_reach_in_every_direction() -> None:

@@ -103,6 +103,15 @@ class MatcherTx:
         )
         return seq
 
+    async def active_synergies_of_groups(self, group_ids: list[UUID]) -> set[UUID]:
+        """Active groups formed under these group keys (whatever their members)."""
+        if not group_ids:
+            return set()
+        rows = await self.conn.fetch(
+            "SELECT synergy_id FROM synergies WHERE active AND group_id = ANY($1::uuid[])", group_ids
+        )
+        return {r["synergy_id"] for r in rows}
+
     async def active_synergies_of(self, flow_id: UUID) -> set[UUID]:
         rows = await self.conn.fetch(
             "SELECT synergy_id FROM synergies WHERE active AND flow_ids @> ARRAY[$1::uuid]", flow_id
@@ -118,24 +127,25 @@ class MatcherTx:
         )
         return {r["synergy_id"]: StoredSynergy(r) for r in rows}
 
-    async def save_synergies(self, changes: list[tuple[SynergySnapshot, str, bool]]) -> None:
-        """Store proposed or revised synergies (snapshot, fingerprint, new?) and enqueue their events."""
+    async def save_synergies(self, changes: list[tuple[SynergySnapshot, str, bool, UUID | None]]) -> None:
+        """Store proposed or revised synergies (snapshot, fingerprint, new?, group key id) and enqueue events."""
         if not changes:
             return
         await self.conn.executemany(
-            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, snapshot)
-               VALUES ($1, $2, true, $3, $4, $5)
+            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot)
+               VALUES ($1, $2, true, $3, $4, $5, $6)
                ON CONFLICT (synergy_id) DO UPDATE
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
-                   flow_ids = EXCLUDED.flow_ids, snapshot = EXCLUDED.snapshot, updated_at = now()""",
+                   flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
+                   updated_at = now()""",
             [
-                (s.synergy_id, s.revision, fp, [p.flow_id for p in s.participants], s.model_dump_json())
-                for s, fp, _ in changes
+                (s.synergy_id, s.revision, fp, [p.flow_id for p in s.participants], group, s.model_dump_json())
+                for s, fp, _, group in changes
             ],
         )
         events: list[tuple[str, SynergyEvent]] = [
             (str(s.synergy_id), SynergyProposed(synergy=s) if new else SynergyRevised(synergy=s))
-            for s, _, new in changes
+            for s, _, new, _ in changes
         ]
         await enqueue_many(self.conn, SCHEMA, SYNERGY_EVENTS, events)
 

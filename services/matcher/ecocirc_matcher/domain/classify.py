@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ecocirc_matcher.domain.text import Vocabulary, fold, keys, term_keys, words
+from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, fold, keys, term_keys, words
 from ecocirc_shared.flows import Category, Direction
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ DESCRIPTION_WEIGHT = 0.8
 # Classes guessed from the activity (NAF) when the words say too little.
 NAF_CONFIDENCE = 0.6
 FALLBACK_CONFIDENCE = 0.3
+# Classes of this family name what a need is for (use_animal_feed), not a resource.
+USE_FAMILY = "use"
+OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
@@ -53,12 +56,14 @@ class Classification:
 
     confidence: dict[str, float]
     fuzzy: bool = False
+    # Resources the flow says it does not want or is not ("pas de sciure", "sans plâtre ni bois").
+    refused: frozenset[str] = frozenset()
 
 
 class Classifier:
     """Keyword matching over stems, order-free within a short window, longest phrase wins."""
 
-    def __init__(self, terms: list[Term]) -> None:
+    def __init__(self, terms: list[Term], lexicon: frozenset[str] = frozenset()) -> None:
         self._terms: list[_Compiled] = []
         self._index: defaultdict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set()
@@ -75,11 +80,13 @@ class Classifier:
             known_words.update(words(term.phrase))
             for token in tokens:
                 known_keys.update(token)
-        self._vocabulary = Vocabulary(known_words, known_keys)
+        self._vocabulary = Vocabulary(known_words, known_keys, lexicon)
 
-    def match_text(self, text: str, direction: Direction) -> tuple[dict[str, float], bool]:
-        """Classes named in a text with a confidence, and whether a typo had to be corrected."""
-        raw = words(text)
+    def match_text(
+        self, text: str, direction: Direction, *, negated: bool = False
+    ) -> tuple[dict[str, float], bool]:
+        """Classes a text names (or, `negated`, denies) with a confidence, and whether a typo was corrected."""
+        raw = words(denied(text) if negated else affirmed(text))
         if not raw:
             return {}, False
         corrected: list[str] = []
@@ -132,11 +139,34 @@ class Classifier:
         """Classes of a flow: its words and EWC code first, its activity when they say too little."""
         found, fuzzy = self.match_text(label, direction)
         from_description, fuzzy_description = self.match_text(description, direction)
-        for class_id, conf in kb.ewc_classes(ewc).items():
-            found[class_id] = max(found.get(class_id, 0.0), conf)
+        from_code = kb.ewc_classes(ewc)
+        # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
+        # label names some of them, the label says which one this is.
+        both = from_code.keys() & {c for c in found if kb.classes[c].specific}
+        for class_id, conf in from_code.items():
+            if not both or class_id in both:
+                found[class_id] = max(found.get(class_id, 0.0), conf)
+        named = _fitting(kb, found, category)
         specific = any(kb.classes[c].specific for c in found)
+        # The description elaborates what the label names: once the label names a resource of the
+        # flow's category, the description adds only resources of the same family ("Copeaux alu" +
+        # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
+        families = {kb.classes[c].family for c in named}
+        described = False
         for class_id, conf in from_description.items():
+            if named and kb.classes[class_id].family not in families:
+                continue
+            described = True
             found[class_id] = max(found.get(class_id, 0.0), conf * DESCRIPTION_WEIGHT)
+        # A class of another category is a word used in passing ("chauffeur" in an equipment offer),
+        # unless nothing fits the category the company chose (then the category may be the mistake).
+        if _fitting(kb, found, category):
+            found = {c: conf for c, conf in found.items() if category.value in kb.classes[c].categories}
+        if direction is Direction.NEED and any(kb.classes[c].family not in OPEN_FAMILIES for c in named):
+            # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
+            # names; the use only says what for, and must not open the door to everything else it takes.
+            # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
+            found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
         if not specific and naf:
             # "Matière première" from a cement works means what a cement works takes in.
             profile = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
@@ -145,7 +175,18 @@ class Classifier:
                     found[class_id] = max(found.get(class_id, 0.0), NAF_CONFIDENCE)
         if not any(kb.classes[c].specific for c in found):
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
-        return Classification(confidence=found, fuzzy=fuzzy or fuzzy_description)
+        refused = set(self.match_text(label, direction, negated=True)[0])
+        refused |= set(self.match_text(description, direction, negated=True)[0])
+        return Classification(
+            confidence=found,
+            fuzzy=fuzzy or (described and fuzzy_description),
+            refused=frozenset(refused) - found.keys(),
+        )
+
+
+def _fitting(kb: Knowledge, found: dict[str, float], category: Category) -> list[str]:
+    """The specific classes found that fit the flow's category."""
+    return [c for c in found if kb.classes[c].specific and category.value in kb.classes[c].categories]
 
 
 def _place(

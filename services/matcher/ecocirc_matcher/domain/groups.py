@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import statistics
+from uuid import UUID
 
 from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.scoring import allowed_reach, distance_part, road_km
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation
+from ecocirc_matcher.domain.scoring import distance_part, road_km
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -33,24 +35,71 @@ def area_of(flow: FlowSnapshot) -> str:
 
 
 def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
-    """The groups a flow may belong to: one per specific resource class it is in."""
+    """The groups a need may belong to: one per specific resource class it is in.
+
+    Only needs are grouped: several companies with the same output are first a supply for the
+    substitutions; a shared collection round is expressed as a need for a collection service.
+    """
+    if flow.direction is not Direction.NEED:
+        return set()
     return {GroupKey(c, flow.direction, area_of(flow)) for c in kb.classify(flow) if kb.classes[c].specific}
 
 
-def _close(a: FlowSnapshot, b: FlowSnapshot, reach: float) -> bool:
-    return a.company_id != b.company_id and road_km(a, b) <= allowed_reach(reach, a, b)
+def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -> list[Proposal]:
+    """The groups of `key` among flows of that class, direction and area.
 
-
-def build_group(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -> Proposal | None:
-    """The group of `key` among flows of that class, direction and area; None if fewer than two companies.
-
-    A flow belongs if another company's flow is within the resource's reach (and within both
-    flows' own maximum distance): a territory can be wider than a heat network.
+    Two flows can be together when the pairwise judgement accepts them: within the resource's
+    reach and both flows' own maximum distance (a territory can be wider than a heat network), no
+    hazardous waste mixed with ordinary waste, staff wanted in complementary seasons. For most
+    resources one group gathers every flow accepted with another. Seasonal staff is different:
+    companies share people only if all their seasons differ, so each largest set of companies that
+    are pairwise complementary is a group of its own.
     """
+    accepted = {
+        frozenset((a.flow_id, b.flow_id))
+        for a, b in itertools.combinations(candidates, 2)
+        if evaluate_mutualisation(a, b, kb) is not None
+    }
+    if not accepted:
+        return []
+    by_id = {f.flow_id: f for f in candidates}
+    seasonal = key.resource_class in COMPLEMENTARY_SEASON_CLASSES
+    sets = _maximal_cliques(accepted) if seasonal else [frozenset().union(*accepted)]
+    groups = []
+    for members_ids in sets:
+        members = sorted((by_id[i] for i in members_ids), key=lambda f: str(f.flow_id))
+        group = _group(key, members, kb, identified_by_members=seasonal)
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def _maximal_cliques(edges: set[frozenset[UUID]]) -> list[frozenset[UUID]]:
+    """Bron-Kerbosch over a small graph (the flows of one class in one territory)."""
+    neighbours: dict[UUID, set[UUID]] = {}
+    for edge in edges:
+        a, b = tuple(edge)
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    found: list[frozenset[UUID]] = []
+
+    def expand(clique: set[UUID], candidates: set[UUID], excluded: set[UUID]) -> None:
+        if not candidates and not excluded:
+            found.append(frozenset(clique))
+            return
+        for v in sorted(candidates):
+            expand(clique | {v}, candidates & neighbours[v], excluded & neighbours[v])
+            candidates = candidates - {v}
+            excluded = excluded | {v}
+
+    expand(set(), set(neighbours), set())
+    return sorted((c for c in found if len(c) >= 2), key=lambda c: sorted(str(i) for i in c))
+
+
+def _group(
+    key: GroupKey, members: list[FlowSnapshot], kb: Knowledge, *, identified_by_members: bool
+) -> Proposal | None:
     reach = kb.reach_km(key.resource_class)
-    members = sorted(
-        (m for m in candidates if any(_close(m, o, reach) for o in candidates)), key=lambda f: str(f.flow_id)
-    )
     companies = {m.company_id for m in members}
     if len(companies) < 2:
         return None
@@ -86,6 +135,7 @@ def build_group(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) ->
         months=common or (),
         quantity=_total(members),
         group_key=key,
+        group_members_in_id=identified_by_members,
     )
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from uuid import UUID
 
-from ecocirc_matcher.domain.groups import build_group, group_keys
+from ecocirc_matcher.domain.groups import build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_substitution
@@ -28,7 +28,7 @@ Cell = tuple[int, int]
 PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
 # Which groups a flow may belong to, and what a group of candidate members makes.
 GroupKeys = Callable[[FlowSnapshot, Knowledge], set[GroupKey]]
-GroupBuilder = Callable[[GroupKey, list[FlowSnapshot], Knowledge], Proposal | None]
+GroupBuilder = Callable[[GroupKey, list[FlowSnapshot], Knowledge], list[Proposal]]
 
 
 def cell_of(lat: float, lon: float) -> Cell:
@@ -56,7 +56,7 @@ class MatchIndex:
         kb: Knowledge,
         substitution: PairJudge = evaluate_substitution,
         keys_of: GroupKeys = group_keys,
-        grouping: GroupBuilder = build_group,
+        grouping: GroupBuilder = build_groups,
     ):
         self.kb = kb
         self._substitution = substitution
@@ -94,20 +94,20 @@ class MatchIndex:
         """Every proposal an indexed flow takes part in, with the flows indexed now."""
         found = {p.synergy_id: p for p in self._candidates(flow)}
         for key in self._group_keys.get(flow.flow_id, ()):
-            group = self.group(key)
-            if group is not None:
-                found[group.synergy_id] = group
+            for group in self.groups(key):
+                if any(f.flow_id == flow.flow_id for f in group.flows):
+                    found[group.synergy_id] = group
         return list(found.values())
 
     def group_keys_of(self, flow: FlowSnapshot) -> set[GroupKey]:
         return self._keys_of(flow, self.kb)
 
-    def group(self, key: GroupKey) -> Proposal | None:
-        """The mutualisation group of `key` with the flows indexed now (None: fewer than two companies)."""
+    def groups(self, key: GroupKey) -> list[Proposal]:
+        """The mutualisation groups of `key` with the flows indexed now."""
         members = [self.flows[i] for i in sorted(self._group_members.get(key, ()))]
         if len(members) < 2:
-            return None
-        self.evaluations += len(members)
+            return []
+        self.evaluations += len(members) * (len(members) - 1) // 2
         return self._grouping(key, members, self.kb)
 
     def put(self, flow: FlowSnapshot) -> None:

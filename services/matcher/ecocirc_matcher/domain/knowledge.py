@@ -14,8 +14,9 @@ from functools import lru_cache
 from importlib import resources
 
 from ecocirc_matcher.domain.classify import Classification, Classifier, Term
+from ecocirc_matcher.domain.text import words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
-from ecocirc_shared.reference import EwcCodeError, get_ewc, parse_ewc_code
+from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
 _DATA_PACKAGE = "ecocirc_matcher.knowledge"
 _DATA_FILES = (
@@ -25,6 +26,7 @@ _DATA_FILES = (
     "ewc_map.csv",
     "naf_activities.csv",
     "emission_factors.csv",
+    "lexicon.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
@@ -170,9 +172,10 @@ class Knowledge:
             for phrase in row["terms"].split("|"):
                 if phrase.strip():
                     terms.append(Term(row["class_id"], row["lang"], row["direction"], phrase, excludes))
-        self._classifier = Classifier(terms)
+        self._classifier = Classifier(terms, _lexicon(data))
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
+        self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
 
     def _check_class(self, class_id: str, where: str) -> None:
         if class_id not in self.classes:
@@ -258,7 +261,10 @@ class Knowledge:
 
     def ewc_hazardous(self, code: str | None) -> bool:
         """True when any code given is marked hazardous (*) in the List of Waste."""
-        for part in (code or "").split(";"):
+        return bool(code) and self._hazardous_cached(code)
+
+    def _ewc_hazardous(self, code: str) -> bool:
+        for part in code.split(";"):
             entry = get_ewc(re.sub(r"[^0-9 .\-]", "", part)) if part.strip() else None
             if entry is not None and entry.hazardous:
                 return True
@@ -278,6 +284,21 @@ class Knowledge:
     def ewc_patterns(self) -> Mapping[str, frozenset[str]]:
         """The raw EWC mapping (for coverage tests)."""
         return self._ewc
+
+
+def _lexicon(data: Mapping[str, bytes]) -> frozenset[str]:
+    """Plain words that are not typos of a keyword: lexicon.csv and every word of the official
+    nomenclatures' labels (EWC in French and English, NAF in French)."""
+    found: set[str] = set()
+    if "lexicon.csv" in data:
+        for row in _rows(data, "lexicon.csv"):
+            found.update(words(row["words"].replace("|", " ")))
+    for entry in ewc_entries():
+        found.update(words(entry.label_fr))
+        found.update(words(entry.label_en))
+    for naf in naf_entries():
+        found.update(words(naf.label_fr))
+    return frozenset(found)
 
 
 def _read_packaged() -> dict[str, bytes]:

@@ -50,9 +50,14 @@ class Proposal:
     quantity: MatchedQuantity | None = None
     impact: Impact = field(default_factory=Impact)
     group_key: GroupKey | None = None
+    # A group whose identity is its members (e.g. a set of companies with complementary seasons).
+    group_members_in_id: bool = False
 
     @cached_property
     def synergy_id(self) -> uuid.UUID:
+        if self.group_key is not None and self.group_members_in_id:
+            members = ",".join(sorted(str(f.flow_id) for f in self.flows))
+            return uuid.uuid5(self.group_key.synergy_id, members)
         if self.group_key is not None:
             return self.group_key.synergy_id
         return synergy_id(self.kind, [f.flow_id for f in self.flows])

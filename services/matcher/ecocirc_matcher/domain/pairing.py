@@ -26,8 +26,6 @@ from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
-# Score of the season part when two companies want the same staff at the same time.
-OVERLAPPING_STAFF_SEASON = 0.4
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -47,8 +45,13 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     months = common_months(offer, need)
     if months is None:
         return None
-    offer_conf = kb.classification(offer).confidence
-    need_conf = kb.classification(need).confidence
+    offer_classified = kb.classification(offer)
+    offer_conf = offer_classified.confidence
+    need_classified = kb.classification(need)
+    need_conf = need_classified.confidence
+    if need_classified.refused and _primary(offer_conf) & need_classified.refused:
+        # "Pas de sciure": the receiver has said no to what this offer mainly is.
+        return None
     distance = road_km(offer, need)
 
     # Best pair of classes the knowledge links, among those whose resource can travel that far.
@@ -116,8 +119,18 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     )
 
 
+def _primary(confidence: dict[str, float]) -> frozenset[str]:
+    """The classes a flow most surely is."""
+    top = max(confidence.values(), default=0.0)
+    return frozenset(c for c, conf in confidence.items() if conf >= top)
+
+
 def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> Proposal | None:
-    """Two companies with the same need (or the same output to collect) close enough to share."""
+    """Two companies with the same need (or the same output to collect) close enough to share.
+
+    Never a hazardous waste with a non-hazardous one (they go through different channels), and never
+    seasonal staff wanted in the same months (the two employers would compete for the same people).
+    """
     if a.direction is not b.direction or a.company_id == b.company_id:
         return None
     conf_a = kb.classification(a).confidence
@@ -133,17 +146,16 @@ def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> P
         strength = conf_a[c] * conf_b[c]
         if best is None or strength > best[0]:
             best = (strength, c, reach)
-    if best is None:
+    if best is None or is_hazardous(kb, a) is not is_hazardous(kb, b):
         return None
     strength, resource_class, reach = best
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
-        if set(a.months).isdisjoint(b.months):
-            complementary = (tuple(sorted(a.months)), tuple(sorted(b.months)))
-            season = 1.0
-        else:
-            season = OVERLAPPING_STAFF_SEASON
+        if not set(a.months).isdisjoint(b.months):
+            return None
+        complementary = (tuple(sorted(a.months)), tuple(sorted(b.months)))
+        season = 1.0
     else:
         common = common_months(a, b)
         # A shared purchase or collection round works even when periods differ, just less well.

@@ -6,7 +6,8 @@ import re
 from functools import lru_cache
 
 import snowballstemmer
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -16,16 +17,30 @@ _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS_TEXT = """
     a au aux avec ce ces d de des du en et l la le les leur leurs ou par pour sans sur un une nos notre
     votre vos son sa ses qui que dont est sont etre y dans chez tres plus moins environ
+    tout toute toutes tous nous vous ils elles il elle on se ne avons avez ont
     the of and or for with without from to in an as by on at per our their its is are be into
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+# What follows a negation, up to the end of its clause, is what a flow is *not*: "Pas de sciure",
+# "sans plâtre ni bois", "pas de filtres, de batteries ni de fûts souillés". ("non" is no cue: "bois non
+# traité", "déchets non dangereux" are names of resources.)
+_NEGATED = re.compile(
+    r"\b(?:pas|sans|ni|aucun|aucune|jamais|sauf|excepte|exceptes|except|without|no|not|never|nor)\b"
+    r"[^.;!?()\[\]\n]*"
+)
+# "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
+_NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
 _FR = snowballstemmer.stemmer("french")
 _EN = snowballstemmer.stemmer("english")
 
 # Below this length a "typo" is as likely another word (fer/for, lie/lin): no fuzzy correction.
 MIN_FUZZY_LENGTH = 5
-FUZZY_CUTOFF = 84.0
+# A typo is one slip (a letter missing, extra, wrong or two letters swapped), two in a long word, and
+# keeps its first letter: "copaux" is "copeaux", but "scierie" is not "acierie" nor "vendanges"
+# "vendangeurs".
+LONG_WORD = 10
 
 
 def fold(text: str) -> str:
@@ -34,8 +49,18 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Significant words of a text, folded, without stop words or bare numbers."""
-    return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS and not w.isdigit()]
+    """Significant words of a text, folded, without stop words or bare numbers ("non X" is one word)."""
+    return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
+
+
+def affirmed(text: str) -> str:
+    """The folded text without what it denies: "bois sec. Pas de sciure" -> "bois sec. "."""
+    return _NEGATED.sub(" . ", fold(text))
+
+
+def denied(text: str) -> str:
+    """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "sciure . ecorces"."""
+    return " . ".join(m.group(0) for m in _NEGATED.finditer(fold(text)))
 
 
 @lru_cache(maxsize=65536)
@@ -53,9 +78,14 @@ def term_keys(word: str, lang: str) -> frozenset[str]:
 class Vocabulary:
     """Known words of the knowledge, for correcting typos in what people write."""
 
-    def __init__(self, known_words: set[str], known_keys: set[str]) -> None:
-        self._words = sorted(known_words)
-        self._keys = frozenset(known_keys)
+    def __init__(
+        self, known_words: set[str], known_keys: set[str], lexicon: frozenset[str] = frozenset()
+    ) -> None:
+        self._by_initial: dict[str, list[str]] = {}
+        for word in sorted(known_words):
+            self._by_initial.setdefault(word[:1], []).append(word)
+        # Words of the vocabulary and of the lexicon (plain words that name no resource) are never typos.
+        self._keys = frozenset(known_keys) | frozenset().union(*(keys(w) for w in lexicon))
         self._correct = lru_cache(maxsize=65536)(self._nearest)
 
     def is_known(self, word: str) -> bool:
@@ -68,5 +98,7 @@ class Vocabulary:
         return self._correct(word)
 
     def _nearest(self, word: str) -> str | None:
-        found = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        slips = 2 if len(word) >= LONG_WORD else 1
+        candidates = self._by_initial.get(word[:1], [])
+        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=slips)
         return None if found is None else str(found[0])

@@ -1,26 +1,44 @@
-"""Command line: `python -m ecocirc_matcher.evaluation maestri [--verbose]`."""
+"""Command line: `python -m ecocirc_matcher.evaluation maestri|demo [--verbose]`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ecocirc_matcher.domain.knowledge import load_knowledge
+from ecocirc_matcher.evaluation.demo import DEFAULT_TERRITORY, evaluate_demo, format_demo_report
 from ecocirc_matcher.evaluation.maestri import LAYOUTS, evaluate, format_report, load_cases
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecocirc_matcher.evaluation")
-    parser.add_argument("dataset", choices=["maestri"])
-    parser.add_argument("--verbose", action="store_true", help="list the exchanges whose need ranks below 10")
+    parser.add_argument("dataset", choices=["maestri", "demo"])
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="maestri: the exchanges whose need ranks below 10; demo: every false positive and negative",
+    )
     parser.add_argument(
         "--layout",
         choices=[*LAYOUTS, "both"],
         default="both",
-        help="cases: one site cluster per MAESTRI case; single: every flow at one point (knowledge only)",
+        help="maestri only. cases: one site cluster per MAESTRI case; single: every flow at one point",
+    )
+    parser.add_argument(
+        "--file",
+        type=Path,
+        default=DEFAULT_TERRITORY,
+        help="demo only: the territory file (default: the repository's demo/gers/territory.json)",
     )
     args = parser.parse_args(argv)
-    cases, kb = load_cases(), load_knowledge()
+    kb = load_knowledge()
+    if args.dataset == "demo":
+        if not args.file.is_file():
+            parser.error(f"territory file not found: {args.file}")
+        sys.stdout.write(format_demo_report(evaluate_demo(kb, args.file), kb, verbose=args.verbose))
+        return 0
+    cases = load_cases()
     for layout in LAYOUTS if args.layout == "both" else (args.layout,):
         sys.stdout.write(format_report(evaluate(cases, kb, layout=layout), verbose=args.verbose))
     return 0

@@ -23,10 +23,13 @@ CREATE TABLE synergies (
     active boolean NOT NULL,
     fingerprint text NOT NULL,
     flow_ids uuid[] NOT NULL,
+    -- For mutualisation groups: the id of the (class, direction, territory) they were formed under.
+    group_id uuid,
     snapshot jsonb NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX synergies_flows ON synergies USING gin (flow_ids);
+CREATE INDEX synergies_groups ON synergies (group_id) WHERE active;
 
 -- Which knowledge version the stored synergies were derived with.
 CREATE TABLE state (

@@ -114,18 +114,23 @@ class MatcherService:
             read = self.index.partners_of(new) if new else frozenset()
             await tx.lock_classes(written, read - written)
             await self._catch_up(tx, written | read)
-            # Groups the flow leaves are recomputed too: they may go on without it.
-            left_groups = self.index.group_keys_of(old) if old else set()
+            # Every group the flow was or is in is recomputed: groups may go on without it, and
+            # its arrival may merge or supersede groups it does not itself end up in.
+            group_keys = (self.index.group_keys_of(old) if old else set()) | (
+                self.index.group_keys_of(new) if new else set()
+            )
             if new is None:
                 self.index.remove(flow_id)
-                proposals: list[Proposal] = []
+                found: dict[UUID, Proposal] = {}
             else:
-                proposals = self.index.upsert(new)
-            for key in sorted(left_groups - (self.index.group_keys_of(new) if new else set())):
-                group = self.index.group(key)
-                if group is not None:
-                    proposals.append(group)
-            gone = await tx.active_synergies_of(flow_id) - {p.synergy_id for p in proposals}
+                found = {p.synergy_id: p for p in self.index.upsert(new)}
+            for key in sorted(group_keys):
+                found.update((g.synergy_id, g) for g in self.index.groups(key))
+            proposals = list(found.values())
+            before = await tx.active_synergies_of(flow_id) | await tx.active_synergies_of_groups(
+                sorted(k.synergy_id for k in group_keys)
+            )
+            gone = before - found.keys()
             seq = await tx.save_flow(flow_id, version, new, written)
             await self._record(tx, proposals, gone, NO_LONGER_HOLDS)
         for c in written | read:
@@ -152,7 +157,8 @@ class MatcherService:
             fp = fingerprint(snapshot)
             if before is not None and before.active and before.fingerprint == fp:
                 continue  # nothing new to say
-            changes.append((snapshot, fp, before is None or not before.active))
+            group = proposal.group_key.synergy_id if proposal.group_key else None
+            changes.append((snapshot, fp, before is None or not before.active, group))
         await tx.save_synergies(changes)
         withdrawals = [
             (sid, before.revision + 1)
@@ -160,7 +166,7 @@ class MatcherService:
             if (before := stored.get(sid)) is not None and before.active
         ]
         await tx.withdraw_synergies(withdrawals, reason)
-        for snapshot, _, new in changes:
+        for snapshot, _, new, _ in changes:
             SYNERGY_NEWS.labels("proposed" if new else "revised").inc()
             log.debug(
                 "synergy_recorded", synergy_id=str(snapshot.synergy_id), revision=snapshot.revision, new=new
