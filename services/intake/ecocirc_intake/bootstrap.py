@@ -8,28 +8,76 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
-from ecocirc_intake.entrypoints import synergy_routes
-from ecocirc_intake.entrypoints.api import install_error_handlers, router
+from ecocirc_intake.entrypoints import access_routes, api, import_routes, synergy_routes
+from ecocirc_intake.entrypoints.errors import install_error_handlers
+from ecocirc_intake.entrypoints.limits import BodySizeLimit
 from ecocirc_intake.service_layer.principals import hash_token
+from ecocirc_notifier.bootstrap import MIGRATIONS as NOTIFIER_MIGRATIONS
+from ecocirc_notifier.bootstrap import SCHEMA as NOTIFIER_SCHEMA
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
+from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger(__name__)
 
 DESCRIPTION = """
 Déclarez les flux entrants et sortants des sites ; Eco'circulaire trouve les synergies entre entreprises.
 
 Authentification : `Authorization: Bearer <jeton>`. Rôles : conseiller (entreprises de ses territoires ;
-le jeton administrateur voit tout) et entreprise (elle-même seulement).
+le jeton administrateur voit tout) et entreprise (elle-même seulement). Un jeton se remplace par
+`POST /v1/tokens/rotate` ; le conseiller d'une entreprise, ou l'administrateur pour un conseiller, peut
+révoquer ou réémettre des jetons.
+
+Les erreurs répondent `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`, messages en
+français ; rien n'est écrit à moitié. Corps JSON : 1 Mio au plus ; imports de tableurs : 10 Mio.
+Les listes sont paginées (`limit`, `offset`, `total`).
 """
+
+TAGS = [
+    {
+        "name": "companies",
+        "description": "Entreprises : enregistrées par un conseiller, chacune voit et modifie sa fiche.",
+    },
+    {
+        "name": "flows",
+        "description": "Flux entrants (besoins) et sortants (offres) ; chaque modification est une version.",
+    },
+    {"name": "imports", "description": "Import en masse du tableur d'entretien des conseillers (CSV, XLSX)."},
+    {"name": "synergies", "description": "Synergies trouvées, visibles selon les règles de confidentialité."},
+    {"name": "advisors", "description": "Conseillers et leurs territoires (administrateur)."},
+    {"name": "access", "description": "Jetons : identité, rotation, révocation."},
+    {"name": "operations", "description": "Santé du service."},
+]
+
+
+STOP_TIMEOUT_S = 5.0
+
+
+async def _stop(relay_task: asyncio.Task[None], pool: asyncpg.Pool) -> None:
+    """Stop the relay, then the pool, each within a bound.
+
+    A relay cancelled in the middle of a Kafka client's start or stop can wait on the client for
+    long; what it had not published stays in the outbox for the next start, so nothing is lost by
+    not waiting for it.
+    """
+    relay_task.cancel()
+    done, _ = await asyncio.wait({relay_task}, timeout=STOP_TIMEOUT_S)
+    if not done:
+        log.warning("outbox_relay_stop_timeout", timeout_s=STOP_TIMEOUT_S)
+    try:
+        await asyncio.wait_for(pool.close(), timeout=STOP_TIMEOUT_S)
+    except TimeoutError:
+        pool.terminate()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -37,6 +85,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(settings, SCHEMA)
         await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
+        # The API serves the notifier's read model: make sure its tables exist even if the notifier
+        # has not started yet (migrations are idempotent and serialised by an advisory lock).
+        await migrate(pool, NOTIFIER_SCHEMA, NOTIFIER_MIGRATIONS)
         store = IntakeStore(pool)
         admin = settings.admin_token.get_secret_value() if settings.admin_token else None
         if admin:
@@ -55,13 +106,16 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await pool.close()
+            await _stop(task, pool)
 
-    app = FastAPI(title="Eco'circulaire", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.include_router(router)
+    app = FastAPI(
+        title="Eco'circulaire", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan
+    )
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit)
+    app.include_router(api.router)
+    app.include_router(access_routes.router)
+    app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
     install_error_handlers(app)
 

@@ -31,7 +31,10 @@ class CompanyRecord:
         self.contact_email: str = row["contact_email"]
         self.siret: str | None = row["siret"]
         self.territory: str = row["territory"]
+        self.consent_to_be_named: bool = row["consent_to_be_named"]
+        self.email_opt_out: bool = row["email_opt_out"]
         self.created_at: datetime = row["created_at"]
+        self.updated_at: datetime = row["updated_at"]
         self.site = Site(
             lat=row["lat"],
             lon=row["lon"],
@@ -42,7 +45,21 @@ class CompanyRecord:
         )
 
 
+class AdvisorRecord:
+    """An advisor row."""
+
+    def __init__(self, row: asyncpg.Record):
+        self.id: UUID = row["id"]
+        self.name: str = row["name"]
+        self.email: str = row["email"]
+        self.territories: list[str] = list(row["territories"])
+        self.is_admin: bool = row["is_admin"]
+        self.created_at: datetime = row["created_at"]
+
+
 class FlowRecord:
+    """A flow row: its current snapshot, whether it is active, and the body as declared."""
+
     def __init__(self, row: asyncpg.Record):
         self.snapshot = FlowSnapshot.model_validate_json(row["snapshot"])
         self.active: bool = row["active"]
@@ -114,31 +131,58 @@ class IntakeTx:
         return FlowRecord(row) if row else None
 
     async def list_flows(
-        self, company_id: UUID, *, include_withdrawn: bool, limit: int, offset: int
+        self,
+        company_id: UUID,
+        *,
+        active: bool | None,
+        direction: str | None,
+        category: str | None,
+        limit: int,
+        offset: int,
     ) -> tuple[list[FlowRecord], int]:
-        where = "company_id = $1" + ("" if include_withdrawn else " AND active")
-        total = await self.conn.fetchval(f"SELECT count(*) FROM flows WHERE {where}", company_id)
+        clauses: list[str] = ["company_id = $1"]
+        args: list[object] = [company_id]
+        for column, value in (
+            ("active", active),
+            ("snapshot ->> 'direction'", direction),
+            ("snapshot ->> 'category'", category),
+        ):
+            if value is not None:
+                args.append(value)
+                clauses.append(f"{column} = ${len(args)}")
+        where = " AND ".join(clauses)
+        total = await self.conn.fetchval(f"SELECT count(*) FROM flows WHERE {where}", *args)
         rows = await self.conn.fetch(
-            f"SELECT snapshot, active FROM flows WHERE {where} ORDER BY created_at, id LIMIT $2 OFFSET $3",
-            company_id,
+            f"SELECT snapshot, active FROM flows WHERE {where} ORDER BY created_at, id "
+            f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args,
             limit,
             offset,
         )
         return [FlowRecord(r) for r in rows], int(total)
 
     async def save_flow(
-        self, snapshot: FlowSnapshot, declared: dict[str, Any], change: str, event: FlowEvent, by: UUID
+        self,
+        snapshot: FlowSnapshot,
+        declared: dict[str, Any],
+        change: str,
+        event: FlowEvent,
+        by: UUID,
+        *,
+        import_key: str | None = None,
     ) -> None:
         """Store a flow version, its history row and its event, atomically."""
         doc = snapshot.model_dump_json()
         if change == "declared":
             await self.conn.execute(
-                "INSERT INTO flows (id, company_id, version, snapshot, declared) VALUES ($1, $2, $3, $4, $5)",
+                """INSERT INTO flows (id, company_id, version, snapshot, declared, import_key)
+                   VALUES ($1, $2, $3, $4, $5, $6)""",
                 snapshot.flow_id,
                 snapshot.company_id,
                 snapshot.version,
                 doc,
                 json.dumps(declared),
+                import_key,
             )
         else:
             await self.conn.execute(
@@ -175,6 +219,127 @@ class IntakeTx:
             }
             for r in rows
         ]
+
+    async def list_companies(
+        self,
+        *,
+        territories: list[str] | None,
+        territory: str | None,
+        name: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[CompanyRecord], int]:
+        """Companies of some territories (None: all), optionally of one territory or matching a name."""
+        clauses: list[str] = []
+        args: list[object] = []
+        if territories is not None:
+            args.append(territories)
+            clauses.append(f"territory = ANY(${len(args)}::text[])")
+        if territory is not None:
+            args.append(territory)
+            clauses.append(f"territory = ${len(args)}")
+        if name is not None:
+            # The name is matched as a plain substring: LIKE's wildcards in it are escaped.
+            args.append("%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+            clauses.append(f"name ILIKE ${len(args)}")
+        where = " AND ".join(clauses) or "true"
+        total = await self.conn.fetchval(f"SELECT count(*) FROM companies WHERE {where}", *args)
+        rows = await self.conn.fetch(
+            f"SELECT * FROM companies WHERE {where} ORDER BY lower(name), id "
+            f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args,
+            limit,
+            offset,
+        )
+        return [CompanyRecord(r) for r in rows], int(total)
+
+    async def update_company(self, company_id: UUID, changes: dict[str, Any]) -> None:
+        """Set some of contact_email, consent_to_be_named, email_opt_out (the only columns changed here)."""
+        allowed = {"contact_email", "consent_to_be_named", "email_opt_out"}
+        columns = [column for column in changes if column in allowed]
+        if not columns:
+            return
+        sets = ", ".join(f"{column} = ${index}" for index, column in enumerate(columns, start=2))
+        await self.conn.execute(
+            f"UPDATE companies SET {sets}, updated_at = now() WHERE id = $1",
+            company_id,
+            *(changes[column] for column in columns),
+        )
+
+    async def find_company(
+        self, *, siret: str | None, name: str, commune_insee: str | None
+    ) -> CompanyRecord | None:
+        """The company an import row designates: by SIRET when given, else by name and commune."""
+        if siret is not None:
+            row = await self.conn.fetchrow("SELECT * FROM companies WHERE siret = $1", siret)
+        else:
+            row = await self.conn.fetchrow(
+                """SELECT * FROM companies WHERE lower(name) = lower($1) AND commune_insee IS NOT DISTINCT FROM $2
+                   ORDER BY created_at LIMIT 1""",
+                name,
+                commune_insee,
+            )
+        return CompanyRecord(row) if row else None
+
+    async def flow_by_import_key(self, company_id: UUID, import_key: str) -> FlowRecord | None:
+        row = await self.conn.fetchrow(
+            "SELECT snapshot, active, declared FROM flows WHERE company_id = $1 AND import_key = $2 AND active FOR UPDATE",
+            company_id,
+            import_key,
+        )
+        return FlowRecord(row) if row else None
+
+    async def get_advisor(self, advisor_id: UUID) -> AdvisorRecord | None:
+        row = await self.conn.fetchrow("SELECT * FROM advisors WHERE id = $1", advisor_id)
+        return AdvisorRecord(row) if row else None
+
+    async def list_advisors(self, *, limit: int, offset: int) -> tuple[list[AdvisorRecord], int]:
+        total = await self.conn.fetchval("SELECT count(*) FROM advisors")
+        rows = await self.conn.fetch(
+            "SELECT * FROM advisors ORDER BY created_at, id LIMIT $1 OFFSET $2", limit, offset
+        )
+        return [AdvisorRecord(r) for r in rows], int(total)
+
+    async def revoke_tokens(
+        self, reason: str, *, advisor_id: UUID | None = None, company_id: UUID | None = None
+    ) -> int:
+        """Revoke every live token of one principal; return how many were."""
+        column, owner = ("advisor_id", advisor_id) if advisor_id is not None else ("company_id", company_id)
+        status = await self.conn.execute(
+            f"UPDATE tokens SET revoked_at = now(), revoked_reason = $2 WHERE {column} = $1 AND revoked_at IS NULL",
+            owner,
+            reason,
+        )
+        return int(status.split()[-1])
+
+    async def revoke_token(self, token_hash: bytes, reason: str) -> bool:
+        status = await self.conn.execute(
+            "UPDATE tokens SET revoked_at = now(), revoked_reason = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
+            token_hash,
+            reason,
+        )
+        return status.split()[-1] == "1"
+
+    async def lock(self, key: str) -> None:
+        """Serialise transactions on one key until commit (e.g. two imports by the same advisor)."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+
+    async def insert_import(
+        self,
+        import_id: UUID,
+        advisor_id: UUID,
+        file_sha256: bytes,
+        filename: str | None,
+        summary: dict[str, Any],
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO imports (id, advisor_id, file_sha256, filename, summary) VALUES ($1, $2, $3, $4, $5)",
+            import_id,
+            advisor_id,
+            file_sha256,
+            filename,
+            json.dumps(summary),
+        )
 
 
 class IntakeStore:

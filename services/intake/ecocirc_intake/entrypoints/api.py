@@ -5,28 +5,42 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ecocirc_intake.adapters.store import IntakeStore
+from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore
+from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.schemas import (
-    AdvisorCreate,
     CompanyCreate,
     CompanyPublic,
+    CompanyUpdate,
     Credentials,
+    ErrorBody,
     FlowCreate,
     FlowPublic,
     FlowUpdate,
+    FlowVersion,
     Page,
 )
 from ecocirc_intake.service_layer import use_cases
-from ecocirc_intake.service_layer.errors import NotFound, UseCaseError
+from ecocirc_intake.service_layer.errors import UseCaseError
 from ecocirc_intake.service_layer.principals import Principal, hash_token
-from ecocirc_shared.flows import FlowSnapshot
+from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 
-bearer = HTTPBearer(auto_error=False)
+__all__ = [
+    "ERRORS",
+    "Limit",
+    "Offset",
+    "PrincipalDep",
+    "StoreDep",
+    "TokenHashDep",
+    "install_error_handlers",
+    "router",
+]
+
+bearer = HTTPBearer(
+    auto_error=False, description="Le jeton remis à la création du conseiller ou de l'entreprise."
+)
 
 
 def get_store(request: Request) -> IntakeStore:
@@ -37,22 +51,41 @@ def get_store(request: Request) -> IntakeStore:
 StoreDep = Annotated[IntakeStore, Depends(get_store)]
 
 
-async def get_principal(
-    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
+def get_token_hash(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> bytes:
     if credentials is None:
-        raise UseCaseError("Authentification requise (en-tête Authorization: Bearer <jeton>).") from None
-    principal = await store.principal_for(hash_token(credentials.credentials))
+        raise UseCaseError("Authentification requise (en-tête Authorization: Bearer <jeton>).")
+    return hash_token(credentials.credentials)
+
+
+TokenHashDep = Annotated[bytes, Depends(get_token_hash)]
+
+
+async def get_principal(store: StoreDep, token_hash: TokenHashDep) -> Principal:
+    principal = await store.principal_for(token_hash)
     if principal is None:
         raise UseCaseError("Jeton invalide ou révoqué.")
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 
-router = APIRouter(prefix="/v1")
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# Error answers every authenticated route may give, for the OpenAPI description.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error("Missing, invalid or revoked token."),
+    403: _error("The caller's role does not allow this."),
+    404: _error("Not found, or not visible to the caller (the two are not told apart)."),
+    413: _error("Body too large (1 MiB for JSON, 10 MiB for imports)."),
+    422: _error("Invalid input: `errors` names each field and why, in French."),
+}
+
+router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
 def flow_public(snapshot: FlowSnapshot, active: bool) -> FlowPublic:
@@ -64,24 +97,7 @@ def flow_public(snapshot: FlowSnapshot, active: bool) -> FlowPublic:
     )
 
 
-@router.post("/advisors", status_code=status.HTTP_201_CREATED, response_model=Credentials, tags=["advisors"])
-async def create_advisor(body: AdvisorCreate, store: StoreDep, principal: PrincipalDep) -> Credentials:
-    advisor_id, token = await use_cases.register_advisor(store, principal, body)
-    return Credentials(id=advisor_id, token=token)
-
-
-@router.post(
-    "/companies", status_code=status.HTTP_201_CREATED, response_model=Credentials, tags=["companies"]
-)
-async def create_company(body: CompanyCreate, store: StoreDep, principal: PrincipalDep) -> Credentials:
-    company_id, token = await use_cases.register_company(store, principal, body)
-    return Credentials(id=company_id, token=token)
-
-
-@router.get("/companies/{company_id}", response_model=CompanyPublic, tags=["companies"])
-async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep) -> CompanyPublic:
-    async with store.transaction() as tx:
-        c = await use_cases.company_for(tx, principal, company_id)
+def company_public(c: CompanyRecord) -> CompanyPublic:
     return CompanyPublic(
         id=c.id,
         name=c.name,
@@ -90,8 +106,65 @@ async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep
         siret=c.siret,
         site=c.site,
         territory=c.territory,
+        consent_to_be_named=c.consent_to_be_named,
+        email_opt_out=c.email_opt_out,
         created_at=c.created_at,
+        updated_at=c.updated_at,
     )
+
+
+@router.post(
+    "/companies",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Credentials,
+    tags=["companies"],
+    responses={409: _error("A company with this SIRET exists.")},
+    summary="Register a company (advisor of its territory)",
+)
+async def create_company(body: CompanyCreate, store: StoreDep, principal: PrincipalDep) -> Credentials:
+    company_id, token = await use_cases.register_company(store, principal, body)
+    return Credentials(id=company_id, token=token)
+
+
+@router.get(
+    "/companies",
+    response_model=Page[CompanyPublic],
+    tags=["companies"],
+    summary="Companies the caller may see: an advisor's territories, or the company itself",
+)
+async def list_companies(
+    store: StoreDep,
+    principal: PrincipalDep,
+    territory: Annotated[str | None, Query(max_length=100, description="Only this territory.")] = None,
+    name: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CompanyPublic]:
+    records, total = await use_cases.list_companies(
+        store, principal, territory=territory, name=name, limit=limit, offset=offset
+    )
+    return Page[CompanyPublic](
+        items=[company_public(c) for c in records], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/companies/{company_id}", response_model=CompanyPublic, tags=["companies"], summary="One company"
+)
+async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep) -> CompanyPublic:
+    return company_public(await use_cases.get_company(store, principal, company_id))
+
+
+@router.patch(
+    "/companies/{company_id}",
+    response_model=CompanyPublic,
+    tags=["companies"],
+    summary="Change the contact e-mail, the consent to be named, or the e-mail opt-out",
+)
+async def update_company(
+    company_id: UUID, body: CompanyUpdate, store: StoreDep, principal: PrincipalDep
+) -> CompanyPublic:
+    return company_public(await use_cases.update_company(store, principal, company_id, body))
 
 
 @router.post(
@@ -99,6 +172,7 @@ async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep
     status_code=status.HTTP_201_CREATED,
     response_model=FlowPublic,
     tags=["flows"],
+    summary="Declare a flow (the company, or its advisor)",
 )
 async def create_flow(
     company_id: UUID, body: FlowCreate, store: StoreDep, principal: PrincipalDep
@@ -106,76 +180,80 @@ async def create_flow(
     return flow_public(await use_cases.declare_flow(store, principal, company_id, body), True)
 
 
-@router.get("/companies/{company_id}/flows", response_model=Page[FlowPublic], tags=["flows"])
+@router.get(
+    "/companies/{company_id}/flows",
+    response_model=Page[FlowPublic],
+    tags=["flows"],
+    summary="A company's flows, oldest first, with filters",
+)
 async def list_flows(
     company_id: UUID,
     store: StoreDep,
     principal: PrincipalDep,
+    direction: Direction | None = None,
+    category: Category | None = None,
+    active: Annotated[
+        bool | None,
+        Query(description="true: current flows; false: withdrawn ones; absent: as include_withdrawn."),
+    ] = None,
+    include_withdrawn: Annotated[
+        bool, Query(description="With active absent: also list withdrawn flows.")
+    ] = False,
     limit: Limit = 50,
     offset: Offset = 0,
-    include_withdrawn: bool = False,
 ) -> Page[FlowPublic]:
-    async with store.transaction() as tx:
-        await use_cases.company_for(tx, principal, company_id)
-        records, total = await tx.list_flows(
-            company_id, include_withdrawn=include_withdrawn, limit=limit, offset=offset
-        )
+    if active is None and not include_withdrawn:
+        active = True
+    records, total = await use_cases.list_flows(
+        store,
+        principal,
+        company_id,
+        active=active,
+        direction=direction.value if direction else None,
+        category=category.value if category else None,
+        limit=limit,
+        offset=offset,
+    )
     return Page[FlowPublic](
         items=[flow_public(r.snapshot, r.active) for r in records], total=total, limit=limit, offset=offset
     )
 
 
-@router.get("/flows/{flow_id}", response_model=FlowPublic, tags=["flows"])
+@router.get("/flows/{flow_id}", response_model=FlowPublic, tags=["flows"], summary="One flow, as it stands")
 async def get_flow(flow_id: UUID, store: StoreDep, principal: PrincipalDep) -> FlowPublic:
-    async with store.transaction() as tx:
-        record = await tx.get_flow(flow_id)
-        if record is None:
-            raise NotFound("Flux introuvable.")
-        await use_cases.company_for(tx, principal, record.snapshot.company_id)
+    record = await use_cases.get_flow(store, principal, flow_id)
     return flow_public(record.snapshot, record.active)
 
 
-@router.get("/flows/{flow_id}/history", tags=["flows"])
-async def flow_history(flow_id: UUID, store: StoreDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    async with store.transaction() as tx:
-        record = await tx.get_flow(flow_id)
-        if record is None:
-            raise NotFound("Flux introuvable.")
-        await use_cases.company_for(tx, principal, record.snapshot.company_id)
-        return await tx.flow_history(flow_id)
+@router.get(
+    "/flows/{flow_id}/history",
+    response_model=list[FlowVersion],
+    tags=["flows"],
+    summary="Every version of a flow: declared, revised, withdrawn",
+)
+async def flow_history(flow_id: UUID, store: StoreDep, principal: PrincipalDep) -> list[FlowVersion]:
+    return [FlowVersion.model_validate(v) for v in await use_cases.flow_history(store, principal, flow_id)]
 
 
-@router.patch("/flows/{flow_id}", response_model=FlowPublic, tags=["flows"])
+@router.patch(
+    "/flows/{flow_id}",
+    response_model=FlowPublic,
+    tags=["flows"],
+    responses={409: _error("The flow was withdrawn.")},
+    summary="Revise a flow: a new version; absent fields keep their value, null clears an optional one",
+)
 async def update_flow(
     flow_id: UUID, body: FlowUpdate, store: StoreDep, principal: PrincipalDep
 ) -> FlowPublic:
     return flow_public(await use_cases.revise_flow(store, principal, flow_id, body), True)
 
 
-@router.delete("/flows/{flow_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["flows"])
+@router.delete(
+    "/flows/{flow_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["flows"],
+    responses={409: _error("The flow was already withdrawn.")},
+    summary="Withdraw a flow (kept in its history; the matcher withdraws its synergies)",
+)
 async def delete_flow(flow_id: UUID, store: StoreDep, principal: PrincipalDep) -> None:
     await use_cases.withdraw_flow(store, principal, flow_id)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(UseCaseError)
-    async def use_case_error(_: Request, exc: UseCaseError) -> JSONResponse:
-        code = 401 if type(exc) is UseCaseError else exc.status
-        body = {
-            "detail": exc.message,
-            "errors": [{"field": p.field, "message": p.message} for p in exc.problems],
-        }
-        headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-        return JSONResponse(body, status_code=code, headers=headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": ".".join(str(part) for part in e["loc"][1:]) or str(e["loc"][0]),
-                "message": e["msg"],
-                "type": e["type"],
-            }
-            for e in exc.errors()
-        ]
-        return JSONResponse({"detail": "Requête invalide.", "errors": errors}, status_code=422)

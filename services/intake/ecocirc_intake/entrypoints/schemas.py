@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -23,11 +23,32 @@ class _Body(BaseModel):
 
 
 class AdvisorCreate(_Body):
-    name: Text200
-    email: Email
+    name: Text200 = Field(examples=["Claire Dupuy"])
+    email: Email = Field(examples=["c.dupuy@gers.cci.fr"])
     territories: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
-        min_length=1, max_length=200, examples=[["32"], ["*"]]
+        min_length=1,
+        max_length=200,
+        description='Territories the advisor follows (a company\'s territory is by default its department); "*" for all.',
+        examples=[["32"], ["*"]],
     )
+
+
+class AdvisorPublic(BaseModel):
+    id: UUID
+    name: str
+    email: str
+    territories: list[str]
+    is_admin: bool
+    created_at: datetime
+
+
+class Me(BaseModel):
+    """Who the token belongs to."""
+
+    role: Literal["admin", "advisor", "company"]
+    id: UUID
+    name: str | None = None
+    territories: list[str] | None = None
 
 
 class CompanyCreate(_Body):
@@ -39,8 +60,36 @@ class CompanyCreate(_Body):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     siret: Annotated[str, StringConstraints(max_length=20)] | None = None
-    territory: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    consent_to_be_named: bool = False
+    territory: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        None, description="Defaults to the department of the commune (e.g. 32)."
+    )
+    consent_to_be_named: bool = Field(
+        False, description="Whether other companies may see the company's name in a synergy."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Scierie du Savès",
+                    "naf_code": "16.10A",
+                    "contact_email": "contact@scierie-saves.fr",
+                    "postcode": "32130",
+                    "city": "Samatan",
+                    "siret": "73282932000074",
+                }
+            ]
+        },
+    )
+
+
+class CompanyUpdate(_Body):
+    """Fields to change; absent fields keep their value."""
+
+    contact_email: Email | None = Field(None, examples=["nouveau.contact@scierie-saves.fr"])
+    consent_to_be_named: bool | None = None
+    email_opt_out: bool | None = Field(None, description="true: the company receives no more synergy emails.")
 
 
 class Credentials(BaseModel):
@@ -56,10 +105,35 @@ class CompanyPublic(BaseModel):
     siret: str | None
     site: Site
     territory: str
+    consent_to_be_named: bool
+    email_opt_out: bool
     created_at: datetime
+    updated_at: datetime
 
 
 class FlowCreate(_Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "direction": "offer",
+                    "category": "waste",
+                    "label": "Sciures et copeaux de chêne",
+                    "ewc_code": "03 01 05",
+                    "quantity": {"amount": 120, "unit": "t", "period": "year"},
+                    "months": [3, 4, 5],
+                    "confidentiality": "public",
+                },
+                {
+                    "direction": "need",
+                    "category": "logistics",
+                    "label": "Camion vers Toulouse, de temps en temps",
+                },
+            ]
+        },
+    )
+
     direction: Direction
     category: Category
     label: Text200 = Field(examples=["Sciures et copeaux de bois"])
@@ -133,9 +207,54 @@ class SynergyPublic(BaseModel):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description="Items matching the filters, all pages together.")
     limit: int
     offset: int
+
+
+class FlowVersion(BaseModel):
+    version: int
+    change: Literal["declared", "revised", "withdrawn"]
+    recorded_at: datetime
+    flow: dict[str, Any] | None = Field(description="The flow as it stood at this version.")
+
+
+class ErrorItem(BaseModel):
+    field: str = Field(description="The field (dotted when nested), column or parameter in error.")
+    message: str = Field(description="Why, in French.")
+    row: int | None = Field(None, description="Spreadsheet row (imports only; 1 is the header).")
+    column: str | None = Field(None, description="The column as written in the file (imports only).")
+    type: str | None = Field(None, description="Machine-readable reason, when known.")
+
+
+class ErrorBody(BaseModel):
+    detail: str = Field(description="What went wrong, in French.")
+    errors: list[ErrorItem] = []
+
+
+class ImportedCompanyPublic(BaseModel):
+    row: int
+    id: UUID
+    name: str
+    status: Literal["created", "existing"]
+    token: str | None = Field(description="Bearer token of a company created by this import, shown once.")
+
+
+class ImportedFlowPublic(BaseModel):
+    row: int
+    id: UUID
+    company_id: UUID
+    status: Literal["created", "revised", "unchanged"]
+    version: int
+
+
+class ImportReportPublic(BaseModel):
+    import_id: UUID | None = Field(description="null for a dry run, which writes nothing.")
+    dry_run: bool
+    rows: int
+    counts: dict[str, int]
+    companies: list[ImportedCompanyPublic]
+    flows: list[ImportedFlowPublic]
 
 
 def synergy_public(snapshot: SynergySnapshot, status: str, updated_at: datetime) -> dict[str, object]:

@@ -7,14 +7,29 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a request: which field, and why (in French: people read it)."""
+    """One thing wrong with a request: which field, and why (in French: people read it).
+
+    row is the spreadsheet row for an import (1 is the header), None for a JSON body.
+    """
 
     field: str
     message: str
+    row: int | None = None
+    column: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"field": self.field, "message": self.message}
+        if self.row is not None:
+            body["row"] = self.row
+        if self.column is not None:
+            body["column"] = self.column
+        return body
 
 
 class UseCaseError(Exception):
-    status = 400
+    """The base class answers 401 (missing or bad credentials); subclasses carry their own status."""
+
+    status = 401
 
     def __init__(self, message: str, problems: list[Problem] | None = None):
         super().__init__(message)
@@ -36,3 +51,7 @@ class Forbidden(UseCaseError):
 
 class Conflict(UseCaseError):
     status = 409
+
+
+class TooLarge(UseCaseError):
+    status = 413

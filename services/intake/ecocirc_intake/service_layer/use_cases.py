@@ -1,4 +1,4 @@
-"""The intake use cases: register advisors and companies, declare, revise and withdraw flows."""
+"""The intake use cases: register companies, read and update them, declare, revise and withdraw flows."""
 
 from __future__ import annotations
 
@@ -8,14 +8,23 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore, IntakeTx
+from ecocirc_intake.adapters.store import CompanyRecord, FlowRecord, IntakeStore, IntakeTx
 from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector
 from ecocirc_intake.domain.identifiers import check_email
-from ecocirc_intake.domain.validation import FlowInput, validate_company, validate_flow, validate_flow_update
-from ecocirc_intake.entrypoints.schemas import AdvisorCreate, CompanyCreate, FlowCreate, FlowUpdate
+from ecocirc_intake.domain.text import clean_optional_text
+from ecocirc_intake.domain.validation import (
+    CompanyInput,
+    FlowInput,
+    check_territory,
+    validate_company,
+    validate_flow,
+    validate_flow_update,
+)
+from ecocirc_intake.entrypoints.schemas import CompanyCreate, CompanyUpdate, FlowCreate, FlowUpdate
 from ecocirc_intake.service_layer.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from ecocirc_intake.service_layer.principals import (
     Advisor,
+    CompanyPrincipal,
     Principal,
     hash_token,
     may_act_for_company,
@@ -28,7 +37,7 @@ INVALID = "Certaines informations sont invalides."
 
 
 @contextmanager
-def _domain_errors() -> Iterator[None]:
+def domain_errors() -> Iterator[None]:
     """Turn the domain's field errors into the use-case error the API answers with."""
     try:
         yield
@@ -36,49 +45,21 @@ def _domain_errors() -> Iterator[None]:
         raise InvalidInput(INVALID, [Problem(e.field, e.message) for e in failed.errors]) from failed
 
 
-def _require_admin(principal: Principal) -> Advisor:
-    if not isinstance(principal, Advisor) or not principal.is_admin:
-        raise Forbidden("Seul l'administrateur peut enregistrer des conseillers.")
-    return principal
-
-
-def _require_advisor(principal: Principal) -> Advisor:
+def require_advisor(principal: Principal, action: str = "enregistrer une entreprise") -> Advisor:
     if not isinstance(principal, Advisor):
-        raise Forbidden("Seul un conseiller peut enregistrer une entreprise.")
+        raise Forbidden(f"Seul un conseiller peut {action}.")
     return principal
 
 
-async def register_advisor(
-    store: IntakeStore, principal: Principal, body: AdvisorCreate
-) -> tuple[uuid.UUID, str]:
-    _require_admin(principal)
-    errors = ErrorCollector()
-    email = errors.run(check_email, body.email, "email")
-    with _domain_errors():
-        errors.raise_if_any()
-    assert email is not None
-    advisor_id, token = uuid.uuid4(), new_token()
-    async with store.transaction() as tx:
-        await tx.insert_advisor(advisor_id, body.name, email, sorted(set(body.territories)))
-        await tx.insert_token(hash_token(token), advisor_id=advisor_id)
-    return advisor_id, token
+def company_territory(company: CompanyInput) -> str | None:
+    """As given, else the department of the commune (advisors follow departments by default)."""
+    return company.territory or (company.commune.department if company.commune else None)
 
 
-async def register_company(
-    store: IntakeStore, principal: Principal, body: CompanyCreate
-) -> tuple[uuid.UUID, str]:
-    advisor = _require_advisor(principal)
-    with _domain_errors():
-        company = validate_company(body.model_dump())
-    # Territory: as given, else the department of the commune (advisors follow departments by default).
-    territory = company.territory or (company.commune.department if company.commune else None)
-    if territory is None:
-        raise InvalidInput(INVALID, [Problem("territory", "Indiquez le territoire de l'entreprise.")])
-    if not advisor.covers(territory):
-        raise Forbidden(f"Le territoire {territory} ne fait pas partie de vos territoires.")
-    company_id, token = uuid.uuid4(), new_token()
+def company_columns(company: CompanyInput, territory: str, consent_to_be_named: bool) -> dict[str, Any]:
+    """The row of a validated company, as the store inserts it."""
     site = company.site
-    fields: dict[str, Any] = {
+    return {
         "name": company.name,
         "naf_code": company.naf_code,
         "contact_email": company.contact_email,
@@ -89,14 +70,29 @@ async def register_company(
         "lat": site.lat,
         "lon": site.lon,
         "territory": territory,
-        "consent_to_be_named": body.consent_to_be_named,
+        "consent_to_be_named": consent_to_be_named,
     }
+
+
+async def register_company(
+    store: IntakeStore, principal: Principal, body: CompanyCreate
+) -> tuple[uuid.UUID, str]:
+    advisor = require_advisor(principal)
+    with domain_errors():
+        company = validate_company(body.model_dump())
+    territory = company_territory(company)
+    if territory is None:
+        raise InvalidInput(INVALID, [Problem("territory", "Indiquez le territoire de l'entreprise.")])
+    if not advisor.covers(territory):
+        raise Forbidden(f"Le territoire {territory} ne fait pas partie de vos territoires.")
+    company_id, token = uuid.uuid4(), new_token()
     async with store.transaction() as tx:
         if company.siret and await tx.siret_taken(company.siret):
             raise Conflict(
                 "Une entreprise avec ce SIRET existe déjà.", [Problem("siret", "SIRET déjà enregistré.")]
             )
-        await tx.insert_company(company_id, fields, created_by=advisor.id)
+        columns = company_columns(company, territory, body.consent_to_be_named)
+        await tx.insert_company(company_id, columns, created_by=advisor.id)
         await tx.insert_token(hash_token(token), company_id=company_id)
     return company_id, token
 
@@ -109,6 +105,66 @@ async def company_for(
     if company is None or not may_act_for_company(principal, company.id, company.territory):
         raise NotFound("Entreprise introuvable.")
     return company
+
+
+async def get_company(store: IntakeStore, principal: Principal, company_id: uuid.UUID) -> CompanyRecord:
+    async with store.transaction() as tx:
+        return await company_for(tx, principal, company_id)
+
+
+async def list_companies(
+    store: IntakeStore,
+    principal: Principal,
+    *,
+    territory: str | None,
+    name: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[CompanyRecord], int]:
+    """An advisor's companies (every one for "*"); a company only ever lists itself."""
+    with domain_errors():
+        errors = ErrorCollector()
+        territory = errors.run(check_territory, territory)
+        name = errors.run(clean_optional_text, name, "name", max_length=200)
+        errors.raise_if_any()
+    async with store.transaction() as tx:
+        if isinstance(principal, CompanyPrincipal):
+            own = await tx.get_company(principal.id)
+            found = [own] if own and territory in (None, own.territory) and _name_matches(own, name) else []
+            return found[offset : offset + limit], len(found)
+        scope = None if principal.covers(None) else list(principal.territories)
+        return await tx.list_companies(
+            territories=scope, territory=territory, name=name, limit=limit, offset=offset
+        )
+
+
+def _name_matches(company: CompanyRecord, name: str | None) -> bool:
+    return name is None or name.casefold() in company.name.casefold()
+
+
+async def update_company(
+    store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: CompanyUpdate
+) -> CompanyRecord:
+    """Change the contact address, the consent to be named, or the e-mail opt-out."""
+    changes = body.model_dump(exclude_unset=True)
+    problems = [
+        Problem(field, "Ce champ ne peut pas être effacé : donnez une valeur.")
+        for field, value in changes.items()
+        if value is None
+    ]
+    if problems:
+        raise InvalidInput(INVALID, problems)
+    if "contact_email" in changes:
+        with domain_errors():
+            errors = ErrorCollector()
+            changes["contact_email"] = errors.run(check_email, changes["contact_email"])
+            errors.raise_if_any()
+    async with store.transaction() as tx:
+        await company_for(tx, principal, company_id, lock=True)
+        await tx.update_company(company_id, changes)
+        updated = await tx.get_company(company_id)
+    assert updated is not None
+    return updated
 
 
 def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:
@@ -126,33 +182,96 @@ def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:
     }
 
 
+async def save_new_flow(
+    tx: IntakeTx, company: CompanyRecord, flow: FlowInput, by: uuid.UUID, *, import_key: str | None = None
+) -> FlowSnapshot:
+    """Store version 1 of a validated flow and its FlowDeclared event, in the caller's transaction."""
+    snapshot = FlowSnapshot(
+        flow_id=uuid.uuid4(),
+        company_id=company.id,
+        version=1,
+        naf_code=company.naf_code,
+        site=company.site,
+        declared_at=datetime.now(UTC),
+        **_snapshot_fields(flow),
+    )
+    await tx.save_flow(
+        snapshot, flow.declared(), "declared", FlowDeclared(flow=snapshot), by, import_key=import_key
+    )
+    return snapshot
+
+
+async def save_revision(tx: IntakeTx, current: FlowSnapshot, flow: FlowInput, by: uuid.UUID) -> FlowSnapshot:
+    """Store the next version of a flow and its FlowRevised event, in the caller's transaction."""
+    snapshot = FlowSnapshot.model_validate(
+        {
+            **current.model_dump(),
+            **_snapshot_fields(flow),
+            "version": current.version + 1,
+            "declared_at": datetime.now(UTC),
+        }
+    )
+    await tx.save_flow(snapshot, flow.declared(), "revised", FlowRevised(flow=snapshot), by)
+    return snapshot
+
+
 async def declare_flow(
     store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: FlowCreate
 ) -> FlowSnapshot:
-    with _domain_errors():
+    with domain_errors():
         flow = validate_flow(body.model_dump())
     async with store.transaction() as tx:
         company = await company_for(tx, principal, company_id)
-        snapshot = FlowSnapshot(
-            flow_id=uuid.uuid4(),
-            company_id=company.id,
-            version=1,
-            naf_code=company.naf_code,
-            site=company.site,
-            declared_at=datetime.now(UTC),
-            **_snapshot_fields(flow),
+        return await save_new_flow(tx, company, flow, principal.id)
+
+
+async def list_flows(
+    store: IntakeStore,
+    principal: Principal,
+    company_id: uuid.UUID,
+    *,
+    active: bool | None,
+    direction: str | None,
+    category: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[FlowRecord], int]:
+    async with store.transaction() as tx:
+        await company_for(tx, principal, company_id)
+        return await tx.list_flows(
+            company_id, active=active, direction=direction, category=category, limit=limit, offset=offset
         )
-        await tx.save_flow(snapshot, flow.declared(), "declared", FlowDeclared(flow=snapshot), principal.id)
-    return snapshot
+
+
+async def _visible_flow(
+    tx: IntakeTx, principal: Principal, flow_id: uuid.UUID, *, lock: bool = False
+) -> FlowRecord:
+    record = await tx.get_flow(flow_id, lock=lock)
+    if record is None:
+        raise NotFound("Flux introuvable.")
+    try:
+        await company_for(tx, principal, record.snapshot.company_id)
+    except NotFound:
+        raise NotFound("Flux introuvable.") from None
+    return record
+
+
+async def get_flow(store: IntakeStore, principal: Principal, flow_id: uuid.UUID) -> FlowRecord:
+    async with store.transaction() as tx:
+        return await _visible_flow(tx, principal, flow_id)
+
+
+async def flow_history(store: IntakeStore, principal: Principal, flow_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every version of a flow, oldest first: declared, each revision, the withdrawal."""
+    async with store.transaction() as tx:
+        await _visible_flow(tx, principal, flow_id)
+        return await tx.flow_history(flow_id)
 
 
 async def _active_flow(
     tx: IntakeTx, principal: Principal, flow_id: uuid.UUID
 ) -> tuple[FlowSnapshot, dict[str, Any]]:
-    record = await tx.get_flow(flow_id, lock=True)
-    if record is None:
-        raise NotFound("Flux introuvable.")
-    await company_for(tx, principal, record.snapshot.company_id)
+    record = await _visible_flow(tx, principal, flow_id, lock=True)
     if not record.active:
         raise Conflict("Ce flux a été retiré ; déclarez-en un nouveau.")
     return record.snapshot, record.declared
@@ -164,18 +283,9 @@ async def revise_flow(
     changes = body.model_dump(mode="json", exclude_unset=True)
     async with store.transaction() as tx:
         current, declared = await _active_flow(tx, principal, flow_id)
-        with _domain_errors():
+        with domain_errors():
             flow = validate_flow_update(declared, changes)
-        snapshot = FlowSnapshot.model_validate(
-            {
-                **current.model_dump(),
-                **_snapshot_fields(flow),
-                "version": current.version + 1,
-                "declared_at": datetime.now(UTC),
-            }
-        )
-        await tx.save_flow(snapshot, flow.declared(), "revised", FlowRevised(flow=snapshot), principal.id)
-    return snapshot
+        return await save_revision(tx, current, flow, principal.id)
 
 
 async def withdraw_flow(store: IntakeStore, principal: Principal, flow_id: uuid.UUID) -> None:

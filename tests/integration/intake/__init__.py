@@ -1,0 +1,1 @@
+"""Intake API against real PostgreSQL and tansu, driven in-process."""

@@ -1,0 +1,1 @@
+"""Intake API pieces without fixtures: error translation, spreadsheets, import rows, body limits."""
