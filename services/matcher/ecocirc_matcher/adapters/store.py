@@ -139,7 +139,14 @@ class MatcherTx:
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
                    updated_at = now()""",
             [
-                (s.synergy_id, s.revision, fp, [p.flow_id for p in s.participants], group, s.model_dump_json())
+                (
+                    s.synergy_id,
+                    s.revision,
+                    fp,
+                    [p.flow_id for p in s.participants],
+                    group,
+                    s.model_dump_json(),
+                )
                 for s, fp, _, group in changes
             ],
         )

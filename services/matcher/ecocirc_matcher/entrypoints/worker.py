@@ -27,6 +27,9 @@ def create_app(settings: Settings) -> faust.App:
     brokers = ";".join(
         f"{scheme}://{h}" for h in settings.require(settings.kafka_bootstrap, "kafka_bootstrap").split(",")
     )
+    datadir = settings.var_dir / "matcher-faust"
+    # faust creates only the last level of its data folder; a fresh container has none of it.
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         "ecocirc-matcher",
         version=APP_VERSION,
@@ -40,7 +43,7 @@ def create_app(settings: Settings) -> faust.App:
         producer_linger=0,  # tansu reports end offsets per batch (broker-notes.md)
         web_enabled=False,
         # faust keeps local files (table stores, leader state) here; not in the current directory.
-        datadir=str(settings.var_dir / "matcher-faust"),
+        datadir=str(datadir),
         consumer_auto_offset_reset="earliest",
     )
     flow_topic = app.topic(FLOW_EVENTS, value_type=bytes, key_type=bytes, partitions=settings.flow_partitions)
