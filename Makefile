@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: install run test lint format bench eval demo config-doc clean
+.PHONY: install run test faults lint format bench eval demo config-doc clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -21,8 +21,11 @@ install: $(STAMP) ## install the locked dependencies into .venv
 run: $(STAMP) ## start the whole platform on embedded defaults (Ctrl-C stops it)
 	exec $(VENV)/bin/python -m ecocirc_devstack
 
-test: $(STAMP) ## the whole suite against real PostgreSQL, broker and SMTP
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP) ## the whole suite against real PostgreSQL, broker and SMTP (faults apart: make faults)
+	$(VENV)/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
+
+faults: $(STAMP) ## the platform under load, broken on purpose, then counted; bad input; access (~5 min)
+	$(VENV)/bin/python -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy, and the configuration reference up to date
 	$(VENV)/bin/ruff check .

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         None, description="Key signing unsubscribe links (default: derived from the admin token)."
     )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
+    auth_failures_per_minute: int = Field(
+        20,
+        ge=0,
+        description="Failed authentications one address may make per minute before 429s (0: no limit).",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(
         True, description="JSON log lines (false: readable console lines, as `make run` uses)."

@@ -50,7 +50,11 @@ def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -
     elif ALL not in scope.territories:
         args.append(list(scope.territories))
         clauses.append(f"territories && ${len(args)}::text[]")
-    if filter_company is not None:
+    if filter_company is not None and scope.company_id is not None and filter_company != scope.company_id:
+        # A company may filter on itself only: filtering on another id would tell it whether that
+        # company is its counterpart, named or not.
+        clauses.append("false")
+    elif filter_company is not None:
         args.append(filter_company)
         clauses.append(f"${len(args)} = ANY(company_ids)")
     return (" AND ".join(clauses) or "true"), args

@@ -23,7 +23,8 @@ from ecocirc_intake.entrypoints.schemas import (
     Page,
 )
 from ecocirc_intake.service_layer import use_cases
-from ecocirc_intake.service_layer.errors import UseCaseError
+from ecocirc_intake.service_layer.auth_failures import FailureLimiter
+from ecocirc_intake.service_layer.errors import TooManyAttempts, UseCaseError
 from ecocirc_intake.service_layer.principals import Principal, hash_token
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 
@@ -60,9 +61,24 @@ def get_token_hash(credentials: Annotated[HTTPAuthorizationCredentials | None, D
 TokenHashDep = Annotated[bytes, Depends(get_token_hash)]
 
 
-async def get_principal(store: StoreDep, token_hash: TokenHashDep) -> Principal:
+def get_limiter(request: Request) -> FailureLimiter:
+    limiter: FailureLimiter = request.app.state.auth_failures
+    return limiter
+
+
+async def get_principal(
+    request: Request,
+    store: StoreDep,
+    limiter: Annotated[FailureLimiter, Depends(get_limiter)],
+    token_hash: TokenHashDep,
+) -> Principal:
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise TooManyAttempts(f"Trop d'échecs d'authentification : réessayez dans {wait} s.", wait)
     principal = await store.principal_for(token_hash)
     if principal is None:
+        limiter.record_failure(address)
         raise UseCaseError("Jeton invalide ou révoqué.")
     return principal
 

@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ecocirc_intake.domain.text import FIELD_NAMES_FR
-from ecocirc_intake.service_layer.errors import UseCaseError
+from ecocirc_intake.service_layer.errors import TooManyAttempts, UseCaseError
 from ecocirc_shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -136,12 +137,39 @@ def translate(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return translated
 
 
+# The database is stopped, restarting or unreachable: a temporary state, not a bug.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UseCaseError)
     async def use_case_error(_: Request, exc: UseCaseError) -> JSONResponse:
         body = {"detail": exc.message, "errors": [p.as_dict() for p in exc.problems]}
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # Nothing was written (each use case is one transaction): the client can safely retry.
+        log.warning("database_unavailable", path=request.url.path, error=repr(exc))
+        return JSONResponse(
+            {
+                "detail": "Service momentanément indisponible : réessayez dans quelques secondes.",
+                "errors": [],
+            },
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

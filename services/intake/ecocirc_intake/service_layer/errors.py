@@ -37,6 +37,18 @@ class UseCaseError(Exception):
         self.problems = problems or []
 
 
+class TooManyAttempts(UseCaseError):
+    status = 429
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class Unavailable(UseCaseError):
+    status = 503
+
+
 class InvalidInput(UseCaseError):
     status = 422
 
