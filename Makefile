@@ -37,8 +37,10 @@ eval: $(STAMP) ## matcher quality: MAESTRI recall@k and MRR, Gers demo precision
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation maestri
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo
 
-bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the same command
+bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the same command (~10 min)
 	$(VENV)/bin/python -m bench.matcher_bench
+	$(VENV)/bin/python -m bench.intake_bench
+	$(VENV)/bin/python -m bench.notifier_bench
 
 demo: $(STAMP) ## load the Gers demo territory into the platform `make run` started
 	$(VENV)/bin/python demo/load.py --api http://127.0.0.1:$${ECOCIRC_API_PORT:-8000} \
