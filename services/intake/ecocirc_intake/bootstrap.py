@@ -17,6 +17,7 @@ from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.entrypoints import access_routes, api, import_routes, synergy_routes
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
+from ecocirc_intake.entrypoints.metrics import RequestMetrics
 from ecocirc_intake.service_layer.auth_failures import FailureLimiter
 from ecocirc_intake.service_layer.principals import hash_token
 from ecocirc_notifier.bootstrap import MIGRATIONS as NOTIFIER_MIGRATIONS
@@ -115,6 +116,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.auth_failures = FailureLimiter(max_failures=settings.auth_failures_per_minute)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestMetrics)
     app.include_router(api.router)
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)

@@ -77,12 +77,16 @@ def scenario(seed: int, flows: int = 60) -> list[FlowEvent]:
     return events
 
 
-async def fresh_pool(postgres_url: str, settings_for: Callable[..., Settings]) -> asyncpg.Pool:
+async def fresh_database(postgres_url: str) -> str:
     name = f"m_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(postgres_url)
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    settings = settings_for(database_url=postgres_url.replace("/postgres?", f"/{name}?", 1))
+    return postgres_url.replace("/postgres?", f"/{name}?", 1)
+
+
+async def fresh_pool(postgres_url: str, settings_for: Callable[..., Settings], url: str | None = None) -> asyncpg.Pool:
+    settings = settings_for(database_url=url or await fresh_database(postgres_url))
     pool = await create_pool(settings, SCHEMA, max_size=4)
     await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
     return pool

@@ -15,10 +15,12 @@ from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, P
 from ecocirc_shared.db import Connection
 from ecocirc_shared.events import FlowEvent
 from ecocirc_shared.flows import FlowSnapshot, Site
+from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import enqueue
 from ecocirc_shared.topics import FLOW_EVENTS
 
 SCHEMA = "intake"
+log = get_logger(__name__)
 
 
 class CompanyRecord:
@@ -204,6 +206,15 @@ class IntakeTx:
             by,
         )
         await enqueue(self.conn, SCHEMA, FLOW_EVENTS, str(snapshot.flow_id), event)
+        # Written in the caller's transaction: the same ids follow the event to the matcher and the emails.
+        log.info(
+            "flow_change_written",
+            change=change,
+            flow_id=str(snapshot.flow_id),
+            company_id=str(snapshot.company_id),
+            version=snapshot.version,
+            event_id=str(event.event_id),
+        )
 
     async def flow_history(self, flow_id: UUID) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import signal
 
+from prometheus_client import Gauge
+
 from ecocirc_notifier.bootstrap import build
 from ecocirc_notifier.service_layer.delivery import Deliverer
 from ecocirc_notifier.service_layer.recording import Recorder
@@ -17,6 +19,7 @@ from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import DEAD_LETTERS, SYNERGY_EVENTS, all_topics
 
 log = get_logger(__name__)
+LAG = Gauge("ecocirc_notifier_consumer_lag", "Synergy events not yet consumed", ["partition"])
 GROUP = "ecocirc-notifier"
 
 
@@ -55,6 +58,10 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, 
                     )
             if batches:
                 await consumer.commit()
+            for tp in consumer.assignment():
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    LAG.labels(str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
                 deliverer.wake.set()
     finally:
         await consumer.stop()
