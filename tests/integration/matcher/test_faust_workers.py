@@ -32,7 +32,9 @@ PARTITIONS = 4
 def final_versions(events: list[Any]) -> dict[uuid.UUID, int]:
     versions: dict[uuid.UUID, int] = {}
     for event in events:
-        versions[flow_key(event)] = event.flow.version if isinstance(event, FlowDeclared | FlowRevised) else event.version
+        versions[flow_key(event)] = (
+            event.flow.version if isinstance(event, FlowDeclared | FlowRevised) else event.version
+        )
     return versions
 
 

@@ -85,7 +85,9 @@ async def fresh_database(postgres_url: str) -> str:
     return postgres_url.replace("/postgres?", f"/{name}?", 1)
 
 
-async def fresh_pool(postgres_url: str, settings_for: Callable[..., Settings], url: str | None = None) -> asyncpg.Pool:
+async def fresh_pool(
+    postgres_url: str, settings_for: Callable[..., Settings], url: str | None = None
+) -> asyncpg.Pool:
     settings = settings_for(database_url=url or await fresh_database(postgres_url))
     pool = await create_pool(settings, SCHEMA, max_size=4)
     await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
