@@ -13,6 +13,7 @@ from ecocirc_intake.domain.identifiers import check_email, check_siret
 from ecocirc_intake.domain.site import ResolvedSite, resolve_site
 from ecocirc_intake.domain.text import as_bool, as_number, clean_optional_text, clean_text, subject
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Quantity, Site, Unit
+from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.reference import Commune, EwcEntry, NafEntry
 
 __all__ = [
@@ -54,20 +55,6 @@ MAX_DISTANCE_KM = 1000.0
 # Quantity.amount's own bound (flows.py): beyond it a figure is a typo, not a flow.
 MAX_AMOUNT = 1e12
 
-MONTH_NAMES_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 # Ways of writing units that are unambiguous but not the API's canonical spelling.
 _UNIT_ALIASES = {

@@ -5,22 +5,10 @@ from __future__ import annotations
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.scoring import QuantityMatch
 from ecocirc_shared.flows import Direction, FlowSnapshot
+from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.reference import get_naf
 
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS_FR = MONTH_NAMES_FR
 UNITS_FR = {"t": "t", "m3": "m3", "MWh": "MWh", "h": "heures", "unit": "unités"}
 
 

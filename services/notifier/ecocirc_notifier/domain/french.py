@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.synergies import Role, SynergyKind
 
 # French typography: a narrow no-break space groups thousands, a no-break space precedes units and "%",
@@ -11,20 +12,7 @@ from ecocirc_shared.synergies import Role, SynergyKind
 THOUSANDS = "\u202f"
 NBSP = "\u00a0"
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTHS = MONTH_NAMES_FR
 
 UNITS = {"t": "t", "kg": "kg", "m3": "m³", "L": "L", "MWh": "MWh", "kWh": "kWh", "h": "h"}
 
