@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -86,7 +87,14 @@ def main() -> None:
     settings = Settings()
     configure_logging("matcher", settings.log_level, settings.log_json)
     app = create_app(settings)
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    app.conf.loghandlers = list(logging.getLogger().handlers)
+    # faust would install its own coloured text handler; hand it ours so its lines are JSON too.
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        quiet=True,
+        logging_config={"version": 1, "disable_existing_loggers": False},
+    )
     worker.execute_from_commandline()
 
 
