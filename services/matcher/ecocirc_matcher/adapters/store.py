@@ -29,12 +29,48 @@ class MatcherTx:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    async def flow_state(self, flow_id: UUID) -> tuple[int, FlowSnapshot | None]:
-        """The latest version seen of a flow (0 if never) and its snapshot then (None once withdrawn)."""
-        row = await self.conn.fetchrow("SELECT version, snapshot FROM flows WHERE flow_id = $1", flow_id)
-        if row is None:
-            return 0, None
-        return row["version"], FlowSnapshot.model_validate_json(row["snapshot"]) if row["snapshot"] else None
+    async def flow_states(self, flow_ids: list[UUID]) -> dict[UUID, tuple[int, FlowSnapshot | None]]:
+        """The latest version seen of these flows and their snapshot then (None once withdrawn)."""
+        rows = await self.conn.fetch(
+            "SELECT flow_id, version, snapshot FROM flows WHERE flow_id = ANY($1::uuid[])", flow_ids
+        )
+        return {
+            r["flow_id"]: (
+                r["version"],
+                FlowSnapshot.model_validate_json(r["snapshot"]) if r["snapshot"] else None,
+            )
+            for r in rows
+        }
+
+    async def save_flows(self, flows: list[tuple[UUID, int, FlowSnapshot | None, frozenset[str]]]) -> int:
+        """Record the flows' new states; return the highest seq given (allocated now, under the class locks)."""
+        await self.conn.executemany(
+            """INSERT INTO flows (flow_id, version, active, snapshot, classes, seq)
+               VALUES ($1, $2, $3, $4, $5, nextval('flow_seq'))
+               ON CONFLICT (flow_id) DO UPDATE
+               SET version = EXCLUDED.version, active = EXCLUDED.active, snapshot = EXCLUDED.snapshot,
+                   classes = EXCLUDED.classes, seq = EXCLUDED.seq, updated_at = now()""",
+            [
+                (
+                    flow_id,
+                    version,
+                    snapshot is not None,
+                    snapshot.model_dump_json() if snapshot else None,
+                    sorted(classes),
+                )
+                for flow_id, version, snapshot, classes in flows
+            ],
+        )
+        seq: int = await self.conn.fetchval(
+            "SELECT max(seq) FROM flows WHERE flow_id = ANY($1::uuid[])", [f[0] for f in flows]
+        )
+        return seq
+
+    async def active_synergies_of_flows(self, flow_ids: list[UUID]) -> set[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT synergy_id FROM synergies WHERE active AND flow_ids && $1::uuid[]", flow_ids
+        )
+        return {r["synergy_id"] for r in rows}
 
     async def lock_for_event(self) -> None:
         """Events run alongside each other but never alongside a re-derivation of every synergy."""
@@ -84,37 +120,12 @@ class MatcherTx:
             since,
         )
 
-    async def save_flow(
-        self, flow_id: UUID, version: int, snapshot: FlowSnapshot | None, classes: frozenset[str]
-    ) -> int:
-        """Record the flow's new state; return its seq (allocated now, under the class locks)."""
-        seq: int = await self.conn.fetchval(
-            """INSERT INTO flows (flow_id, version, active, snapshot, classes, seq)
-               VALUES ($1, $2, $3, $4, $5, nextval('flow_seq'))
-               ON CONFLICT (flow_id) DO UPDATE
-               SET version = EXCLUDED.version, active = EXCLUDED.active, snapshot = EXCLUDED.snapshot,
-                   classes = EXCLUDED.classes, seq = EXCLUDED.seq, updated_at = now()
-               RETURNING seq""",
-            flow_id,
-            version,
-            snapshot is not None,
-            snapshot.model_dump_json() if snapshot else None,
-            sorted(classes),
-        )
-        return seq
-
     async def active_synergies_of_groups(self, group_ids: list[UUID]) -> set[UUID]:
         """Active groups formed under these group keys (whatever their members)."""
         if not group_ids:
             return set()
         rows = await self.conn.fetch(
             "SELECT synergy_id FROM synergies WHERE active AND group_id = ANY($1::uuid[])", group_ids
-        )
-        return {r["synergy_id"] for r in rows}
-
-    async def active_synergies_of(self, flow_id: UUID) -> set[UUID]:
-        rows = await self.conn.fetch(
-            "SELECT synergy_id FROM synergies WHERE active AND flow_ids @> ARRAY[$1::uuid]", flow_id
         )
         return {r["synergy_id"] for r in rows}
 

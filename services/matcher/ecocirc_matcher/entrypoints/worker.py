@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import faust
 
 from ecocirc_matcher.adapters.faust_transport import register
 from ecocirc_matcher.bootstrap import Matcher, build
-from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn, PoisonEvent, decode
+from ecocirc_matcher.service_layer.matching import MatcherService
+from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn, PoisonEvent, decode
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.metrics import serve_metrics
 from ecocirc_shared.settings import Settings
@@ -21,6 +23,49 @@ log = get_logger(__name__)
 
 # Bump when the meaning of what the consumer group has committed changes (faust guidance).
 APP_VERSION = 1
+
+
+BATCH_SIZE = 500
+BATCH_WINDOW_S = 0.02
+RETRY_MAX_S = 10.0
+# The database or broker being away is temporary: wait for it rather than drop or reorder events.
+UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+async def apply_batch(
+    service: MatcherService,
+    events: list[tuple[FlowEvent, bytes]],
+    to_dead_letters: Callable[[bytes], Awaitable[None]],
+) -> None:
+    """Apply a batch until it succeeds; an event that fails for another reason goes to the dead letters.
+
+    Only infrastructure failures are retried (forever, with backoff): nothing is acked before it is
+    applied. Any other failure is a defect for one event: the batch is replayed one event at a time
+    and the events that still fail are set aside, so one bad event cannot stop the matcher.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await service.handle_batch([e for e, _ in events])
+            return
+        except UNAVAILABLE as exc:
+            log.warning("flow_batch_retry", events=len(events), error=repr(exc), retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+        except Exception as exc:
+            if len(events) == 1:
+                log.exception("flow_event_failed", event_id=str(events[0][0].event_id), error=repr(exc))
+                await to_dead_letters(events[0][1])
+                return
+            log.warning("flow_batch_failed_splitting", events=len(events), error=repr(exc))
+            for single in events:
+                await apply_batch(service, [single], to_dead_letters)
+            return
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -61,21 +106,28 @@ def create_app(settings: Settings) -> faust.App:
         app.add_future(relay)
         ready.set()
 
+    async def to_dead_letters(raw: bytes) -> None:
+        await dead_letters.send(key=b"flow-events", value=raw)
+
     @app.agent(flow_topic)
     async def flows(stream: faust.StreamT[bytes]) -> AsyncIterator[Any]:
-        async for raw in stream:
+        # Batches: one transaction (locks, catch-up, writes) for what arrived together, and the
+        # revisions of one synergy within it announced once. faust acks a batch after this body.
+        async for batch in stream.take(BATCH_SIZE, within=BATCH_WINDOW_S):
             await ready.wait()
-            try:
-                event = decode(raw)
-            except PoisonEvent as exc:
-                log.error("poison_flow_event", error=str(exc))
-                await dead_letters.send(key=b"flow-events", value=raw)
-                continue
-            if not isinstance(event, FlowDeclared | FlowRevised | FlowWithdrawn):
-                log.error("unexpected_event_on_flow_topic", event_type=event.event_type)
-                await dead_letters.send(key=b"flow-events", value=raw)
-                continue
-            await state["matcher"].service.handle(event)
+            events: list[tuple[FlowEvent, bytes]] = []
+            for raw in batch:
+                try:
+                    event = decode(raw)
+                    if not isinstance(event, FlowDeclared | FlowRevised | FlowWithdrawn):
+                        raise PoisonEvent(f"{event.event_type} does not belong on {FLOW_EVENTS}")
+                except PoisonEvent as exc:
+                    log.error("poison_flow_event", error=str(exc))
+                    await to_dead_letters(raw)
+                    continue
+                events.append((event, raw))
+            if events:
+                await apply_batch(state["matcher"].service, events, to_dead_letters)
             yield None
 
     return app

@@ -16,7 +16,7 @@ from prometheus_client import Counter, Histogram
 from ecocirc_matcher.adapters.store import MatcherStore, MatcherTx
 from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge
-from ecocirc_matcher.domain.model import Proposal
+from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.service_layer.snapshots import fingerprint, to_snapshot
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised
 from ecocirc_shared.flows import FlowSnapshot
@@ -43,9 +43,11 @@ class MatcherService:
         self._new_index = new_index
         self.index = new_index(kb)
         self._synced: dict[str, int] = {}  # resource class -> highest seq of it already indexed
+        self._stale = True  # the index must be (re)built from the database before use
 
     async def rebuild(self) -> None:
         """Load every active flow; if the knowledge changed since the synergies were derived, re-derive them."""
+        self._stale = True
         self.index = self._new_index(self.kb)
         self._synced = {}
         async for flow, seq in self.store.active_flows():
@@ -53,6 +55,7 @@ class MatcherService:
         async with self.store.transaction() as tx:
             if await tx.knowledge_version() != self.kb.version:
                 await self._rederive(tx)
+        self._stale = False
         log.info("matcher_rebuilt", flows=len(self.index), knowledge=self.kb.version)
 
     async def _rederive(self, tx: MatcherTx) -> None:
@@ -83,15 +86,27 @@ class MatcherService:
             self._synced[c] = max(self._synced.get(c, 0), seq)
 
     async def handle(self, event: FlowEvent) -> None:
+        await self.handle_batch([event])
+
+    async def handle_batch(self, events: list[FlowEvent]) -> None:
+        """Apply a batch of flow events in one transaction; announce only the state at its end.
+
+        A batch costs about what one event costs in round trips, and revisions of one synergy within
+        the batch coalesce into one. Events of one flow come in order (one partition), so the last
+        version of each flow in the batch is the one to apply.
+        """
+        if self._stale:
+            await self.rebuild()
         with LATENCY.time():
             try:
-                outcome = await self._apply(event)
+                applied, duplicates = await self._apply(events)
             except BaseException:
-                # The index may now be ahead of the database: rebuild it from the truth before
-                # the event is delivered again.
-                await self.rebuild()
+                # The index may now be ahead of the database: it is rebuilt from the truth before
+                # the next batch (now, the database may well be the thing that failed).
+                self._stale = True
                 raise
-        EVENTS.labels(outcome).inc()
+        EVENTS.labels("applied").inc(applied)
+        EVENTS.labels("duplicate").inc(duplicates)
 
     async def _catch_up(self, tx: MatcherTx, classes: frozenset[str]) -> None:
         since = min((self._synced.get(c, 0) for c in classes), default=0)
@@ -99,51 +114,80 @@ class MatcherService:
             snapshot = FlowSnapshot.model_validate_json(row["snapshot"]) if row["active"] else None
             self._index_external(snapshot, row["seq"], row["flow_id"])
 
-    async def _apply(self, event: FlowEvent) -> str:
-        new = event.flow if isinstance(event, FlowDeclared | FlowRevised) else None
-        flow_id = new.flow_id if new else event.flow_id  # type: ignore[union-attr]
-        version = new.version if new else event.version  # type: ignore[union-attr]
+    async def _apply(self, events: list[FlowEvent]) -> tuple[int, int]:
+        latest: dict[UUID, tuple[int, FlowSnapshot | None, FlowEvent]] = {}
+        for event in events:
+            new = event.flow if isinstance(event, FlowDeclared | FlowRevised) else None
+            flow_id = new.flow_id if new else event.flow_id  # type: ignore[union-attr]
+            version = new.version if new else event.version  # type: ignore[union-attr]
+            if flow_id not in latest or latest[flow_id][0] < version:
+                latest[flow_id] = (version, new, event)
         async with self.store.transaction() as tx:
             await tx.lock_for_event()
-            stored_version, old = await tx.flow_state(flow_id)
-            if stored_version >= version:
-                return "duplicate"  # redelivery or replay: already applied
-            written = (self.kb.classify(old) if old else frozenset()) | (
-                self.kb.classify(new) if new else frozenset()
-            )
-            read = self.index.partners_of(new) if new else frozenset()
-            await tx.lock_classes(written, read - written)
-            await self._catch_up(tx, written | read)
-            # Every group the flow was or is in is recomputed: groups may go on without it, and
-            # its arrival may merge or supersede groups it does not itself end up in.
-            group_keys = (self.index.group_keys_of(old) if old else set()) | (
-                self.index.group_keys_of(new) if new else set()
-            )
-            if new is None:
-                self.index.remove(flow_id)
-                found: dict[UUID, Proposal] = {}
-            else:
-                found = {p.synergy_id: p for p in self.index.upsert(new)}
+            stored = await tx.flow_states(sorted(latest))
+            todo = {
+                flow_id: (version, new, event, stored.get(flow_id, (0, None))[1])
+                for flow_id, (version, new, event) in latest.items()
+                if stored.get(flow_id, (0, None))[0] < version  # else a redelivery or replay: already applied
+            }
+            if not todo:
+                return 0, len(events)
+            written: set[str] = set()
+            read: set[str] = set()
+            group_keys: set[GroupKey] = set()
+            for _, new, _, old in todo.values():
+                for flow in (old, new):
+                    if flow is not None:
+                        written |= self.kb.classify(flow)
+                        group_keys |= self.index.group_keys_of(flow)
+                if new is not None:
+                    read |= self.index.partners_of(new)
+            await tx.lock_classes(frozenset(written), frozenset(read - written))
+            await self._catch_up(tx, frozenset(written | read))
+            for flow_id, (_, new, _, _) in todo.items():
+                if new is None:
+                    self.index.remove(flow_id)
+                else:
+                    self.index.put(new)
+            # Every group a flow was or is in is recomputed: groups may go on without it, and its
+            # arrival may merge or supersede groups it does not itself end up in.
+            found: dict[UUID, Proposal] = {}
+            for _, new, _, _ in todo.values():
+                if new is not None:
+                    found.update((p.synergy_id, p) for p in self.index.proposals_for(new))
             for key in sorted(group_keys):
                 found.update((g.synergy_id, g) for g in self.index.groups(key))
-            proposals = list(found.values())
-            before = await tx.active_synergies_of(flow_id) | await tx.active_synergies_of_groups(
+            before = await tx.active_synergies_of_flows(sorted(todo)) | await tx.active_synergies_of_groups(
                 sorted(k.synergy_id for k in group_keys)
             )
             gone = before - found.keys()
-            seq = await tx.save_flow(flow_id, version, new, written)
-            await self._record(tx, proposals, gone, NO_LONGER_HOLDS)
+            seq = await tx.save_flows(
+                [
+                    (
+                        flow_id,
+                        version,
+                        new,
+                        (self.kb.classify(old) if old else frozenset())
+                        | (self.kb.classify(new) if new else frozenset()),
+                    )
+                    for flow_id, (version, new, _, old) in todo.items()
+                ]
+            )
+            await self._record(tx, list(found.values()), gone, NO_LONGER_HOLDS)
         for c in written | read:
             self._synced[c] = max(self._synced.get(c, 0), seq)
+        for flow_id, (version, _, event, _) in todo.items():
+            log.info(
+                "flow_event_applied", event_id=str(event.event_id), flow_id=str(flow_id), version=version
+            )
         log.info(
-            "flow_event_applied",
-            event_id=str(event.event_id),
-            flow_id=str(flow_id),
-            version=version,
-            proposals=len(proposals),
+            "flow_batch_applied",
+            events=len(events),
+            applied=len(todo),
+            proposals=len(found),
             withdrawn=len(gone),
         )
-        return "applied"
+        return len(todo), len(events) - len(todo)
 
     async def _record(
         self, tx: MatcherTx, proposals: list[Proposal], withdrawn: set[UUID], reason: str
