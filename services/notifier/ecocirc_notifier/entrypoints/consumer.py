@@ -6,12 +6,21 @@ import asyncio
 import contextlib
 import signal
 
+import asyncpg
+from aiokafka.errors import KafkaError
 from prometheus_client import Gauge
 
 from ecocirc_notifier.bootstrap import build
 from ecocirc_notifier.service_layer.delivery import Deliverer
 from ecocirc_notifier.service_layer.recording import Recorder
-from ecocirc_shared.events import PoisonEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn, decode
+from ecocirc_shared.events import (
+    PoisonEvent,
+    SynergyEvent,
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+    decode,
+)
 from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.metrics import serve_metrics
@@ -21,6 +30,33 @@ from ecocirc_shared.topics import DEAD_LETTERS, SYNERGY_EVENTS, all_topics
 log = get_logger(__name__)
 LAG = Gauge("ecocirc_notifier_consumer_lag", "Synergy events not yet consumed", ["partition"])
 GROUP = "ecocirc-notifier"
+
+
+# The database being away is temporary: wait for it rather than skip or reorder events.
+UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+)
+RETRY_MAX_S = 10.0
+
+
+async def record(recorder: Recorder, event: SynergyEvent) -> str | None:
+    """Record an event, waiting out an unavailable database; None if the event itself makes it fail."""
+    delay = 0.5
+    while True:
+        try:
+            return await recorder.handle(event)
+        except UNAVAILABLE as exc:
+            log.warning(
+                "synergy_event_retry", event_id=str(event.event_id), error=repr(exc), retry_in_s=delay
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+        except Exception as exc:
+            log.exception("synergy_event_failed", event_id=str(event.event_id), error=repr(exc))
+            return None
 
 
 async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, group: str = GROUP) -> None:
@@ -49,7 +85,10 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, 
                         log.error("poison_synergy_event", error=str(exc), offset=message.offset)
                         await producer.send_and_wait(DEAD_LETTERS, message.value, key=b"synergy-events")
                         continue
-                    outcome = await recorder.handle(event)
+                    outcome = await record(recorder, event)
+                    if outcome is None:
+                        await producer.send_and_wait(DEAD_LETTERS, message.value, key=b"synergy-events")
+                        continue
                     log.info(
                         "synergy_event_recorded",
                         event_id=str(event.event_id),
@@ -57,7 +96,11 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, 
                         event_type=event.event_type,
                     )
             if batches:
-                await consumer.commit()
+                try:
+                    await consumer.commit()
+                except KafkaError as exc:
+                    # A rebalance or a broker restart: the events come again and are recorded once.
+                    log.warning("synergy_offsets_not_committed", error=repr(exc))
             for tp in consumer.assignment():
                 highwater = consumer.highwater(tp)
                 if highwater is not None:
