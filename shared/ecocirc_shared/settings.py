@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         None, description="Key signing unsubscribe links (default: derived from the admin token)."
     )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
+    token_ttl_days: int = Field(
+        365,
+        ge=0,
+        description="Days an advisor or company token stays valid (0: no expiry; the admin token never expires).",
+    )
     auth_failures_per_minute: int = Field(
         20,
         ge=0,

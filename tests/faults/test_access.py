@@ -304,8 +304,27 @@ def test_revoked_and_rotated_tokens_are_refused(platform: Harness, cast: Cast) -
     cast.tokens += [second, third]
 
 
-def test_tokens_do_not_expire() -> None:
-    pytest.skip("tokens carry no lifetime (revocation and rotation only): nothing expires to test")
+def test_expired_tokens_are_refused(platform: Harness, cast: Cast) -> None:
+    with platform.client() as admin:
+        issued = admin.post(f"/v1/companies/{cast.c3[0]}/tokens")
+        assert issued.status_code == 201, issued.text
+        token = str(issued.json()["token"])
+    rows = platform.query(
+        "SELECT expires_at FROM intake.tokens WHERE company_id = $1 AND revoked_at IS NULL",
+        uuid.UUID(cast.c3[0]),
+    )
+    assert rows and all(r["expires_at"] is not None for r in rows), (
+        "a company token is issued without an expiry"
+    )
+    with platform.client(token) as c3:
+        assert c3.get("/v1/me").status_code == 200
+        # A year later, in effect.
+        platform.query(
+            "UPDATE intake.tokens SET expires_at = now() - interval '1 second' WHERE company_id = $1",
+            uuid.UUID(cast.c3[0]),
+        )
+        assert c3.get("/v1/me").status_code == 401
+    cast.tokens.append(token)
 
 
 # ---- rate limiting on authentication failures ----------------------------------------------------

@@ -90,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
         # The API serves the notifier's read model: make sure its tables exist even if the notifier
         # has not started yet (migrations are idempotent and serialised by an advisory lock).
         await migrate(pool, NOTIFIER_SCHEMA, NOTIFIER_MIGRATIONS)
-        store = IntakeStore(pool)
+        store = IntakeStore(pool, token_ttl_days=settings.token_ttl_days)
         admin = settings.admin_token.get_secret_value() if settings.admin_token else None
         if admin:
             await store.ensure_admin(hash_token(admin))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -71,8 +71,9 @@ class FlowRecord:
 class IntakeTx:
     """The operations of one transaction."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, token_ttl: timedelta | None = None):
         self.conn = conn
+        self.token_ttl = token_ttl  # None: the tokens this transaction issues never expire
 
     async def insert_advisor(
         self, advisor_id: UUID, name: str, email: str, territories: list[str], is_admin: bool = False
@@ -110,10 +111,12 @@ class IntakeTx:
         self, token_hash: bytes, *, advisor_id: UUID | None = None, company_id: UUID | None = None
     ) -> None:
         await self.conn.execute(
-            "INSERT INTO tokens (token_hash, advisor_id, company_id) VALUES ($1, $2, $3)",
+            """INSERT INTO tokens (token_hash, advisor_id, company_id, expires_at)
+               VALUES ($1, $2, $3, now() + $4::interval)""",
             token_hash,
             advisor_id,
             company_id,
+            self.token_ttl,
         )
 
     async def siret_taken(self, siret: str) -> bool:
@@ -356,19 +359,21 @@ class IntakeTx:
 class IntakeStore:
     """Entry point to intake's PostgreSQL data."""
 
-    def __init__(self, pool: asyncpg.Pool):
+    def __init__(self, pool: asyncpg.Pool, token_ttl_days: int = 0):
         self.pool = pool
+        self.token_ttl = timedelta(days=token_ttl_days) if token_ttl_days > 0 else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[IntakeTx]:
         async with self.pool.acquire() as conn, conn.transaction():
-            yield IntakeTx(conn)
+            yield IntakeTx(conn, self.token_ttl)
 
     async def principal_for(self, token_hash: bytes) -> Principal | None:
         row = await self.pool.fetchrow(
             """SELECT t.company_id, a.id AS advisor_id, a.name, a.territories, a.is_admin
                FROM tokens t LEFT JOIN advisors a ON a.id = t.advisor_id
-               WHERE t.token_hash = $1 AND t.revoked_at IS NULL""",
+               WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+                 AND (t.expires_at IS NULL OR t.expires_at > now())""",
             token_hash,
         )
         if row is None:
