@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from ecocirc_intake.adapters.store import AdvisorRecord
 from ecocirc_intake.entrypoints.api import ERRORS, Limit, Offset, PrincipalDep, StoreDep, TokenHashDep
 from ecocirc_intake.entrypoints.schemas import AdvisorCreate, AdvisorPublic, Credentials, ErrorBody, Me, Page
-from ecocirc_intake.service_layer import access
+from ecocirc_intake.service_layer import access, preferences
 from ecocirc_intake.service_layer.principals import Advisor
+from ecocirc_shared.settings import Settings
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 ADMIN_BY_CONFIG: dict[int | str, dict[str, Any]] = {
@@ -126,3 +128,49 @@ async def revoke_company_tokens(company_id: UUID, store: StoreDep, principal: Pr
 )
 async def rotate_token(store: StoreDep, principal: PrincipalDep, token_hash: TokenHashDep) -> Credentials:
     return Credentials(id=principal.id, token=await access.rotate_token(store, principal, token_hash))
+
+
+class AdvisorEmailPreferences(BaseModel):
+    """How an advisor hears of synergies: one email per news, or the programme's digest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delivery: Literal["immediate", "digest"] | None = Field(
+        None, description="null: the programme's default (digest when the programme sends digests)."
+    )
+    opted_out: bool | None = Field(None, description="true: no synergy emails at all; absent: unchanged.")
+
+
+class AdvisorEmailPreferencesPublic(BaseModel):
+    delivery: Literal["immediate", "digest"] | None
+    opted_out: bool
+    digest_minutes: int = Field(description="The programme's digest interval; 0 when it sends no digest.")
+
+
+@router.put(
+    "/advisors/{advisor_id}/email-preferences",
+    response_model=AdvisorEmailPreferencesPublic,
+    tags=["advisors"],
+    summary="An advisor's choice of single emails or digest, and opting out (the advisor or the admin)",
+)
+async def put_email_preferences(
+    advisor_id: UUID,
+    body: AdvisorEmailPreferences,
+    request: Request,
+    store: StoreDep,
+    principal: PrincipalDep,
+) -> AdvisorEmailPreferencesPublic:
+    settings: Settings = request.app.state.settings
+    delivery, opted_out = await preferences.set_email_preferences(
+        store,
+        principal,
+        advisor_id,
+        delivery=body.delivery,
+        opted_out=body.opted_out,
+        digest_minutes=settings.advisor_digest_minutes,
+    )
+    return AdvisorEmailPreferencesPublic(
+        delivery=delivery,
+        opted_out=opted_out,
+        digest_minutes=settings.advisor_digest_minutes,
+    )

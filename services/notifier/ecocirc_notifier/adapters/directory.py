@@ -17,7 +17,8 @@ async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: 
         list(company_ids),
     )
     advisors = await conn.fetch(
-        """SELECT a.id, a.name, a.email, a.territories, coalesce(p.opted_out, false) AS opted_out
+        """SELECT a.id, a.name, a.email, a.territories, coalesce(p.opted_out, false) AS opted_out,
+                  p.delivery
            FROM intake.advisors a LEFT JOIN notifier.advisor_preferences p ON p.advisor_id = a.id"""
     )
     return Directory(
@@ -40,7 +41,11 @@ async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: 
                 name=r["name"],
                 email=r["email"],
                 territories=tuple(r["territories"]),
-                delivery=DeliveryMode.DIGEST if digest else DeliveryMode.IMMEDIATE,
+                # The advisor's own choice, else the programme's default; the digest exists only
+                # where the programme sends digests at all.
+                delivery=DeliveryMode(r["delivery"])
+                if r["delivery"] and digest
+                else (DeliveryMode.DIGEST if digest else DeliveryMode.IMMEDIATE),
                 opted_out=r["opted_out"],
             )
             for r in advisors
