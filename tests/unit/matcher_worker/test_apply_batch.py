@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-
 from ecocirc_matcher.entrypoints import worker
 from ecocirc_shared.events import FlowWithdrawn
 
@@ -30,12 +28,8 @@ class FakeService:
         self.applied.extend(e.event_id for e in events)
 
 
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def instant(_: float) -> None:
-        return None
-
-    monkeypatch.setattr(worker.asyncio, "sleep", instant)
+async def instant(_: float) -> None:
+    """No real waiting, without patching asyncio.sleep, which the loop's other tasks use too."""
 
 
 async def test_an_unavailable_database_is_waited_for_and_nothing_is_set_aside() -> None:
@@ -45,7 +39,7 @@ async def test_an_unavailable_database_is_waited_for_and_nothing_is_set_aside() 
     async def to_dead(raw: bytes) -> None:
         dead.append(raw)
 
-    await worker.apply_batch(service, [(e, b"raw") for e in events], to_dead)  # type: ignore[arg-type]
+    await worker.apply_batch(service, [(e, b"raw") for e in events], to_dead, instant)  # type: ignore[arg-type]
     assert service.applied == [e.event_id for e in events] and dead == []
 
 
@@ -57,6 +51,6 @@ async def test_one_faulty_event_goes_to_the_dead_letters_and_the_others_are_appl
     async def to_dead(raw: bytes) -> None:
         dead.append(raw)
 
-    await worker.apply_batch(service, [(e, str(e.event_id).encode()) for e in events], to_dead)  # type: ignore[arg-type]
+    await worker.apply_batch(service, [(e, str(e.event_id).encode()) for e in events], to_dead, instant)  # type: ignore[arg-type]
     assert dead == [str(bad.event_id).encode()]
     assert service.applied == [e.event_id for e in events if e is not bad]

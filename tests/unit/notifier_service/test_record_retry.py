@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-
 from ecocirc_notifier.entrypoints import consumer
 from ecocirc_shared.events import SynergyWithdrawn
 
@@ -25,12 +23,8 @@ class FlakyRecorder:
         return "recorded"
 
 
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def instant(_: float) -> None:
-        return None
-
-    monkeypatch.setattr(consumer.asyncio, "sleep", instant)
+async def instant(_: float) -> None:
+    """No real waiting, without patching asyncio.sleep, which the loop's other tasks use too."""
 
 
 def withdrawal() -> SynergyWithdrawn:
@@ -38,8 +32,8 @@ def withdrawal() -> SynergyWithdrawn:
 
 
 async def test_an_unavailable_database_is_waited_for() -> None:
-    assert await consumer.record(FlakyRecorder(unavailable_times=5), withdrawal()) == "recorded"  # type: ignore[arg-type]
+    assert await consumer.record(FlakyRecorder(unavailable_times=5), withdrawal(), instant) == "recorded"  # type: ignore[arg-type]
 
 
 async def test_a_defect_sets_the_event_aside_instead_of_stopping_the_consumer() -> None:
-    assert await consumer.record(FlakyRecorder(defect=True), withdrawal()) is None  # type: ignore[arg-type]
+    assert await consumer.record(FlakyRecorder(defect=True), withdrawal(), instant) is None  # type: ignore[arg-type]

@@ -41,6 +41,7 @@ async def apply_batch(
     service: MatcherService,
     events: list[tuple[FlowEvent, bytes]],
     to_dead_letters: Callable[[bytes], Awaitable[None]],
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     """Apply a batch until it succeeds; an event that fails for another reason goes to the dead letters.
 
@@ -55,16 +56,16 @@ async def apply_batch(
             return
         except UNAVAILABLE as exc:
             log.warning("flow_batch_retry", events=len(events), error=repr(exc), retry_in_s=delay)
-            await asyncio.sleep(delay)
+            await sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
-        except Exception as exc:
+        except Exception as exc:  # any other failure: isolate the event at fault
             if len(events) == 1:
                 log.exception("flow_event_failed", event_id=str(events[0][0].event_id), error=repr(exc))
                 await to_dead_letters(events[0][1])
                 return
             log.warning("flow_batch_failed_splitting", events=len(events), error=repr(exc))
             for single in events:
-                await apply_batch(service, [single], to_dead_letters)
+                await apply_batch(service, [single], to_dead_letters, sleep)
             return
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiokafka.errors import KafkaError
@@ -42,7 +43,9 @@ UNAVAILABLE = (
 RETRY_MAX_S = 10.0
 
 
-async def record(recorder: Recorder, event: SynergyEvent) -> str | None:
+async def record(
+    recorder: Recorder, event: SynergyEvent, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> str | None:
     """Record an event, waiting out an unavailable database; None if the event itself makes it fail."""
     delay = 0.5
     while True:
@@ -52,9 +55,9 @@ async def record(recorder: Recorder, event: SynergyEvent) -> str | None:
             log.warning(
                 "synergy_event_retry", event_id=str(event.event_id), error=repr(exc), retry_in_s=delay
             )
-            await asyncio.sleep(delay)
+            await sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
-        except Exception as exc:
+        except Exception as exc:  # a defect for this event must not stop every email
             log.exception("synergy_event_failed", event_id=str(event.event_id), error=repr(exc))
             return None
 
