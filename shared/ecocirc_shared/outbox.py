@@ -166,7 +166,13 @@ class OutboxRelay:
                 [r["seq"] for r in rows],
             )
         PUBLISHED.labels(self._schema).inc(len(rows))
-        BACKLOG.labels(self._schema).set(max(0, len(rows) - BATCH))
+        # A short batch emptied the outbox; after a full one, count what is still waiting.
+        backlog = 0
+        if len(rows) == BATCH:
+            backlog = await self._pool.fetchval(
+                f'SELECT count(*) FROM "{self._schema}".outbox WHERE published_at IS NULL'
+            )
+        BACKLOG.labels(self._schema).set(backlog)
         return len(rows)
 
     async def _check_epoch(self, producer: AIOKafkaProducer) -> None:
