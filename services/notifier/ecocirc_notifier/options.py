@@ -1,4 +1,4 @@
-"""Notifier settings not yet in the shared Settings, read with their defaults until they are added."""
+"""The notifier's settings in the units its use cases work in, and the key of unsubscribe links."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
-
-from pydantic import SecretStr
 
 from ecocirc_shared.settings import Settings
 
@@ -28,23 +26,20 @@ class NotifierOptions:
 
 
 def notifier_options(settings: Settings) -> NotifierOptions:
-    hold = float(getattr(settings, "notify_hold_seconds", 2.0))
+    hold = settings.notify_hold_seconds
     return NotifierOptions(
         notify_threshold=settings.notify_threshold,
         advisor_digest=timedelta(minutes=settings.advisor_digest_minutes),
         hold=timedelta(seconds=hold),
-        max_hold=timedelta(seconds=float(getattr(settings, "notify_max_hold_seconds", None) or 5 * hold)),
-        max_attempts=int(getattr(settings, "smtp_max_attempts", 8)),
+        max_hold=timedelta(seconds=settings.notify_max_hold_seconds or 5 * hold),
+        max_attempts=settings.smtp_max_attempts,
     )
 
 
 def unsubscribe_secret(settings: Settings) -> str | None:
     """The key of unsubscribe links: configured, else derived from the admin token both services share."""
-    configured = getattr(settings, "unsubscribe_secret", None)
-    if isinstance(configured, SecretStr):
-        configured = configured.get_secret_value()
-    if configured:
-        return str(configured)
+    if settings.unsubscribe_secret is not None and settings.unsubscribe_secret.get_secret_value():
+        return settings.unsubscribe_secret.get_secret_value()
     if settings.admin_token is None:
         return None
     # A derived key, so that an unsubscribe link never reveals anything about the admin token.

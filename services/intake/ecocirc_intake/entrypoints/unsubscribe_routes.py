@@ -35,10 +35,9 @@ def _page(body: str, status: int = 200) -> HTMLResponse:
 
 
 def _settings(request: Request) -> Settings:
-    # The app's own settings when the composition root exposes them, else the environment's (the
-    # notifier signs links with the same ECOCIRC_* configuration).
-    settings = getattr(request.app.state, "settings", None)
-    return settings if isinstance(settings, Settings) else Settings()
+    # The notifier signs links with the same ECOCIRC_* configuration the composition root holds.
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _valid(request: Request, kind: RecipientKind, recipient_id: UUID, token: str) -> bool:
