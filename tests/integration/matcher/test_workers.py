@@ -137,3 +137,34 @@ async def test_two_workers_find_what_one_finds(
     assert {k: v for k, v in got.items() if v[0]} == {k: v for k, v in expected.items() if v[0]}
     await single_pool.close()
     await shared_pool.close()
+
+
+async def test_a_knowledge_change_rederives_once_and_keeps_what_still_holds(
+    postgres: Any, make_settings: Callable[..., Settings]
+) -> None:
+    pool = await fresh_pool(postgres.url, make_settings)
+    first = MatcherService(MatcherStore(pool), VersionedKnowledge(), new_index)  # type: ignore[arg-type]
+    await first.rebuild()
+    for event in scenario(5, flows=30):
+        await first.handle(event)
+    before = {k for k, (active, _) in (await outcome(pool)).items() if active}
+
+    class NextVersion(VersionedKnowledge):
+        version = "labels-2"
+
+    restarted = MatcherService(MatcherStore(pool), NextVersion(), new_index)  # type: ignore[arg-type]
+    await restarted.rebuild()
+    assert len(restarted.index) == len(first.index), "the index is loaded once, complete"
+    assert await pool.fetchval("SELECT value FROM state WHERE key = 'knowledge_version'") == "labels-2"
+    after = {k for k, (active, _) in (await outcome(pool)).items() if active}
+    assert after == before and before
+    # Every kept synergy was revised under the new knowledge, and a second start changes nothing.
+    revisions = await pool.fetch(
+        "SELECT synergy_id, revision FROM synergies WHERE active ORDER BY synergy_id"
+    )
+    await MatcherService(MatcherStore(pool), NextVersion(), new_index).rebuild()  # type: ignore[arg-type]
+    assert (
+        await pool.fetch("SELECT synergy_id, revision FROM synergies WHERE active ORDER BY synergy_id")
+        == revisions
+    )
+    await pool.close()

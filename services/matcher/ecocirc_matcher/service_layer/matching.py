@@ -48,25 +48,25 @@ class MatcherService:
     async def rebuild(self) -> None:
         """Load every active flow; if the knowledge changed since the synergies were derived, re-derive them."""
         self._stale = True
-        self.index = self._new_index(self.kb)
-        self._synced = {}
-        async for flow, seq in self.store.active_flows():
-            self._index_external(flow, seq)
         async with self.store.transaction() as tx:
-            if await tx.knowledge_version() != self.kb.version:
-                await self._rederive(tx)
+            knowledge_changed = await tx.knowledge_version() != self.kb.version
+            if knowledge_changed:
+                await self._rederive(tx)  # loads the index itself, under the re-derivation lock
+        if not knowledge_changed:
+            self._reset_index()
+            async for flow, seq in self.store.active_flows():
+                self._index_external(flow, seq)
         self._stale = False
         log.info("matcher_rebuilt", flows=len(self.index), knowledge=self.kb.version)
 
     async def _rederive(self, tx: MatcherTx) -> None:
         """Recompute every synergy with the knowledge in force, alone (no event runs meanwhile)."""
         await tx.lock_for_rederivation()
-        if await tx.knowledge_version() == self.kb.version:
-            return  # another worker did it while we waited
-        self.index = self._new_index(self.kb)
-        self._synced = {}
+        self._reset_index()
         for row in await tx.all_active_flows():
             self._index_external(FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"])
+        if await tx.knowledge_version() == self.kb.version:
+            return  # another worker re-derived while we waited for the lock
         found: dict[UUID, Proposal] = {}
         for flow in list(self.index.flows.values()):
             for proposal in self.index.proposals_for(flow):
@@ -75,6 +75,10 @@ class MatcherService:
         await self._record(tx, list(found.values()), stale, KNOWLEDGE_CHANGED)
         await tx.set_knowledge_version(self.kb.version)
         log.info("synergies_rederived", knowledge=self.kb.version, synergies=len(found), withdrawn=len(stale))
+
+    def _reset_index(self) -> None:
+        self.index = self._new_index(self.kb)
+        self._synced = {}
 
     def _index_external(self, flow: FlowSnapshot | None, seq: int, flow_id: UUID | None = None) -> None:
         if flow is None:
