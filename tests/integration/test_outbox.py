@@ -8,21 +8,23 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from ecocirc_shared.db import create_pool, migrate
-from ecocirc_shared.events import FlowDeclared, FlowRevised, decode
+from ecocirc_shared.events import FlowDeclared, FlowRevised
 from ecocirc_shared.flows import FlowSnapshot, Site
-from ecocirc_shared.kafka import make_consumer
 from ecocirc_shared.outbox import OutboxRelay, enqueue, outbox_ddl
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import FLOW_EVENTS, all_topics
 from tests.conftest import Broker
+from tests.integration.flow_topic import read_flow_events
 
 pytestmark = pytest.mark.integration
 SCHEMA = "outbox_test"
+# The relay alone is under test: its table comes from the outbox DDL, no service migration.
+NO_MIGRATIONS = Path(__file__).parent / "no-migrations"
 
 
 def snapshot(flow_id: uuid.UUID, version: int) -> FlowSnapshot:
@@ -42,7 +44,7 @@ def snapshot(flow_id: uuid.UUID, version: int) -> FlowSnapshot:
 async def env(make_settings: Callable[..., Settings]) -> AsyncIterator[tuple[Settings, object, OutboxRelay]]:
     settings = make_settings()
     pool = await create_pool(settings, SCHEMA)
-    await migrate(pool, SCHEMA, __import__("pathlib").Path("/nonexistent"), extra_ddl=outbox_ddl(SCHEMA))
+    await migrate(pool, SCHEMA, NO_MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
     relay = OutboxRelay(settings, pool, SCHEMA, all_topics(settings))
     task = asyncio.create_task(relay.run())
     yield settings, pool, relay
@@ -52,23 +54,10 @@ async def env(make_settings: Callable[..., Settings]) -> AsyncIterator[tuple[Set
     await pool.close()
 
 
-async def read_versions(settings: Settings, expected: int, timeout_s: float = 20) -> dict[str, list[int]]:
-    """Versions per flow, in arrival order, from the start of the topic."""
-    consumer: AIOKafkaConsumer = make_consumer(settings, FLOW_EVENTS, group_id=f"reader-{uuid.uuid4()}")
-    await consumer.start()
-    seen: dict[str, list[int]] = {}
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while sum(len(v) for v in seen.values()) < expected:
-            assert asyncio.get_running_loop().time() < deadline, f"only {seen}"
-            for messages in (await consumer.getmany(timeout_ms=500)).values():
-                for m in messages:
-                    event = decode(m.value)
-                    assert isinstance(event, FlowDeclared | FlowRevised)
-                    seen.setdefault(str(event.flow.flow_id), []).append(event.flow.version)
-    finally:
-        await consumer.stop()
-    return seen
+async def versions(settings: Settings, expected: int, timeout_s: float = 20) -> dict[str, list[int]]:
+    """Versions per flow, in arrival order."""
+    seen = await read_flow_events(settings, expected, timeout_s)
+    return {flow: [int(e.rsplit(":", 1)[1]) for e in events] for flow, events in seen.items()}
 
 
 async def write(pool: object, flow_id: uuid.UUID, version: int, *, commit: bool = True) -> None:
@@ -87,7 +76,7 @@ async def test_committed_events_leave_in_order_and_rolled_back_ones_never(env) -
         for f in flows:
             await write(pool, f, version)
     await write(pool, flows[0], 99, commit=False)
-    seen = await read_versions(settings, expected=9)
+    seen = await versions(settings, expected=9)
     assert all(seen[str(f)] == [1, 2, 3] for f in flows)
 
 
@@ -98,7 +87,7 @@ async def test_declarations_accepted_while_the_broker_is_down_leave_when_it_retu
     settings, pool, _relay = env
     first = uuid.uuid4()
     await write(pool, first, 1)
-    await read_versions(settings, expected=1)
+    await versions(settings, expected=1)
     broker.stop()
     late = uuid.uuid4()
     for version in (1, 2, 3):
@@ -106,7 +95,7 @@ async def test_declarations_accepted_while_the_broker_is_down_leave_when_it_retu
     async with pool.acquire() as conn:  # type: ignore[attr-defined]
         assert await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.outbox WHERE published_at IS NULL") == 3
     broker.restart()  # empty, as the embedded broker always comes back
-    seen = await read_versions(settings, expected=4, timeout_s=30)
+    seen = await versions(settings, expected=4, timeout_s=30)
     # The earlier flow is republished from its latest event, the late one arrives in order.
     assert seen[str(first)] == [1]
     assert seen[str(late)] == [1, 2, 3]
