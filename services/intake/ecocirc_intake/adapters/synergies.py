@@ -11,8 +11,7 @@ import asyncpg
 
 from ecocirc_shared.db import Connection
 from ecocirc_shared.synergies import SynergySnapshot
-
-ALL = "*"
+from ecocirc_shared.territories import ALL_TERRITORIES
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -
         # company_viewers holds the participants once the synergy is released to them (review mode).
         args.append(scope.company_id)
         clauses.append(f"${len(args)} = ANY(company_viewers)")
-    elif ALL not in scope.territories:
+    elif ALL_TERRITORIES not in scope.territories:
         args.append(list(scope.territories))
         clauses.append(f"territories && ${len(args)}::text[]")
     if filter_company is not None and scope.company_id is not None and filter_company != scope.company_id:

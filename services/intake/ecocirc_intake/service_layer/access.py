@@ -10,8 +10,9 @@ from ecocirc_intake.domain.identifiers import check_email
 from ecocirc_intake.domain.text import clean_text
 from ecocirc_intake.entrypoints.schemas import AdvisorCreate
 from ecocirc_intake.service_layer.errors import Conflict, Forbidden, NotFound
-from ecocirc_intake.service_layer.principals import ALL_TERRITORIES, Advisor, Principal, hash_token, new_token
+from ecocirc_intake.service_layer.principals import Advisor, Principal, hash_token, new_token
 from ecocirc_intake.service_layer.use_cases import company_for, domain_errors
+from ecocirc_shared.territories import ALL_TERRITORIES
 
 # The admin token comes from ECOCIRC_ADMIN_TOKEN and is re-established at each start: changing it
 # through the API would only last until the next restart, so the API refuses to.

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from uuid import UUID
 
-ALL_TERRITORIES = "*"
+from ecocirc_shared.territories import covers
 
 
 def new_token() -> str:
@@ -28,9 +28,7 @@ class Advisor:
     is_admin: bool = False
 
     def covers(self, territory: str | None) -> bool:
-        return ALL_TERRITORIES in self.territories or (
-            territory is not None and territory in self.territories
-        )
+        return covers(self.territories, territory)
 
 
 @dataclass(frozen=True)

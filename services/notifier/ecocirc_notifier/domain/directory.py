@@ -9,13 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecocirc_shared.synergies import Participant, SynergySnapshot
-
-ALL_TERRITORIES = "*"
-
-
-def covers(territories: tuple[str, ...], territory: str | None) -> bool:
-    """Whether a list of followed territories includes `territory` (no territory: only "*" covers it)."""
-    return ALL_TERRITORIES in territories or (territory is not None and territory in territories)
+from ecocirc_shared.territories import covers
 
 
 class DeliveryMode(StrEnum):

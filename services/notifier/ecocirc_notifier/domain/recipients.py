@@ -9,15 +9,14 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from ecocirc_notifier.domain.directory import (
-    ALL_TERRITORIES,
     AdvisorEntry,
     CompanyEntry,
     DeliveryMode,
     Directory,
-    covers,
     synergy_territories,
 )
 from ecocirc_shared.synergies import SynergySnapshot
+from ecocirc_shared.territories import ALL_TERRITORIES, covers
 
 
 class RecipientKind(StrEnum):
