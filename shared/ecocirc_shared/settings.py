@@ -128,14 +128,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    @property
-    def admin_token_file(self) -> Path:
-        return self.var_dir / "admin_token"
-
-    @property
-    def mail_dir(self) -> Path:
-        return self.var_dir / "mail"
-
     def require(self, value: str | None, name: str) -> str:
         """Return a setting the caller cannot run without, with a clear message when absent."""
         if not value:

@@ -31,14 +31,6 @@ class Scope:
     territories: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CompanyFacts:
-    """What redaction needs to know about a participant company."""
-
-    territory: str | None
-    consent_to_be_named: bool
-
-
 def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -> tuple[str, list[object]]:
     clauses: list[str] = [] if include_withdrawn else ["active"]
     args: list[object] = []
@@ -112,14 +104,6 @@ async def get_synergy(
     except asyncpg.UndefinedTableError:
         return None
     return None if row is None else _stored(row)
-
-
-async def company_facts(pool: asyncpg.Pool, company_ids: set[UUID]) -> dict[UUID, CompanyFacts]:
-    rows = await pool.fetch(
-        "SELECT id, territory, consent_to_be_named FROM intake.companies WHERE id = ANY($1::uuid[])",
-        list(company_ids),
-    )
-    return {r["id"]: CompanyFacts(r["territory"], r["consent_to_be_named"]) for r in rows}
 
 
 async def lock_synergy(conn: Connection, synergy_id: UUID) -> asyncpg.Record | None:

@@ -74,9 +74,6 @@ class MatchIndex:
     def __len__(self) -> int:
         return len(self.flows)
 
-    def classes_of(self, flow: FlowSnapshot) -> frozenset[str]:
-        return self.kb.classify(flow)
-
     def partners_of(self, flow: FlowSnapshot) -> frozenset[str]:
         """Every class a flow may pair with: partner classes for substitution, its own for mutualisation."""
         own = self.kb.classify(flow)

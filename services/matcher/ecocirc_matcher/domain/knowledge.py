@@ -281,10 +281,6 @@ class Knowledge:
     def naf_uses(self, naf_code: str | None) -> frozenset[str]:
         return frozenset().union(*(a.uses for a in self.activities(naf_code)))
 
-    def ewc_patterns(self) -> Mapping[str, frozenset[str]]:
-        """The raw EWC mapping (for coverage tests)."""
-        return self._ewc
-
 
 def _lexicon(data: Mapping[str, bytes]) -> frozenset[str]:
     """Plain words that are not typos of a keyword: lexicon.csv and every word of the official
