@@ -25,6 +25,8 @@ FALLBACK_CONFIDENCE = 0.3
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+# Families that name no resource: what a need is for ("combustible"), or nothing specific.
+VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
@@ -58,6 +60,9 @@ class Classification:
     fuzzy: bool = False
     # Resources the flow says it does not want or is not ("pas de sciure", "sans plâtre ni bois").
     refused: frozenset[str] = frozenset()
+    # Resources its label or code names (not a use or a vague word, not what its description or its
+    # activity suggests): a need that names one wants that, not whatever its trade usually takes in.
+    named_resources: frozenset[str] = frozenset()
 
 
 class Classifier:
@@ -148,6 +153,9 @@ class Classifier:
                 found[class_id] = max(found.get(class_id, 0.0), conf)
         named = _fitting(kb, found, category)
         specific = any(kb.classes[c].specific for c in found)
+        resources = frozenset(
+            c for c in found if kb.classes[c].specific and kb.classes[c].family not in VAGUE_FAMILIES
+        )
         # The description elaborates what the label names: once the label names a resource of the
         # flow's category, the description adds only resources of the same family ("Copeaux alu" +
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
@@ -181,6 +189,7 @@ class Classifier:
             confidence=found,
             fuzzy=fuzzy or (described and fuzzy_description),
             refused=frozenset(refused) - found.keys(),
+            named_resources=resources,
         )
 
 

@@ -1,8 +1,9 @@
 """The incremental index: which flows could pair with a new or changed one, found without a full scan.
 
-Flows are indexed by (direction, resource class, geographic cell). A flow looks only at the partner
-classes the knowledge allows, in the cells within that class's reach: the work for one event is
-bounded by its local candidates, whatever the total number of flows.
+Flows are indexed by (direction, key, geographic cell), a key being a resource class or another index
+key of the knowledge (an offer's EWC entry, a need's NAF prefix: `Knowledge.index_keys`). A flow looks
+only at the partner keys the knowledge allows, in the cells within their reach: the work for one event
+is bounded by its local candidates, whatever the total number of flows.
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ class MatchIndex:
         return len(self.flows)
 
     def partners_of(self, flow: FlowSnapshot) -> frozenset[str]:
-        """Every class a flow may pair with: partner classes for substitution, its own for mutualisation."""
-        own = self.kb.classify(flow)
+        """Every key a flow may pair with: partner keys for substitution, its own for mutualisation."""
+        own = self.kb.index_keys(flow)
         return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
 
     def indexed_classes(self, flow_id: UUID) -> frozenset[str]:
@@ -110,7 +111,7 @@ class MatchIndex:
     def put(self, flow: FlowSnapshot) -> None:
         """Index a flow without judging it (a flow another worker has already judged)."""
         self.remove(flow.flow_id)
-        classes = self.kb.classify(flow)
+        classes = self.kb.index_keys(flow)
         self.flows[flow.flow_id] = flow
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)

@@ -27,6 +27,7 @@ _DATA_FILES = (
     "naf_activities.csv",
     "emission_factors.csv",
     "lexicon.csv",
+    "ewc_receivers.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
@@ -36,6 +37,12 @@ EWC_WILDCARD_CONFIDENCE = 0.85
 
 # The same resource on both sides needs no reason from the data.
 IDENTITY_REASON = "Il s'agit de la même ressource."
+
+# Keys the index files flows under besides their classes: an offer's EWC entry that some activity
+# takes in, and a need's NAF prefix that takes some entries in (see ewc_receivers.csv).
+EWC_KEY, NAF_KEY = "ewc:", "naf:"
+# How far a waste travels when the classes of its code say nothing: a regional outlet.
+DEFAULT_REACH_KM = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,25 @@ class Link:
     need_class: str
     weight: float
     reason_fr: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverLink:
+    """Activities (NAF prefixes) that take wastes of some List of Waste entries as inputs, and why."""
+
+    patterns: tuple[str, ...]
+    naf_prefixes: tuple[str, ...]  # digits: "2351", "171", "01"
+    weight: float
+    reason_fr: str
+    source: str
+    entries: frozenset[str]  # the six-digit entries the patterns cover, exceptions removed
+    classes: frozenset[str]  # what ewc_map.csv makes of those entries: what the link is about
+
+    def prefix_for(self, naf_code: str | None) -> str | None:
+        """The longest of this link's NAF prefixes that a code falls under, or None."""
+        digits = naf_digits(naf_code)
+        found = [p for p in self.naf_prefixes if digits.startswith(p)]
+        return max(found, key=len) if digits and found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +117,13 @@ def _rows(data: Mapping[str, bytes], name: str) -> Iterator[dict[str, str]]:
 
 def _split(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(";") if part.strip())
+
+
+def ewc_pattern_matches(pattern: str, entry: str) -> bool:
+    """Whether a six-digit entry ("10 01 02") falls under a pattern: chapter "10", section "10 01",
+    the entry itself, or a cross-section pattern "07 ** 04"."""
+    wanted, parts = pattern.split(), entry.split()
+    return len(wanted) <= len(parts) and all(w in ("**", p) for w, p in zip(wanted, parts, strict=False))
 
 
 def naf_digits(code: str | None) -> str:
@@ -158,6 +191,8 @@ class Knowledge:
                 self._check_class(c, "naf_activities.csv")
             self._naf[activity.prefix] = activity
 
+        self._load_receivers(data)
+
         self.factors: dict[str, EmissionFactor] = {
             row["id"]: EmissionFactor(
                 row["id"], float(row["value"]), row["unit"], _split(row["applies_to"]), row["source"]
@@ -176,6 +211,60 @@ class Knowledge:
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
+        self._entries_cached = lru_cache(maxsize=4096)(self._ewc_entries)
+
+    def _load_receivers(self, data: Mapping[str, bytes]) -> None:
+        waste_entries = [e.code for e in ewc_entries() if e.is_waste_entry]
+        headings = {e.code for e in ewc_entries()}
+        self.receivers: list[ReceiverLink] = []
+        for row in _rows(data, "ewc_receivers.csv"):
+            patterns = tuple(p.strip() for p in row["ewc"].split(";") if p.strip())
+            excluded = _split(row["except"])
+            for code in (*patterns, *excluded):
+                if "**" not in code and code not in headings:
+                    raise ValueError(f"ewc_receivers.csv: unknown List of Waste code {code!r}")
+            entries = frozenset(
+                e
+                for e in waste_entries
+                if e not in excluded and any(ewc_pattern_matches(p, e) for p in patterns)
+            )
+            if not entries:
+                raise ValueError(f"ewc_receivers.csv: {row['ewc']!r} covers no waste entry")
+            prefixes = tuple(naf_digits(p) for p in row["naf"].split(";") if naf_digits(p))
+            classes = frozenset().union(*(self._ewc_one(e).keys() for e in entries))
+            self.receivers.append(
+                ReceiverLink(
+                    patterns,
+                    prefixes,
+                    float(row["weight"]),
+                    row["reason_fr"],
+                    row["source"],
+                    entries,
+                    classes,
+                )
+            )
+        # The index's view of these links, both ways (consistent by construction, like the class links).
+        links_of: defaultdict[str, list[ReceiverLink]] = defaultdict(list)
+        for link in self.receivers:
+            for entry in link.entries:
+                links_of[entry].append(link)
+        self._links_of_entry = {e: tuple(links) for e, links in links_of.items()}
+        by_entry: defaultdict[str, set[str]] = defaultdict(set)
+        by_prefix: defaultdict[str, set[str]] = defaultdict(set)
+        for link in self.receivers:
+            for prefix in link.naf_prefixes:
+                for entry in link.entries:
+                    by_entry[EWC_KEY + entry].add(NAF_KEY + prefix)
+                    by_prefix[NAF_KEY + prefix].add(EWC_KEY + entry)
+        self._receiving_prefixes = frozenset(key.removeprefix(NAF_KEY) for key in by_prefix)
+        self._key_partners = {k: frozenset(v | {k}) for k, v in (by_entry | by_prefix).items()}
+        self._key_reach = {k: self._code_reach(k.removeprefix(EWC_KEY)) for k in by_entry}
+        for key, taken in by_prefix.items():
+            self._key_reach[key] = max(self._key_reach[e] for e in taken)
+
+    def _code_reach(self, entry: str) -> float:
+        """How far a waste of this entry travels: the farthest of the classes its code maps to."""
+        return max((self.reach_km(c) for c in self._ewc_one(entry)), default=DEFAULT_REACH_KM)
 
     def _check_class(self, class_id: str, where: str) -> None:
         if class_id not in self.classes:
@@ -187,16 +276,35 @@ class Knowledge:
         """Resource classes of a flow; never empty (a category-level class at worst)."""
         return frozenset(self.classification(flow).confidence)
 
+    def index_keys(self, flow: FlowSnapshot) -> frozenset[str]:
+        """What the index files a flow under: its classes, plus, for an offer, each EWC entry of its
+        code that some activity takes in ("ewc:10 01 02") and, for a need, each NAF prefix of its
+        activity that takes some entries in ("naf:2351")."""
+        keys = set(self.classify(flow))
+        if flow.direction is Direction.OFFER:
+            keys.update(
+                EWC_KEY + e for e in self.ewc_entries_of(flow.ewc_code) if EWC_KEY + e in self._key_reach
+            )
+        else:
+            digits = naf_digits(flow.naf_code)
+            keys.update(NAF_KEY + digits[:n] for n in (2, 3, 4) if digits[:n] in self._receiving_prefixes)
+        return frozenset(keys)
+
     def partner_classes(self, resource_class: str, direction: Direction) -> frozenset[str]:
         """For an offer class, the need classes it can feed; for a need class, the offer classes
-        that can feed it; itself included either way."""
+        that can feed it; itself included either way. Index keys too: an offer's EWC entry pairs with
+        the NAF prefixes that take it in, a NAF prefix with the entries it takes in."""
+        if resource_class in self._key_partners:
+            return self._key_partners[resource_class]
         table = self._feeds if direction is Direction.OFFER else self._fed_by
         return table.get(resource_class, frozenset({resource_class}))
 
     def reach_km(self, resource_class: str) -> float:
-        """How far a flow of this class sensibly travels (road km)."""
+        """How far a flow of this class (or index key) sensibly travels (road km)."""
         found = self.classes.get(resource_class)
-        return found.reach_km if found else 50.0
+        if found is not None:
+            return found.reach_km
+        return self._key_reach.get(resource_class, 50.0)
 
     def label(self, resource_class: str) -> str:
         """French label of a class."""
@@ -258,6 +366,25 @@ class Knowledge:
             if pattern in self._ewc:
                 return dict.fromkeys(self._ewc[pattern], conf)
         return {}
+
+    def ewc_entries_of(self, code: str | None) -> tuple[str, ...]:
+        """The six-digit List of Waste entries a code field names ("20 01 08;20 01 25" names two)."""
+        return self._entries_cached(code) if code else ()
+
+    def _ewc_entries(self, code: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for part in code.split(";"):
+            try:
+                parsed = parse_ewc_code(re.sub(r"[^0-9 .\-*]", "", part))
+            except EwcCodeError:
+                continue
+            if len(parsed.code.split()) == 3 and parsed.code not in found:
+                found.append(parsed.code)
+        return tuple(found)
+
+    def receivers_of_entry(self, entry: str) -> tuple[ReceiverLink, ...]:
+        """The receiver links that take this six-digit entry in."""
+        return self._links_of_entry.get(entry, ())
 
     def ewc_hazardous(self, code: str | None) -> bool:
         """True when any code given is marked hazardous (*) in the List of Waste."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ecocirc_matcher.domain import explain, impact
-from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.classify import Classification
+from ecocirc_matcher.domain.knowledge import EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
@@ -20,12 +23,31 @@ from ecocirc_matcher.domain.scoring import (
     season_part,
     weighted,
 )
-from ecocirc_shared.flows import Direction, FlowSnapshot
+from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
+
+# Needs that can take a waste in: for a material, or for a fuel to burn. A need for heat, steam or
+# drying is met by energy delivered, not by a by-product its trade also takes in.
+RECEIVING_CATEGORIES = frozenset({Category.MATERIAL, Category.WASTE})
+FUEL_USES = frozenset({"use_fuel", "use_biomass_fuel", "use_cement_kiln"})
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why an offer may feed a need: a link between their classes, or the need's activity taking the
+    offer's waste in (ewc_receivers.csv); how strong, over which reach, and the reason in French."""
+
+    strength: float
+    offer_class: str
+    need_class: str
+    reach: float
+    reason_fr: str | None = None  # None: the class link's own reason
+    # The receiver activity's NAF prefix that takes the offer in (a receiver link only).
+    receiving_prefix: str | None = None
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -54,39 +76,27 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         return None
     distance = road_km(offer, need)
 
-    # Best pair of classes the knowledge links, among those whose resource can travel that far.
-    best: tuple[float, str, str, float] | None = None
-    for o in sorted(offer_conf):
-        reach = allowed_reach(kb.reach_km(o), offer, need)
-        if distance > reach:
-            continue
-        partners = kb.partner_classes(o, Direction.OFFER)
-        for n in sorted(need_conf):
-            if n not in partners:
-                continue
-            link = kb.link(o, n)
-            if link is None:
-                continue
-            strength = link.weight * offer_conf[o] * need_conf[n]
-            if not kb.classes[o].specific:
-                # Two vague flows ("matière", "déchet") are not a lead on their own.
-                continue
-            if best is None or strength > best[0]:
-                best = (strength, o, n, reach)
-    if best is None:
+    evidence = [
+        *_class_links(kb, offer, need, offer_conf, need_conf, distance),
+        *_receiver_links(kb, offer, need, offer_conf, need_classified, distance),
+    ]
+    if not evidence:
         return None
-    strength, offer_class, need_class, reach = best
+    # The strongest evidence wins; on a tie, what the words link comes before what the activity takes.
+    best = max(evidence, key=lambda e: e.strength)
+    offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
 
     quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
     parts = {
-        "resource": round(strength, 3),
-        "activity": activity_part(kb, offer, need, offer_class, need_class),
+        "resource": round(best.strength, 3),
+        "activity": activity_part(kb, offer, need, offer_class, need_class, best.receiving_prefix),
         "distance": round(distance_part(distance, reach), 3),
         "quantity": round(quantity.coverage, 3) if quantity else UNKNOWN_QUANTITY,
         "season": round(season_part(need, months), 3),
     }
     parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
-    parts["text_confidence"] = round(offer_conf[offer_class] * need_conf[need_class], 3)
+    # A receiver link reads the need's activity, not its words: only the offer's words count.
+    parts["text_confidence"] = round(offer_conf[offer_class] * need_conf.get(need_class, 1.0), 3)
     score = round(min(1.0, max(0.0, weighted(parts, SUBSTITUTION_WEIGHTS) * parts["hazard"])), 3)
 
     return Proposal(
@@ -99,7 +109,7 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.substitution(
-            kb, offer, need, offer_class, need_class, distance, months, quantity
+            kb, offer, need, offer_class, need_class, distance, months, quantity, best.reason_fr
         ),
         months=months,
         quantity=(
@@ -117,6 +127,79 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
             need_known=quantity is not None,
         ),
     )
+
+
+def _class_links(
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_conf: dict[str, float],
+    need_conf: dict[str, float],
+    distance: float,
+) -> list[Evidence]:
+    """Pairs of classes the knowledge links, among those whose resource can travel that far."""
+    found: list[Evidence] = []
+    for o in sorted(offer_conf):
+        if not kb.classes[o].specific:
+            # Two vague flows ("matière", "déchet") are not a lead on their own.
+            continue
+        reach = allowed_reach(kb.reach_km(o), offer, need)
+        if distance > reach:
+            continue
+        partners = kb.partner_classes(o, Direction.OFFER)
+        for n in sorted(need_conf):
+            link = kb.link(o, n) if n in partners else None
+            if link is not None:
+                found.append(Evidence(link.weight * offer_conf[o] * need_conf[n], o, n, reach))
+    return found
+
+
+def _receiver_links(
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_conf: dict[str, float],
+    need_classified: Classification,
+    distance: float,
+) -> list[Evidence]:
+    """The need's activity takes the offer's waste in, read from the offer's EWC code (ewc_receivers.csv).
+
+    Only for a need whose label names no resource ("matière première", "combustible", "intrants"): a
+    need that names what it wants ("vapeur", "litière : sciure ou paille") is matched on that, not on
+    whatever its trade usually takes in. An offer
+    without a code is matched on its words only (a class of words is too coarse to stand for a code:
+    "biodéchets" covers both what may feed animals and catering waste, which may not).
+    """
+    if need_classified.named_resources or not need.naf_code:
+        return []
+    if need.category not in RECEIVING_CATEGORIES and not FUEL_USES & need_classified.confidence.keys():
+        return []
+    found: list[Evidence] = []
+    for entry in kb.ewc_entries_of(offer.ewc_code):
+        reach = allowed_reach(kb.reach_km(EWC_KEY + entry), offer, need)
+        if distance > reach:
+            continue
+        for link in kb.receivers_of_entry(entry):
+            prefix = link.prefix_for(need.naf_code)
+            if prefix is None:
+                continue
+            resource = _resource_of(kb, offer_conf, link.classes | frozenset(kb.ewc_classes(entry)))
+            reason = f"Code déchet {entry} : {link.reason_fr} (source : {link.source})"
+            found.append(Evidence(link.weight, resource, resource, reach, reason, prefix))
+    return found
+
+
+def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozenset[str]) -> str:
+    """The offer's class a receiver link is about: the surest of those the link names, else the
+    surest specific class of the offer, else its surest class."""
+    for pool in (
+        [c for c in offer_conf if c in preferred],
+        [c for c in offer_conf if kb.classes[c].specific],
+        list(offer_conf),
+    ):
+        if pool:
+            return max(sorted(pool), key=lambda c: offer_conf[c])
+    raise ValueError("a classification is never empty")
 
 
 def _primary(confidence: dict[str, float]) -> frozenset[str]:

@@ -108,12 +108,19 @@ def offered_only(offer: Quantity | None) -> QuantityMatch | None:
 
 
 def activity_part(
-    kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_class: str,
+    need_class: str,
+    receiving_prefix: str | None = None,
 ) -> float:
     """How well the two trades fit the resource: the receiver's activity uses it, the supplier's makes it.
 
     A resource listed for the receiver's precise activity (NAF class) counts more than one listed for
-    its whole division: "chimie inorganique de base" says more than "industrie chimique".
+    its whole division: "chimie inorganique de base" says more than "industrie chimique". A receiver
+    link (`receiving_prefix`, the NAF prefix of ewc_receivers.csv that takes the offer in) is such a
+    listing.
     """
     profiles = kb.activities(need.naf_code)
     if not profiles:
@@ -124,6 +131,8 @@ def activity_part(
             if offer_class in profile.uses or need_class in profile.uses:
                 depth = len(profile.prefix)
                 receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - depth))
+    if receiving_prefix is not None:
+        receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
     if not kb.activities(offer.naf_code):
         supplier = ACTIVITY_UNKNOWN
     else:
