@@ -43,6 +43,10 @@ IDENTITY_REASON = "Il s'agit de la même ressource."
 EWC_KEY, NAF_KEY = "ewc:", "naf:"
 # How far a waste travels when the classes of its code say nothing: a regional outlet.
 DEFAULT_REACH_KM = 100.0
+# Needs that can take a waste in: for a material, or for a fuel to burn. A need for heat, steam or
+# drying is met by energy delivered, not by a by-product its trade also takes in.
+RECEIVING_CATEGORIES = frozenset({Category.MATERIAL, Category.WASTE})
+FUEL_USES = frozenset({"use_fuel", "use_biomass_fuel", "use_cement_kiln"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +262,11 @@ class Knowledge:
                     by_prefix[NAF_KEY + prefix].add(EWC_KEY + entry)
         self._receiving_prefixes = frozenset(key.removeprefix(NAF_KEY) for key in by_prefix)
         self._key_partners = {k: frozenset(v | {k}) for k, v in (by_entry | by_prefix).items()}
+        # A waste travels as far as its classes do; an activity has no reach of its own (the index
+        # searches a need's partners within the reach of the wastes it takes in, and an offer's
+        # within its own wastes' reach, so a receiving activity must not widen the offer's search).
         self._key_reach = {k: self._code_reach(k.removeprefix(EWC_KEY)) for k in by_entry}
-        for key, taken in by_prefix.items():
-            self._key_reach[key] = max(self._key_reach[e] for e in taken)
+        self._key_reach.update(dict.fromkeys(by_prefix, 0.0))
 
     def _code_reach(self, entry: str) -> float:
         """How far a waste of this entry travels: the farthest of the classes its code maps to."""
@@ -278,17 +284,28 @@ class Knowledge:
 
     def index_keys(self, flow: FlowSnapshot) -> frozenset[str]:
         """What the index files a flow under: its classes, plus, for an offer, each EWC entry of its
-        code that some activity takes in ("ewc:10 01 02") and, for a need, each NAF prefix of its
-        activity that takes some entries in ("naf:2351")."""
+        code that some activity takes in ("ewc:10 01 02") and, for a need that may take wastes in by
+        its activity, each NAF prefix of its activity that takes some entries in ("naf:2351")."""
         keys = set(self.classify(flow))
         if flow.direction is Direction.OFFER:
             keys.update(
                 EWC_KEY + e for e in self.ewc_entries_of(flow.ewc_code) if EWC_KEY + e in self._key_reach
             )
-        else:
+        elif self.takes_in_by_activity(flow):
             digits = naf_digits(flow.naf_code)
             keys.update(NAF_KEY + digits[:n] for n in (2, 3, 4) if digits[:n] in self._receiving_prefixes)
         return frozenset(keys)
+
+    def takes_in_by_activity(self, need: FlowSnapshot) -> bool:
+        """Whether receiver links may feed a need: it has an activity code, its label names no
+        resource ("matière première", "combustible", "intrants"; not "vapeur" or "litière : sciure ou
+        paille", which are matched on what they name), and it wants a material or a fuel."""
+        if not need.naf_code:
+            return False
+        classified = self.classification(need)
+        if classified.named_resources:
+            return False
+        return need.category in RECEIVING_CATEGORIES or not FUEL_USES.isdisjoint(classified.confidence)
 
     def partner_classes(self, resource_class: str, direction: Direction) -> frozenset[str]:
         """For an offer class, the need classes it can feed; for a need class, the offer classes

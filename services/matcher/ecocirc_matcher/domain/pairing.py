@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecocirc_matcher.domain import explain, impact
-from ecocirc_matcher.domain.classify import Classification
 from ecocirc_matcher.domain.knowledge import EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
     MUTUALISATION_WEIGHTS,
-    SUBSTITUTION_WEIGHTS,
     UNKNOWN_QUANTITY,
     activity_part,
     allowed_reach,
@@ -21,15 +19,11 @@ from ecocirc_matcher.domain.scoring import (
     offered_only,
     road_km,
     season_part,
+    substitution_score,
     weighted,
 )
-from ecocirc_shared.flows import Category, Direction, FlowSnapshot
+from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
-
-# Needs that can take a waste in: for a material, or for a fuel to burn. A need for heat, steam or
-# drying is met by energy delivered, not by a by-product its trade also takes in.
-RECEIVING_CATEGORIES = frozenset({Category.MATERIAL, Category.WASTE})
-FUEL_USES = frozenset({"use_fuel", "use_biomass_fuel", "use_cement_kiln"})
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
@@ -78,7 +72,7 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
 
     evidence = [
         *_class_links(kb, offer, need, offer_conf, need_conf, distance),
-        *_receiver_links(kb, offer, need, offer_conf, need_classified, distance),
+        *_receiver_links(kb, offer, need, offer_conf, distance),
     ]
     if not evidence:
         return None
@@ -97,7 +91,7 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
     # A receiver link reads the need's activity, not its words: only the offer's words count.
     parts["text_confidence"] = round(offer_conf[offer_class] * need_conf.get(need_class, 1.0), 3)
-    score = round(min(1.0, max(0.0, weighted(parts, SUBSTITUTION_WEIGHTS) * parts["hazard"])), 3)
+    score = round(substitution_score(parts), 3)
 
     return Proposal(
         kind=SynergyKind.SUBSTITUTION,
@@ -159,20 +153,16 @@ def _receiver_links(
     offer: FlowSnapshot,
     need: FlowSnapshot,
     offer_conf: dict[str, float],
-    need_classified: Classification,
     distance: float,
 ) -> list[Evidence]:
     """The need's activity takes the offer's waste in, read from the offer's EWC code (ewc_receivers.csv).
 
-    Only for a need whose label names no resource ("matière première", "combustible", "intrants"): a
-    need that names what it wants ("vapeur", "litière : sciure ou paille") is matched on that, not on
-    whatever its trade usually takes in. An offer
-    without a code is matched on its words only (a class of words is too coarse to stand for a code:
-    "biodéchets" covers both what may feed animals and catering waste, which may not).
+    Only for a need that may take wastes in by its activity (`Knowledge.takes_in_by_activity`: its
+    label names no resource, and it wants a material or a fuel). An offer without a code is matched
+    on its words only: a class of words is too coarse to stand for a code ("biodéchets" covers both
+    food-industry by-products, which may feed animals, and catering waste, which may not).
     """
-    if need_classified.named_resources or not need.naf_code:
-        return []
-    if need.category not in RECEIVING_CATEGORIES and not FUEL_USES & need_classified.confidence.keys():
+    if not kb.takes_in_by_activity(need):
         return []
     found: list[Evidence] = []
     for entry in kb.ewc_entries_of(offer.ewc_code):

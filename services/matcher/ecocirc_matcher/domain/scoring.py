@@ -12,8 +12,11 @@ from ecocirc_shared.units import AnnualQuantity, Dimension, to_annual
 # Roads are longer than the great circle; 1.3 is the usual detour factor for rural France.
 DETOUR_FACTOR = 1.3
 
-# Weights of the substitution score; they sum to 1 so the score stays in [0, 1].
-SUBSTITUTION_WEIGHTS = {"resource": 0.5, "activity": 0.15, "distance": 0.15, "quantity": 0.1, "season": 0.1}
+# A substitution's score is its resource evidence tempered by its feasibility (see substitution_score
+# and knowledge/README.md, "What a score means"). Feasibility weighs these parts; they sum to 1.
+FEASIBILITY_WEIGHTS = {"activity": 0.3, "distance": 0.3, "quantity": 0.15, "season": 0.25}
+# The least feasible exchange keeps this share of its resource evidence; the most feasible keeps all.
+FEASIBILITY_FLOOR = 0.6
 MUTUALISATION_WEIGHTS = {"resource": 0.55, "distance": 0.3, "season": 0.15}
 
 # When a side says nothing about quantity we neither reward nor punish much.
@@ -138,6 +141,20 @@ def activity_part(
     else:
         supplier = ACTIVITY_KNOWN_USE if offer_class in kb.naf_produces(offer.naf_code) else ACTIVITY_UNKNOWN
     return round(0.7 * receiver + 0.3 * supplier, 3)
+
+
+def substitution_score(parts: dict[str, float]) -> float:
+    """Resource evidence x feasibility x hazard, in [0, 1]: the evidence gates the score.
+
+    A score never exceeds its `resource` part, so a weak link (a link weight of 0.3, or a sure link
+    between flows read with little confidence) cannot clear the emailing threshold however close,
+    in season and sized the partner is. Feasibility (activity fit, distance, season, quantity) only
+    takes off up to 1 - FEASIBILITY_FLOOR. An unknown quantity counts as half covered, and so does a
+    known need much larger than the offer: the receiver still takes all of it.
+    """
+    fit = {**parts, "quantity": max(parts["quantity"], UNKNOWN_QUANTITY)}
+    feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * weighted(fit, FEASIBILITY_WEIGHTS)
+    return min(1.0, max(0.0, parts["resource"] * feasibility * parts["hazard"]))
 
 
 def weighted(parts: dict[str, float], weights: dict[str, float]) -> float:
