@@ -114,7 +114,7 @@ def test_the_strongest_evidence_wins(kb: Knowledge) -> None:
 
 def test_a_receiver_row_with_an_unknown_code_is_refused() -> None:
     data = _read_packaged()
-    bad = data["ewc_receivers.csv"] + b'10 99 98,,23.51,0.5,"x",y\n'
+    bad = data["ewc_receivers.csv"] + b'10 99 98,,23.51,mati\xc3\xa8re,0.5,"x",y\n'
     with pytest.raises(ValueError, match="10 99 98"):
         Knowledge({**data, "ewc_receivers.csv": bad})
 
@@ -125,3 +125,25 @@ def test_every_receiver_link_has_a_source_and_a_reason(kb: Knowledge) -> None:
         assert link.source.strip() and link.reason_fr.strip()
         assert 0 < link.weight <= 1
         assert link.naf_prefixes and link.entries
+
+
+def test_an_energy_need_is_fed_only_by_what_its_trade_burns(kb: Knowledge) -> None:
+    """A paper mill takes waste paper in as a raw material, not as its process energy."""
+    paper = offer(UNKNOWN_WORDS, ewc="15 01 01")
+    energy = need("Combustible pour la chaudière", category=Category.ENERGY, naf="17.12Z", road_km=10)
+    assert kb.takes_in_by_activity(energy)
+    raw = need("Matière première", category=Category.MATERIAL, naf="17.12Z", road_km=10)
+    as_fuel = evaluate_substitution(paper, energy, kb)
+    as_material = evaluate_substitution(paper, raw, kb)
+    # Paper may still go to a boiler through its words' class link ("papiers souillés" in SRF, 0.3),
+    # never through the paper mill's receiver link.
+    assert as_fuel is None or "Code déchet" not in as_fuel.explanation
+    assert as_material is not None
+    assert "Code déchet 15 01 01" in as_material.explanation
+
+
+def test_a_receiver_row_with_an_unknown_use_is_refused() -> None:
+    data = _read_packaged()
+    bad = data["ewc_receivers.csv"] + b'10 01 02,,23.51,engrais,0.5,"x",y\n'
+    with pytest.raises(ValueError, match="engrais"):
+        Knowledge({**data, "ewc_receivers.csv": bad})

@@ -47,6 +47,9 @@ DEFAULT_REACH_KM = 100.0
 # drying is met by energy delivered, not by a by-product its trade also takes in.
 RECEIVING_CATEGORIES = frozenset({Category.MATERIAL, Category.WASTE})
 FUEL_USES = frozenset({"use_fuel", "use_biomass_fuel", "use_cement_kiln"})
+# What a receiving activity does with a waste (the `use` column of ewc_receivers.csv).
+AS_MATERIAL, AS_FUEL = "matière", "combustible"
+RECEIVER_USES = frozenset({AS_MATERIAL, AS_FUEL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ class ReceiverLink:
 
     patterns: tuple[str, ...]
     naf_prefixes: tuple[str, ...]  # digits: "2351", "171", "01"
+    uses: frozenset[str]  # RECEIVER_USES: taken in as a material, burnt as a fuel, or both
     weight: float
     reason_fr: str
     source: str
@@ -234,17 +238,21 @@ class Knowledge:
             )
             if not entries:
                 raise ValueError(f"ewc_receivers.csv: {row['ewc']!r} covers no waste entry")
-            prefixes = tuple(naf_digits(p) for p in row["naf"].split(";") if naf_digits(p))
-            classes = frozenset().union(*(self._ewc_one(e).keys() for e in entries))
+            uses = _split(row["use"])
+            if not uses or not uses <= RECEIVER_USES:
+                raise ValueError(
+                    f"ewc_receivers.csv: use {row['use']!r} is not one of {sorted(RECEIVER_USES)}"
+                )
             self.receivers.append(
                 ReceiverLink(
-                    patterns,
-                    prefixes,
-                    float(row["weight"]),
-                    row["reason_fr"],
-                    row["source"],
-                    entries,
-                    classes,
+                    patterns=patterns,
+                    naf_prefixes=tuple(naf_digits(p) for p in row["naf"].split(";") if naf_digits(p)),
+                    uses=uses,
+                    weight=float(row["weight"]),
+                    reason_fr=row["reason_fr"],
+                    source=row["source"],
+                    entries=entries,
+                    classes=frozenset().union(*(self._ewc_one(e).keys() for e in entries)),
                 )
             )
         # The index's view of these links, both ways (consistent by construction, like the class links).

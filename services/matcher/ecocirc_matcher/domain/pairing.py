@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecocirc_matcher.domain import explain, impact
-from ecocirc_matcher.domain.knowledge import EWC_KEY, Knowledge
+from ecocirc_matcher.domain.knowledge import AS_FUEL, EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
@@ -22,7 +22,7 @@ from ecocirc_matcher.domain.scoring import (
     substitution_score,
     weighted,
 )
-from ecocirc_shared.flows import Direction, FlowSnapshot
+from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
@@ -164,6 +164,9 @@ def _receiver_links(
     """
     if not kb.takes_in_by_activity(need):
         return []
+    # An energy need takes a waste in only to burn it: a paper mill's need for process energy is not
+    # fed by the waste paper it takes in as a raw material.
+    fuel_only = need.category is Category.ENERGY
     found: list[Evidence] = []
     for entry in kb.ewc_entries_of(offer.ewc_code):
         reach = allowed_reach(kb.reach_km(EWC_KEY + entry), offer, need)
@@ -171,7 +174,7 @@ def _receiver_links(
             continue
         for link in kb.receivers_of_entry(entry):
             prefix = link.prefix_for(need.naf_code)
-            if prefix is None:
+            if prefix is None or (fuel_only and AS_FUEL not in link.uses):
                 continue
             resource = _resource_of(kb, offer_conf, link.classes | frozenset(kb.ewc_classes(entry)))
             reason = f"Code déchet {entry} : {link.reason_fr} (source : {link.source})"
