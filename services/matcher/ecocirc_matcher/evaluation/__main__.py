@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ecocirc_matcher.domain.knowledge import load_knowledge
 from ecocirc_matcher.evaluation.demo import DEFAULT_TERRITORY, evaluate_demo, format_demo_report
-from ecocirc_matcher.evaluation.maestri import LAYOUTS, evaluate, format_report, load_cases
+from ecocirc_matcher.evaluation.maestri import HALVES, LAYOUTS, evaluate, format_report, load_cases, select
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         help="maestri only. cases: one site cluster per MAESTRI case; single: every flow at one point",
     )
     parser.add_argument(
+        "--half",
+        choices=[*HALVES, "all", "each"],
+        default="each",
+        help="maestri only: the tuning half, the validation half (never tuned on), all, or each half in turn",
+    )
+    parser.add_argument(
         "--file",
         type=Path,
         default=DEFAULT_TERRITORY,
@@ -39,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(format_demo_report(evaluate_demo(kb, args.file), kb, verbose=args.verbose))
         return 0
     cases = load_cases()
-    for layout in LAYOUTS if args.layout == "both" else (args.layout,):
-        sys.stdout.write(format_report(evaluate(cases, kb, layout=layout), verbose=args.verbose))
+    for half in HALVES if args.half == "each" else (args.half,):
+        for layout in LAYOUTS if args.layout == "both" else (args.layout,):
+            report = evaluate(select(cases, half), kb, layout=layout, half=half)
+            sys.stdout.write(format_report(report, verbose=args.verbose))
     return 0
 
 
