@@ -27,6 +27,9 @@ _DATA_FILES = (
     "naf_activities.csv",
     "emission_factors.csv",
     "lexicon.csv",
+    # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
+    "sources.csv",
+    "glossary.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
