@@ -22,13 +22,19 @@ _STOPWORDS_TEXT = """
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
-# What follows a negation, up to the end of its clause, is what a flow is *not*: "Pas de sciure",
-# "sans plâtre ni bois", "pas de filtres, de batteries ni de fûts souillés". ("non" is no cue: "bois non
-# traité", "déchets non dangereux" are names of resources.)
-_NEGATED = re.compile(
+# A negation denies what follows it in its own clause: "Pas de sciure : elle bouche la vis". The clause
+# ends at a sentence mark or a colon, and the negation at a comma or a conjunction ("sans poussière,
+# copeaux ou sciure" still wants chips and sawdust) unless the list goes on negated: its next item
+# repeats the partitive or a negation ("pas de filtres, de batteries"), or a "ni" closes it later in
+# the sentence ("pas de filtres, de batteries ni de fûts souillés", "sans plâtre ni bois"). ("non" is no
+# cue: "bois non traité", "déchets non dangereux" are names of resources.)
+_CUE = re.compile(
     r"\b(?:pas|sans|ni|aucun|aucune|jamais|sauf|excepte|exceptes|except|without|no|not|never|nor)\b"
-    r"[^.;!?()\[\]\n]*"
 )
+_CLAUSE = re.compile(r"[^.;:!?()\[\]\n]+")
+_BREAK = re.compile(r",|\b(?:et|ou|mais|puis|and|or|but)\b")
+_GOES_ON = re.compile(r"\s*(?:de|d|du|des|ni|nor|no|pas|sans|aucun|aucune|without)\b")
+_CLOSING_NI = re.compile(r"\b(?:ni|nor)\b")
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
@@ -53,14 +59,48 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
 
 
+def _negated_spans(folded: str) -> list[tuple[int, int]]:
+    """Where a folded text denies something: from each negation to the end of what it governs."""
+    spans: list[tuple[int, int]] = []
+    for clause in _CLAUSE.finditer(folded):
+        text, offset, pos = clause.group(0), clause.start(), 0
+        while (cue := _CUE.search(text, pos)) is not None:
+            end = _scope_end(text, cue.end())
+            spans.append((offset + cue.start(), offset + end))
+            pos = max(end, cue.end())
+    return spans
+
+
+def _scope_end(clause: str, start: int) -> int:
+    """Where a negation starting at `start` stops within its clause."""
+    closing = None
+    for closing in _CLOSING_NI.finditer(clause, start):
+        pass
+    pos = closing.end() if closing is not None else start
+    while (brk := _BREAK.search(clause, pos)) is not None:
+        if closing is None and _GOES_ON.match(clause, brk.end()):
+            pos = brk.end()
+            continue
+        return brk.start()
+    return len(clause)
+
+
 def affirmed(text: str) -> str:
-    """The folded text without what it denies: "bois sec. Pas de sciure" -> "bois sec. "."""
-    return _NEGATED.sub(" . ", fold(text))
+    """The folded text without what it denies: "bois sec. Pas de sciure" -> "bois sec.  . "."""
+    folded = fold(text)
+    kept, last = [], 0
+    for start, end in _negated_spans(folded):
+        kept.append(folded[last:start])
+        kept.append(" . ")
+        last = end
+    kept.append(folded[last:])
+    return "".join(kept)
 
 
 def denied(text: str) -> str:
-    """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "sciure . ecorces"."""
-    return " . ".join(m.group(0) for m in _NEGATED.finditer(fold(text)))
+    """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "pas de sciure, ni d'ecorces"."""
+    folded = fold(text)
+    return " . ".join(folded[start:end] for start, end in _negated_spans(folded))
 
 
 @lru_cache(maxsize=65536)

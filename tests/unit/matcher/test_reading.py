@@ -1,0 +1,65 @@
+"""Reading French right: where a negation stops, homonyms, typos that are real words, used things."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.text import affirmed, denied
+from ecocirc_shared.flows import Category
+
+from .factories import need
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.mark.parametrize(
+    ("text", "still_said", "denied_words"),
+    [
+        # A comma or a conjunction ends the negation...
+        ("sans poussière, copeaux ou sciure", ["copeaux", "sciure"], ["poussiere"]),
+        ("Pas de sciure, elle bouche la vis", ["bouche"], ["sciure"]),
+        ("Pas de sciure : elle bouche la vis", ["bouche"], ["sciure"]),
+        ("no paint, glue or nails", ["glue", "nails"], ["paint"]),
+        # ...unless the list goes on negated: a repeated "de", another negation, a closing "ni".
+        ("pas de filtres, de batteries ni de fûts souillés", [], ["filtres", "batteries", "futs"]),
+        ("sans plâtre ni bois", [], ["platre", "bois"]),
+        ("sans amiante et sans plomb", [], ["amiante", "plomb"]),
+        (
+            "Pas de palettes cassées ni de bois traité, mais la sciure oui.",
+            ["sciure"],
+            ["palettes", "traite"],
+        ),
+        # "non" names a resource, it denies nothing.
+        ("bois non traité", ["bois", "non traite"], []),
+    ],
+)
+def test_where_a_negation_stops(text: str, still_said: list[str], denied_words: list[str]) -> None:
+    for word in still_said:
+        assert word in affirmed(text), word
+        assert word not in denied(text), word
+    for word in denied_words:
+        assert word in denied(text), word
+        assert word not in affirmed(text), word
+
+
+def test_a_need_refuses_only_what_its_negation_governs(kb: Knowledge) -> None:
+    dust_free = kb.classification(
+        need(
+            "litière pour volailles",
+            description="sans poussière, copeaux ou sciure",
+            category=Category.MATERIAL,
+        )
+    )
+    assert "sawdust_shavings" not in dust_free.refused
+    listed = kb.classification(
+        need(
+            "litière pour volailles",
+            description="pas de sciure, de copeaux ni de paille",
+            category=Category.MATERIAL,
+        )
+    )
+    assert {"sawdust_shavings", "straw"} <= listed.refused
