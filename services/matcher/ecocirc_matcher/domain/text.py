@@ -73,10 +73,8 @@ def _negated_spans(folded: str) -> list[tuple[int, int]]:
 
 def _scope_end(clause: str, start: int) -> int:
     """Where a negation starting at `start` stops within its clause."""
-    closing = None
-    for closing in _CLOSING_NI.finditer(clause, start):
-        pass
-    pos = closing.end() if closing is not None else start
+    closing = max((m.end() for m in _CLOSING_NI.finditer(clause, start)), default=None)
+    pos = closing if closing is not None else start
     while (brk := _BREAK.search(clause, pos)) is not None:
         if closing is None and _GOES_ON.match(clause, brk.end()):
             pos = brk.end()
