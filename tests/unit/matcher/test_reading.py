@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
-from ecocirc_matcher.domain.text import affirmed, denied
+from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, everyday_words
 from ecocirc_shared.flows import Category
 
-from .factories import need
+from .factories import need, offer
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,35 @@ def test_a_need_refuses_only_what_its_negation_governs(kb: Knowledge) -> None:
         )
     )
     assert {"sawdust_shavings", "straw"} <= listed.refused
+
+
+@pytest.mark.parametrize(
+    ("label", "is_class", "is_not_class"),
+    [
+        ("pommes de terre déclassées", "food_produce", "excavated_soil"),
+        ("épluchures de pommes de terre", "fruit_veg_residues", "excavated_soil"),
+        ("terre végétale de décapage", "excavated_soil", "food_produce"),
+        ("tuiles en terre cuite cassées", "inert_rubble", "excavated_soil"),
+        ("marc de café du restaurant", "food_waste", "grape_marc_lees"),
+        ("marc de raisin après pressurage", "grape_marc_lees", "food_waste"),
+        ("bois B de déchetterie", "treated_wood", "wood_offcuts"),
+        ("bois de classe B", "treated_wood", "wood_offcuts"),
+        ("chutes de bois non traité", "wood_offcuts", "treated_wood"),
+        ("emballages souillés", "chemical_residues", "packaging_supplies"),
+        ("canettes vides", "non_ferrous_scrap", "pallets_wood_packaging"),
+        ("cagettes en bois", "pallets_wood_packaging", "non_ferrous_scrap"),
+    ],
+)
+def test_homonyms(kb: Knowledge, label: str, is_class: str, is_not_class: str) -> None:
+    classes = kb.classify(offer(label))
+    assert is_class in classes
+    assert is_not_class not in classes
+
+
+@pytest.mark.parametrize("word", ["canettes", "soupe", "cavistes", "ligne", "peintre"])
+def test_a_real_word_is_never_corrected_into_another(word: str) -> None:
+    vocabulary = Vocabulary(
+        {"cagettes", "soude", "caristes", "linge", "peinture"}, set(), everyday=everyday_words()
+    )
+    assert vocabulary.correct(word) is None
+    assert vocabulary.correct("cagetes") == "cagettes"  # a real typo still is

@@ -63,7 +63,9 @@ class Classification:
 class Classifier:
     """Keyword matching over stems, order-free within a short window, longest phrase wins."""
 
-    def __init__(self, terms: list[Term], lexicon: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, terms: list[Term], lexicon: frozenset[str] = frozenset(), everyday: frozenset[str] = frozenset()
+    ) -> None:
         self._terms: list[_Compiled] = []
         self._index: defaultdict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set()
@@ -80,7 +82,7 @@ class Classifier:
             known_words.update(words(term.phrase))
             for token in tokens:
                 known_keys.update(token)
-        self._vocabulary = Vocabulary(known_words, known_keys, lexicon)
+        self._vocabulary = Vocabulary(known_words, known_keys, lexicon, everyday)
 
     def match_text(
         self, text: str, direction: Direction, *, negated: bool = False

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ecocirc_matcher.domain.classify import Classification, Classifier, Term
-from ecocirc_matcher.domain.text import words
+from ecocirc_matcher.domain.text import everyday_words, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
@@ -27,6 +27,7 @@ _DATA_FILES = (
     "naf_activities.csv",
     "emission_factors.csv",
     "lexicon.csv",
+    "homonyms.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
@@ -172,7 +173,12 @@ class Knowledge:
             for phrase in row["terms"].split("|"):
                 if phrase.strip():
                     terms.append(Term(row["class_id"], row["lang"], row["direction"], phrase, excludes))
-        self._classifier = Classifier(terms, _lexicon(data))
+        # Longer phrases that contain a shorter keyword of another class ("pommes de terre", "marc de
+        # café", "bois B"): the longest phrase wins, so the shorter one no longer misleads.
+        for row in _rows(data, "homonyms.csv"):
+            self._check_class(row["class_id"], "homonyms.csv")
+            terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
+        self._classifier = Classifier(terms, _lexicon(data), everyday_words())
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)

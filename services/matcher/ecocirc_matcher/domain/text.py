@@ -9,6 +9,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from unidecode import unidecode
+from wordfreq import get_frequency_dict
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -47,6 +48,10 @@ MIN_FUZZY_LENGTH = 5
 # keeps its first letter: "copaux" is "copeaux", but "scierie" is not "acierie" nor "vendanges"
 # "vendangeurs".
 LONG_WORD = 10
+# A word people use is never a typo, even when it is one slip from a keyword: "canettes" are not
+# "cagettes", "soupe" is not "soude", "cavistes" are not "caristes". Everyday words are those of
+# wordfreq's French and English lists seen at least once in ten million words (Zipf 2).
+EVERYDAY_ZIPF = 2.0
 
 
 def fold(text: str) -> str:
@@ -101,6 +106,18 @@ def denied(text: str) -> str:
     return " . ".join(folded[start:end] for start, end in _negated_spans(folded))
 
 
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Folded French and English words in common use (wordfreq), long enough to be mistaken for a typo."""
+    floor = 10 ** (EVERYDAY_ZIPF - 9)  # wordfreq gives frequencies; Zipf = log10(per billion words)
+    found: set[str] = set()
+    for lang in ("fr", "en"):
+        for word, frequency in get_frequency_dict(lang, wordlist="large").items():
+            if frequency >= floor and len(word) >= MIN_FUZZY_LENGTH:
+                found.update(w for w in _WORD.findall(fold(word)) if len(w) >= MIN_FUZZY_LENGTH)
+    return frozenset(found)
+
+
 @lru_cache(maxsize=65536)
 def keys(word: str) -> frozenset[str]:
     """Forms a folded word may match by: itself and its French and English stems (plurals, genders)."""
@@ -117,8 +134,13 @@ class Vocabulary:
     """Known words of the knowledge, for correcting typos in what people write."""
 
     def __init__(
-        self, known_words: set[str], known_keys: set[str], lexicon: frozenset[str] = frozenset()
+        self,
+        known_words: set[str],
+        known_keys: set[str],
+        lexicon: frozenset[str] = frozenset(),
+        everyday: frozenset[str] = frozenset(),
     ) -> None:
+        self._everyday = everyday
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(known_words):
             self._by_initial.setdefault(word[:1], []).append(word)
@@ -130,8 +152,8 @@ class Vocabulary:
         return not keys(word).isdisjoint(self._keys)
 
     def correct(self, word: str) -> str | None:
-        """The known word a misspelt word most likely meant, or None."""
-        if len(word) < MIN_FUZZY_LENGTH or self.is_known(word):
+        """The known word a misspelt word most likely meant, or None (for a known or an everyday word)."""
+        if len(word) < MIN_FUZZY_LENGTH or word in self._everyday or self.is_known(word):
             return None
         return self._correct(word)
 
