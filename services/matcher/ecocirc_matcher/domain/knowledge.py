@@ -28,6 +28,7 @@ _DATA_FILES = (
     "emission_factors.csv",
     "lexicon.csv",
     "homonyms.csv",
+    "hazard_terms.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
@@ -72,6 +73,17 @@ class NafActivity:
     produces: frozenset[str]
     uses: frozenset[str]
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class HazardTerm:
+    """Words that make a flow hazardous-or-unknown, why, and the rule or list they come from."""
+
+    terms: tuple[str, ...]
+    lang: str
+    unless: tuple[str, ...]
+    reason: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +190,26 @@ class Knowledge:
         for row in _rows(data, "homonyms.csv"):
             self._check_class(row["class_id"], "homonyms.csv")
             terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
-        self._classifier = Classifier(terms, _lexicon(data), everyday_words())
+        lexicon, everyday = _lexicon(data), everyday_words()
+        self._classifier = Classifier(terms, lexicon, everyday)
+
+        # Hazard words are read like keywords (stems, typos, negation: "sans amiante" is no hazard),
+        # each row standing for a class of its own; `unless` words in the same text veto the row.
+        self.hazard_terms: list[HazardTerm] = []
+        hazard_phrases: list[Term] = []
+        for row in _rows(data, "hazard_terms.csv"):
+            hazard = HazardTerm(
+                terms=tuple(t for t in row["terms"].split("|") if t.strip()),
+                lang=row["lang"],
+                unless=tuple(w for w in row["unless"].split("|") if w.strip()),
+                reason=row["reason"],
+                source=row["source"],
+            )
+            position = str(len(self.hazard_terms))
+            self.hazard_terms.append(hazard)
+            hazard_phrases += [Term(position, hazard.lang, "", t, hazard.unless) for t in hazard.terms]
+        self._hazard_reader = Classifier(hazard_phrases, lexicon, everyday)
+        self._hazards_cached = lru_cache(maxsize=200_000)(self._hazards_in)
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
@@ -226,6 +257,15 @@ class Knowledge:
         self, direction: Direction, category: Category, label: str, description: str, ewc: str, naf: str
     ) -> Classification:
         return self._classifier.classify(self, direction, category, label, description, ewc, naf)
+
+    def hazards_named(self, flow: FlowSnapshot) -> tuple[HazardTerm, ...]:
+        """The hazards a flow's own words affirm ("sciure traitée CCA", "terres polluées"), if any."""
+        return self._hazards_cached(flow.label, flow.description or "")
+
+    def _hazards_in(self, label: str, description: str) -> tuple[HazardTerm, ...]:
+        # One text, so that a veto word of the description ("paille") counts for the label's term.
+        found, _ = self._hazard_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return tuple(self.hazard_terms[int(i)] for i in sorted(found, key=int))
 
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""

@@ -29,8 +29,9 @@ COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
-    """Declared hazardous, or carrying an EWC code marked hazardous (*) in the List of Waste."""
-    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code)
+    """Hazardous or unknown: declared hazardous, carrying an EWC code marked hazardous (*) in the List of
+    Waste, or saying so in words ("traité CCA", "fibrociment", "souillé", "huile de vidange")."""
+    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
