@@ -58,6 +58,8 @@ class Classification:
     fuzzy: bool = False
     # Resources the flow says it does not want or is not ("pas de sciure", "sans plâtre ni bois").
     refused: frozenset[str] = frozenset()
+    # Uses a need's words name ("pour nourrir nos porcs"), kept even when the need names a resource.
+    uses: frozenset[str] = frozenset()
 
 
 class Classifier:
@@ -164,6 +166,7 @@ class Classifier:
         # unless nothing fits the category the company chose (then the category may be the mistake).
         if _fitting(kb, found, category):
             found = {c: conf for c, conf in found.items() if category.value in kb.classes[c].categories}
+        uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
         if direction is Direction.NEED and any(kb.classes[c].family not in OPEN_FAMILIES for c in named):
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
@@ -183,6 +186,7 @@ class Classifier:
             confidence=found,
             fuzzy=fuzzy or (described and fuzzy_description),
             refused=frozenset(refused) - found.keys(),
+            uses=uses if direction is Direction.NEED else frozenset(),
         )
 
 

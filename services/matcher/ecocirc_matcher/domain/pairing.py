@@ -72,6 +72,9 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
             if not kb.classes[o].specific:
                 # Two vague flows ("matière", "déchet") are not a lead on their own.
                 continue
+            if kb.ban(offer, need, o, n) is not None:
+                # The law forbids this use of this resource: a refusal, never a low weight.
+                continue
             if best is None or strength > best[0]:
                 best = (strength, o, n, reach)
     if best is None:
