@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, everyday_words
 from ecocirc_shared.flows import Category
 
@@ -95,3 +96,46 @@ def test_a_real_word_is_never_corrected_into_another(word: str) -> None:
     )
     assert vocabulary.correct(word) is None
     assert vocabulary.correct("cagetes") == "cagettes"  # a real typo still is
+
+
+USED_IS_NOT_NEW = [
+    ("copeaux de litière usagés", "litière pour chevaux"),
+    ("huile hydraulique usagée", "huile hydraulique pour nos presses"),
+    ("emballages souillés", "emballages"),
+    ("fûts souillés", "fûts"),
+    ("chiffons souillés", "chiffons d'essuyage"),
+    ("palettes cassées", "palettes neuves"),
+]
+
+
+@pytest.mark.parametrize(("offered", "needed"), USED_IS_NOT_NEW)
+def test_a_used_or_soiled_thing_is_not_the_thing_a_need_consumes(
+    kb: Knowledge, offered: str, needed: str
+) -> None:
+    demand = need(needed, category=Category.MATERIAL, hazardous=True)
+    assert evaluate_substitution(offer(offered, category=Category.MATERIAL), demand, kb) is None
+
+
+STILL_THE_THING = [
+    ("copeaux de bois", "litière pour chevaux"),  # the clean thing meets the need
+    ("palettes cassées", "palettes"),  # broken pallets are still pallets for whoever takes pallets
+    ("palettes", "palettes neuves"),
+    ("fûts vides propres", "fûts"),
+    ("huile hydraulique usagée", "régénération des huiles usagées"),  # a need that asks for waste
+    ("fûts souillés", "fûts souillés à reconditionner"),
+]
+
+
+@pytest.mark.parametrize(("offered", "needed"), STILL_THE_THING)
+def test_the_clean_thing_or_a_need_asking_for_waste_still_pairs(
+    kb: Knowledge, offered: str, needed: str
+) -> None:
+    demand = need(needed, category=Category.MATERIAL, hazardous=True)
+    assert evaluate_substitution(offer(offered, category=Category.MATERIAL), demand, kb) is not None
+
+
+def test_states_are_read_after_negation(kb: Knowledge) -> None:
+    assert kb.states(offer("fûts non souillés")) == frozenset()
+    assert kb.states(offer("palettes, aucune cassée")) == frozenset()
+    assert kb.states(offer("huile alimentaire usagée")) == {"used"}
+    assert kb.states(offer("gobelets à usage unique")) == frozenset()

@@ -66,17 +66,25 @@ class Classifier:
     """Keyword matching over stems, order-free within a short window, longest phrase wins."""
 
     def __init__(
-        self, terms: list[Term], lexicon: frozenset[str] = frozenset(), everyday: frozenset[str] = frozenset()
+        self,
+        terms: list[Term],
+        lexicon: frozenset[str] = frozenset(),
+        everyday: frozenset[str] = frozenset(),
+        *,
+        stemmed: bool = True,
     ) -> None:
+        # Unstemmed terms match their words exactly (in any inflection listed): for words whose stem is
+        # another word's ("usagée" and "usage" share "usag").
+        stem = term_keys if stemmed else _exact
         self._terms: list[_Compiled] = []
         self._index: defaultdict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set()
         known_keys: set[str] = set()
         for term in terms:
-            tokens = tuple(term_keys(w, term.lang) for w in words(term.phrase))
+            tokens = tuple(stem(w, term.lang) for w in words(term.phrase))
             if not tokens:
                 continue
-            excludes = frozenset().union(*(term_keys(w, term.lang) for e in term.excludes for w in words(e)))
+            excludes = frozenset().union(*(stem(w, term.lang) for e in term.excludes for w in words(e)))
             position = len(self._terms)
             self._terms.append(_Compiled(term.class_id, term.direction, tokens, excludes))
             for key in tokens[0]:
@@ -188,6 +196,10 @@ class Classifier:
             refused=frozenset(refused) - found.keys(),
             uses=uses if direction is Direction.NEED else frozenset(),
         )
+
+
+def _exact(word: str, lang: str) -> frozenset[str]:
+    return frozenset({word})
 
 
 def _fitting(kb: Knowledge, found: dict[str, float], category: Category) -> list[str]:

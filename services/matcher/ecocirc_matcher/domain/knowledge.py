@@ -30,6 +30,8 @@ _DATA_FILES = (
     "homonyms.csv",
     "hazard_terms.csv",
     "bans.csv",
+    "states.csv",
+    "clean_needs.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
@@ -261,6 +263,27 @@ class Knowledge:
                 ]
         self._ban_reader = Classifier(ban_phrases, lexicon, everyday)
         self._ban_words_cached = lru_cache(maxsize=200_000)(self._ban_words_in)
+
+        # The state a flow's words give its resource: used, soiled or new (states.csv); and the need
+        # classes a receiver consumes as they are, which a used or soiled offer cannot meet.
+        state_phrases = [
+            Term(
+                row["state"],
+                row["lang"],
+                "",
+                phrase,
+                tuple(w for w in row["exclude"].split("|") if w.strip()),
+            )
+            for row in _rows(data, "states.csv")
+            for phrase in row["terms"].split("|")
+            if phrase.strip()
+        ]
+        self._state_reader = Classifier(state_phrases, lexicon, everyday, stemmed=False)
+        self._states_cached = lru_cache(maxsize=200_000)(self._states_in)
+        self._clean_needs: dict[str, frozenset[str]] = {}
+        for row in _rows(data, "clean_needs.csv"):
+            self._check_class(row["class_id"], "clean_needs.csv")
+            self._clean_needs[row["class_id"]] = _split(row["refuses"])
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
@@ -348,6 +371,18 @@ class Knowledge:
             if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
                 return ban
         return None
+
+    def states(self, flow: FlowSnapshot) -> frozenset[str]:
+        """What a flow's words say of its resource's state: "used", "soiled", "new" (states.csv)."""
+        return self._states_cached(flow.label, flow.description or "")
+
+    def _states_in(self, label: str, description: str) -> frozenset[str]:
+        found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return frozenset(found)
+
+    def refused_states(self, need_class: str) -> frozenset[str]:
+        """States of an offer that a need of this class, asking for no waste, cannot take (clean_needs.csv)."""
+        return self._clean_needs.get(need_class, frozenset())
 
     def _ban_words_in(self, label: str, description: str) -> frozenset[str]:
         found, _ = self._ban_reader.match_text(f"{label}. {description}", Direction.OFFER)
