@@ -23,14 +23,18 @@ from ecocirc_matcher.domain.scoring import (
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
+# States of a resource that make it waste rather than the thing itself (states.csv).
+WORN_STATES = frozenset({"used", "soiled"})
+
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
-    """Declared hazardous, or carrying an EWC code marked hazardous (*) in the List of Waste."""
-    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code)
+    """Hazardous or unknown: declared hazardous, carrying an EWC code marked hazardous (*) in the List of
+    Waste, or saying so in words ("traité CCA", "fibrociment", "souillé", "huile de vidange")."""
+    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
@@ -52,6 +56,13 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if need_classified.refused and _primary(offer_conf) & need_classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
+    worn = kb.states(offer) & WORN_STATES
+    need_states = kb.states(need)
+    if worn and "new" in need_states:
+        # "Palettes neuves", "emballages neufs": nothing used or soiled will do.
+        return None
+    # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
+    wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
     # Best pair of classes the knowledge links, among those whose resource can travel that far.
@@ -70,6 +81,13 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
             strength = link.weight * offer_conf[o] * need_conf[n]
             if not kb.classes[o].specific:
                 # Two vague flows ("matière", "déchet") are not a lead on their own.
+                continue
+            if wants_clean and worn & kb.refused_states(n):
+                # "Litière usagée" is not litter, "huile usagée" is not oil, "emballages souillés" are
+                # not packaging: a receiver that consumes the thing as it is wants it clean.
+                continue
+            if kb.ban(offer, need, o, n) is not None:
+                # The law forbids this use of this resource: a refusal, never a low weight.
                 continue
             if best is None or strength > best[0]:
                 best = (strength, o, n, reach)
