@@ -30,8 +30,7 @@ def test_a_waste_nobody_wrote_a_keyword_for_reaches_the_activity_that_takes_its_
     assert proposal is not None
     assert proposal.resource_class == "ash"
     assert proposal.score_parts["resource"] == 0.8  # the row's weight
-    assert "Code déchet 10 01 02" in proposal.explanation
-    assert "BREF CLM 2013" in proposal.explanation
+    assert "Code déchet 10 01 02 : Les cimenteries" in proposal.explanation
 
 
 def test_an_activity_not_listed_as_receiver_is_not_proposed_the_waste(kb: Knowledge) -> None:
@@ -81,7 +80,7 @@ def test_an_energy_need_takes_a_waste_in_only_as_a_fuel(kb: Knowledge) -> None:
     assert evaluate_substitution(wood_packaging, heat, kb) is None
     proposal = evaluate_substitution(wood_packaging, fuel, kb)
     assert proposal is not None
-    assert "arrêté du 29 juillet 2014" in proposal.explanation
+    assert "chaufferies biomasse" in proposal.explanation
 
 
 def test_a_receiver_link_keeps_to_the_reach_of_its_waste(kb: Knowledge) -> None:

@@ -19,6 +19,11 @@ from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
 
+# A mutualisation group is formed among at most this many flows of its key (the earliest declared):
+# with reach-sized keys (groups.area_of), the work of an event on groups is bounded by
+# keys-of-the-flow x MAX_GROUP_CANDIDATES^2 / 2 pairs, whatever the number of flows.
+MAX_GROUP_CANDIDATES = 30
+
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
 # 50 km reach scans a few dozen small buckets while a 5 km heat reach scans one to four.
 CELL_DEGREES = 0.2
@@ -101,8 +106,11 @@ class MatchIndex:
         return self._keys_of(flow, self.kb)
 
     def groups(self, key: GroupKey) -> list[Proposal]:
-        """The mutualisation groups of `key` with the flows indexed now."""
-        members = [self.flows[i] for i in sorted(self._group_members.get(key, ()))]
+        """The mutualisation groups of `key` with the flows indexed now (at most MAX_GROUP_CANDIDATES)."""
+        members = sorted(
+            (self.flows[i] for i in self._group_members.get(key, ())),
+            key=lambda f: (f.declared_at, str(f.flow_id)),
+        )[:MAX_GROUP_CANDIDATES]
         if len(members) < 2:
             return []
         self.evaluations += len(members) * (len(members) - 1) // 2

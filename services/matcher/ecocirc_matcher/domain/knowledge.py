@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ecocirc_matcher.domain.classify import Classification, Classifier, Term
-from ecocirc_matcher.domain.text import words
+from ecocirc_matcher.domain.text import everyday_words, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
@@ -28,6 +28,14 @@ _DATA_FILES = (
     "emission_factors.csv",
     "lexicon.csv",
     "ewc_receivers.csv",
+    "homonyms.csv",
+    "hazard_terms.csv",
+    "bans.csv",
+    "states.csv",
+    "clean_needs.csv",
+    # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
+    "sources.csv",
+    "glossary.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a
@@ -105,6 +113,39 @@ class NafActivity:
     produces: frozenset[str]
     uses: frozenset[str]
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class HazardTerm:
+    """Words that make a flow hazardous-or-unknown, why, and the rule or list they come from."""
+
+    terms: tuple[str, ...]
+    lang: str
+    unless: tuple[str, ...]
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    """A use the law forbids for a resource: a refusal, whatever the score would have been.
+
+    The offer side holds for an offer class listed (from an activity listed, when some are), an EWC
+    code under a listed pattern, or a listed phrase in the offer's words (none of `offer_unless`). The
+    need side holds when the need's class is listed (or the need names a listed use for the resource
+    it asks, or names no use and comes from a listed activity), and its words hold a listed phrase;
+    an empty condition holds. A phrase of `need_unless` (an authorised channel) lifts the ban.
+    """
+
+    id: str
+    offer_classes: frozenset[str]
+    offer_naf: tuple[str, ...]
+    offer_ewc: tuple[str, ...]
+    need_classes: frozenset[str]
+    need_naf: tuple[str, ...]
+    has_need_terms: bool
+    rule: str
+    reason_fr: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +256,80 @@ class Knowledge:
             for phrase in row["terms"].split("|"):
                 if phrase.strip():
                     terms.append(Term(row["class_id"], row["lang"], row["direction"], phrase, excludes))
-        self._classifier = Classifier(terms, _lexicon(data))
+        # Longer phrases that contain a shorter keyword of another class ("pommes de terre", "marc de
+        # café", "bois B"): the longest phrase wins, so the shorter one no longer misleads.
+        for row in _rows(data, "homonyms.csv"):
+            self._check_class(row["class_id"], "homonyms.csv")
+            terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
+        lexicon, everyday = _lexicon(data), everyday_words()
+        self._classifier = Classifier(terms, lexicon, everyday)
+
+        # Hazard words are read like keywords (stems, typos, negation: "sans amiante" is no hazard),
+        # each row standing for a class of its own; `unless` words in the same text veto the row.
+        self.hazard_terms: list[HazardTerm] = []
+        hazard_phrases: list[Term] = []
+        for row in _rows(data, "hazard_terms.csv"):
+            hazard = HazardTerm(
+                terms=tuple(t for t in row["terms"].split("|") if t.strip()),
+                lang=row["lang"],
+                unless=tuple(w for w in row["unless"].split("|") if w.strip()),
+                reason=row["reason"],
+                source=row["source"],
+            )
+            position = str(len(self.hazard_terms))
+            self.hazard_terms.append(hazard)
+            hazard_phrases += [Term(position, hazard.lang, "", t, hazard.unless) for t in hazard.terms]
+        self._hazard_reader = Classifier(hazard_phrases, lexicon, everyday)
+        self._hazards_cached = lru_cache(maxsize=200_000)(self._hazards_in)
+
+        # Regulatory bans; their phrases are read like keywords too, each list a class of its own
+        # ("offer:<id>", "offer_unless:<id>", "need:<id>", "need_unless:<id>").
+        self.bans: list[Ban] = []
+        ban_phrases: list[Term] = []
+        for row in _rows(data, "bans.csv"):
+            ban = Ban(
+                id=row["id"],
+                offer_classes=_split(row["offer_classes"]),
+                offer_naf=tuple(naf_digits(n) for n in _split(row["offer_naf"])),
+                offer_ewc=tuple(sorted(_split(row["offer_ewc"]))),
+                need_classes=_split(row["need_classes"]),
+                need_naf=tuple(naf_digits(n) for n in _split(row["need_naf"])),
+                has_need_terms=bool(row["need_terms"].strip()),
+                rule=row["rule"],
+                reason_fr=row["reason_fr"],
+            )
+            for c in ban.offer_classes | ban.need_classes:
+                self._check_class(c, "bans.csv")
+            self.bans.append(ban)
+            for column in ("offer_terms", "offer_unless", "need_terms", "need_unless"):
+                ban_phrases += [
+                    Term(f"{column}:{ban.id}", "fr", "", phrase, ())
+                    for phrase in row[column].split("|")
+                    if phrase.strip()
+                ]
+        self._ban_reader = Classifier(ban_phrases, lexicon, everyday)
+        self._ban_words_cached = lru_cache(maxsize=200_000)(self._ban_words_in)
+
+        # The state a flow's words give its resource: used, soiled or new (states.csv); and the need
+        # classes a receiver consumes as they are, which a used or soiled offer cannot meet.
+        state_phrases = [
+            Term(
+                row["state"],
+                row["lang"],
+                "",
+                phrase,
+                tuple(w for w in row["exclude"].split("|") if w.strip()),
+            )
+            for row in _rows(data, "states.csv")
+            for phrase in row["terms"].split("|")
+            if phrase.strip()
+        ]
+        self._state_reader = Classifier(state_phrases, lexicon, everyday, stemmed=False)
+        self._states_cached = lru_cache(maxsize=200_000)(self._states_in)
+        self._clean_needs: dict[str, frozenset[str]] = {}
+        for row in _rows(data, "clean_needs.csv"):
+            self._check_class(row["class_id"], "clean_needs.csv")
+            self._clean_needs[row["class_id"]] = _split(row["refuses"])
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
@@ -354,6 +468,62 @@ class Knowledge:
     ) -> Classification:
         return self._classifier.classify(self, direction, category, label, description, ewc, naf)
 
+    def hazards_named(self, flow: FlowSnapshot) -> tuple[HazardTerm, ...]:
+        """The hazards a flow's own words affirm ("sciure traitée CCA", "terres polluées"), if any."""
+        return self._hazards_cached(flow.label, flow.description or "")
+
+    def _hazards_in(self, label: str, description: str) -> tuple[HazardTerm, ...]:
+        # One text, so that a veto word of the description ("paille") counts for the label's term.
+        found, _ = self._hazard_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return tuple(self.hazard_terms[int(i)] for i in sorted(found, key=int))
+
+    def ban(self, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str) -> Ban | None:
+        """The regulatory ban that forbids this offer class feeding this need class, if any (bans.csv)."""
+        offer_words = self._ban_words_cached(offer.label, offer.description or "")
+        need_words = self._ban_words_cached(need.label, need.description or "")
+        uses = self.classification(need).uses
+        resource_asked = self.classes[need_class].family != "use"
+        for ban in self.bans:
+            if f"need_unless:{ban.id}" in need_words or f"offer_unless:{ban.id}" in offer_words:
+                continue
+            offer_side = (
+                f"offer_terms:{ban.id}" in offer_words
+                or _under(offer.ewc_code, ban.offer_ewc)
+                or (offer_class in ban.offer_classes and _in_activity(offer.naf_code, ban.offer_naf))
+            )
+            if not offer_side:
+                continue
+            classes_hold = (
+                not ban.need_classes
+                or need_class in ban.need_classes
+                or (resource_asked and not uses.isdisjoint(ban.need_classes))
+                or (
+                    resource_asked
+                    and not uses
+                    and bool(ban.need_naf)
+                    and _in_activity(need.naf_code, ban.need_naf, empty=False)
+                )
+            )
+            if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
+                return ban
+        return None
+
+    def states(self, flow: FlowSnapshot) -> frozenset[str]:
+        """What a flow's words say of its resource's state: "used", "soiled", "new" (states.csv)."""
+        return self._states_cached(flow.label, flow.description or "")
+
+    def _states_in(self, label: str, description: str) -> frozenset[str]:
+        found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return frozenset(found)
+
+    def refused_states(self, need_class: str) -> frozenset[str]:
+        """States of an offer that a need of this class, asking for no waste, cannot take (clean_needs.csv)."""
+        return self._clean_needs.get(need_class, frozenset())
+
+    def _ban_words_in(self, label: str, description: str) -> frozenset[str]:
+        found, _ = self._ban_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return frozenset(found)
+
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""
         if offer_class == need_class:
@@ -432,6 +602,28 @@ class Knowledge:
 
     def naf_uses(self, naf_code: str | None) -> frozenset[str]:
         return frozenset().union(*(a.uses for a in self.activities(naf_code)))
+
+
+def _under(code: str | None, patterns: tuple[str, ...]) -> bool:
+    """Whether any EWC code given ("17 06 05*", "170605", "20 01 08;20 01 25") falls under a pattern."""
+    if not code or not patterns:
+        return False
+    for part in code.split(";"):
+        try:
+            parsed = parse_ewc_code(re.sub(r"[^0-9 .\-*]", "", part)).code
+        except EwcCodeError:
+            continue
+        if any(parsed == p or parsed.startswith(p + " ") for p in patterns):
+            return True
+    return False
+
+
+def _in_activity(naf_code: str | None, prefixes: tuple[str, ...], *, empty: bool = True) -> bool:
+    """Whether a NAF code falls under one of the prefixes (digits); `empty` when no prefix is listed."""
+    if not prefixes:
+        return empty
+    digits = naf_digits(naf_code)
+    return bool(digits) and any(digits.startswith(p) for p in prefixes)
 
 
 def _lexicon(data: Mapping[str, bytes]) -> frozenset[str]:

@@ -25,6 +25,9 @@ from ecocirc_matcher.domain.scoring import (
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
+# States of a resource that make it waste rather than the thing itself (states.csv).
+WORN_STATES = frozenset({"used", "soiled"})
+
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
@@ -45,8 +48,9 @@ class Evidence:
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
-    """Declared hazardous, or carrying an EWC code marked hazardous (*) in the List of Waste."""
-    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code)
+    """Hazardous or unknown: declared hazardous, carrying an EWC code marked hazardous (*) in the List of
+    Waste, or saying so in words ("traité CCA", "fibrociment", "souillé", "huile de vidange")."""
+    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
@@ -68,10 +72,17 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if need_classified.refused and _primary(offer_conf) & need_classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
+    worn = kb.states(offer) & WORN_STATES
+    need_states = kb.states(need)
+    if worn and "new" in need_states:
+        # "Palettes neuves", "emballages neufs": nothing used or soiled will do.
+        return None
+    # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
+    wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
     evidence = [
-        *_class_links(kb, offer, need, offer_conf, need_conf, distance),
+        *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
         *_receiver_links(kb, offer, need, offer_conf, distance),
     ]
     if not evidence:
@@ -130,8 +141,10 @@ def _class_links(
     offer_conf: dict[str, float],
     need_conf: dict[str, float],
     distance: float,
+    worn: frozenset[str],
 ) -> list[Evidence]:
-    """Pairs of classes the knowledge links, among those whose resource can travel that far."""
+    """Pairs of classes the knowledge links, among those whose resource can travel that far, the law
+    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so."""
     found: list[Evidence] = []
     for o in sorted(offer_conf):
         if not kb.classes[o].specific:
@@ -143,8 +156,16 @@ def _class_links(
         partners = kb.partner_classes(o, Direction.OFFER)
         for n in sorted(need_conf):
             link = kb.link(o, n) if n in partners else None
-            if link is not None:
-                found.append(Evidence(link.weight * offer_conf[o] * need_conf[n], o, n, reach))
+            if link is None:
+                continue
+            if worn & kb.refused_states(n):
+                # "Litière usagée" is not litter, "huile usagée" is not oil, "emballages souillés" are
+                # not packaging: a receiver that consumes the thing as it is wants it clean.
+                continue
+            if kb.ban(offer, need, o, n) is not None:
+                # The law forbids this use of this resource: a refusal, never a low weight.
+                continue
+            found.append(Evidence(link.weight * offer_conf[o] * need_conf[n], o, n, reach))
     return found
 
 
@@ -177,7 +198,10 @@ def _receiver_links(
             if prefix is None or (fuel_only and AS_FUEL not in link.uses):
                 continue
             resource = _resource_of(kb, offer_conf, link.classes | frozenset(kb.ewc_classes(entry)))
-            reason = f"Code déchet {entry} : {link.reason_fr} (source : {link.source})"
+            if kb.ban(offer, need, resource, resource) is not None:
+                # A receiving activity is no exception to the law (used engine oil, catering waste).
+                continue
+            reason = f"Code déchet {entry} : {link.reason_fr}"
             found.append(Evidence(link.weight, resource, resource, reach, reason, prefix))
     return found
 

@@ -81,6 +81,7 @@ class Territory:
     expected_substitutions: frozenset[Pair]
     expected_groups: tuple[tuple[str, ...], ...]
     traps: tuple[Trap, ...]
+    name: str = "territory"
 
     @property
     def expected_mutualisations(self) -> frozenset[Pair]:
@@ -141,7 +142,9 @@ def load_territory(path: Path = DEFAULT_TERRITORY) -> Territory:
         else:
             groups.append(refs)
     traps = tuple(Trap(t["type"], (t["flows"][0], t["flows"][1]), t.get("why", "")) for t in data["traps"])
-    return Territory(flows, frozenset(substitutions), tuple(groups), traps)
+    return Territory(
+        flows, frozenset(substitutions), tuple(groups), traps, name=data.get("territory", path.stem)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +283,7 @@ def _parts(p: Proposal) -> str:
 def format_demo_report(report: DemoReport, kb: Knowledge, *, verbose: bool = False) -> str:
     t = report.territory
     lines = [
-        f"Gers demo territory: {len(t.flows)} flows, {len(t.expected_substitutions)} expected substitution "
+        f"{t.name}: {len(t.flows)} flows, {len(t.expected_substitutions)} expected substitution "
         f"pairs, {len(t.expected_groups)} expected mutualisation groups "
         f"({len(t.expected_mutualisations)} pairs), {len(t.traps)} traps; "
         f"{len(report.proposals)} proposals",
