@@ -183,7 +183,7 @@ def naf_digits(code: str | None) -> str:
 class Knowledge:
     """Everything the matcher knows, loaded from the packaged data files (see knowledge/README.md).
 
-    The index relies on `version`, `classify`, `partner_classes` and `reach_km`; pairing also reads
+    The index relies on `version`, `index_keys`, `partner_classes` and `reach_km`; pairing also reads
     links, activity profiles and factors.
     """
 

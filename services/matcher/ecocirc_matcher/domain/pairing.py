@@ -54,7 +54,8 @@ def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
-    """An offer feeding a need: accepted only for linked classes, within reach, months and hazard rules."""
+    """An offer feeding a need: accepted only for linked classes or a receiver link (the need's activity
+    takes the offer's EWC code in), within reach, months, hazard rules and the law."""
     if offer.direction is not Direction.OFFER or need.direction is not Direction.NEED:
         return None
     if offer.company_id == need.company_id:
