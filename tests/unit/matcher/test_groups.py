@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -75,10 +76,15 @@ def test_flows_far_apart_never_share_a_key(kb: Knowledge) -> None:
 
 def test_the_work_of_an_event_on_groups_is_bounded(kb: Knowledge) -> None:
     index = MatchIndex(kb)
-    crowd = [collection_need(0.01 * i) for i in range(3 * MAX_GROUP_CANDIDATES)]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    crowd = [
+        collection_need(0.01 * i).model_copy(update={"declared_at": start + timedelta(minutes=i)})
+        for i in range(3 * MAX_GROUP_CANDIDATES)
+    ]
     for flow in crowd:
         index.put(flow)
-    newcomer = collection_need(0.5)
+    # Declared last (the factory's flows would otherwise tie on declared_at and sort by random ids).
+    newcomer = collection_need(0.5).model_copy(update={"declared_at": start + timedelta(days=1)})
     index.put(newcomer)
     [key] = index.group_keys_of(newcomer)
     before = index.evaluations
