@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -43,7 +44,10 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, ge=1, le=65535, description="Port of the outgoing mail server.")
     smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
-    smtp_tls: SmtpTls = Field(SmtpTls.NONE, description="none, starttls or tls (implicit TLS).")
+    smtp_tls: SmtpTls = Field(
+        SmtpTls.NONE,
+        description="none, starttls or tls (implicit TLS); none with a password is refused unless the host is loopback.",
+    )
     mail_from: str | None = Field(None, description="Sender address of every email.")
     admin_token: SecretStr | None = Field(None, description="Bootstrap advisor token with every right.")
     api_host: str = Field(
@@ -128,8 +132,37 @@ class Settings(BaseSettings):
             )
         return self
 
+    # ---- notifier: SMTP transport security (issue 11, finding 10) -------------------------------
+    @model_validator(mode="after")
+    def _refuse_clear_text_smtp_password(self) -> Self:
+        """A password sent without TLS can be read by anyone on the path: refuse it, in every mode.
+
+        The one exception is a relay on a loopback address (a local MTA, or a TLS-wrapping sidecar in
+        the same pod): the password then never leaves the machine.
+        """
+        has_password = self.smtp_password is not None and self.smtp_password.get_secret_value() != ""
+        if has_password and self.smtp_tls is SmtpTls.NONE and not is_loopback(self.smtp_host):
+            raise ValueError(
+                "ECOCIRC_SMTP_PASSWORD is set but ECOCIRC_SMTP_TLS is none: the password would cross the"
+                " network in clear. Set ECOCIRC_SMTP_TLS to starttls or tls (or use a relay on a"
+                " loopback address)."
+            )
+        return self
+
     def require(self, value: str | None, name: str) -> str:
         """Return a setting the caller cannot run without, with a clear message when absent."""
         if not value:
             raise RuntimeError(f"ECOCIRC_{name.upper()} is not set")
         return value
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a host name or address stays on this machine (127.0.0.0/8, ::1, localhost)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -37,3 +37,29 @@ def test_complete_production_settings_start(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ECOCIRC_API_PORT", "9000")
     settings = Settings(**COMPLETE)
     assert settings.api_port == 9000 and not settings.embedded
+
+
+# ---- SMTP: a password never travels in clear ---------------------------------------------------
+@pytest.mark.parametrize("embedded", [False, True])
+def test_an_smtp_password_without_tls_is_refused(embedded: bool) -> None:
+    with pytest.raises(ValidationError, match=r"ECOCIRC_SMTP_PASSWORD.*ECOCIRC_SMTP_TLS"):
+        Settings(
+            **{**COMPLETE, "embedded": embedded, "smtp_user": "u", "smtp_password": "p", "smtp_tls": "none"}
+        )
+
+
+@pytest.mark.parametrize("tls", ["starttls", "tls"])
+def test_an_smtp_password_over_tls_is_accepted(tls: str) -> None:
+    settings = Settings(**{**COMPLETE, "smtp_user": "u", "smtp_password": "p", "smtp_tls": tls})
+    assert settings.smtp_password is not None
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.53", "::1", "localhost"])
+def test_an_smtp_password_to_a_loopback_relay_may_go_without_tls(host: str) -> None:
+    # The password does not leave the machine (or the pod): a local relay or a TLS sidecar.
+    settings = Settings(**{**COMPLETE, "smtp_host": host, "smtp_password": "p", "smtp_tls": "none"})
+    assert settings.smtp_tls == "none"
+
+
+def test_no_password_needs_no_tls() -> None:
+    assert Settings(**{**COMPLETE, "smtp_tls": "none"}).smtp_password is None
