@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Outside embedded mode the platform cannot run without these (names of Settings fields).
 REQUIRED_OUTSIDE_EMBEDDED = ("database_url", "kafka_bootstrap", "smtp_host", "mail_from", "admin_token")
@@ -106,12 +106,46 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(
         20,
         ge=0,
-        description="Failed authentications one address may make per minute before 429s (0: no limit).",
+        description=(
+            "Failed authentications one client, or one token beginning, may make per minute before"
+            " failures are answered 429 (0: no limit). A valid token is never refused."
+        ),
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(
         True, description="JSON log lines (false: readable console lines, as `make run` uses)."
     )
+
+    # ==== Added by issue 11 (outside audit). Each block says which service reads it, so the split
+    # ==== into per-service settings can move it whole.
+
+    # ---- intake: client addresses behind a reverse proxy (finding 1) ----
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description=(
+            "Addresses or CIDR networks of the reverse proxies whose X-Forwarded-For is believed,"
+            " comma-separated (e.g. `10.0.0.0/8,192.0.2.10`); empty: the peer address is the client."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ECOCIRC_TRUSTED_PROXIES: {entry!r} is neither an IP address nor a CIDR network"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_missing_or_insecure(self) -> Self:

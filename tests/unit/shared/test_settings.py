@@ -63,3 +63,17 @@ def test_an_smtp_password_to_a_loopback_relay_may_go_without_tls(host: str) -> N
 
 def test_no_password_needs_no_tls() -> None:
     assert Settings(**{**COMPLETE, "smtp_tls": "none"}).smtp_password is None
+
+
+# ---- intake: trusted proxies ---------------------------------------------------------------------
+def test_trusted_proxies_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOCIRC_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.10,2001:db8::/32")
+    assert Settings(**COMPLETE).trusted_proxies == ("10.0.0.0/8", "192.0.2.10", "2001:db8::/32")
+    monkeypatch.delenv("ECOCIRC_TRUSTED_PROXIES")
+    assert Settings(**COMPLETE).trusted_proxies == ()
+
+
+@pytest.mark.parametrize("entry", ["*", "proxy.internal", "10.0.0.0/33"])
+def test_a_trusted_proxy_must_be_an_address_or_a_network(entry: str) -> None:
+    with pytest.raises(ValidationError, match="ECOCIRC_TRUSTED_PROXIES"):
+        Settings(**{**COMPLETE, "trusted_proxies": entry})
