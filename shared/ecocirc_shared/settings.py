@@ -128,6 +128,20 @@ class Settings(BaseSettings):
         ),
     )
 
+    # ---- intake: bounds on spreadsheet imports (finding 3) ----
+    import_max_rows: int = Field(5000, ge=1, description="Data rows one import may hold.")
+    import_max_columns: int = Field(100, ge=1, description="Columns one import may use.")
+    import_max_sheet_rows: int = Field(
+        20_000,
+        ge=2,
+        description="Last row an import reads to, blank rows included; a sheet reaching further is refused.",
+    )
+    import_max_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="Longest an import may take (reading, checking, writing); then nothing is written.",
+    )
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:

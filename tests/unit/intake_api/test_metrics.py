@@ -29,6 +29,7 @@ def label_sets() -> set[tuple[str, str, str]]:
 
 
 async def test_arbitrary_methods_and_paths_add_no_label_values() -> None:
+    before = label_sets()  # the counter is process-wide: other tests may have added to it
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app()), base_url="http://t") as client:
         assert (await client.get("/v1/things/1")).status_code == 200
         for i in range(300):
@@ -36,10 +37,10 @@ async def test_arbitrary_methods_and_paths_add_no_label_values() -> None:
             await client.request(f"BREW{i}", f"/nowhere/{i}")
             await client.get(f"/nowhere/{i}")
     labels = label_sets()
+    added = labels - before
     methods = {method for method, _, _ in labels}
-    routes = {route for _, route, _ in labels}
-    assert "GET" in methods and "other" in methods
+    assert ("GET", "/v1/things/{thing_id}", "200") in labels
+    assert "other" in {method for method, _, _ in added}
     assert not any(m.startswith(("X-PROBE", "BREW")) for m in methods), sorted(methods)[:5]
-    assert len(methods) <= 8
-    assert routes <= {"/v1/things/{thing_id}", "unmatched"}
-    assert len(labels) < 20
+    assert {route for _, route, _ in added} <= {"/v1/things/{thing_id}", "unmatched"}
+    assert len(added) < 10, sorted(added)
