@@ -22,6 +22,19 @@ class SmtpTls(StrEnum):
     TLS = "tls"
 
 
+class KafkaSecurityProtocol(StrEnum):
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+
+class SaslMechanism(StrEnum):
+    PLAIN = "PLAIN"
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
+
+
 class Settings(BaseSettings):
     """Every setting of the platform; each service reads the ones it needs.
 
@@ -142,6 +155,29 @@ class Settings(BaseSettings):
         description="Longest an import may take (reading, checking, writing); then nothing is written.",
     )
 
+    # ---- intake (outbox relay), matcher, notifier: TLS and SASL to Kafka (finding 11) ----
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        KafkaSecurityProtocol.PLAINTEXT,
+        description="How clients reach Kafka; production: SASL_SSL (TLS, and a login).",
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        None, description="SASL mechanism, required with SASL_SSL or SASL_PLAINTEXT."
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password.")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="PEM file of the CAs that sign the brokers' certificates (default: the system's)."
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        None, description="PEM client certificate, when the brokers ask for one (mutual TLS)."
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        None, description="PEM private key of that certificate (unless it is in the certificate file)."
+    )
+    kafka_ssl_key_password: SecretStr | None = Field(
+        None, description="Password of that private key, if it is encrypted."
+    )
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
@@ -197,6 +233,62 @@ class Settings(BaseSettings):
             )
         return self
 
+    # ---- intake, matcher, notifier: Kafka TLS and SASL (finding 11) ------------------------------
+    @model_validator(mode="after")
+    def _refuse_inconsistent_kafka_security(self) -> Self:
+        """Refuse settings that would be silently ignored, or would send a password in clear."""
+        protocol = self.kafka_security_protocol
+        sasl = protocol in (KafkaSecurityProtocol.SASL_PLAINTEXT, KafkaSecurityProtocol.SASL_SSL)
+        tls = protocol in (KafkaSecurityProtocol.SSL, KafkaSecurityProtocol.SASL_SSL)
+        sasl_fields = {
+            "kafka_sasl_mechanism": self.kafka_sasl_mechanism,
+            "kafka_sasl_username": self.kafka_sasl_username,
+            "kafka_sasl_password": self.kafka_sasl_password and self.kafka_sasl_password.get_secret_value(),
+        }
+        tls_fields = {
+            "kafka_ssl_cafile": self.kafka_ssl_cafile,
+            "kafka_ssl_certfile": self.kafka_ssl_certfile,
+            "kafka_ssl_keyfile": self.kafka_ssl_keyfile,
+            "kafka_ssl_key_password": self.kafka_ssl_key_password,
+        }
+        if sasl:
+            missing = [_env(name) for name, value in sasl_fields.items() if not value]
+            if missing:
+                raise ValueError(f"ECOCIRC_KAFKA_SECURITY_PROTOCOL={protocol} needs {', '.join(missing)}")
+        else:
+            ignored = [_env(name) for name, value in sasl_fields.items() if value]
+            if ignored:
+                raise ValueError(
+                    f"{', '.join(ignored)} set but ECOCIRC_KAFKA_SECURITY_PROTOCOL={protocol} does not use"
+                    " SASL: set it to SASL_SSL, or remove them"
+                )
+        if not tls:
+            ignored = [_env(name) for name, value in tls_fields.items() if value]
+            if ignored:
+                raise ValueError(
+                    f"{', '.join(ignored)} set but ECOCIRC_KAFKA_SECURITY_PROTOCOL={protocol} does not use"
+                    " TLS: set it to SSL or SASL_SSL, or remove them"
+                )
+        if self.kafka_ssl_keyfile and not self.kafka_ssl_certfile:
+            raise ValueError("ECOCIRC_KAFKA_SSL_KEYFILE is set without ECOCIRC_KAFKA_SSL_CERTFILE")
+        if self.kafka_ssl_key_password and not self.kafka_ssl_certfile:
+            raise ValueError("ECOCIRC_KAFKA_SSL_KEY_PASSWORD is set without ECOCIRC_KAFKA_SSL_CERTFILE")
+        for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{_env(name)}: no file at {path}")
+        hosts = [h.rsplit(":", 1)[0] for h in (self.kafka_bootstrap or "").split(",") if h.strip()]
+        if (
+            protocol is KafkaSecurityProtocol.SASL_PLAINTEXT
+            and self.kafka_sasl_mechanism is SaslMechanism.PLAIN
+            and not all(is_loopback(h.strip()) for h in hosts)
+        ):
+            raise ValueError(
+                "ECOCIRC_KAFKA_SASL_MECHANISM=PLAIN over SASL_PLAINTEXT sends the password in clear:"
+                " use ECOCIRC_KAFKA_SECURITY_PROTOCOL=SASL_SSL (or a SCRAM mechanism)"
+            )
+        return self
+
     def require(self, value: str | None, name: str) -> str:
         """Return a setting the caller cannot run without, with a clear message when absent."""
         if not value:
@@ -214,3 +306,7 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _env(field_name: str) -> str:
+    return f"ECOCIRC_{field_name.upper()}"
