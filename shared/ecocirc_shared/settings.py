@@ -141,6 +141,25 @@ class Settings(BaseSettings):
         ),
     )
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ECOCIRC_TRUSTED_PROXIES: {entry!r} is neither an IP address nor a CIDR network"
+                ) from None
+        return value
+
     # ---- intake: bounds on spreadsheet imports (finding 3) ----
     import_max_rows: int = Field(5000, ge=1, description="Data rows one import may hold.")
     import_max_columns: int = Field(100, ge=1, description="Columns one import may use.")
@@ -177,25 +196,6 @@ class Settings(BaseSettings):
     kafka_ssl_key_password: SecretStr | None = Field(
         None, description="Password of that private key, if it is encrypted."
     )
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"ECOCIRC_TRUSTED_PROXIES: {entry!r} is neither an IP address nor a CIDR network"
-                ) from None
-        return value
 
     @model_validator(mode="after")
     def _refuse_missing_or_insecure(self) -> Self:
