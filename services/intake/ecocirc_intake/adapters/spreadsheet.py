@@ -164,7 +164,9 @@ def _read_xlsx(content: bytes, reader: _Reader) -> None:
                 break
             except Exception:
                 raise unreadable from None
-            reader.take(number, [_cell(value) for value in values])
+            # Blank rows (gaps are filled with them) skip the per-cell work: C-level count only.
+            blank = values.count(None) == len(values)
+            reader.take(number, [] if blank else [_cell(value) for value in values])
     finally:
         book.close()
 
