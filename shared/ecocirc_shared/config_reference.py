@@ -60,6 +60,8 @@ def _type_name(field: FieldInfo) -> str:
             names.append("secret string")
         elif member is Path:
             names.append("path")
+        elif get_origin(member) in (tuple, list):
+            names.append("comma-separated list")
         else:
             names.append(_PLAIN_TYPES.get(member, getattr(member, "__name__", str(member))))
     return " | ".join(names)
@@ -85,6 +87,8 @@ def _default(field: FieldInfo) -> str:
         return f"`{str(value).lower()}`"
     if isinstance(value, Enum):
         return f"`{value.value}`"
+    if isinstance(value, tuple | list):
+        return f"`{','.join(map(str, value))}`" if value else "(empty)"
     return f"`{value}`"
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Outside embedded mode the platform cannot run without these (names of Settings fields).
 REQUIRED_OUTSIDE_EMBEDDED = ("database_url", "kafka_bootstrap", "smtp_host", "mail_from", "admin_token")
@@ -19,6 +20,19 @@ class SmtpTls(StrEnum):
     NONE = "none"
     STARTTLS = "starttls"
     TLS = "tls"
+
+
+class KafkaSecurityProtocol(StrEnum):
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+
+class SaslMechanism(StrEnum):
+    PLAIN = "PLAIN"
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
 
 
 class Settings(BaseSettings):
@@ -43,7 +57,10 @@ class Settings(BaseSettings):
     smtp_port: int = Field(25, ge=1, le=65535, description="Port of the outgoing mail server.")
     smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
-    smtp_tls: SmtpTls = Field(SmtpTls.NONE, description="none, starttls or tls (implicit TLS).")
+    smtp_tls: SmtpTls = Field(
+        SmtpTls.NONE,
+        description="none, starttls or tls (implicit TLS); none with a password is refused unless the host is loopback.",
+    )
     mail_from: str | None = Field(None, description="Sender address of every email.")
     admin_token: SecretStr | None = Field(None, description="Bootstrap advisor token with every right.")
     api_host: str = Field(
@@ -102,11 +119,82 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(
         20,
         ge=0,
-        description="Failed authentications one address may make per minute before 429s (0: no limit).",
+        description=(
+            "Failed authentications one client, or one token beginning, may make per minute before"
+            " failures are answered 429 (0: no limit). A valid token is never refused."
+        ),
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(
         True, description="JSON log lines (false: readable console lines, as `make run` uses)."
+    )
+
+    # ==== Added by issue 11 (outside audit). Each block says which service reads it, so the split
+    # ==== into per-service settings can move it whole.
+
+    # ---- intake: client addresses behind a reverse proxy (finding 1) ----
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description=(
+            "Addresses or CIDR networks of the reverse proxies whose X-Forwarded-For is believed,"
+            " comma-separated (e.g. `10.0.0.0/8,192.0.2.10`); empty: the peer address is the client."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ECOCIRC_TRUSTED_PROXIES: {entry!r} is neither an IP address nor a CIDR network"
+                ) from None
+        return value
+
+    # ---- intake: bounds on spreadsheet imports (finding 3) ----
+    import_max_rows: int = Field(5000, ge=1, description="Data rows one import may hold.")
+    import_max_columns: int = Field(100, ge=1, description="Columns one import may use.")
+    import_max_sheet_rows: int = Field(
+        20_000,
+        ge=2,
+        description="Last row an import reads to, blank rows included; a sheet reaching further is refused.",
+    )
+    import_max_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="Longest an import may take (reading, checking, writing); then nothing is written.",
+    )
+
+    # ---- intake (outbox relay), matcher, notifier: TLS and SASL to Kafka (finding 11) ----
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        KafkaSecurityProtocol.PLAINTEXT,
+        description="How clients reach Kafka; production: SASL_SSL (TLS, and a login).",
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        None, description="SASL mechanism, required with SASL_SSL or SASL_PLAINTEXT."
+    )
+    kafka_sasl_username: str | None = Field(None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password.")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="PEM file of the CAs that sign the brokers' certificates (default: the system's)."
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        None, description="PEM client certificate, when the brokers ask for one (mutual TLS)."
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        None, description="PEM private key of that certificate (unless it is in the certificate file)."
+    )
+    kafka_ssl_key_password: SecretStr | None = Field(
+        None, description="Password of that private key, if it is encrypted."
     )
 
     @model_validator(mode="after")
@@ -128,8 +216,97 @@ class Settings(BaseSettings):
             )
         return self
 
+    # ---- notifier: SMTP transport security (issue 11, finding 10) -------------------------------
+    @model_validator(mode="after")
+    def _refuse_clear_text_smtp_password(self) -> Self:
+        """A password sent without TLS can be read by anyone on the path: refuse it, in every mode.
+
+        The one exception is a relay on a loopback address (a local MTA, or a TLS-wrapping sidecar in
+        the same pod): the password then never leaves the machine.
+        """
+        has_password = self.smtp_password is not None and self.smtp_password.get_secret_value() != ""
+        if has_password and self.smtp_tls is SmtpTls.NONE and not is_loopback(self.smtp_host):
+            raise ValueError(
+                "ECOCIRC_SMTP_PASSWORD is set but ECOCIRC_SMTP_TLS is none: the password would cross the"
+                " network in clear. Set ECOCIRC_SMTP_TLS to starttls or tls (or use a relay on a"
+                " loopback address)."
+            )
+        return self
+
+    # ---- intake, matcher, notifier: Kafka TLS and SASL (finding 11) ------------------------------
+    @model_validator(mode="after")
+    def _refuse_inconsistent_kafka_security(self) -> Self:
+        """Refuse settings that would be silently ignored, or would send a password in clear."""
+        protocol = self.kafka_security_protocol
+        sasl = protocol in (KafkaSecurityProtocol.SASL_PLAINTEXT, KafkaSecurityProtocol.SASL_SSL)
+        tls = protocol in (KafkaSecurityProtocol.SSL, KafkaSecurityProtocol.SASL_SSL)
+        sasl_fields = {
+            "kafka_sasl_mechanism": self.kafka_sasl_mechanism,
+            "kafka_sasl_username": self.kafka_sasl_username,
+            "kafka_sasl_password": self.kafka_sasl_password and self.kafka_sasl_password.get_secret_value(),
+        }
+        tls_fields = {
+            "kafka_ssl_cafile": self.kafka_ssl_cafile,
+            "kafka_ssl_certfile": self.kafka_ssl_certfile,
+            "kafka_ssl_keyfile": self.kafka_ssl_keyfile,
+            "kafka_ssl_key_password": self.kafka_ssl_key_password,
+        }
+        if sasl:
+            missing = [_env(name) for name, value in sasl_fields.items() if not value]
+            if missing:
+                raise ValueError(f"ECOCIRC_KAFKA_SECURITY_PROTOCOL={protocol} needs {', '.join(missing)}")
+        else:
+            ignored = [_env(name) for name, value in sasl_fields.items() if value]
+            if ignored:
+                raise ValueError(
+                    f"{', '.join(ignored)} set but ECOCIRC_KAFKA_SECURITY_PROTOCOL={protocol} does not use"
+                    " SASL: set it to SASL_SSL, or remove them"
+                )
+        if not tls:
+            ignored = [_env(name) for name, value in tls_fields.items() if value]
+            if ignored:
+                raise ValueError(
+                    f"{', '.join(ignored)} set but ECOCIRC_KAFKA_SECURITY_PROTOCOL={protocol} does not use"
+                    " TLS: set it to SSL or SASL_SSL, or remove them"
+                )
+        if self.kafka_ssl_keyfile and not self.kafka_ssl_certfile:
+            raise ValueError("ECOCIRC_KAFKA_SSL_KEYFILE is set without ECOCIRC_KAFKA_SSL_CERTFILE")
+        if self.kafka_ssl_key_password and not self.kafka_ssl_certfile:
+            raise ValueError("ECOCIRC_KAFKA_SSL_KEY_PASSWORD is set without ECOCIRC_KAFKA_SSL_CERTFILE")
+        for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{_env(name)}: no file at {path}")
+        hosts = [h.rsplit(":", 1)[0] for h in (self.kafka_bootstrap or "").split(",") if h.strip()]
+        if (
+            protocol is KafkaSecurityProtocol.SASL_PLAINTEXT
+            and self.kafka_sasl_mechanism is SaslMechanism.PLAIN
+            and not all(is_loopback(h.strip()) for h in hosts)
+        ):
+            raise ValueError(
+                "ECOCIRC_KAFKA_SASL_MECHANISM=PLAIN over SASL_PLAINTEXT sends the password in clear:"
+                " use ECOCIRC_KAFKA_SECURITY_PROTOCOL=SASL_SSL (or a SCRAM mechanism)"
+            )
+        return self
+
     def require(self, value: str | None, name: str) -> str:
         """Return a setting the caller cannot run without, with a clear message when absent."""
         if not value:
             raise RuntimeError(f"ECOCIRC_{name.upper()} is not set")
         return value
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a host name or address stays on this machine (127.0.0.0/8, ::1, localhost)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _env(field_name: str) -> str:
+    return f"ECOCIRC_{field_name.upper()}"

@@ -12,6 +12,7 @@ import asyncpg
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.entrypoints import access_routes, api, import_routes, synergy_routes
@@ -117,6 +118,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.auth_failures = FailureLimiter(max_failures=settings.auth_failures_per_minute)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestMetrics)
+    if settings.trusted_proxies:
+        # Outermost, so every layer sees the forwarded client; only these peers are believed, and the
+        # client is the rightmost address in X-Forwarded-For that is not one of them.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.include_router(api.router)
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)

@@ -23,7 +23,7 @@ from ecocirc_intake.entrypoints.schemas import (
     Page,
 )
 from ecocirc_intake.service_layer import use_cases
-from ecocirc_intake.service_layer.auth_failures import FailureLimiter
+from ecocirc_intake.service_layer.auth_failures import FailureLimiter, failure_keys
 from ecocirc_intake.service_layer.errors import TooManyAttempts, UseCaseError
 from ecocirc_intake.service_layer.principals import Principal, hash_token
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
@@ -52,10 +52,17 @@ def get_store(request: Request) -> IntakeStore:
 StoreDep = Annotated[IntakeStore, Depends(get_store)]
 
 
-def get_token_hash(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> bytes:
+def get_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     if credentials is None:
         raise UseCaseError("Authentification requise (en-tête Authorization: Bearer <jeton>).")
-    return hash_token(credentials.credentials)
+    return credentials.credentials
+
+
+BearerDep = Annotated[str, Depends(get_bearer)]
+
+
+def get_token_hash(token: BearerDep) -> bytes:
+    return hash_token(token)
 
 
 TokenHashDep = Annotated[bytes, Depends(get_token_hash)]
@@ -70,17 +77,20 @@ async def get_principal(
     request: Request,
     store: StoreDep,
     limiter: Annotated[FailureLimiter, Depends(get_limiter)],
+    token: BearerDep,
     token_hash: TokenHashDep,
 ) -> Principal:
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(address)
+    # The token first: a valid one is never refused, however many failures its address made.
+    principal = await store.principal_for(token_hash)
+    if principal is not None:
+        return principal
+    # request.client is the peer, or the forwarded client when the peer is a trusted proxy.
+    keys = failure_keys(request.client.host if request.client else None, token)
+    wait = limiter.retry_after(keys)
     if wait is not None:
         raise TooManyAttempts(f"Trop d'échecs d'authentification : réessayez dans {wait} s.", wait)
-    principal = await store.principal_for(token_hash)
-    if principal is None:
-        limiter.record_failure(address)
-        raise UseCaseError("Jeton invalide ou révoqué.")
-    return principal
+    limiter.record_failure(keys)
+    raise UseCaseError("Jeton invalide ou révoqué.")
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

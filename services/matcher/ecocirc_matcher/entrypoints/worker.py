@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import faust
 
+from ecocirc_matcher.adapters.faust_security import broker_credentials
 from ecocirc_matcher.adapters.faust_transport import register
 from ecocirc_matcher.bootstrap import Matcher, build
 from ecocirc_matcher.service_layer.matching import MatcherService
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> faust.App:
         "ecocirc-matcher",
         version=APP_VERSION,
         broker=brokers,
+        broker_credentials=broker_credentials(settings),
         value_serializer="raw",
         key_serializer="raw",
         topic_partitions=settings.flow_partitions,
