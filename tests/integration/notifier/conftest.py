@@ -18,8 +18,10 @@ import pytest
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.bootstrap import MIGRATIONS as INTAKE_MIGRATIONS
 from ecocirc_intake.service_layer.principals import hash_token
+from ecocirc_notifier.bootstrap import Notifier as Services
 from ecocirc_notifier.bootstrap import build
 from ecocirc_notifier.options import NotifierOptions
+from ecocirc_notifier.service_layer.decisions import DecisionApplier
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
 from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared.db import create_pool, migrate
@@ -29,6 +31,9 @@ from ecocirc_shared.synergies import Participant, Role, SynergySnapshot
 from tests.conftest import Mailbox
 
 ADMIN_TOKEN = "admin-token-for-the-notifier-tests"
+# Here the admin has a mailbox (ECOCIRC_ADMIN_EMAIL), so it hears of every synergy like an advisor of
+# every territory; test_admin.py checks that without one it hears of nothing.
+ADMIN_EMAIL = "admin@cci.example"
 
 
 class FakeClock:
@@ -43,7 +48,8 @@ class FakeClock:
 
 
 class People:
-    """Companies and advisors written straight into intake's tables, each with a unique email."""
+    """Companies and advisors written straight into intake's tables, each with a unique email: the
+    tests stand in for intake, whose read contract (intake_read) the notifier reads them through."""
 
     def __init__(self, pool: asyncpg.Pool):
         self.pool = pool
@@ -93,10 +99,12 @@ class Notifier:
     settings: Settings
     pool: asyncpg.Pool
     recorder: Recorder
+    decisions: DecisionApplier
     deliverer: Deliverer
     people: People
     clock: FakeClock
     options: NotifierOptions
+    services: Services
     extra: list[asyncpg.Pool] = field(default_factory=list)
 
     def with_sender(self, sender: Sender) -> Deliverer:
@@ -126,16 +134,28 @@ MakeNotifier = Callable[..., Any]
 async def make_notifier(make_settings: Callable[..., Settings]) -> AsyncIterator[MakeNotifier]:
     pools: list[asyncpg.Pool] = []
 
-    async def make(options: NotifierOptions | None = None, **overrides: Any) -> Notifier:
-        settings = make_settings(admin_token=ADMIN_TOKEN, **overrides)
+    async def make(
+        options: NotifierOptions | None = None, admin_email: str | None = ADMIN_EMAIL, **overrides: Any
+    ) -> Notifier:
+        settings = make_settings(admin_token=ADMIN_TOKEN, admin_email=admin_email, **overrides)
         intake_pool = await create_pool(settings, "intake")
         await migrate(intake_pool, "intake", INTAKE_MIGRATIONS)
-        await IntakeStore(intake_pool).ensure_admin(hash_token(ADMIN_TOKEN))
+        await IntakeStore(intake_pool).ensure_admin(hash_token(ADMIN_TOKEN), settings.admin_email)
         clock = FakeClock()
         opts = options or NotifierOptions(hold=timedelta(0), max_hold=timedelta(0))
-        pool, recorder, deliverer = await build(settings, options=opts, clock=clock)
-        pools.extend([pool, intake_pool])
-        return Notifier(settings, pool, recorder, deliverer, People(intake_pool), clock, opts)
+        built = await build(settings, options=opts, clock=clock)
+        pools.extend([built.pool, intake_pool])
+        return Notifier(
+            settings,
+            built.pool,
+            built.recorder,
+            built.decisions,
+            built.deliverer,
+            People(intake_pool),
+            clock,
+            opts,
+            built,
+        )
 
     yield make
     for pool in pools:

@@ -3,7 +3,10 @@ delivery failures shown to advisors, and the one-click unsubscribe link of the e
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +15,7 @@ import httpx
 import pytest
 
 from ecocirc_intake.bootstrap import create_app
+from ecocirc_notifier.entrypoints.consumer import consume
 from ecocirc_shared.events import SynergyProposed
 from ecocirc_shared.flows import Confidentiality
 from tests.conftest import Mailbox
@@ -46,14 +50,20 @@ class Api:
 
 @pytest.fixture
 async def setup(make_notifier: MakeNotifier) -> AsyncIterator[tuple[Notifier, Api]]:
+    """Intake and the notifier as in production: decisions cross intake's outbox and the broker."""
     n: Notifier = await make_notifier()
     app = create_app(n.settings)
-    app.state.settings = n.settings
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
-    ):
-        yield n, Api(http)
+    consumer = asyncio.create_task(consume(n.settings, n.services, group=f"api-{uuid.uuid4().hex[:8]}"))
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+        ):
+            yield n, Api(http)
+    finally:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
 
 
 async def test_a_company_sees_its_synergies_with_counterparts_named_only_when_allowed(
@@ -183,7 +193,7 @@ async def test_the_unsubscribe_link_of_an_email_stops_further_emails(
     assert (await api.http.post(url.path, params=forged)).status_code == 400
     done = await api.http.post(url.path, params=dict(url.params), content=b"List-Unsubscribe=One-Click")
     assert done.status_code == 200 and "Désabonnement enregistré" in done.text
-    assert await n.people.pool.fetchval("SELECT email_opt_out FROM intake.companies WHERE id = $1", a)
+    assert (await api.get(f"/v1/companies/{a}"))["email_opt_out"] is True
     await n.recorder.handle(SynergyProposed(synergy=synergy(a, b)))
     await n.deliverer.deliver_due()
     assert len(sent_to(smtp, a.hex[:6])) == 1 and len(sent_to(smtp, b.hex[:6])) == 2

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecocirc_shared.events import SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.directory import RecipientKind
+from ecocirc_shared.events import EmailPreferencesChanged, SynergyProposed, SynergyRevised, SynergyWithdrawn
 from tests.conftest import Mailbox
 from tests.integration.notifier.conftest import FlakySender, Notifier, subjects, synergy
 
@@ -89,6 +90,8 @@ async def test_an_unsubscribed_recipient_is_not_written_to(notifier: Notifier, s
     a, b = await notifier.people.company("Tonnellerie"), await notifier.people.company("Distillerie")
     await notifier.recorder.handle(SynergyProposed(synergy=synergy(a, b)))
     # Opting out after the email was queued still counts: preferences are read at sending time.
-    await notifier.people.pool.execute("UPDATE intake.companies SET email_opt_out = true WHERE id = $1", a)
+    await notifier.decisions.handle(
+        EmailPreferencesChanged(recipient_kind=RecipientKind.COMPANY, recipient_id=a, opted_out=True)
+    )
     await notifier.deliverer.deliver_due()
     assert subjects(smtp, a.hex[:6]) == [] and len(subjects(smtp, b.hex[:6])) == 1

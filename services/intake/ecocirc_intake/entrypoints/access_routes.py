@@ -13,7 +13,7 @@ from ecocirc_intake.entrypoints.api import ERRORS, Limit, Offset, PrincipalDep, 
 from ecocirc_intake.entrypoints.schemas import AdvisorCreate, AdvisorPublic, Credentials, ErrorBody, Me, Page
 from ecocirc_intake.service_layer import access, preferences
 from ecocirc_intake.service_layer.principals import Advisor
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import IntakeSettings
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 ADMIN_BY_CONFIG: dict[int | str, dict[str, Any]] = {
@@ -28,6 +28,7 @@ def advisor_public(a: AdvisorRecord) -> AdvisorPublic:
         email=a.email,
         territories=a.territories,
         is_admin=a.is_admin,
+        active=a.active,
         created_at=a.created_at,
     )
 
@@ -160,17 +161,17 @@ async def put_email_preferences(
     store: StoreDep,
     principal: PrincipalDep,
 ) -> AdvisorEmailPreferencesPublic:
-    settings: Settings = request.app.state.settings
-    delivery, opted_out = await preferences.set_email_preferences(
+    settings: IntakeSettings = request.app.state.settings
+    decided, digest_minutes = await preferences.set_email_preferences(
         store,
         principal,
         advisor_id,
         delivery=body.delivery,
         opted_out=body.opted_out,
-        digest_minutes=settings.advisor_digest_minutes,
+        wait_s=settings.decision_wait_seconds,
     )
     return AdvisorEmailPreferencesPublic(
-        delivery=delivery,
-        opted_out=opted_out,
-        digest_minutes=settings.advisor_digest_minutes,
+        delivery=decided.delivery,
+        opted_out=decided.opted_out,
+        digest_minutes=digest_minutes,
     )

@@ -36,9 +36,10 @@ class AdvisorCreate(_Body):
 class AdvisorPublic(BaseModel):
     id: UUID
     name: str
-    email: str
+    email: str | None = Field(description="null for the admin without ECOCIRC_ADMIN_EMAIL: it gets no email")
     territories: list[str]
     is_admin: bool
+    active: bool = Field(description="false: deactivated, no more access and no more emails")
     created_at: datetime
 
 

@@ -10,45 +10,62 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import Gauge
 
-from ecocirc_notifier.bootstrap import build
-from ecocirc_notifier.service_layer.delivery import Deliverer
-from ecocirc_notifier.service_layer.recording import Recorder
+from ecocirc_notifier.bootstrap import Notifier, build
 from ecocirc_shared import consumer as shared_consumer
-from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.events import (
+    DecisionEvent,
+    EmailPreferencesChanged,
+    ReviewModeChanged,
+    SynergyEvent,
+    SynergyProposed,
+    SynergyRevised,
+    SynergyStatusChanged,
+    SynergyWithdrawn,
+)
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.metrics import serve_metrics
-from ecocirc_shared.settings import Settings
-from ecocirc_shared.topics import SYNERGY_EVENTS, all_topics
+from ecocirc_shared.settings import NotifierSettings
+from ecocirc_shared.topics import DECISION_EVENTS, SYNERGY_EVENTS, all_topics
 
 log = get_logger(__name__)
-LAG = Gauge("ecocirc_notifier_consumer_lag", "Synergy events not yet consumed", ["partition"])
+LAG = Gauge("ecocirc_notifier_consumer_lag", "Events not yet consumed", ["topic", "partition"])
 GROUP = "ecocirc-notifier"
-ACCEPTED = (SynergyProposed, SynergyRevised, SynergyWithdrawn)
+TOPICS = (SYNERGY_EVENTS, DECISION_EVENTS)
+ACCEPTED = (
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+    SynergyStatusChanged,
+    ReviewModeChanged,
+    EmailPreferencesChanged,
+)
+Handled = SynergyEvent | DecisionEvent
 
 
-def handler(recorder: Recorder) -> Callable[[list[SynergyEvent]], Awaitable[None]]:
+def handler(notifier: Notifier) -> Callable[[list[Handled]], Awaitable[None]]:
     """Apply a batch of events one by one, in order; each is one transaction."""
 
-    async def handle_batch(events: list[SynergyEvent]) -> None:
+    async def handle_batch(events: list[Handled]) -> None:
         for event in events:
-            outcome = await recorder.handle(event)
+            if isinstance(event, SynergyProposed | SynergyRevised | SynergyWithdrawn):
+                outcome = await notifier.recorder.handle(event)
+            else:
+                outcome = await notifier.decisions.handle(event)
             log.info(
-                "synergy_event_recorded",
-                event_id=str(event.event_id),
-                outcome=outcome,
-                event_type=event.event_type,
+                "event_applied", event_id=str(event.event_id), outcome=outcome, event_type=event.event_type
             )
 
     return handle_batch
 
 
-async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, group: str = GROUP) -> None:
-    """Record each synergy event, then commit its offset: a crash in between replays it harmlessly.
+async def consume(settings: NotifierSettings, notifier: Notifier, group: str = GROUP) -> None:
+    """Apply each synergy event and decision, then commit its offset: a crash in between replays it
+    harmlessly.
 
-    The position stays in Kafka rather than in the ledger's transaction: recording is idempotent
-    (revision check under a row lock, ledger keys), and the embedded broker forgets its log when it
-    restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
+    The position stays in Kafka rather than in the ledger's transaction: applying is idempotent
+    (revision check under a row lock, ledger keys, decision ids), and the embedded broker forgets its
+    log when it restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
     """
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
@@ -57,24 +74,22 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, 
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is not None:
-                LAG.labels(str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
-        deliverer.wake.set()
+                LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
+        notifier.deliverer.wake.set()
 
-    await shared_consumer.consume(
-        settings, [SYNERGY_EVENTS], group, ACCEPTED, handler(recorder), after_poll=after_poll
-    )
+    await shared_consumer.consume(settings, TOPICS, group, ACCEPTED, handler(notifier), after_poll=after_poll)
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: NotifierSettings) -> None:
     serve_metrics(settings)
-    pool, recorder, deliverer = await build(settings)
+    notifier = await build(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [
-        asyncio.create_task(consume(settings, recorder, deliverer)),
-        asyncio.create_task(deliverer.run()),
+        asyncio.create_task(consume(settings, notifier)),
+        asyncio.create_task(notifier.deliverer.run()),
     ]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -83,14 +98,14 @@ async def run(settings: Settings) -> None:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    await pool.close()
+    await notifier.pool.close()
     for task in done:
         if task is not stopper and task.exception():
             raise task.exception()  # type: ignore[misc]
 
 
 def main() -> None:
-    settings = Settings()
+    settings = NotifierSettings()
     configure_logging("notifier", settings.log_level, settings.log_json)
     asyncio.run(run(settings))
 
