@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -13,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.bootstrap import MIGRATIONS as INTAKE_MIGRATIONS
+from ecocirc_intake.bootstrap import create_app
 from ecocirc_intake.service_layer.principals import hash_token
 from ecocirc_notifier.bootstrap import Notifier as Services
 from ecocirc_notifier.bootstrap import build
+from ecocirc_notifier.entrypoints.consumer import consume
 from ecocirc_notifier.options import NotifierOptions
 from ecocirc_notifier.service_layer.decisions import DecisionApplier
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
@@ -166,6 +171,50 @@ async def make_notifier(make_settings: Callable[..., Settings]) -> AsyncIterator
 async def notifier(make_notifier: MakeNotifier) -> Notifier:
     made: Notifier = await make_notifier()
     return made
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+
+    async def get(self, path: str, token: str = ADMIN_TOKEN, **params: Any) -> Any:
+        r = await self.http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def post(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
+        return await self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    async def put(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
+        return await self.http.put(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    async def patch(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
+        return await self.http.patch(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    async def advisor(self, name: str, territories: list[str]) -> tuple[uuid.UUID, str, str]:
+        """An advisor registered through the API: (id, token, email)."""
+        address = f"{name.lower()}-{uuid.uuid4().hex[:6]}@cci.example"
+        r = await self.post("/v1/advisors", {"name": name, "email": address, "territories": territories})
+        assert r.status_code == 201, r.text
+        return uuid.UUID(r.json()["id"]), r.json()["token"], address
+
+
+@pytest.fixture
+async def setup(make_notifier: MakeNotifier) -> AsyncIterator[tuple[Notifier, Api]]:
+    """Intake and the notifier as in production: decisions cross intake's outbox and the broker."""
+    n: Notifier = await make_notifier()
+    app = create_app(n.settings)
+    consumer = asyncio.create_task(consume(n.settings, n.services, group=f"api-{uuid.uuid4().hex[:8]}"))
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+        ):
+            yield n, Api(http)
+    finally:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
 
 
 def synergy(

@@ -3,26 +3,17 @@ delivery failures shown to advisors, and the one-click unsubscribe link of the e
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 
-from ecocirc_intake.bootstrap import create_app
-from ecocirc_notifier.entrypoints.consumer import consume
 from ecocirc_shared.events import SynergyProposed
 from ecocirc_shared.flows import Confidentiality
 from tests.conftest import Mailbox
 from tests.integration.notifier.conftest import (
-    ADMIN_TOKEN,
+    Api,
     FlakySender,
-    MakeNotifier,
     Notifier,
     sent_to,
     subjects,
@@ -30,40 +21,6 @@ from tests.integration.notifier.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-
-    async def get(self, path: str, token: str = ADMIN_TOKEN, **params: Any) -> Any:
-        r = await self.http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    async def post(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
-        return await self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
-
-    async def put(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
-        return await self.http.put(path, json=body, headers={"Authorization": f"Bearer {token}"})
-
-
-@pytest.fixture
-async def setup(make_notifier: MakeNotifier) -> AsyncIterator[tuple[Notifier, Api]]:
-    """Intake and the notifier as in production: decisions cross intake's outbox and the broker."""
-    n: Notifier = await make_notifier()
-    app = create_app(n.settings)
-    consumer = asyncio.create_task(consume(n.settings, n.services, group=f"api-{uuid.uuid4().hex[:8]}"))
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
-        ):
-            yield n, Api(http)
-    finally:
-        consumer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer
 
 
 async def test_a_company_sees_its_synergies_with_counterparts_named_only_when_allowed(

@@ -10,7 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ecocirc_intake.adapters.store import AdvisorRecord
 from ecocirc_intake.entrypoints.api import ERRORS, Limit, Offset, PrincipalDep, StoreDep, TokenHashDep
-from ecocirc_intake.entrypoints.schemas import AdvisorCreate, AdvisorPublic, Credentials, ErrorBody, Me, Page
+from ecocirc_intake.entrypoints.schemas import (
+    AdvisorCreate,
+    AdvisorPublic,
+    AdvisorUpdate,
+    Credentials,
+    ErrorBody,
+    Me,
+    Page,
+)
 from ecocirc_intake.service_layer import access, preferences
 from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_shared.settings import IntakeSettings
@@ -73,6 +81,19 @@ async def list_advisors(
 )
 async def get_advisor(advisor_id: UUID, store: StoreDep, principal: PrincipalDep) -> AdvisorPublic:
     return advisor_public(await access.get_advisor(store, principal, advisor_id))
+
+
+@router.patch(
+    "/advisors/{advisor_id}",
+    response_model=AdvisorPublic,
+    tags=["advisors"],
+    responses=ADMIN_BY_CONFIG,
+    summary="Change an advisor's email or territories, or deactivate them: emails stop at once (admin)",
+)
+async def update_advisor(
+    advisor_id: UUID, body: AdvisorUpdate, store: StoreDep, principal: PrincipalDep
+) -> AdvisorPublic:
+    return advisor_public(await access.update_advisor(store, principal, advisor_id, body))
 
 
 @router.post(

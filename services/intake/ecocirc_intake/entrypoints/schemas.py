@@ -33,6 +33,18 @@ class AdvisorCreate(_Body):
     )
 
 
+class AdvisorUpdate(_Body):
+    """Fields to change; absent fields keep their value."""
+
+    email: Email | None = Field(None, examples=["c.dupuy@gers.cci.fr"])
+    territories: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        None, min_length=1, max_length=200, description='Replaces the territories followed; "*" for all.'
+    )
+    active: bool | None = Field(
+        None, description="false: no more access (every token revoked) and no more emails, at once."
+    )
+
+
 class AdvisorPublic(BaseModel):
     id: UUID
     name: str
