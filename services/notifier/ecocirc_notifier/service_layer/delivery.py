@@ -123,8 +123,13 @@ class Deliverer:
         async with self.pool.acquire() as conn:
             while handled < BATCH:
                 async with conn.transaction():
-                    # One row at a time, locked while it is sent: a withdrawal arriving meanwhile
-                    # waits, then sees it sent and tells that recipient.
+                    # One row at a time, locked while it is sent (the SMTP exchange, 20 s at most):
+                    # a withdrawal arriving meanwhile waits, then sees it sent and tells that
+                    # recipient; another notifier skips it. SMTP cannot take part in this
+                    # transaction: if the process dies after the server's "250" and before the
+                    # commit, the row is still pending and the email goes again after restart, with
+                    # the same deterministic Message-ID for mail systems to drop the repeat. That is
+                    # the only path to a duplicate email (tests/integration/notifier/test_ledger.py).
                     row = await conn.fetchrow(
                         """SELECT d.news_key, d.news, d.recipient, d.message_id, d.attempts, d.email,
                                   s.snapshot AS latest, s.active
