@@ -11,17 +11,17 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from ecocirc_shared.kafka_security import client_security
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import KafkaSettings
 from ecocirc_shared.topics import TopicSpec
 
 log = get_logger(__name__)
 
 
-def bootstrap(settings: Settings) -> str:
+def bootstrap(settings: KafkaSettings) -> str:
     return settings.require(settings.kafka_bootstrap, "kafka_bootstrap")
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
+def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     # linger 0: tansu reports end offsets per batch (broker-notes.md), and the relay sends
     # small ordered batches anyway. No idempotence: tansu rejects InitProducerId v0; consumers
     # are idempotent instead, which is also what at-least-once delivery on Kafka requires.
@@ -36,7 +36,7 @@ def make_producer(settings: Settings) -> AIOKafkaProducer:
     )
 
 
-def make_consumer(settings: Settings, *topics: str, group_id: str) -> AIOKafkaConsumer:
+def make_consumer(settings: KafkaSettings, *topics: str, group_id: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap(settings),
@@ -51,7 +51,7 @@ def make_consumer(settings: Settings, *topics: str, group_id: str) -> AIOKafkaCo
     )
 
 
-def make_admin(settings: Settings, request_timeout_ms: int = 10_000) -> AIOKafkaAdminClient:
+def make_admin(settings: KafkaSettings, request_timeout_ms: int = 10_000) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(
         bootstrap_servers=bootstrap(settings),
         request_timeout_ms=request_timeout_ms,
@@ -59,7 +59,7 @@ def make_admin(settings: Settings, request_timeout_ms: int = 10_000) -> AIOKafka
     )
 
 
-async def ensure_topics(settings: Settings, specs: list[TopicSpec]) -> list[str]:
+async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list[str]:
     """Create the missing topics; return the names that had to be created."""
     admin = make_admin(settings)
     await admin.start()
@@ -78,7 +78,7 @@ async def ensure_topics(settings: Settings, specs: list[TopicSpec]) -> list[str]
         await admin.close()
 
 
-async def wait_for_broker(settings: Settings, timeout_s: float = 60.0) -> None:
+async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 60.0) -> None:
     """Block until the broker answers metadata requests, so services may start in any order."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:

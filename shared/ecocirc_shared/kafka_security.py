@@ -12,21 +12,21 @@ from typing import Any
 
 from aiokafka.helpers import create_ssl_context
 
-from ecocirc_shared.settings import KafkaSecurityProtocol, Settings
+from ecocirc_shared.settings import KafkaSecurityProtocol, KafkaSettings
 
 TLS_PROTOCOLS = frozenset({KafkaSecurityProtocol.SSL, KafkaSecurityProtocol.SASL_SSL})
 SASL_PROTOCOLS = frozenset({KafkaSecurityProtocol.SASL_PLAINTEXT, KafkaSecurityProtocol.SASL_SSL})
 
 
-def uses_tls(settings: Settings) -> bool:
+def uses_tls(settings: KafkaSettings) -> bool:
     return settings.kafka_security_protocol in TLS_PROTOCOLS
 
 
-def uses_sasl(settings: Settings) -> bool:
+def uses_sasl(settings: KafkaSettings) -> bool:
     return settings.kafka_security_protocol in SASL_PROTOCOLS
 
 
-def ssl_context(settings: Settings) -> ssl.SSLContext:
+def ssl_context(settings: KafkaSettings) -> ssl.SSLContext:
     """A client TLS context that verifies the brokers (hostname included), with a client certificate if set."""
     password = settings.kafka_ssl_key_password.get_secret_value() if settings.kafka_ssl_key_password else None
     context: ssl.SSLContext = create_ssl_context(
@@ -38,7 +38,7 @@ def ssl_context(settings: Settings) -> ssl.SSLContext:
     return context
 
 
-def sasl_login(settings: Settings) -> tuple[str, str, str]:
+def sasl_login(settings: KafkaSettings) -> tuple[str, str, str]:
     """(mechanism, user name, password); the settings validator made sure all three are set."""
     mechanism, username, password = (
         settings.kafka_sasl_mechanism,
@@ -49,7 +49,7 @@ def sasl_login(settings: Settings) -> tuple[str, str, str]:
     return mechanism.value, username, password.get_secret_value()
 
 
-def client_security(settings: Settings) -> dict[str, Any]:
+def client_security(settings: KafkaSettings) -> dict[str, Any]:
     """Keyword arguments for AIOKafkaProducer, AIOKafkaConsumer and AIOKafkaAdminClient."""
     kwargs: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol.value}
     if uses_tls(settings):

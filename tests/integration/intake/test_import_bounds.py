@@ -17,7 +17,7 @@ from ecocirc_intake.service_layer import imports
 from ecocirc_shared.settings import Settings
 from tests.integration.intake.conftest import ADMIN_TOKEN, Api
 from tests.integration.intake.test_imports import ROWS, csv_bytes
-from tests.unit.intake_api.handmade_xlsx import ROW_JUMP
+from tests.unit.intake.adapters.handmade_xlsx import ROW_JUMP
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

@@ -29,6 +29,7 @@ def test_the_commented_production_block_gives_sasl_ssl(settings_from: SettingsFr
         # What the operator provides: the Secret's values and the mounted CA (here, the test CA).
         "ECOCIRC_DATABASE_URL": "postgresql://ecocirc:pw@postgres:5432/ecocirc",
         "ECOCIRC_ADMIN_TOKEN": secrets.token_hex(24),
+        "ECOCIRC_LINK_SECRET": secrets.token_hex(24),
         "ECOCIRC_KAFKA_SASL_PASSWORD": secrets.token_hex(16),
         "ECOCIRC_KAFKA_SSL_CAFILE": str(TLS / "ca.pem"),
     }

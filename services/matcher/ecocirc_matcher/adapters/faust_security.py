@@ -6,10 +6,10 @@ import faust
 from faust.types.auth import CredentialsT
 
 from ecocirc_shared.kafka_security import sasl_login, ssl_context, uses_sasl, uses_tls
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import KafkaSettings
 
 
-def broker_credentials(settings: Settings) -> CredentialsT | None:
+def broker_credentials(settings: KafkaSettings) -> CredentialsT | None:
     """None for PLAINTEXT; faust derives the security protocol from the credentials' kind.
 
     SASLCredentials with an SSL context is SASL_SSL, without one SASL_PLAINTEXT; SSLCredentials is SSL.
