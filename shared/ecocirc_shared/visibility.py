@@ -6,6 +6,8 @@
   only if its flow is public and it consented to be named, its flow label only if the flow is public,
   and never its contact details: the next step goes through an advisor. Otherwise the company is
   described by activity and distance (« une entreprise de la filière bois à environ 5 km »).
+- Prices are commercial information: the euros estimated from them are read by advisors following
+  every participant's territory, never by a company (its counterpart's price would follow).
 """
 
 from __future__ import annotations
@@ -87,3 +89,8 @@ def _view(
         flow_label=participant.flow_label if in_full or public else None,
         contact_email=entry.contact_email if in_full and entry and not is_viewer else None,
     )
+
+
+def sees_prices(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> bool:
+    """Whether the viewer may read what is derived from the participants' prices (euros saved)."""
+    return all(viewer.follows(territory_of(p, directory)) for p in synergy.participants)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from ecocirc_shared import french
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories
+from ecocirc_shared.money import euros
 from ecocirc_shared.synergies import Impact, SynergyKind, SynergySnapshot
-from ecocirc_shared.visibility import PartyView, hidden_terms, mentions_any, party_views
+from ecocirc_shared.visibility import PartyView, hidden_terms, mentions_any, party_views, sees_prices
 
 NOT_ESTIMATED = "non estimé"
 
@@ -46,6 +47,9 @@ class SynergyView:
     co2e_avoided: str
     impact_notes: tuple[str, ...]
     territories: tuple[str, ...]
+    # Euros a year saved where prices are known, for a reader allowed to read them (else None).
+    eur_saved: str | None = None
+    eur_notes: tuple[str, ...] = ()
 
 
 def reference(synergy: SynergySnapshot) -> str:
@@ -65,6 +69,10 @@ def synergy_view(synergy: SynergySnapshot, directory: Directory, viewer: Viewer)
     explanation = synergy.explanation
     if mentions_any(explanation, hidden) or not explanation.strip():
         explanation = _generic_explanation(synergy, resource)
+    saved = synergy.impact.eur_saved_per_year
+    eur_saved = None
+    if saved is not None and sees_prices(synergy, directory, viewer):
+        eur_saved = f"{euros(saved)}/an"
     quantity = synergy.quantity
     amount = None if quantity is None else french.quantity_per_year(quantity.amount_per_year, quantity.unit)
     return SynergyView(
@@ -89,6 +97,8 @@ def synergy_view(synergy: SynergySnapshot, directory: Directory, viewer: Viewer)
         co2e_avoided=_co2e(synergy.impact),
         impact_notes=tuple(n for n in synergy.impact.notes if not mentions_any(n, hidden)),
         territories=synergy_territories(synergy, directory) if viewer.kind is RecipientKind.ADVISOR else (),
+        eur_saved=eur_saved,
+        eur_notes=synergy.impact.eur_notes if eur_saved else (),
     )
 
 

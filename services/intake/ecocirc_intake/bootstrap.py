@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
-from ecocirc_intake.entrypoints import access_routes, api, import_routes, synergy_routes
+from ecocirc_intake.entrypoints import access_routes, api, followup_routes, import_routes, synergy_routes
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
 from ecocirc_intake.entrypoints.metrics import RequestMetrics
@@ -55,6 +55,17 @@ TAGS = [
     },
     {"name": "imports", "description": "Import en masse du tableur d'entretien des conseillers (CSV, XLSX)."},
     {"name": "synergies", "description": "Synergies trouvées, visibles selon les règles de confidentialité."},
+    {
+        "name": "follow-up",
+        "description": "Suivi des pistes par les conseillers : étapes (idée, proposée, en contact, à l'étude, "
+        "en cours, réalisée, abandonnée avec un motif), responsable, prochaine action, notes, historique ; "
+        "pistes trouvées en atelier ; mode relecture.",
+    },
+    {"name": "outcomes", "description": "Résultats réalisés d'une piste : tonnes, euros, CO2e, emplois."},
+    {
+        "name": "territories",
+        "description": "Carte (GeoJSON) et rapport (JSON, CSV, XLSX) d'un territoire, pour ses conseillers.",
+    },
     {"name": "advisors", "description": "Conseillers et leurs territoires (administrateur)."},
     {"name": "access", "description": "Jetons : identité, rotation, révocation."},
     {"name": "operations", "description": "Santé du service."},
@@ -121,6 +132,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
+    app.include_router(followup_routes.router)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -37,3 +37,11 @@ async def advisor_territories(conn: Connection, advisor_ids: Iterable[UUID]) -> 
         "SELECT id, territories FROM advisors WHERE id = ANY($1::uuid[])", list(advisor_ids)
     )
     return {r["id"]: tuple(r["territories"]) for r in rows}
+
+
+async def active_advisors(conn: Connection, advisor_ids: Iterable[UUID]) -> dict[UUID, tuple[str, ...]]:
+    """The territories of each of these advisors who is active (a deactivated one is absent)."""
+    rows = await conn.fetch(
+        "SELECT id, territories FROM advisors WHERE id = ANY($1::uuid[]) AND active", list(advisor_ids)
+    )
+    return {r["id"]: tuple(r["territories"]) for r in rows}

@@ -1,6 +1,7 @@
 """What intake serves of the notifier's state, read through the notifier's read contract
-(`notifier_read` views, docs/boundaries.md): synergies scoped to the caller, follow-up, review mode,
-email preferences, and the outcome of the decisions intake sent.
+(`notifier_read` views, docs/boundaries.md): synergies scoped to the caller with their place in the
+pipeline, follow-up history, outcomes, review mode, email preferences, and the outcome of the
+decisions intake sent.
 
 The notifier creates the views at its first start; until then intake answers as if they were empty.
 """
@@ -8,10 +9,11 @@ The notifier creates the views at its first start; until then intake answers as 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +38,20 @@ async def _contract(reader: Reader) -> AsyncIterator[None]:
 
 
 @dataclass(frozen=True)
+class Pipeline:
+    """Where people have a lead: who owns it, what is next, why it was abandoned, who recorded it."""
+
+    origin: str = "matcher"
+    recorded_by: UUID | None = None
+    owner_id: UUID | None = None
+    next_action_on: date | None = None
+    abandon_reason: str | None = None
+    abandon_comment: str | None = None
+    moved_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class StoredSynergy:
     snapshot: SynergySnapshot
     status: str
@@ -44,6 +60,7 @@ class StoredSynergy:
     released: bool = True
     # Territories in review mode holding the companies' emails (empty once released).
     held_by: tuple[str, ...] = ()
+    pipeline: Pipeline = Pipeline()
 
 
 @dataclass(frozen=True)
@@ -82,11 +99,24 @@ def _stored(r: asyncpg.Record) -> StoredSynergy:
         r["active"],
         r["released"],
         tuple(r["held_by"]),
+        Pipeline(
+            origin=r["origin"],
+            recorded_by=r["recorded_by"],
+            owner_id=r["owner_id"],
+            next_action_on=r["next_action_on"],
+            abandon_reason=r["abandon_reason"],
+            abandon_comment=r["abandon_comment"],
+            moved_at=r["moved_at"],
+            created_at=r["created_at"],
+        ),
     )
 
 
-_COLUMNS = "snapshot, status, updated_at, active, released, held_by"
-_SYNERGIES = "notifier_read.synergies_v1"
+_COLUMNS = (
+    "snapshot, status, updated_at, active, released, held_by, origin, recorded_by, owner_id, next_action_on, "
+    "abandon_reason, abandon_comment, moved_at, created_at"
+)
+_SYNERGIES = "notifier_read.synergies_v2"
 
 
 async def list_synergies(
@@ -132,10 +162,83 @@ async def get_synergy(conn: Reader, scope: Scope, synergy_id: UUID) -> StoredSyn
 
 async def history(pool: asyncpg.Pool, synergy_id: UUID) -> list[dict[str, Any]]:
     rows = await pool.fetch(
-        """SELECT status, previous, source, changed_by, note, changed_at FROM notifier_read.status_history_v1
-           WHERE synergy_id = $1 ORDER BY id""",
+        """SELECT status, previous, source, changed_by, note, changed_at, changes, abandon_reason,
+                  abandon_comment, owner_id, next_action_on
+           FROM notifier_read.status_history_v2 WHERE synergy_id = $1 ORDER BY id""",
         synergy_id,
     )
+    return [dict(r) for r in rows]
+
+
+async def outcome(conn: Reader, synergy_id: UUID) -> dict[str, Any] | None:
+    """What a done lead achieves, as its advisor recorded it last (None: nothing recorded)."""
+    try:
+        async with _contract(conn):
+            row = await conn.fetchrow(
+                """SELECT tonnes_per_year, eur_per_year, eur_by_company, co2e_t_per_year, jobs, started_on,
+                          comment, sources, estimate, recorded_by, recorded_at
+                   FROM notifier_read.outcomes_v1 WHERE synergy_id = $1""",
+                synergy_id,
+            )
+    except asyncpg.UndefinedTableError:
+        return None
+    return None if row is None else dict(row)
+
+
+async def territory_leads(
+    conn: Reader, territories: list[str]
+) -> list[tuple[StoredSynergy, dict[str, Any] | None]]:
+    """Every lead touching `territories` ("*": all), withdrawn ones included, with its outcome if any."""
+    scope = Scope(territories=tuple(territories))
+    where, args = _where(scope, None, include_withdrawn=True)
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                f"""SELECT {_COLUMNS},
+                           (SELECT to_jsonb(o) - 'synergy_id' FROM notifier_read.outcomes_v1 o
+                            WHERE o.synergy_id = s.synergy_id) AS outcome
+                    FROM {_SYNERGIES} s WHERE {where} ORDER BY score DESC, synergy_id""",
+                *args,
+            )
+    except asyncpg.UndefinedTableError:
+        return []
+    return [(_stored(r), None if r["outcome"] is None else json.loads(r["outcome"])) for r in rows]
+
+
+async def status_at(conn: Reader, synergy_ids: list[UUID], at: datetime) -> dict[UUID, dict[str, Any]]:
+    """Each lead's last history row before `at`: its status (and abandonment reason) at that time."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT DISTINCT ON (synergy_id) synergy_id, status, abandon_reason
+                   FROM notifier_read.status_history_v2
+                   WHERE synergy_id = ANY($1::uuid[]) AND changed_at < $2
+                   ORDER BY synergy_id, id DESC""",
+                synergy_ids,
+                at,
+            )
+    except asyncpg.UndefinedTableError:
+        return {}
+    return {r["synergy_id"]: dict(r) for r in rows}
+
+
+async def statuses_reached(
+    conn: Reader, synergy_ids: list[UUID], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Every status change of these leads within [start, end): which lead reached which status."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT synergy_id, status, abandon_reason FROM notifier_read.status_history_v2
+                   WHERE synergy_id = ANY($1::uuid[]) AND changed_at >= $2 AND changed_at < $3
+                     AND 'status' = ANY(changes)
+                   ORDER BY id""",
+                synergy_ids,
+                start,
+                end,
+            )
+    except asyncpg.UndefinedTableError:
+        return []
     return [dict(r) for r in rows]
 
 

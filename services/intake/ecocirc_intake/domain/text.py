@@ -31,6 +31,16 @@ FIELD_NAMES_FR: dict[str, str] = {
     "hazardous": "l'indication « dangereux »",
     "max_distance_km": "la distance maximale",
     "confidentiality": "la confidentialité",
+    "price": "le prix",
+    "price.eur_per_unit": "le prix par unité",
+    "price.unit": "l'unité du prix",
+    "note": "la note",
+    "resource": "la ressource",
+    "abandon_reason": "le motif d'abandon",
+    "abandon_comment": "le commentaire d'abandon",
+    "owner_id": "le conseiller responsable",
+    "next_action_on": "la date de la prochaine action",
+    "participants": "la liste des participants",
 }
 
 # Bidirectional overrides and isolates can make a label display as something else than it is

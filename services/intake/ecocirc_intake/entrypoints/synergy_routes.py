@@ -1,98 +1,27 @@
 """The synergy endpoints: the notifier's read model (through its read contract), scoped and redacted
-for the caller by the shared confidentiality rules, and the advisors' follow-up (status with history,
-review mode, emails sent and failed), each advisor reading only what their territories allow."""
+for the caller by the shared confidentiality rules (the follow-up is in followup_routes)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter
 
 from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
 from ecocirc_intake.entrypoints import unsubscribe_routes
 from ecocirc_intake.entrypoints.api import Limit, Offset, PrincipalDep, StoreDep
 from ecocirc_intake.entrypoints.schemas import Page, SynergyPublic, synergy_public
-from ecocirc_intake.service_layer import followup
 from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
-from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories, territory_of
-from ecocirc_shared.followup import SynergyStatus, sees_in_full
-from ecocirc_shared.settings import IntakeSettings
-from ecocirc_shared.visibility import party_views
+from ecocirc_shared.directory import Directory, RecipientKind, Viewer, territory_of
+from ecocirc_shared.recorded import is_stand_in
+from ecocirc_shared.visibility import party_views, sees_prices
 from ecocirc_shared.wording import synergy_view
 
 router = APIRouter(prefix="/v1")
 router.include_router(unsubscribe_routes.router)
-
-Territory = Annotated[str, Path(min_length=1, max_length=100)]
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: SynergyStatus = Field(
-        description="proposed, under_review, contacted, accepted, refused, done, withdrawn"
-    )
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-
-
-class StatusEntry(BaseModel):
-    status: str
-    previous: str | None
-    source: str = Field(description="matcher or advisor")
-    changed_by: UUID | None = Field(description="null for a note by an advisor of another territory")
-    note: str | None = Field(description="null when written by an advisor of another territory")
-    changed_at: datetime
-
-
-class DeliveryPublic(BaseModel):
-    news: str = Field(description="proposed or withdrawn")
-    recipient_kind: str
-    recipient_id: UUID | None = Field(description="null for a recipient outside the caller's territories")
-    email: str | None
-    status: str = Field(description="held (awaiting approval), pending, sent, failed or cancelled")
-    attempts: int
-    last_error: str | None = Field(description="null for a recipient outside the caller's territories")
-    digest: bool
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
-
-
-class Decision(BaseModel):
-    id: UUID
-    applied: bool = Field(description="false: recorded, not yet applied (the answer is then 202)")
-
-
-class FollowUp(BaseModel):
-    synergy_id: UUID
-    status: str
-    released: bool = Field(description="false while companies wait for an advisor's approval (review mode)")
-    held_by: list[str] = Field(description="territories in review mode whose advisors must approve it")
-    history: list[StatusEntry]
-    deliveries: list[DeliveryPublic]
-    failed: int = Field(description="emails given up after every SMTP retry")
-    decision: Decision | None = Field(None, description="the status change this answer follows")
-
-
-class ReviewMode(BaseModel):
-    territory: str
-    enabled: bool
-
-
-class ReviewModeChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool
-
-
-def _wait_s(request: Request) -> float:
-    settings: IntakeSettings = request.app.state.settings
-    return settings.decision_wait_seconds
 
 
 def _scope(principal: Principal) -> notifier_reads.Scope:
@@ -101,7 +30,7 @@ def _scope(principal: Principal) -> notifier_reads.Scope:
     return notifier_reads.Scope(territories=principal.territories)
 
 
-def _viewer(principal: Principal, directory: Directory) -> Viewer:
+def viewer_of(principal: Principal, directory: Directory) -> Viewer:
     """The caller as a reader of the shared confidentiality rules: the same rules as the emails."""
     if isinstance(principal, Advisor):
         return Viewer(kind=RecipientKind.ADVISOR, id=principal.id, territories=principal.territories)
@@ -110,7 +39,7 @@ def _viewer(principal: Principal, directory: Directory) -> Viewer:
     return Viewer(kind=RecipientKind.COMPANY, id=principal.id, territories=(territory,) if territory else ())
 
 
-def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Viewer) -> SynergyPublic:
+def public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Viewer) -> SynergyPublic:
     """A synergy as the caller may read it: counterparts named only when the rules allow it."""
     snapshot = row.snapshot
     view = synergy_view(snapshot, directory, viewer)
@@ -119,26 +48,29 @@ def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Vie
         snapshot.participants, party_views(snapshot, directory, viewer), strict=True
     ):
         in_full = party.is_viewer or viewer.follows(territory_of(participant, directory))
+        # A participant of a recorded lead named without a flow has none to show.
+        no_flow = is_stand_in(snapshot.synergy_id, participant.company_id, participant.flow_id)
         participants.append(
             {
                 "company_id": participant.company_id if party.named else None,
-                "flow_id": participant.flow_id if in_full else None,
+                "flow_id": participant.flow_id if in_full and not no_flow else None,
                 "role": participant.role.value,
                 "label": party.flow_label,
             }
         )
     body: dict[str, Any] = synergy_public(snapshot, row.status, row.updated_at)
     # The matcher's sentence and notes may echo a name or label the caller may not read.
+    impact: dict[str, Any] = {**snapshot.impact.model_dump(), "notes": list(view.impact_notes)}
+    if not sees_prices(snapshot, directory, viewer):
+        # Euros derive from the participants' prices: commercial information (visibility.py).
+        impact.update(eur_saved_per_year=None, eur_notes=[])
     body.update(
-        participants=participants,
-        explanation=view.explanation,
-        resource=view.resource,
-        impact={**snapshot.impact.model_dump(), "notes": list(view.impact_notes)},
+        participants=participants, explanation=view.explanation, resource=view.resource, impact=impact
     )
     return SynergyPublic.model_validate(body)
 
 
-async def _shaped(
+async def shaped(
     store: StoreDep, rows: list[notifier_reads.StoredSynergy], principal: Principal
 ) -> list[SynergyPublic]:
     companies = {p.company_id for r in rows for p in r.snapshot.participants}
@@ -146,8 +78,8 @@ async def _shaped(
         companies.add(principal.id)
     async with store.pool.acquire() as conn:
         directory = await intake_directory.companies(conn, companies)
-    viewer = _viewer(principal, directory)
-    return [_public(r, directory, viewer) for r in rows]
+    viewer = viewer_of(principal, directory)
+    return [public(r, directory, viewer) for r in rows]
 
 
 @router.get("/synergies", response_model=Page[SynergyPublic], tags=["synergies"])
@@ -167,7 +99,7 @@ async def list_synergies(
         limit=limit,
         offset=offset,
     )
-    items = await _shaped(store, rows, principal)
+    items = await shaped(store, rows, principal)
     return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
 
 
@@ -176,104 +108,5 @@ async def get_synergy(synergy_id: UUID, store: StoreDep, principal: PrincipalDep
     row = await notifier_reads.get_synergy(store.pool, _scope(principal), synergy_id)
     if row is None:
         raise NotFound("Synergie introuvable.")
-    [item] = await _shaped(store, [row], principal)
+    [item] = await shaped(store, [row], principal)
     return item
-
-
-@router.post(
-    "/synergies/{synergy_id}/status",
-    response_model=FollowUp,
-    tags=["follow-up"],
-    responses={202: {"model": FollowUp, "description": "Recorded; not yet applied by the notifier."}},
-)
-async def change_status(
-    synergy_id: UUID,
-    body: StatusChange,
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    principal: PrincipalDep,
-) -> FollowUp:
-    """Advisors only. In review mode, moving a synergy on (proposed, contacted, accepted, done) approves it
-    and its companies are emailed; refused or withdrawn drops the emails held for them. Only an advisor
-    of every territory whose review mode holds the synergy may approve or refuse it."""
-    decision_id, outcome = await followup.change_status(
-        store, principal, synergy_id, body.status, body.note, _wait_s(request)
-    )
-    if outcome is None:
-        response.status_code = status.HTTP_202_ACCEPTED
-    answer = await get_followup(synergy_id, store, principal)
-    return answer.model_copy(update={"decision": Decision(id=decision_id, applied=outcome is not None)})
-
-
-@router.get("/synergies/{synergy_id}/followup", response_model=FollowUp, tags=["follow-up"])
-async def get_followup(synergy_id: UUID, store: StoreDep, principal: PrincipalDep) -> FollowUp:
-    """Advisors only: status history, and every email about the synergy with its outcome (failures
-    included). What concerns another territory (its companies' and advisors' addresses and delivery
-    errors, the notes of its advisors) is not shown."""
-    advisor = followup.require_advisor(principal)
-    row = await notifier_reads.get_synergy(store.pool, followup.scope_of(advisor), synergy_id)
-    if row is None:
-        raise NotFound("Synergie introuvable.")
-    async with store.pool.acquire() as conn:
-        directory = await intake_directory.companies(conn, {p.company_id for p in row.snapshot.participants})
-        history = await notifier_reads.history(store.pool, synergy_id)
-        authors = await intake_directory.advisor_territories(
-            conn, {h["changed_by"] for h in history if h["changed_by"] is not None}
-        )
-    territories = synergy_territories(row.snapshot, directory)
-
-    def readable(territories_of_other: tuple[str, ...], other_id: UUID | None) -> bool:
-        return other_id == advisor.id or sees_in_full(advisor.territories, territories_of_other, territories)
-
-    entries = []
-    for h in history:
-        by = h["changed_by"]
-        shown = by is None or readable(authors.get(by, ()), by)
-        entries.append(
-            StatusEntry(**{**h, "changed_by": by if shown else None, "note": h["note"] if shown else None})
-        )
-    deliveries = []
-    for d in await notifier_reads.deliveries(store.pool, synergy_id):
-        visible = readable(tuple(d["recipient_territories"]), d["recipient_id"])
-        deliveries.append(
-            DeliveryPublic(
-                news=d["news_kind"],
-                recipient_kind=d["recipient_kind"],
-                recipient_id=d["recipient_id"] if visible else None,
-                email=d["email"] if visible else None,
-                status=d["status"],
-                attempts=d["attempts"],
-                # An SMTP error quotes the address it refused.
-                last_error=d["last_error"] if visible else None,
-                digest=d["digest"],
-                created_at=d["created_at"],
-                next_attempt_at=d["next_attempt_at"],
-                sent_at=d["sent_at"],
-            )
-        )
-    return FollowUp(
-        synergy_id=synergy_id,
-        status=row.status,
-        released=row.released,
-        held_by=list(row.held_by),
-        history=entries,
-        deliveries=deliveries,
-        failed=sum(1 for d in deliveries if d.status == "failed"),
-    )
-
-
-@router.get("/territories/{territory}/review-mode", response_model=ReviewMode, tags=["follow-up"])
-async def get_review_mode(territory: Territory, store: StoreDep, principal: PrincipalDep) -> ReviewMode:
-    """An advisor of the territory only."""
-    return ReviewMode(territory=territory, enabled=await followup.review_mode(store, principal, territory))
-
-
-@router.put("/territories/{territory}/review-mode", response_model=ReviewMode, tags=["follow-up"])
-async def put_review_mode(
-    territory: Territory, body: ReviewModeChange, request: Request, store: StoreDep, principal: PrincipalDep
-) -> ReviewMode:
-    """In review mode, companies of the territory hear of a new synergy only once an advisor approves it.
-    Turning it off applies to synergies proposed afterwards; those waiting still need a decision."""
-    await followup.set_review_mode(store, principal, territory, body.enabled, _wait_s(request))
-    return ReviewMode(territory=territory, enabled=body.enabled)

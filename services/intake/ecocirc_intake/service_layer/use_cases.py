@@ -191,6 +191,7 @@ def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:
         "hazardous": flow.hazardous,
         "max_distance_km": flow.max_distance_km,
         "confidentiality": flow.confidentiality,
+        "price": flow.price,
     }
 
 

@@ -131,6 +131,8 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
             quantity or offered_only(offer.quantity),
             distance,
             need_known=quantity is not None,
+            offer_price=offer.price,
+            need_price=need.price,
         ),
     )
 

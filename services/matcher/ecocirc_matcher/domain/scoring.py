@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_shared.flows import FlowSnapshot, Quantity
 from ecocirc_shared.reference import great_circle_km
+from ecocirc_shared.reference.geo import DETOUR_FACTOR
 from ecocirc_shared.units import AnnualQuantity, Dimension, to_annual
-
-# Roads are longer than the great circle; 1.3 is the usual detour factor for rural France.
-DETOUR_FACTOR = 1.3
 
 # A substitution's score is its resource evidence tempered by its feasibility (see substitution_score
 # and knowledge/README.md, "What a score means"). Feasibility weighs these parts; they sum to 1.

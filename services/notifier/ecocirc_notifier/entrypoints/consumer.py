@@ -15,9 +15,12 @@ from ecocirc_shared import consumer as shared_consumer
 from ecocirc_shared.events import (
     DecisionEvent,
     EmailPreferencesChanged,
+    FollowUpChanged,
+    OutcomeRecorded,
     ReviewModeChanged,
     SynergyEvent,
     SynergyProposed,
+    SynergyRecorded,
     SynergyRevised,
     SynergyStatusChanged,
     SynergyWithdrawn,
@@ -37,6 +40,9 @@ ACCEPTED = (
     SynergyRevised,
     SynergyWithdrawn,
     SynergyStatusChanged,
+    FollowUpChanged,
+    SynergyRecorded,
+    OutcomeRecorded,
     ReviewModeChanged,
     EmailPreferencesChanged,
 )
