@@ -100,18 +100,19 @@ def _distance(kind: SynergyKind, parties: Sequence[Party]) -> float | None:
 
 
 def _exchange(parties: Sequence[Party]) -> tuple[MatchedQuantity | None, Impact]:
-    """One supplier's offer and one receiver's need, both with recurring quantities of one dimension:
-    the matched amount, tonnes diverted and euros saved where prices are given. Otherwise no estimate."""
+    """One supplier's offer with a recurring quantity (and at most one receiver's need, in the same
+    dimension): the matched amount, tonnes diverted and euros saved where prices are given. A need
+    without a flow or a quantity takes all that is offered (a maximum, as the matcher says)."""
     offers = [p.flow for p in parties if p.role is Role.SUPPLIER and p.flow is not None]
     needs = [p.flow for p in parties if p.role is Role.RECEIVER and p.flow is not None]
-    if len(offers) != 1 or len(needs) != 1 or offers[0].quantity is None:
+    if len(offers) != 1 or len(needs) > 1 or offers[0].quantity is None:
         return None, Impact(notes=(NO_ESTIMATE,))
-    offer, need = offers[0], needs[0]
-    offered = to_annual(offer.quantity)  # type: ignore[arg-type]  # checked above
+    offer, need = offers[0], (needs[0] if needs else None)
+    offered = to_annual(offers[0].quantity)
     if offered.one_off:
         return None, Impact(notes=(NO_ESTIMATE,))
-    amount, quantity = offered.amount, None
-    if need.quantity is not None:
+    amount, quantity, notes = offered.amount, None, [NO_ESTIMATE]
+    if need is not None and need.quantity is not None:
         wanted = to_annual(need.quantity)
         if wanted.one_off or wanted.dimension is not offered.dimension:
             return None, Impact(notes=(NO_ESTIMATE,))
@@ -121,10 +122,12 @@ def _exchange(parties: Sequence[Party]) -> tuple[MatchedQuantity | None, Impact]
             unit=wanted.base_unit.value,
             coverage=min(1.0, amount / wanted.amount),
         )
-    money = savings(amount, offered.dimension, offer.price, need.price)
+    else:
+        notes.append("Besoin non chiffré : estimation sur toute la quantité offerte (maximum).")
+    money = savings(amount, offered.dimension, offer.price, need.price if need else None)
     return quantity, Impact(
         tonnes_diverted_per_year=round(amount, 2) if offered.dimension is Dimension.MASS else None,
-        notes=(NO_ESTIMATE,),
+        notes=tuple(notes),
         eur_saved_per_year=money.eur_per_year,
         eur_notes=money.notes,
     )
