@@ -33,10 +33,18 @@ async def test_a_lead_found_in_a_workshop_is_recorded_once_and_lives_like_any_ot
         await n.people.company("Elevage"),
         await n.people.company("Haras", "65"),
     )
-    grains = await _flow(api, brewery, {"direction": "offer", "category": "waste", "label": "Drêches",
-                                        "quantity": {"amount": 80, "unit": "t"}, "price": {"eur_per_unit": 15, "unit": "t"}})  # fmt: skip
-    feed = await _flow(api, farm, {"direction": "need", "category": "material", "label": "Aliment pour bovins",
-                                   "quantity": {"amount": 50, "unit": "t"}, "price": {"eur_per_unit": 120, "unit": "t"}})  # fmt: skip
+    grains = await _flow(
+        api,
+        brewery,
+        {"direction": "offer", "category": "waste", "label": "Drêches", "quantity": {"amount": 80, "unit": "t"},
+         "price": {"eur_per_unit": 15, "unit": "t"}},
+    )  # fmt: skip
+    feed = await _flow(
+        api,
+        farm,
+        {"direction": "need", "category": "material", "label": "Aliment pour bovins",
+         "quantity": {"amount": 50, "unit": "t"}, "price": {"eur_per_unit": 120, "unit": "t"}},
+    )  # fmt: skip
     before = len(smtp.messages())
     body = {
         "kind": "substitution",
