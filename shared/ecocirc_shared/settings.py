@@ -16,6 +16,7 @@ import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ClassVar, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -383,6 +384,31 @@ class NotifySettings(RuntimeSettings):
     notify_max_hold_seconds: float | None = Field(
         None, ge=0, description="Cap on that wait, from queueing (default: 5 times the hold)."
     )
+    reminder_weekday: int = Field(
+        1,
+        ge=0,
+        le=7,
+        description="Day of the weekly email reminding each advisor of the leads that wait (1 = Monday, "
+        "7 = Sunday); 0: no reminders.",
+    )
+    reminder_hour: int = Field(
+        8, ge=0, le=23, description="Hour of that email, in the programme's time zone."
+    )
+    reminder_stale_days: int = Field(
+        30, ge=1, description="A lead nobody moved for this many days is in the reminder."
+    )
+    programme_timezone: str = Field(
+        "Europe/Paris", description="Time zone of the programme's weeks and hours (IANA name)."
+    )
+
+    @field_validator("programme_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
+        return value
 
 
 class IntakeSettings(ApiSettings, LinkSettings, OutboxSettings):

@@ -47,6 +47,7 @@ def email_settings(settings: NotifierSettings) -> EmailSettings:
             url_base=unsubscribe_base(settings) if secret else None,
             secret=secret,
         ),
+        public_base_url=settings.public_base_url,
     )
 
 

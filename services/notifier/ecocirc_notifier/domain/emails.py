@@ -23,9 +23,12 @@ from ecocirc_notifier.domain.headers import (
 )
 from ecocirc_notifier.domain.news import News, NewsKind
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
+from ecocirc_notifier.domain.reminders import Lead, Why
 from ecocirc_shared import french
 from ecocirc_shared.directory import Directory, synergy_territories
-from ecocirc_shared.synergies import SynergyKind
+from ecocirc_shared.followup import STATUS_LABELS
+from ecocirc_shared.pages import lead_url
+from ecocirc_shared.synergies import SynergyKind, SynergySnapshot
 from ecocirc_shared.wording import SynergyView, synergy_view, withdrawal_reason
 
 NO_TERRITORY = "Territoire non renseigné"
@@ -39,6 +42,8 @@ class EmailSettings(BaseModel):
     programme_name: str = "Eco'circulaire"
     programme_email: str
     unsubscribe: UnsubscribeSettings
+    # Where people reach the web pages; links to a lead's page are built on it (None: no links).
+    public_base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,44 @@ def render_digest(
     return _render(
         "digest", subject, recipient, settings, groups=ordered, proposed=proposed, withdrawn=withdrawn
     )
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One lead in an advisor's weekly reminder, worded for them."""
+
+    resource: str
+    reference: str
+    status: str
+    why: str
+    link: str | None
+
+
+def reminder_item(
+    lead: Lead, synergy: SynergySnapshot, directory: Directory, recipient: Recipient, settings: EmailSettings
+) -> ReminderItem:
+    view = synergy_view(synergy, directory, recipient)
+    if lead.why is Why.OVERDUE and lead.next_action_on is not None:
+        why = f"prochaine action prévue le {french.day(lead.next_action_on)}, date dépassée"
+    else:
+        moved = lead.moved_at.date()
+        why = f"aucun mouvement depuis le {french.day(moved)}"
+    link = lead_url(settings.public_base_url, lead.synergy_id) if settings.public_base_url else None
+    return ReminderItem(view.resource, view.reference, STATUS_LABELS[lead.status], why, link)
+
+
+def render_reminder(
+    items: Sequence[ReminderItem], recipient: Recipient, settings: EmailSettings, stale_days: int = 30
+) -> RenderedEmail:
+    """An advisor's weekly reminder of the leads that wait on someone."""
+    if not items:
+        raise ValueError("a reminder lists at least one lead")
+    count = len(items)
+    subject = (
+        f"{settings.programme_name} — rappel de la semaine : {count} "
+        f"{french.plural(count, 'piste attend', 'pistes attendent')} une action sur vos territoires"
+    )
+    return _render("reminder", subject, recipient, settings, items=items, count=count, stale_days=stale_days)
 
 
 def _digest_order(pair: tuple[News, DigestEntry]) -> tuple[bool, float]:

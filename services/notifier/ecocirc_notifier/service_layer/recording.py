@@ -123,14 +123,16 @@ class Recorder:
         await conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, status, kind, score, company_ids,
                                       territories, snapshot, reopened, released, company_viewers,
-                                      held_by, created_at, updated_at)
-               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12)
+                                      held_by, created_at, updated_at, moved_at)
+               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12, $12)
                ON CONFLICT (synergy_id) DO UPDATE SET
                  revision = EXCLUDED.revision, active = true, status = EXCLUDED.status, kind = EXCLUDED.kind,
                  score = EXCLUDED.score, company_ids = EXCLUDED.company_ids, territories = EXCLUDED.territories,
                  snapshot = EXCLUDED.snapshot, reopened = EXCLUDED.reopened, released = EXCLUDED.released,
                  company_viewers = EXCLUDED.company_viewers, held_by = EXCLUDED.held_by,
-                 updated_at = EXCLUDED.updated_at""",
+                 updated_at = EXCLUDED.updated_at,
+                 -- A lead back after a withdrawal starts its 30 days again (the reminders').
+                 moved_at = CASE WHEN synergies.active THEN synergies.moved_at ELSE EXCLUDED.moved_at END""",
             synergy.synergy_id,
             synergy.revision,
             status.value,
