@@ -15,7 +15,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
-from ecocirc_intake.entrypoints import access_routes, api, followup_routes, import_routes, synergy_routes
+from ecocirc_intake.entrypoints import (
+    access_routes,
+    api,
+    followup_routes,
+    import_routes,
+    synergy_routes,
+    territory_routes,
+)
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
 from ecocirc_intake.entrypoints.metrics import RequestMetrics
@@ -133,6 +140,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
     app.include_router(followup_routes.router)
+    app.include_router(territory_routes.router)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -304,6 +304,37 @@ class IntakeTx:
         )
         return FlowRecord(row) if row else None
 
+    async def territory_companies(self, territory: str | None) -> list[asyncpg.Record]:
+        """The companies of a territory (None: every one), with their current offers and needs counted."""
+        return list(
+            await self.conn.fetch(
+                """SELECT c.id, c.name, c.naf_code, c.city, c.postcode, c.lat, c.lon, c.territory, c.created_at,
+                          count(f.id) FILTER (WHERE f.active AND f.snapshot ->> 'direction' = 'offer') AS offers,
+                          count(f.id) FILTER (WHERE f.active AND f.snapshot ->> 'direction' = 'need') AS needs
+                   FROM companies c LEFT JOIN flows f ON f.company_id = c.id
+                   WHERE $1::text IS NULL OR c.territory = $1
+                   GROUP BY c.id ORDER BY lower(c.name), c.id""",
+                territory,
+            )
+        )
+
+    async def territory_flows(self, territory: str | None) -> list[asyncpg.Record]:
+        """Every flow ever declared by the companies of a territory (None: every one), withdrawn ones too."""
+        return list(
+            await self.conn.fetch(
+                """SELECT f.created_at, f.withdrawn_at, f.snapshot ->> 'direction' AS direction
+                   FROM flows f JOIN companies c ON c.id = f.company_id
+                   WHERE $1::text IS NULL OR c.territory = $1""",
+                territory,
+            )
+        )
+
+    async def company_sites(self, company_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
+        rows = await self.conn.fetch(
+            "SELECT id, lat, lon, territory FROM companies WHERE id = ANY($1::uuid[])", company_ids
+        )
+        return {r["id"]: r for r in rows}
+
     async def get_advisor(self, advisor_id: UUID) -> AdvisorRecord | None:
         row = await self.conn.fetchrow("SELECT * FROM advisors WHERE id = $1", advisor_id)
         return AdvisorRecord(row) if row else None
