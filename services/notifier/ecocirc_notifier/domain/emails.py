@@ -76,6 +76,14 @@ class DigestEntry:
     news_kind: str
     synergy: SynergyView
     reason: str | None
+    link: str | None = None
+
+
+def lead_link(recipient: Recipient, synergy: SynergySnapshot, settings: EmailSettings) -> str | None:
+    """The lead's page, for an advisor (companies follow their leads elsewhere)."""
+    if recipient.kind is not RecipientKind.ADVISOR or not settings.public_base_url:
+        return None
+    return lead_url(settings.public_base_url, synergy.synergy_id)
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,7 @@ def render_proposal(
         synergy=view,
         synergy_where=french.territories(view.territories),
         contact=_contact(recipient, directory, settings),
+        lead_link=lead_link(recipient, news.synergy, settings),
     )
 
 
@@ -129,6 +138,7 @@ def render_withdrawal(
         synergy=view,
         reason=reason,
         contact=_contact(recipient, directory, settings),
+        lead_link=lead_link(recipient, news.synergy, settings),
     )
 
 
@@ -144,7 +154,12 @@ def render_digest(
         reason = None
         if item.kind is NewsKind.WITHDRAWN:
             reason = withdrawal_reason(item.reason, item.synergy, directory, recipient)
-        entry = DigestEntry(item.kind.value, synergy_view(item.synergy, directory, recipient), reason)
+        entry = DigestEntry(
+            item.kind.value,
+            synergy_view(item.synergy, directory, recipient),
+            reason,
+            lead_link(recipient, item.synergy, settings),
+        )
         groups[" / ".join(territories) or NO_TERRITORY].append((item, entry))
     ordered = tuple(
         DigestGroup(

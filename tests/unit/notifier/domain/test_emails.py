@@ -297,3 +297,29 @@ def test_templates_ship_inside_the_package() -> None:
     for name in ("proposal", "withdrawal", "digest"):
         assert (templates / f"{name}.txt.j2").is_file()
         assert (templates / f"{name}.html.j2").is_file()
+
+
+def test_advisor_emails_link_to_the_lead_and_show_the_euros_companies_do_not_get() -> None:
+    scene = _scene()
+    priced = scene.snapshot.model_copy(
+        update={
+            "impact": Impact(
+                tonnes_diverted_per_year=40, eur_saved_per_year=3400, eur_notes=("Achat évité : 3 400 €/an.",)
+            )
+        }
+    )
+    site = settings().model_copy(update={"public_base_url": "https://eit.example.fr/"})
+    link = f"https://eit.example.fr/pistes/{priced.synergy_id}"
+    to_advisor = render(proposed(priced), as_recipient(scene.advisor), scene.people, site)
+    to_company = render(proposed(priced), as_recipient(scene.stud), scene.people, site)
+    assert link in to_advisor.text and f'href="{link}"' in to_advisor.html
+    assert f"3{NNBSP}400{NBSP}€/an" in to_advisor.text and "Achat évité" in to_advisor.html
+    assert link not in to_company.text + to_company.html and "€" not in to_company.text + to_company.html
+    gone = render(withdrawn(priced, "flow_withdrawn"), as_recipient(scene.advisor), scene.people, site)
+    assert link in gone.text
+    digest = render_digest([proposed(priced)], as_recipient(scene.advisor), scene.people, site)
+    assert link in digest.text and f'href="{link}"' in digest.html
+    # Without a public address, no link at all.
+    assert (
+        "/pistes/" not in render(proposed(priced), as_recipient(scene.advisor), scene.people, settings()).text
+    )
