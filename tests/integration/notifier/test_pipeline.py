@@ -135,6 +135,20 @@ async def test_a_lead_people_took_up_outlives_the_matcher_s_withdrawal(
     r = await _patch(api, taken.synergy_id, {"status": "done"}, token)
     assert r.status_code == 200 and r.json()["status"] == "done"
 
+    # Listed still, unlike the one nobody had taken up; filters narrow the list.
+    listed = await api.get("/v1/synergies", token)
+    assert [item["id"] for item in listed["items"]] == [str(taken.synergy_id)]
+    assert (await api.get("/v1/synergies", token, include_withdrawn="true"))["total"] == 2
+    assert (await api.get("/v1/synergies", token, status="withdrawn"))["items"][0]["id"] == str(
+        left.synergy_id
+    )
+    assert (await api.get("/v1/synergies", token, status="done", territory="32"))["total"] == 1
+    assert (await api.get("/v1/synergies", token, status="in_progress"))["total"] == 0
+    assert (await api.get("/v1/synergies", token, status="done", territory="65"))["total"] == 0
+    assert (await api.get("/v1/synergies", token, owner_id=str(claire)))["total"] == 0
+    company = await n.people.company_token(a)
+    assert (await api.get("/v1/synergies", company))["total"] == 1
+    assert (await api.get("/v1/synergies", company, territory="32"))["total"] == 0  # not a company's filter
     gone = await api.get(f"/v1/synergies/{left.synergy_id}/followup", token)
     assert gone["status"] == "withdrawn"
     r = await _patch(api, left.synergy_id, {"note": "Dommage"}, token)

@@ -64,6 +64,16 @@ class StoredSynergy:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """What an advisor narrows a list of leads to (a company's list takes none but its own status and kind)."""
+
+    statuses: tuple[str, ...] = ()
+    kind: str | None = None
+    owner_id: UUID | None = None
+    territory: str | None = None
+
+
+@dataclass(frozen=True)
 class Scope:
     """What a caller may see: one company's synergies, or those touching some territories ("*": all)."""
 
@@ -72,7 +82,8 @@ class Scope:
 
 
 def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -> tuple[str, list[object]]:
-    clauses: list[str] = [] if include_withdrawn else ["active"]
+    # A lead the matcher withdrew before anyone took it up is left out; one people took up stays.
+    clauses: list[str] = [] if include_withdrawn else ["status <> 'withdrawn'"]
     args: list[object] = []
     if scope.company_id is not None:
         # company_viewers holds the participants once the synergy is released to them (review mode).
@@ -119,6 +130,26 @@ _COLUMNS = (
 _SYNERGIES = "notifier_read.synergies_v2"
 
 
+def _filtered(where: str, args: list[object], scope: Scope, filters: Filters) -> str:
+    clauses = [where]
+    if filters.statuses:
+        args.append(list(filters.statuses))
+        clauses.append(f"status = ANY(${len(args)}::text[])")
+    if filters.kind is not None:
+        args.append(filters.kind)
+        clauses.append(f"kind = ${len(args)}")
+    if scope.company_id is not None and (filters.owner_id is not None or filters.territory is not None):
+        # Who follows a lead and where is the advisors' business: a company filtering on it gets nothing.
+        clauses.append("false")
+    if filters.owner_id is not None:
+        args.append(filters.owner_id)
+        clauses.append(f"owner_id = ${len(args)}")
+    if filters.territory is not None:
+        args.append(filters.territory)
+        clauses.append(f"${len(args)} = ANY(territories)")
+    return " AND ".join(clauses)
+
+
 async def list_synergies(
     pool: asyncpg.Pool,
     scope: Scope,
@@ -127,8 +158,10 @@ async def list_synergies(
     include_withdrawn: bool,
     limit: int,
     offset: int,
+    filters: Filters = Filters(),
 ) -> tuple[list[StoredSynergy], int]:
     where, args = _where(scope, company_id, include_withdrawn)
+    where = _filtered(where, args, scope, filters)
     try:
         rows = await pool.fetch(
             f"SELECT {_COLUMNS}, count(*) OVER () AS total FROM {_SYNERGIES} WHERE {where} "

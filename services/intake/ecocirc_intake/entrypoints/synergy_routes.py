@@ -3,10 +3,10 @@ for the caller by the shared confidentiality rules (the follow-up is in followup
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
@@ -16,7 +16,9 @@ from ecocirc_intake.entrypoints.schemas import Page, SynergyPublic, synergy_publ
 from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer, territory_of
+from ecocirc_shared.followup import SynergyStatus
 from ecocirc_shared.recorded import is_stand_in
+from ecocirc_shared.synergies import SynergyKind
 from ecocirc_shared.visibility import party_views, sees_prices
 from ecocirc_shared.wording import synergy_view
 
@@ -90,14 +92,32 @@ async def list_synergies(
     limit: Limit = 50,
     offset: Offset = 0,
     include_withdrawn: bool = False,
+    status: Annotated[
+        list[SynergyStatus] | None,
+        Query(description="Only these statuses (repeat the parameter for several)."),
+    ] = None,
+    kind: SynergyKind | None = None,
+    owner_id: Annotated[UUID | None, Query(description="Advisors: only the leads this advisor owns.")] = None,
+    territory: Annotated[
+        str | None, Query(max_length=100, description="Advisors: only the leads touching this territory.")
+    ] = None,
 ) -> Page[SynergyPublic]:
+    """Best first. A lead withdrawn by the matcher is left out unless include_withdrawn (a lead people
+    had taken up keeps its status and stays)."""
+    filters = notifier_reads.Filters(
+        statuses=tuple(s.value for s in status or ()),
+        kind=kind.value if kind else None,
+        owner_id=owner_id,
+        territory=territory,
+    )
     rows, total = await notifier_reads.list_synergies(
         store.pool,
         _scope(principal),
         company_id=company_id,
-        include_withdrawn=include_withdrawn,
+        include_withdrawn=include_withdrawn or SynergyStatus.WITHDRAWN in (status or ()),
         limit=limit,
         offset=offset,
+        filters=filters,
     )
     items = await shaped(store, rows, principal)
     return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
