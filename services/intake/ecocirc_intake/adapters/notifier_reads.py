@@ -44,6 +44,9 @@ class StoredSynergy:
     released: bool = True
     # Territories in review mode holding the companies' emails (empty once released).
     held_by: tuple[str, ...] = ()
+    # Every participant said yes: names and exact figures for all (ecocirc_shared.visibility). The
+    # answer flow fills it from an `introduced_at` column it adds to notifier_read.synergies_v1.
+    introduced: bool = False
 
 
 @dataclass(frozen=True)

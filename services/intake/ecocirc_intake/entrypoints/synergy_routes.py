@@ -5,7 +5,7 @@ review mode, emails sent and failed), each advisor reading only what their terri
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -15,14 +15,22 @@ from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
 from ecocirc_intake.entrypoints import unsubscribe_routes
 from ecocirc_intake.entrypoints.api import Limit, Offset, PrincipalDep, StoreDep
-from ecocirc_intake.entrypoints.schemas import Page, SynergyPublic, synergy_public
+from ecocirc_intake.entrypoints.schemas import (
+    ImpactPublic,
+    Page,
+    ParticipantPublic,
+    QuantityPublic,
+    RangePublic,
+    SynergyPublic,
+)
 from ecocirc_intake.service_layer import followup
 from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
-from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories, territory_of
+from ecocirc_shared.bands import Band
+from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories
 from ecocirc_shared.followup import SynergyStatus, sees_in_full
 from ecocirc_shared.settings import IntakeSettings
-from ecocirc_shared.visibility import party_views
+from ecocirc_shared.visibility import Figure
 from ecocirc_shared.wording import synergy_view
 
 router = APIRouter(prefix="/v1")
@@ -110,32 +118,59 @@ def _viewer(principal: Principal, directory: Directory) -> Viewer:
     return Viewer(kind=RecipientKind.COMPANY, id=principal.id, territories=(territory,) if territory else ())
 
 
+def _figure(value: Figure | None) -> float | RangePublic | None:
+    if isinstance(value, Band):
+        return RangePublic(min=value.low, max=value.high)
+    return value
+
+
 def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Viewer) -> SynergyPublic:
-    """A synergy as the caller may read it: counterparts named only when the rules allow it."""
+    """A synergy as the caller may read it, by the shared rules the emails follow: counterparts named,
+    and figures exact, as ranges or withheld, as `ecocirc_shared.visibility` says."""
     snapshot = row.snapshot
-    view = synergy_view(snapshot, directory, viewer)
-    participants = []
-    for participant, party in zip(
-        snapshot.participants, party_views(snapshot, directory, viewer), strict=True
-    ):
-        in_full = party.is_viewer or viewer.follows(territory_of(participant, directory))
-        participants.append(
-            {
-                "company_id": participant.company_id if party.named else None,
-                "flow_id": participant.flow_id if in_full else None,
-                "role": participant.role.value,
-                "label": party.flow_label,
-            }
-        )
-    body: dict[str, Any] = synergy_public(snapshot, row.status, row.updated_at)
-    # The matcher's sentence and notes may echo a name or label the caller may not read.
-    body.update(
-        participants=participants,
+    view = synergy_view(snapshot, directory, viewer, introduced=row.introduced)
+    facts = view.figures
+    quantity = facts.quantity
+    impact = facts.impact
+    return SynergyPublic(
+        id=snapshot.synergy_id,
+        kind=snapshot.kind.value,
+        disclosure=facts.disclosure.value,
+        score=facts.score,
+        score_parts=dict(facts.score_parts),
+        participants=[
+            ParticipantPublic(
+                company_id=participant.company_id if party.named else None,
+                flow_id=participant.flow_id if party.in_full else None,
+                role=participant.role.value,
+                label=party.flow_label,
+            )
+            for participant, party in zip(snapshot.participants, view.parties, strict=True)
+        ],
+        distance_km=facts.distance_km,
+        # The matcher's sentence and notes may echo a name, a label or an exact figure: the view's.
         explanation=view.explanation,
+        status=row.status,
         resource=view.resource,
-        impact={**snapshot.impact.model_dump(), "notes": list(view.impact_notes)},
+        months=list(facts.months or ()),
+        quantity=None
+        if quantity is None
+        else QuantityPublic(
+            amount_per_year=_figure(quantity.amount_per_year),
+            unit=quantity.unit,
+            coverage=_figure(quantity.coverage),
+        ),
+        impact=None
+        if impact is None
+        else ImpactPublic(
+            tonnes_diverted_per_year=_figure(impact.tonnes_diverted_per_year),
+            co2e_avoided_kg_per_year=_figure(impact.co2e_avoided_kg_per_year),
+            transport_co2e_kg_per_year=_figure(impact.transport_co2e_kg_per_year),
+            notes=list(impact.notes),
+        ),
+        revision=snapshot.revision,
+        updated_at=row.updated_at,
     )
-    return SynergyPublic.model_validate(body)
 
 
 async def _shaped(

@@ -89,7 +89,7 @@ def render(news: News, recipient: Recipient, directory: Directory, settings: Ema
 def render_proposal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
-    view = synergy_view(news.synergy, directory, recipient)
+    view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
     where = ""
     if view.distance and news.synergy.kind is SynergyKind.MUTUALISATION:
         where = f", dans un rayon de {view.distance}"
@@ -113,8 +113,8 @@ def render_proposal(
 def render_withdrawal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
-    view = synergy_view(news.synergy, directory, recipient)
-    reason = withdrawal_reason(news.reason, news.synergy, directory, recipient)
+    view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
+    reason = withdrawal_reason(news.reason, news.synergy, directory, recipient, introduced=news.introduced)
     subject = f"{settings.programme_name} — piste de synergie retirée : {view.resource}"
     return _render(
         "withdrawal",
@@ -138,8 +138,11 @@ def render_digest(
         territories = [t for t in synergy_territories(item.synergy, directory) if recipient.follows(t)]
         reason = None
         if item.kind is NewsKind.WITHDRAWN:
-            reason = withdrawal_reason(item.reason, item.synergy, directory, recipient)
-        entry = DigestEntry(item.kind.value, synergy_view(item.synergy, directory, recipient), reason)
+            reason = withdrawal_reason(
+                item.reason, item.synergy, directory, recipient, introduced=item.introduced
+            )
+        view = synergy_view(item.synergy, directory, recipient, introduced=item.introduced)
+        entry = DigestEntry(item.kind.value, view, reason)
         groups[" / ".join(territories) or NO_TERRITORY].append((item, entry))
     ordered = tuple(
         DigestGroup(

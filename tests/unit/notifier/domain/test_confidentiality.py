@@ -118,7 +118,25 @@ def test_a_matcher_sentence_or_label_echoing_a_hidden_flow_is_replaced() -> None
 
     assert "Dupont-Lacoste" not in _everything(email)
     assert "nouvelle piste de synergie : litière pour chevaux à 5\u00a0km" in email.subject
-    assert "Les flux déclarés portent sur une même ressource" in email.text
+    assert (
+        "Pourquoi : Vous recherchez «\u00a0litière pour chevaux\u00a0». Une entreprise de la filière bois à "
+        "environ 5\u00a0km propose une ressource de ce type." in email.text
+    )
+    # The impact of an advisor_only counterpart's flow is withheld, notes included.
+    assert "Prix non connu" not in email.text
+
+
+def test_impact_notes_naming_an_unnamed_counterpart_are_dropped() -> None:
+    secretive, reader, snapshot = _pair(Confidentiality.PUBLIC, consent=False)
+    echoing = snapshot.model_copy(
+        update={"impact": Impact(notes=("Estimation fournie par Scierie Dupont-Lacoste", "Prix non connu"))}
+    )
+
+    email = render(proposed(echoing), as_recipient(reader), directory(secretive, reader), settings())
+
+    # Its flow's label is public (and says "scierie Dupont-Lacoste"), its name is not.
+    assert "Scierie Dupont-Lacoste" not in _everything(email)
+    assert "Estimation fournie" not in _everything(email)
     assert "Prix non connu" in email.text
 
 
