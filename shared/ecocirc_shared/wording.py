@@ -132,9 +132,10 @@ def worded_explanation(synergy: SynergySnapshot, view: SynergyView) -> str:
     """Why the lead, from what the reader may see: who offers and needs what, how far, how much, when."""
     sentences = []
     if synergy.kind is SynergyKind.MUTUALISATION:
-        members = [_who(p) for p in view.parties]
+        members = [_who(p) for p in sorted(view.parties, key=lambda p: not p.is_viewer)]
+        have = "avez" if any(p.is_viewer for p in view.parties) else "ont"
         sentences.append(
-            f"{_listing(members)} ont en commun une même ressource ({view.resource}) : "
+            f"{_listing(members)} {have} en commun une même ressource ({view.resource}) : "
             "la mutualiser (achat groupé, collecte commune, partage) est à étudier"
         )
         if view.distance:
