@@ -107,6 +107,9 @@ class Figures:
 def disclosure(
     synergy: SynergySnapshot, directory: Directory, viewer: Viewer, *, introduced: bool = False
 ) -> Disclosure:
+    """Which figures `viewer` reads. An advisor reads exactly what only public flows outside their
+    territories derive from (they work leads across territories); the `viewer.kind` condition is what
+    to drop to treat them there like companies."""
     if introduced:
         return Disclosure.EXACT
     unseen = [p for p in synergy.participants if not _in_full(p, directory, viewer, introduced=False)]
