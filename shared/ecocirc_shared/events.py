@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ecocirc_shared.flows import FlowSnapshot
+from ecocirc_shared.flows import FlowSnapshot, Revision
 from ecocirc_shared.synergies import SynergySnapshot
 
 
@@ -18,45 +18,47 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Event(BaseModel):
+    """What every event carries; subclasses add their `event_type` and content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     event_id: UUID = Field(default_factory=uuid4)
     occurred_at: datetime = Field(default_factory=_now)
     schema_version: int = 1
 
 
-class FlowDeclared(_Event):
+class FlowDeclared(Event):
     event_type: Literal["flow.declared"] = "flow.declared"
     flow: FlowSnapshot
 
 
-class FlowRevised(_Event):
+class FlowRevised(Event):
     event_type: Literal["flow.revised"] = "flow.revised"
     flow: FlowSnapshot
 
 
-class FlowWithdrawn(_Event):
+class FlowWithdrawn(Event):
     event_type: Literal["flow.withdrawn"] = "flow.withdrawn"
     flow_id: UUID
     company_id: UUID
-    version: int
+    version: Revision
 
 
-class SynergyProposed(_Event):
+class SynergyProposed(Event):
     event_type: Literal["synergy.proposed"] = "synergy.proposed"
     synergy: SynergySnapshot
 
 
-class SynergyRevised(_Event):
+class SynergyRevised(Event):
     event_type: Literal["synergy.revised"] = "synergy.revised"
     synergy: SynergySnapshot
 
 
-class SynergyWithdrawn(_Event):
+class SynergyWithdrawn(Event):
     event_type: Literal["synergy.withdrawn"] = "synergy.withdrawn"
     synergy_id: UUID
-    revision: int
+    revision: Revision
     reason: str
 
 
@@ -88,12 +90,17 @@ def encode(event: FlowEvent | SynergyEvent) -> bytes:
     return event.model_dump_json().encode()
 
 
-def decode(raw: bytes) -> FlowEvent | SynergyEvent:
+def decode(raw: bytes | None) -> FlowEvent | SynergyEvent:
     """Parse a message, upcasting older schema versions; raise PoisonEvent for anything else."""
+    if raw is None:
+        # A tombstone: nobody publishes them on these topics (they are not compacted).
+        raise PoisonEvent("empty message (tombstone)")
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PoisonEvent(f"undecodable message: {exc}") from exc
+    except RecursionError as exc:
+        raise PoisonEvent("undecodable message: nested too deeply") from exc
     if not isinstance(doc, dict):
         raise PoisonEvent("message is not a JSON object")
     event_type = doc.get("event_type")

@@ -11,6 +11,11 @@ SYNERGY_EVENTS = "ecocirc.synergy-events.v1"
 DEAD_LETTERS = "ecocirc.dead-letters.v1"
 
 
+def event_family(topic: str) -> str:
+    """« flow » for the flow-events topic: the word log lines and metrics use for a topic's events."""
+    return topic.removeprefix("ecocirc.").split("-events")[0].split(".")[0]
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str

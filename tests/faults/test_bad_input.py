@@ -2,7 +2,8 @@
 
 Every answer to bad input is a 4xx naming the field (never a 500); what is accepted comes back as
 sent; text that reaches an email can neither add headers nor inject HTML; an undecodable event or an
-unknown schema version goes to the dead-letter topic with a log line, and the consumer goes on.
+unknown schema version, a tombstone, nesting too deep to parse or a revision no column can hold goes
+to the dead-letter topic with a log line, and the consumer goes on.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import email
 import json
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -294,16 +296,32 @@ def test_text_reaching_emails_cannot_add_headers_or_html(platform: Harness) -> N
 
 
 # ---- poison events ------------------------------------------------------------------------------
-POISON = [
+POISON: list[bytes | None] = [
     b"\xff\xfe\x00not json at all",
     b"[1, 2, 3]",
     json.dumps({"event_type": "flow.declared", "schema_version": 99, "flow": {}}).encode(),
     json.dumps({"event_type": "flow.exploded", "schema_version": 1}).encode(),
     json.dumps({"event_type": "flow.declared", "schema_version": 1, "flow": {"flow_id": "x"}}).encode(),
+    None,  # a tombstone
+    b'{"event_type": "flow.declared", "flow": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",  # too deep to parse
 ]
 
 
-async def _publish_and_read(bootstrap: str, topic: str, messages: list[bytes]) -> list[bytes]:
+def _absurd_revision(topic: str, stamp: bytes) -> bytes:
+    """A well-formed event of the topic's own kind, but with a revision no column can hold."""
+    kind = "flow" if topic == FLOW_EVENTS else "synergy"
+    return json.dumps(
+        {
+            "event_type": f"{kind}.withdrawn",
+            "schema_version": 1,
+            f"{kind}_id": str(uuid.uuid4()),
+            **({"company_id": str(uuid.uuid4()), "version": 2**40} if kind == "flow" else {}),
+            **({"revision": 2**40, "reason": stamp.decode()} if kind == "synergy" else {}),
+        }
+    ).encode()
+
+
+async def _publish_and_read(bootstrap: str, topic: str, messages: list[bytes | None]) -> list[bytes | None]:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
     await producer.start()
     try:
@@ -315,7 +333,7 @@ async def _publish_and_read(bootstrap: str, topic: str, messages: list[bytes]) -
         DEAD_LETTERS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
     )
     await consumer.start()
-    found: list[bytes] = []
+    found: list[bytes | None] = []
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not all(m in found for m in messages):
@@ -337,7 +355,8 @@ def test_poison_events_go_to_dead_letters_and_the_consumer_goes_on(
     platform: Harness, topic: str, log_event: str, service: str
 ) -> None:
     stamp = f"{time.time_ns()}".encode()
-    messages = [raw + b" " + stamp if raw.startswith(b"\xff") else raw for raw in POISON]
+    messages = [raw + b" " + stamp if raw and raw.startswith(b"\xff") else raw for raw in POISON]
+    messages.append(_absurd_revision(topic, stamp))
     found = asyncio.run(_publish_and_read(f"127.0.0.1:{platform.broker_port}", topic, messages))
     assert all(m in found for m in messages), "a poison event did not reach the dead-letter topic"
     # Most poison messages are the same bytes for both topics: the dead-letter topic may already hold

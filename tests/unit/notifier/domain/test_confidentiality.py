@@ -5,8 +5,16 @@ from __future__ import annotations
 from ecocirc_notifier.domain import CompanyEntry, RenderedEmail, proposed, render, withdrawn
 from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.synergies import Impact, Role, SynergySnapshot
-
-from .factories import LOMAGNE, advisor, as_recipient, company, directory, participant, settings, synergy
+from tests.unit.notifier.factories import (
+    LOMAGNE,
+    advisor,
+    as_recipient,
+    company,
+    directory,
+    participant,
+    settings,
+    synergy,
+)
 
 HIDDEN_LABEL = "Copeaux de la scierie Dupont-Lacoste"
 

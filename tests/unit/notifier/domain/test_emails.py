@@ -21,8 +21,7 @@ from ecocirc_notifier.domain import (
 from ecocirc_notifier.domain.emails import render_proposal
 from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.synergies import Impact, Role, SynergyKind, SynergySnapshot
-
-from .factories import (
+from tests.unit.notifier.factories import (
     LOMAGNE,
     SAVES,
     advisor,

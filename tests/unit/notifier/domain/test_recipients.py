@@ -10,8 +10,7 @@ from ecocirc_notifier.domain import (
 )
 from ecocirc_notifier.domain.recipients import contact_advisor
 from ecocirc_shared.synergies import Role
-
-from .factories import LOMAGNE, SAVES, advisor, company, directory, participant, synergy
+from tests.unit.notifier.factories import LOMAGNE, SAVES, advisor, company, directory, participant, synergy
 
 
 def test_participants_and_advisors_of_the_territory_are_told() -> None:

@@ -11,8 +11,7 @@ from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_matcher.domain.scoring import road_km
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
-
-from .factories import flow
+from tests.unit.matcher.factories import flow
 
 KB = load_knowledge()
 

@@ -10,8 +10,7 @@ from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_shared.flows import Category, Period, Unit
 from ecocirc_shared.synergies import SynergyKind
-
-from .factories import need, offer
+from tests.unit.matcher.factories import need, offer
 
 
 @pytest.fixture(scope="module")

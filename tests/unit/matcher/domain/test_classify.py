@@ -6,8 +6,7 @@ import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_shared.flows import Category
-
-from .factories import need, offer
+from tests.unit.matcher.factories import need, offer
 
 
 @pytest.fixture(scope="module")

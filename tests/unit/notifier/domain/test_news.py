@@ -18,8 +18,7 @@ from ecocirc_notifier.domain import (
 )
 from ecocirc_notifier.domain.news import participants_fingerprint
 from ecocirc_shared.synergies import Participant, Role, SynergySnapshot
-
-from .factories import FIXED, synergy
+from tests.unit.notifier.factories import FIXED, synergy
 
 COMPANY_A = UUID(int=1)
 COMPANY_B = UUID(int=2)

@@ -9,8 +9,7 @@ from pydantic import ValidationError
 
 from ecocirc_notifier.domain import UnsubscribeSettings, unsubscribe_token
 from ecocirc_notifier.domain.headers import list_unsubscribe_headers, one_line
-
-from .factories import advisor, as_recipient, company
+from tests.unit.notifier.factories import advisor, as_recipient, company
 
 SECRET = "s3cret-for-unit-tests-only"
 

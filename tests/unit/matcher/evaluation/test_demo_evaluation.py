@@ -17,7 +17,7 @@ from ecocirc_matcher.evaluation.demo import (
 )
 
 # The repository's copy (never a shared or installed one).
-REPO_TERRITORY = Path(__file__).resolve().parents[3] / "demo" / "gers" / "territory.json"
+REPO_TERRITORY = Path(__file__).resolve().parents[4] / "demo" / "gers" / "territory.json"
 
 
 @pytest.fixture(scope="module")
