@@ -62,9 +62,26 @@ class SynergyWithdrawn(Event):
     reason: str
 
 
+class SignInLinkRequested(Event):
+    """Someone asked for a sign-in link with an address that intake knows; the notifier emails it.
+
+    The event carries no credential: the link's token is an HMAC of `link_id` under the link key
+    (ecocirc_shared.links), which the notifier computes when it writes the email. Whoever reads the
+    outbox or the topic cannot sign in with what they read. `accounts` names what the link opens
+    (companies, "conseiller"), for the email to say.
+    """
+
+    event_type: Literal["access.sign_in_link_requested"] = "access.sign_in_link_requested"
+    link_id: UUID
+    email: str
+    accounts: tuple[str, ...] = ()
+    expires_at: datetime
+
+
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
-AnyEvent = Annotated[FlowEvent | SynergyEvent, Field(discriminator="event_type")]
+AccessEvent = SignInLinkRequested
+AnyEvent = Annotated[FlowEvent | SynergyEvent | AccessEvent, Field(discriminator="event_type")]
 
 CURRENT_VERSIONS: dict[str, int] = {
     "flow.declared": 1,
@@ -73,24 +90,25 @@ CURRENT_VERSIONS: dict[str, int] = {
     "synergy.proposed": 1,
     "synergy.revised": 1,
     "synergy.withdrawn": 1,
+    "access.sign_in_link_requested": 1,
 }
 
 # (event_type, from_version) -> function turning that version's dict into the next version's dict.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-_adapter: TypeAdapter[FlowEvent | SynergyEvent] = TypeAdapter(AnyEvent)
+_adapter: TypeAdapter[FlowEvent | SynergyEvent | AccessEvent] = TypeAdapter(AnyEvent)
 
 
 class PoisonEvent(ValueError):
     """A message that cannot be turned into a known event: it goes to the dead-letter topic."""
 
 
-def encode(event: FlowEvent | SynergyEvent) -> bytes:
+def encode(event: Event) -> bytes:
     return event.model_dump_json().encode()
 
 
-def decode(raw: bytes | None) -> FlowEvent | SynergyEvent:
+def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | AccessEvent:
     """Parse a message, upcasting older schema versions; raise PoisonEvent for anything else."""
     if raw is None:
         # A tombstone: nobody publishes them on these topics (they are not compacted).

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Outside embedded mode the platform cannot run without these (names of Settings fields).
@@ -93,7 +93,28 @@ class Settings(BaseSettings):
     unsubscribe_secret: SecretStr | None = Field(
         None, description="Key signing unsubscribe links (default: derived from the admin token)."
     )
-    public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
+    public_base_url: str = Field(
+        "",
+        validate_default=True,
+        description="The address people reach, on which links in emails are built "
+        "(default: http://127.0.0.1:<ECOCIRC_API_PORT>). Session cookies are Secure when it is https.",
+    )
+    link_secret: SecretStr | None = Field(
+        None,
+        description="Key signing the sign-in links put in emails (default: derived from the admin token).",
+    )
+    sign_in_link_minutes: int = Field(
+        15, ge=1, le=1440, description="Minutes a sign-in link stays valid (it is usable once)."
+    )
+    sign_in_links_per_address_per_hour: int = Field(
+        5, ge=1, description="Sign-in links one email address may be sent per hour."
+    )
+    sign_in_requests_per_client_per_hour: int = Field(
+        30, ge=1, description="Sign-in link requests one client address may make per hour."
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="Hours a web session lasts after signing in."
+    )
     token_ttl_days: int = Field(
         365,
         ge=0,
@@ -108,6 +129,14 @@ class Settings(BaseSettings):
     log_json: bool = Field(
         True, description="JSON log lines (false: readable console lines, as `make run` uses)."
     )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url_follows_port(cls, value: str, info: ValidationInfo) -> str:
+        # Links must reach the API where it listens, also when ECOCIRC_API_PORT moves it.
+        if value.strip():
+            return value.strip().rstrip("/")
+        return f"http://127.0.0.1:{info.data.get('api_port', 8000)}"
 
     @model_validator(mode="after")
     def _refuse_missing_or_insecure(self) -> Self:

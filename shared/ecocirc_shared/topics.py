@@ -8,6 +8,8 @@ from ecocirc_shared.settings import Settings
 
 FLOW_EVENTS = "ecocirc.flow-events.v1"
 SYNERGY_EVENTS = "ecocirc.synergy-events.v1"
+# Sign-in links (and later other emails intake asks for): one partition, a trickle of events.
+ACCESS_EVENTS = "ecocirc.access-events.v1"
 DEAD_LETTERS = "ecocirc.dead-letters.v1"
 
 
@@ -33,6 +35,7 @@ def all_topics(settings: Settings) -> list[TopicSpec]:
     return [
         TopicSpec(FLOW_EVENTS, settings.flow_partitions, rf),
         TopicSpec(SYNERGY_EVENTS, settings.synergy_partitions, rf),
+        TopicSpec(ACCESS_EVENTS, 1, rf),
         TopicSpec(DEAD_LETTERS, 1, rf),
     ]
 

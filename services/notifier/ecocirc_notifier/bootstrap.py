@@ -11,9 +11,11 @@ from ecocirc_notifier.clock import Clock, system_clock
 from ecocirc_notifier.domain.emails import EmailSettings
 from ecocirc_notifier.domain.headers import UnsubscribeSettings
 from ecocirc_notifier.options import NotifierOptions, notifier_options, unsubscribe_base, unsubscribe_secret
+from ecocirc_notifier.service_layer.access import AccessMailer
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
 from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.links import link_key
 from ecocirc_shared.settings import Settings
 
 SCHEMA = "notifier"
@@ -63,3 +65,19 @@ async def build(
         clock=clock,
     )
     return pool, recorder, deliverer
+
+
+def build_access_mailer(
+    settings: Settings, pool: asyncpg.Pool, sender: Sender | None = None, *, clock: Clock = system_clock
+) -> AccessMailer:
+    """The sender of sign-in links, on the pool `build` made (its migrations applied)."""
+    return AccessMailer(
+        pool,
+        sender or SmtpSender(settings),
+        email_settings(settings),
+        mail_from(settings),
+        link_key=link_key(settings),
+        public_base_url=settings.public_base_url,
+        mail_domain=mail_domain(settings),
+        clock=clock,
+    )

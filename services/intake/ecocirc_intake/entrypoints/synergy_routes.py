@@ -164,16 +164,36 @@ async def list_synergies(
     offset: Offset = 0,
     include_withdrawn: bool = False,
 ) -> Page[SynergyPublic]:
-    rows, total = await synergy_reads.list_synergies(
+    items, total = await synergies_for(
         _pool(request),
+        principal,
+        company_id=company_id,
+        include_withdrawn=include_withdrawn,
+        limit=limit,
+        offset=offset,
+    )
+    return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
+
+
+async def synergies_for(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    *,
+    company_id: UUID | None,
+    include_withdrawn: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[SynergyPublic], int]:
+    """The synergies a caller may see, best first, redacted for them: the API's list and the web's leads."""
+    rows, total = await synergy_reads.list_synergies(
+        pool,
         _scope(principal),
         company_id=company_id,
         include_withdrawn=include_withdrawn,
         limit=limit,
         offset=offset,
     )
-    items = await _shaped(_pool(request), rows, principal)
-    return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
+    return await _shaped(pool, rows, principal), total
 
 
 @router.get("/synergies/{synergy_id}", response_model=SynergyPublic, tags=["synergies"])

@@ -226,7 +226,11 @@ def evaluate(
     return Report(layout=layout, cases=len(cases), needs=len(keys), ranked=tuple(ranked), half=half)
 
 
-_HALF_NAMES = {"all": "both halves", "tuning": "tuning half", "validation": "validation half (never tuned on)"}
+_HALF_NAMES = {
+    "all": "both halves",
+    "tuning": "tuning half",
+    "validation": "validation half (never tuned on)",
+}
 
 
 def format_report(report: Report, *, verbose: bool = False) -> str:

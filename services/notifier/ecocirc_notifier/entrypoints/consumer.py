@@ -1,4 +1,5 @@
-"""The notifier process: consume synergy events, record them, and deliver emails in the background."""
+"""The notifier process: consume synergy events, record them, and deliver emails in the background;
+send the sign-in links intake asks for."""
 
 from __future__ import annotations
 
@@ -10,20 +11,29 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import Gauge
 
-from ecocirc_notifier.bootstrap import build
+from ecocirc_notifier.bootstrap import build, build_access_mailer
+from ecocirc_notifier.service_layer.access import AccessMailer
 from ecocirc_notifier.service_layer.delivery import Deliverer
 from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared import consumer as shared_consumer
-from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.events import (
+    SignInLinkRequested,
+    SynergyEvent,
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+)
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.metrics import serve_metrics
 from ecocirc_shared.settings import Settings
-from ecocirc_shared.topics import SYNERGY_EVENTS, all_topics
+from ecocirc_shared.topics import ACCESS_EVENTS, SYNERGY_EVENTS, all_topics
 
 log = get_logger(__name__)
 LAG = Gauge("ecocirc_notifier_consumer_lag", "Synergy events not yet consumed", ["partition"])
 GROUP = "ecocirc-notifier"
+# Its own group: a sign-in link must not wait behind a backlog of synergy events.
+ACCESS_GROUP = "ecocirc-notifier-access"
 ACCEPTED = (SynergyProposed, SynergyRevised, SynergyWithdrawn)
 
 
@@ -65,9 +75,28 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, 
     )
 
 
+def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]], Awaitable[None]]:
+    async def handle_batch(events: list[SignInLinkRequested]) -> None:
+        for event in events:
+            outcome = await mailer.handle(event)
+            log.info("access_event_handled", event_id=str(event.event_id), outcome=outcome)
+
+    return handle_batch
+
+
+async def consume_access(settings: Settings, mailer: AccessMailer, group: str = ACCESS_GROUP) -> None:
+    """Send each sign-in link intake asks for (ecocirc.access-events.v1)."""
+    await wait_for_broker(settings)
+    await ensure_topics(settings, all_topics(settings))
+    await shared_consumer.consume(
+        settings, [ACCESS_EVENTS], group, (SignInLinkRequested,), access_handler(mailer)
+    )
+
+
 async def run(settings: Settings) -> None:
     serve_metrics(settings)
     pool, recorder, deliverer = await build(settings)
+    mailer = build_access_mailer(settings, pool)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -75,6 +104,7 @@ async def run(settings: Settings) -> None:
     tasks = [
         asyncio.create_task(consume(settings, recorder, deliverer)),
         asyncio.create_task(deliverer.run()),
+        asyncio.create_task(consume_access(settings, mailer)),
     ]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
