@@ -3,12 +3,18 @@ the API's French messages next to the fields and nothing typed lost."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
+from ecocirc_notifier.bootstrap import build
+from ecocirc_notifier.options import NotifierOptions
+from ecocirc_shared.events import SynergyProposed
 from tests.integration.intake.conftest import GERS_2, Api
 from tests.integration.intake.web import Visitor, text_of, visitors
+from tests.integration.notifier.conftest import synergy
 
 pytestmark = pytest.mark.integration
 __all__ = ["visitors"]
@@ -177,3 +183,25 @@ async def test_waste_codes_are_suggested_by_code_or_by_words(visitors: Visitors)
     assert {"value": "03 01 05", "hazardous": False} | {"label": by_words[1]["label"]} in by_words
     assert any(s["hazardous"] for s in by_words)
     assert (await browser.get("/reference/codes-dechet?q=s")).json() == []
+
+
+async def test_leads_are_those_of_the_synergy_api_with_the_counterpart_unnamed(
+    api: Api, visitors: Visitors
+) -> None:
+    company, browser = await signed_in_company(api, visitors)
+    other = await api.company(contact_email="autre@example.fr", name="Élevage de Lombez", place=GERS_2)
+    _, recorder, _ = await build(api.settings, options=NotifierOptions(hold=timedelta(0)))
+    snapshot = synergy(uuid.UUID(company["id"]), uuid.UUID(other["id"]), score=0.82)
+    await recorder.handle(SynergyProposed(synergy=snapshot))
+    await recorder.pool.close()
+
+    home = await browser.get("/")
+    leads = text_of(home).split("Mes pistes", 1)[1]
+    assert "Sciures de bois" in leads and "Une scierie à 5 km produit des sciures" in leads
+    assert "82 %" in leads and "environ 5 km" in leads and "Proposée" in leads
+    assert "Vous (fournit) : Sciures" in leads
+    assert "Une autre entreprise (reçoit)" in leads and "Élevage de Lombez" not in leads
+    # The same synergy as the API gives the company, and nothing more.
+    token = (await api.call("POST", f"/v1/companies/{company['id']}/tokens")).json()["token"]
+    [item] = (await api.call("GET", "/v1/synergies", token=token)).json()["items"]
+    assert item["id"] == str(snapshot.synergy_id) and item["participants"][1]["company_id"] is None

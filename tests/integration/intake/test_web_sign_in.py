@@ -81,7 +81,7 @@ async def test_a_malformed_address_is_said_next_to_the_field_and_kept(visitors: 
     page = await visitors().ask_for_link("marie.dupont@")
     assert page.status_code == 422
     assert 'aria-invalid="true"' in page.text and 'aria-describedby="email-erreur"' in page.text
-    assert "L'adresse e-mail « marie.dupont@ » est invalide" in text_of(page)
+    assert "« marie.dupont@ » n'est pas une adresse e-mail complète" in text_of(page)
     assert 'value="marie.dupont@"' in page.text
 
 
@@ -220,3 +220,10 @@ async def test_cookies_are_secure_when_the_public_address_is_https(
             page = await client.get("/")
             cookie = page.headers["set-cookie"]
             assert cookie.startswith("__Host-ecocirc_csrf=") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def test_the_admin_signs_in_with_its_address(visitors: Visitors) -> None:
+    browser = visitors()
+    await browser.sign_in("admin@localhost")  # embedded mode's admin address, looser than a company's
+    home = text_of(await browser.get("/"))
+    assert "Tableau de bord" in home and "Territoires suivis\u00a0: tous" in home

@@ -16,8 +16,6 @@ from enum import StrEnum
 from ecocirc_intake.adapters import web_access
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.adapters.web_access import Account
-from ecocirc_intake.domain.errors import FieldError
-from ecocirc_intake.domain.identifiers import check_email
 from ecocirc_intake.service_layer.auth_failures import FailureLimiter
 from ecocirc_intake.service_layer.principals import Principal, hash_token, new_token
 from ecocirc_shared.events import SignInLinkRequested
@@ -77,20 +75,25 @@ def _address_ref(email: str) -> str:
 
 
 def email_problem(raw: object) -> str | None:
-    """Why an address cannot be one (in French), or None: the web form says it next to the field."""
-    try:
-        check_email(raw)
-    except FieldError as error:
-        return error.message
+    """Why what was typed cannot be an address (in French), or None; the web form says it by the field.
+
+    Looser than the registration rules: an address on file is one that passed them, or the admin's
+    (e.g. admin@localhost in embedded mode); anything else is simply not found.
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        return "Indiquez votre adresse e-mail."
+    local, at, domain = raw.strip().partition("@")
+    if not at or not local or not domain or any(c.isspace() for c in raw.strip()) or len(raw.strip()) > 254:
+        return f"« {raw.strip()[:254]} » n'est pas une adresse e-mail complète : par exemple prenom.nom@entreprise.fr."
     return None
 
 
 def normalise_email(raw: object) -> str | None:
     # lower(), as the SQL that finds accounts: addresses are compared without case.
-    try:
-        return check_email(raw).lower()
-    except FieldError:
+    if email_problem(raw) is not None:
         return None
+    assert isinstance(raw, str)
+    return raw.strip().lower()
 
 
 def _account_label(account: Account) -> str:

@@ -10,8 +10,8 @@ from ecocirc_intake.service_layer.errors import Problem
 
 # (value, what a person reads), in the order the form offers them.
 DIRECTIONS = (
-    ("offer", "Offre : ce que le site produit en trop ou met à disposition"),
-    ("need", "Besoin : ce que le site recherche"),
+    ("offer", "Offre (ce que le site a en trop)"),
+    ("need", "Besoin (ce que le site cherche)"),
 )
 CATEGORIES = (
     ("material", "Matière"),
@@ -41,8 +41,8 @@ PERIODS = (
     ("once", "une seule fois"),
 )
 CONFIDENTIALITY = (
-    ("public", "Publique : les entreprises mises en relation voient ce flux"),
-    ("advisor_only", "Réservée au conseiller : seul votre conseiller le voit"),
+    ("public", "Publique"),
+    ("advisor_only", "Réservée au conseiller"),
 )
 
 # Form field -> the API field its value goes to. Names are those of the HTML form.

@@ -19,9 +19,9 @@ router = APIRouter(include_in_schema=False)
 
 # Notices shown once after an action, named in the address the action redirects to.
 NOTICES = {
-    "declare": "Le flux est enregistré. Les pistes qu'il ouvre apparaîtront dans « Mes pistes ».",
+    "declare": "Le flux est enregistré. Les pistes qu'il ouvre apparaîtront dans «\u00a0Mes pistes\u00a0».",
     "modifie": "Les modifications du flux sont enregistrées.",
-    "retire": "Le flux est retiré : il ne sera plus proposé.",
+    "retire": "Le flux est retiré\u00a0: il ne sera plus proposé.",
     "deconnecte": "Vous êtes déconnecté.",
 }
 Notice = Annotated[str | None, Query(alias="fait", max_length=20)]
