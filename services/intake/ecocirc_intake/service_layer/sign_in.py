@@ -82,9 +82,14 @@ def email_problem(raw: object) -> str | None:
     """
     if not isinstance(raw, str) or not raw.strip():
         return "Indiquez votre adresse e-mail."
-    local, at, domain = raw.strip().partition("@")
-    if not at or not local or not domain or any(c.isspace() for c in raw.strip()) or len(raw.strip()) > 254:
-        return f"« {raw.strip()[:254]} » n'est pas une adresse e-mail complète : par exemple prenom.nom@entreprise.fr."
+    address = raw.strip()
+    local, at, domain = address.partition("@")
+    readable = address.isprintable() and address.encode("utf-8", "surrogatepass") == address.encode(
+        "utf-8", "ignore"
+    )
+    if not readable or not at or not local or not domain or " " in address or len(address) > 254:
+        what = f"« {address[:254]} »" if readable else "Ce texte"
+        return f"{what} n'est pas une adresse e-mail complète : par exemple prenom.nom@entreprise.fr."
     return None
 
 
