@@ -22,7 +22,7 @@ from ecocirc_shared.db import database_unavailable
 from ecocirc_shared.events import Event, PoisonEvent, decode
 from ecocirc_shared.kafka import make_consumer, make_producer
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings as KafkaSettings
+from ecocirc_shared.settings import KafkaSettings
 from ecocirc_shared.topics import DEAD_LETTERS, event_family
 
 log = get_logger(__name__)

@@ -11,7 +11,7 @@ from asyncpg.exceptions import _base as asyncpg_base
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import DatabaseSettings
 
 log = get_logger(__name__)
 
@@ -48,7 +48,7 @@ def database_unavailable(exc: BaseException) -> bool:
 
 
 async def create_pool(
-    settings: Settings, schema: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 60
+    settings: DatabaseSettings, schema: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 60
 ) -> asyncpg.Pool:
     """Open a pool whose connections work in the service's schema, retrying while the DB starts."""
     dsn = settings.require(settings.database_url, "database_url")

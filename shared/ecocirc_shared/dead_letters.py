@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from ecocirc_shared.consumer import REASON, SET_ASIDE_BY, SOURCE_OFFSET, SOURCE_PARTITION, SOURCE_TOPIC
 from ecocirc_shared.kafka import make_consumer, make_producer
 from ecocirc_shared.logging import configure_logging
-from ecocirc_shared.settings import Settings as KafkaSettings
+from ecocirc_shared.settings import KafkaSettings
 from ecocirc_shared.topics import DEAD_LETTERS
 
 REPLAY_GROUP = "ecocirc-dead-letter-replay"

@@ -10,7 +10,9 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from ecocirc_shared.directory import RecipientKind
 from ecocirc_shared.flows import FlowSnapshot, Revision
+from ecocirc_shared.followup import SynergyStatus
 from ecocirc_shared.synergies import SynergySnapshot
 
 
@@ -62,6 +64,46 @@ class SynergyWithdrawn(Event):
     reason: str
 
 
+class SynergyStatusChanged(Event):
+    """An advisor moved a synergy on (in review mode, approving or refusing it)."""
+
+    event_type: Literal["synergy.status_changed"] = "synergy.status_changed"
+    synergy_id: UUID
+    status: SynergyStatus
+    note: str | None = Field(None, max_length=2000)
+    advisor_id: UUID
+
+
+class ReviewModeChanged(Event):
+    """An advisor turned review mode on or off for a territory they follow."""
+
+    event_type: Literal["territory.review_mode_changed"] = "territory.review_mode_changed"
+    territory: str = Field(min_length=1, max_length=100)
+    enabled: bool
+    advisor_id: UUID
+
+
+class EmailPreferencesChanged(Event):
+    """Someone chose whether and how they hear of synergies (an unsubscribe link, a company's or an
+    advisor's choice). A field left out (None) keeps its value."""
+
+    event_type: Literal["recipient.email_preferences_changed"] = "recipient.email_preferences_changed"
+    recipient_kind: RecipientKind
+    recipient_id: UUID
+    opted_out: bool | None = None
+    # "default": whatever the programme sends (the digest when it sends digests).
+    delivery: Literal["immediate", "digest", "default"] | None = None
+
+
+def decision_key(event: DecisionEvent) -> str:
+    """The Kafka key of a decision: its subject, so that one subject's decisions stay in order."""
+    if isinstance(event, SynergyStatusChanged):
+        return str(event.synergy_id)
+    if isinstance(event, ReviewModeChanged):
+        return f"territory:{event.territory}"
+    return f"{event.recipient_kind.value}:{event.recipient_id}"
+
+
 class SignInLinkRequested(Event):
     """Someone asked for a sign-in link with an address that intake knows; the notifier emails it.
 
@@ -80,8 +122,11 @@ class SignInLinkRequested(Event):
 
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
+DecisionEvent = SynergyStatusChanged | ReviewModeChanged | EmailPreferencesChanged
 AccessEvent = SignInLinkRequested
-AnyEvent = Annotated[FlowEvent | SynergyEvent | AccessEvent, Field(discriminator="event_type")]
+AnyEvent = Annotated[
+    FlowEvent | SynergyEvent | DecisionEvent | AccessEvent, Field(discriminator="event_type")
+]
 
 CURRENT_VERSIONS: dict[str, int] = {
     "flow.declared": 1,
@@ -90,6 +135,9 @@ CURRENT_VERSIONS: dict[str, int] = {
     "synergy.proposed": 1,
     "synergy.revised": 1,
     "synergy.withdrawn": 1,
+    "synergy.status_changed": 1,
+    "territory.review_mode_changed": 1,
+    "recipient.email_preferences_changed": 1,
     "access.sign_in_link_requested": 1,
 }
 
@@ -97,7 +145,7 @@ CURRENT_VERSIONS: dict[str, int] = {
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-_adapter: TypeAdapter[FlowEvent | SynergyEvent | AccessEvent] = TypeAdapter(AnyEvent)
+_adapter: TypeAdapter[FlowEvent | SynergyEvent | DecisionEvent | AccessEvent] = TypeAdapter(AnyEvent)
 
 
 class PoisonEvent(ValueError):
@@ -108,7 +156,7 @@ def encode(event: Event) -> bytes:
     return event.model_dump_json().encode()
 
 
-def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | AccessEvent:
+def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | DecisionEvent | AccessEvent:
     """Parse a message, upcasting older schema versions; raise PoisonEvent for anything else."""
     if raw is None:
         # A tombstone: nobody publishes them on these topics (they are not compacted).

@@ -25,7 +25,7 @@ from ecocirc_shared.db import Connection
 from ecocirc_shared.events import Event, encode
 from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import OutboxSettings
 from ecocirc_shared.topics import TopicSpec, epoch_topic
 
 log = get_logger(__name__)
@@ -82,7 +82,7 @@ async def enqueue_many(
 class OutboxRelay:
     """Publishes one schema's outbox to Kafka; run `run()` as a background task."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool, schema: str, topics: list[TopicSpec]):
+    def __init__(self, settings: OutboxSettings, pool: asyncpg.Pool, schema: str, topics: list[TopicSpec]):
         self._settings = settings
         self._pool = pool
         self._schema = schema

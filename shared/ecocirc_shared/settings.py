@@ -1,18 +1,27 @@
-"""Configuration read from ECOCIRC_* environment variables, refusing insecure production setups."""
+"""Configuration read from ECOCIRC_* environment variables, in groups; each service asks for its own.
+
+A group is the settings of one concern (the database, the broker, SMTP, the API, signed links...).
+`IntakeSettings`, `MatcherSettings` and `NotifierSettings` combine the groups their service uses, so
+a service refuses to start without what it needs, and needs nothing else: the matcher starts with
+no SMTP server and no admin token. `Settings` holds every group, for what drives the whole platform
+(the tests, the configuration reference).
+
+In embedded mode (`make run`, tests) the devstack supplies local defaults; otherwise the required
+variables must be set and secrets must not be the well-known insecure values.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Outside embedded mode the platform cannot run without these (names of Settings fields).
-REQUIRED_OUTSIDE_EMBEDDED = ("database_url", "kafka_bootstrap", "smtp_host", "mail_from", "admin_token")
-INSECURE_TOKENS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
+INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
 MIN_ADMIN_TOKEN_LENGTH = 24
+MIN_LINK_SECRET_LENGTH = 32
 
 
 class SmtpTls(StrEnum):
@@ -21,14 +30,12 @@ class SmtpTls(StrEnum):
     TLS = "tls"
 
 
-class Settings(BaseSettings):
-    """Every setting of the platform; each service reads the ones it needs.
-
-    In embedded mode (`make run`, tests) the devstack supplies local defaults; otherwise the
-    required variables must be set and secrets must not be the well-known insecure values.
-    """
+class RuntimeSettings(BaseSettings):
+    """What every process reads: the mode, where local data goes, logs and metrics."""
 
     model_config = SettingsConfigDict(env_prefix="ECOCIRC_", extra="ignore", frozen=True)
+    # Names of this group's fields a service cannot run without outside embedded mode.
+    required_here: ClassVar[tuple[str, ...]] = ()
 
     embedded: bool = Field(
         False, description="Local mode started by `make run`: embedded broker, DB and SMTP sink."
@@ -36,29 +43,63 @@ class Settings(BaseSettings):
     var_dir: Path = Field(
         Path("var"), description="Where embedded mode keeps data, mail and the admin token."
     )
-
-    database_url: str | None = Field(None, description="postgresql://user:password@host:port/db")
-    kafka_bootstrap: str | None = Field(None, description="host:port[,host:port] of the Kafka brokers.")
-    smtp_host: str | None = Field(None, description="Outgoing mail server.")
-    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the outgoing mail server.")
-    smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
-    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
-    smtp_tls: SmtpTls = Field(SmtpTls.NONE, description="none, starttls or tls (implicit TLS).")
-    mail_from: str | None = Field(None, description="Sender address of every email.")
-    admin_token: SecretStr | None = Field(None, description="Bootstrap advisor token with every right.")
     api_host: str = Field(
         "127.0.0.1", description="Address the API and metrics servers bind to (0.0.0.0 in containers)."
     )
-    api_port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP API.")
     metrics_port: int | None = Field(
         None,
         ge=1,
         le=65535,
         description="Port where the matcher or notifier serves Prometheus metrics (off if unset).",
     )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(
+        True, description="JSON log lines (false: readable console lines, as `make run` uses)."
+    )
 
+    @classmethod
+    def required_settings(cls) -> tuple[str, ...]:
+        """Every field this class's groups require outside embedded mode, in declaration order."""
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names += vars(klass).get("required_here", ())
+        return tuple(dict.fromkeys(names))
+
+    @model_validator(mode="after")
+    def _refuse_missing(self) -> Self:
+        if self.embedded:
+            return self
+        missing = [
+            f"ECOCIRC_{name.upper()}"
+            for name in self.required_settings()
+            if getattr(self, name) in (None, "")
+        ]
+        if missing:
+            raise ValueError(f"missing required settings outside embedded mode: {', '.join(missing)}")
+        return self
+
+    def require(self, value: str | None, name: str) -> str:
+        """Return a setting the caller cannot run without, with a clear message when absent."""
+        if not value:
+            raise RuntimeError(f"ECOCIRC_{name.upper()} is not set")
+        return value
+
+
+class DatabaseSettings(RuntimeSettings):
+    required_here: ClassVar[tuple[str, ...]] = ("database_url",)
+
+    database_url: str | None = Field(None, description="postgresql://user:password@host:port/db")
+
+
+class KafkaSettings(RuntimeSettings):
+    required_here: ClassVar[tuple[str, ...]] = ("kafka_bootstrap",)
+
+    kafka_bootstrap: str | None = Field(None, description="host:port[,host:port] of the Kafka brokers.")
     flow_partitions: int = Field(4, ge=1, description="Partitions of the flow-events topic.")
     synergy_partitions: int = Field(4, ge=1, description="Partitions of the synergy-events topic.")
+    decision_partitions: int = Field(
+        2, ge=1, description="Partitions of the decision-events topic (advisors' decisions, opt-outs)."
+    )
     replication_factor: int = Field(
         1, ge=1, description="Replication factor of the topics the platform creates."
     )
@@ -72,36 +113,73 @@ class Settings(BaseSettings):
         description="Longest a consumer fetch waits for data (short on the embedded broker, which polls).",
     )
 
+
+class OutboxSettings(KafkaSettings, DatabaseSettings):
+    """A service that publishes events through a transactional outbox."""
+
     outbox_poll_interval_s: float = Field(
         0.2, gt=0, description="Relay poll period when idle (NOTIFY wakes it)."
     )
-    notify_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score for emailing companies.")
-    advisor_digest_minutes: int = Field(
-        0, ge=0, description="0 = one email per news; N = a digest every N min."
+
+
+class LinkSettings(RuntimeSettings):
+    """Links put in emails (unsubscribe today, sign-in tomorrow): where they point, what signs them."""
+
+    required_here: ClassVar[tuple[str, ...]] = ("link_secret",)
+
+    link_secret: SecretStr | None = Field(
+        None,
+        description="Key signing the links put in emails (unsubscribe, sign-in); its own secret, apart from "
+        "the admin token, so rotating that token breaks no link already sent.",
     )
-    notify_hold_seconds: float = Field(
-        2.0,
-        ge=0,
-        description="Wait before a proposal is emailed; each revision restarts it, so a burst gives one email.",
-    )
-    notify_max_hold_seconds: float | None = Field(
-        None, ge=0, description="Cap on that wait, from queueing (default: 5 times the hold)."
-    )
-    smtp_max_attempts: int = Field(
-        8, ge=1, description="SMTP attempts (2, 4, 8 s apart, and so on) before an email is failed."
-    )
-    unsubscribe_secret: SecretStr | None = Field(
-        None, description="Key signing unsubscribe links (default: derived from the admin token)."
-    )
+    # Here rather than with the API's settings: the default address of links follows it.
+    api_port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP API.")
     public_base_url: str = Field(
         "",
         validate_default=True,
         description="The address people reach, on which links in emails are built "
         "(default: http://127.0.0.1:<ECOCIRC_API_PORT>). Session cookies are Secure when it is https.",
     )
-    link_secret: SecretStr | None = Field(
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url_follows_port(cls, value: str, info: ValidationInfo) -> str:
+        # Links must reach the API where it listens, also when ECOCIRC_API_PORT moves it.
+        if value.strip():
+            return value.strip().rstrip("/")
+        return f"http://127.0.0.1:{info.data.get('api_port', 8000)}"
+
+    @model_validator(mode="after")
+    def _refuse_weak_link_secret(self) -> Self:
+        if self.embedded or self.link_secret is None:
+            return self
+        secret = self.link_secret.get_secret_value()
+        if secret.lower() in INSECURE_SECRETS or len(secret) < MIN_LINK_SECRET_LENGTH:
+            raise ValueError(
+                f"ECOCIRC_LINK_SECRET is insecure: use at least {MIN_LINK_SECRET_LENGTH} random characters"
+            )
+        return self
+
+
+class ApiSettings(RuntimeSettings):
+    """The HTTP API: who may call it and how."""
+
+    required_here: ClassVar[tuple[str, ...]] = ("admin_token",)
+
+    admin_token: SecretStr | None = Field(None, description="Bootstrap advisor token with every right.")
+    admin_email: str | None = Field(
         None,
-        description="Key signing the sign-in links put in emails (default: derived from the admin token).",
+        description="The admin's mailbox; unset, the admin receives no email (it is not an advisor's address).",
+    )
+    token_ttl_days: int = Field(
+        365,
+        ge=0,
+        description="Days an advisor or company token stays valid (0: no expiry; the admin token never expires).",
+    )
+    auth_failures_per_minute: int = Field(
+        20,
+        ge=0,
+        description="Failed authentications one address may make per minute before 429s (0: no limit).",
     )
     sign_in_link_minutes: int = Field(
         15, ge=1, le=1440, description="Minutes a sign-in link stays valid (it is usable once)."
@@ -115,50 +193,98 @@ class Settings(BaseSettings):
     session_hours: int = Field(
         12, ge=1, le=24 * 30, description="Hours a web session lasts after signing in."
     )
-    token_ttl_days: int = Field(
-        365,
+    decision_wait_seconds: float = Field(
+        5.0,
         ge=0,
-        description="Days an advisor or company token stays valid (0: no expiry; the admin token never expires).",
+        description="How long a decision (status, review mode, preferences) waits to be applied by the "
+        "notifier before the API answers 202 instead of 200.",
     )
-    auth_failures_per_minute: int = Field(
-        20,
-        ge=0,
-        description="Failed authentications one address may make per minute before 429s (0: no limit).",
-    )
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
-    log_json: bool = Field(
-        True, description="JSON log lines (false: readable console lines, as `make run` uses)."
-    )
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _public_url_follows_port(cls, value: str, info: ValidationInfo) -> str:
-        # Links must reach the API where it listens, also when ECOCIRC_API_PORT moves it.
-        if value.strip():
-            return value.strip().rstrip("/")
-        return f"http://127.0.0.1:{info.data.get('api_port', 8000)}"
 
     @model_validator(mode="after")
-    def _refuse_missing_or_insecure(self) -> Self:
-        if self.embedded:
+    def _refuse_insecure_admin(self) -> Self:
+        if self.admin_email is not None and (
+            "@" not in self.admin_email or any(c.isspace() for c in self.admin_email)
+        ):
+            raise ValueError("ECOCIRC_ADMIN_EMAIL is not an email address")
+        if self.embedded or self.admin_token is None:
             return self
-        missing = [
-            f"ECOCIRC_{name.upper()}"
-            for name in REQUIRED_OUTSIDE_EMBEDDED
-            if getattr(self, name) in (None, "")
-        ]
-        if missing:
-            raise ValueError(f"missing required settings outside embedded mode: {', '.join(missing)}")
-        assert self.admin_token is not None
         token = self.admin_token.get_secret_value()
-        if token.lower() in INSECURE_TOKENS or len(token) < MIN_ADMIN_TOKEN_LENGTH:
+        if token.lower() in INSECURE_SECRETS or len(token) < MIN_ADMIN_TOKEN_LENGTH:
             raise ValueError(
                 f"ECOCIRC_ADMIN_TOKEN is insecure: use at least {MIN_ADMIN_TOKEN_LENGTH} random characters"
             )
         return self
 
-    def require(self, value: str | None, name: str) -> str:
-        """Return a setting the caller cannot run without, with a clear message when absent."""
-        if not value:
-            raise RuntimeError(f"ECOCIRC_{name.upper()} is not set")
-        return value
+
+class SmtpSettings(RuntimeSettings):
+    """The outgoing mail server."""
+
+    required_here: ClassVar[tuple[str, ...]] = ("smtp_host",)
+
+    smtp_host: str | None = Field(None, description="Outgoing mail server.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the outgoing mail server.")
+    smtp_user: str | None = Field(None, description="SMTP login, when the server asks for one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_tls: SmtpTls = Field(SmtpTls.NONE, description="none, starttls or tls (implicit TLS).")
+    smtp_max_attempts: int = Field(
+        8, ge=1, description="SMTP attempts (2, 4, 8 s apart, and so on) before an email is failed."
+    )
+
+
+class NotifySettings(RuntimeSettings):
+    """Who is told what, when, and in whose name."""
+
+    required_here: ClassVar[tuple[str, ...]] = ("mail_from", "programme_contact")
+
+    mail_from: str | None = Field(None, description="Sender address of every email.")
+    programme_contact: str | None = Field(
+        None,
+        description="Address companies are told to write to when no advisor of their territory has one "
+        "(embedded default: the sender address).",
+    )
+    notify_threshold: float = Field(0.5, ge=0, le=1, description="Minimum score for emailing companies.")
+    advisor_digest_minutes: int = Field(
+        0, ge=0, description="0 = one email per news; N = a digest every N min."
+    )
+    notify_hold_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="Wait before a proposal is emailed; each revision restarts it, so a burst gives one email.",
+    )
+    notify_max_hold_seconds: float | None = Field(
+        None, ge=0, description="Cap on that wait, from queueing (default: 5 times the hold)."
+    )
+
+
+class IntakeSettings(ApiSettings, LinkSettings, OutboxSettings):
+    """The API: database, broker (its outbox), the admin token, and the key it checks links with."""
+
+    @model_validator(mode="after")
+    def _keep_link_secret_apart(self) -> Self:
+        if (
+            not self.embedded
+            and self.link_secret is not None
+            and self.admin_token is not None
+            and self.link_secret.get_secret_value() == self.admin_token.get_secret_value()
+        ):
+            raise ValueError("ECOCIRC_LINK_SECRET must differ from ECOCIRC_ADMIN_TOKEN")
+        return self
+
+
+class MatcherSettings(OutboxSettings):
+    """The matcher: database and broker, nothing else."""
+
+
+class NotifierSettings(NotifySettings, SmtpSettings, LinkSettings, KafkaSettings, DatabaseSettings):
+    """The notifier: database, broker, SMTP, who writes and to whom one replies, and the link key."""
+
+
+class Settings(IntakeSettings, MatcherSettings, NotifierSettings):
+    """Every setting of the platform: for what drives all of it (the tests, the configuration reference)."""
+
+
+SERVICE_SETTINGS: dict[str, type[RuntimeSettings]] = {
+    "intake": IntakeSettings,
+    "matcher": MatcherSettings,
+    "notifier": NotifierSettings,
+}

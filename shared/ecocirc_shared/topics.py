@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import KafkaSettings
 
 FLOW_EVENTS = "ecocirc.flow-events.v1"
 SYNERGY_EVENTS = "ecocirc.synergy-events.v1"
+# Decisions people take through the API (a status, review mode, email preferences, an opt-out),
+# for the service that owns that state to apply.
+DECISION_EVENTS = "ecocirc.decision-events.v1"
 # Sign-in links (and later other emails intake asks for): one partition, a trickle of events.
 ACCESS_EVENTS = "ecocirc.access-events.v1"
 DEAD_LETTERS = "ecocirc.dead-letters.v1"
@@ -25,7 +28,7 @@ class TopicSpec:
     replication_factor: int
 
 
-def all_topics(settings: Settings) -> list[TopicSpec]:
+def all_topics(settings: KafkaSettings) -> list[TopicSpec]:
     """Every topic the platform uses, with partition counts from configuration.
 
     Topics are created explicitly: auto-created ones get the broker's default partition count,
@@ -35,6 +38,7 @@ def all_topics(settings: Settings) -> list[TopicSpec]:
     return [
         TopicSpec(FLOW_EVENTS, settings.flow_partitions, rf),
         TopicSpec(SYNERGY_EVENTS, settings.synergy_partitions, rf),
+        TopicSpec(DECISION_EVENTS, settings.decision_partitions, rf),
         TopicSpec(ACCESS_EVENTS, 1, rf),
         TopicSpec(DEAD_LETTERS, 1, rf),
     ]

@@ -239,27 +239,33 @@ def test_sql_in_every_text_field_is_data(platform: Harness) -> None:
 
 
 def test_text_reaching_emails_cannot_add_headers_or_html(platform: Harness) -> None:
-    """A synergy between two companies whose names and labels carry header and HTML injections."""
+    """A synergy between two companies whose names and labels carry header and HTML injections: the
+    hostile name reaches the counterpart's email (named: consent, public flow), escaped."""
     marker = f"inj{time.time_ns()}"
+    hostile_name = f"{HTML} Nom{marker}"
     with platform.client() as client:
         a = client.post(
             "/v1/companies",
             json={
-                "name": f"{HTML} {marker}",
+                "name": hostile_name,
                 "naf_code": "16.10A",
                 "contact_email": f"{marker}-a@example.org",
                 "consent_to_be_named": True,
                 **SAMATAN,
             },
         )
-        if a.status_code == 422:
-            pytest.skip("HTML in names is refused at the door")
-        assert a.status_code == 201, a.text
+        assert a.status_code == 201, a.text  # stored as data, escaped where it is shown
         b = _company(client, f"Elevage {marker}", f"{marker}-b@example.org", LOMBEZ, consent_to_be_named=True)
+        # A label cannot carry a line break at all (refused at the door); HTML it can.
+        refused = client.post(
+            f"/v1/companies/{a.json()['id']}/flows",
+            json={**GOOD_FLOW, "label": f"{HEADER_INJECTION} {marker}"},
+        )
+        _refused(refused, "label")
         for cid, body in (
             (
                 a.json()["id"],
-                {**GOOD_FLOW, "label": f"{HEADER_INJECTION} {marker}", "description": HTML},
+                {**GOOD_FLOW, "label": f"Sciures {HTML} Lib{marker}", "description": HTML},
             ),
             (
                 b,
@@ -272,7 +278,7 @@ def test_text_reaching_emails_cannot_add_headers_or_html(platform: Harness) -> N
             ),
         ):
             r = client.post(f"/v1/companies/{cid}/flows", json=body)
-            assert r.status_code in (201, 422), r.text
+            assert r.status_code == 201, r.text
 
     def ours() -> list[email.message.EmailMessage]:
         return [
@@ -293,6 +299,11 @@ def test_text_reaching_emails_cannot_add_headers_or_html(platform: Harness) -> N
         assert "<script>" not in html and "<img src=x" not in html and 'href="http://evil' not in html
         text_part = msg.get_body(preferencelist=("plain",))
         assert text_part is not None
+    # The hostile name and label did reach the rendering: in the counterpart's email, escaped.
+    escaped = "&lt;script&gt;alert("
+    to_b = [m for m in ours() if f"{marker}-b@" in str(m["To"])]
+    rendered = [part.get_content() for m in to_b if (part := m.get_body(preferencelist=("html",)))]
+    assert any(escaped in html and f"&lt;/a&gt; Nom{marker}" in html for html in rendered), rendered
 
 
 # ---- poison events ------------------------------------------------------------------------------

@@ -92,8 +92,8 @@ async def site(make_settings: Callable[..., Settings], smtp: Mailbox) -> AsyncIt
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False)
     )
     serving = asyncio.create_task(server.serve())
-    pool, _, _ = await build(settings)
-    mailing = asyncio.create_task(consume_access(settings, build_access_mailer(settings, pool)))
+    notifier = await build(settings)  # waits for intake's read contract, which the server's start makes
+    mailing = asyncio.create_task(consume_access(settings, build_access_mailer(settings, notifier.pool)))
     while not server.started:  # uvicorn offers no event to wait on
         assert not serving.done(), serving.exception()
         await asyncio.sleep(0.05)
@@ -104,7 +104,7 @@ async def site(make_settings: Callable[..., Settings], smtp: Mailbox) -> AsyncIt
     mailing.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await mailing
-    await pool.close()
+    await notifier.pool.close()
     server.should_exit = True
     await serving
 

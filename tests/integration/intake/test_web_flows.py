@@ -190,10 +190,10 @@ async def test_leads_are_those_of_the_synergy_api_with_the_counterpart_unnamed(
 ) -> None:
     company, browser = await signed_in_company(api, visitors)
     other = await api.company(contact_email="autre@example.fr", name="Élevage de Lombez", place=GERS_2)
-    _, recorder, _ = await build(api.settings, options=NotifierOptions(hold=timedelta(0)))
+    notifier = await build(api.settings, options=NotifierOptions(hold=timedelta(0)))
     snapshot = synergy(uuid.UUID(company["id"]), uuid.UUID(other["id"]), score=0.82)
-    await recorder.handle(SynergyProposed(synergy=snapshot))
-    await recorder.pool.close()
+    await notifier.recorder.handle(SynergyProposed(synergy=snapshot))
+    await notifier.pool.close()
 
     home = await browser.get("/")
     leads = text_of(home).split("Mes pistes", 1)[1]

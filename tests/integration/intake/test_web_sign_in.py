@@ -222,8 +222,34 @@ async def test_cookies_are_secure_when_the_public_address_is_https(
             assert cookie.startswith("__Host-ecocirc_csrf=") and "Secure" in cookie and "HttpOnly" in cookie
 
 
-async def test_the_admin_signs_in_with_its_address(visitors: Visitors) -> None:
+async def test_the_admin_signs_in_with_its_address_when_it_has_one(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(admin_email="admin@localhost")  # what `make run` can be given
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        api = Api(client, app, settings)
+        browser = Visitor(api, client)
+        await browser.sign_in("admin@localhost")  # looser than a company's address: a local mailbox
+        home = text_of(await browser.get("/"))
+        assert "Tableau de bord" in home and "Territoires suivis\u00a0: tous" in home
+        await client.aclose()
+
+
+async def test_without_an_address_the_admin_gets_no_link(api: Api, visitors: Visitors) -> None:
+    await visitors().ask_for_link("admin@localhost")
+    assert await sign_in_events(api) == []
+
+
+async def test_a_deactivated_advisor_loses_the_session_and_gets_no_more_links(
+    api: Api, visitors: Visitors
+) -> None:
+    advisor = await api.advisor(["32"], name="Claire Dupuy")
     browser = visitors()
-    await browser.sign_in("admin@localhost")  # embedded mode's admin address, looser than a company's
-    home = text_of(await browser.get("/"))
-    assert "Tableau de bord" in home and "Territoires suivis\u00a0: tous" in home
+    await browser.sign_in("c.dupuy@cci.example.fr")
+    r = await api.call("PATCH", f"/v1/advisors/{advisor['id']}", json={"active": False})
+    assert r.status_code == 200, r.text
+    assert "Adresse e-mail" in (await browser.get("/")).text
+    await browser.ask_for_link("c.dupuy@cci.example.fr")
+    assert len(await sign_in_events(api)) == 1  # the first one only

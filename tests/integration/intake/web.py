@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ecocirc_shared.events import SignInLinkRequested, decode
-from ecocirc_shared.links import link_key, sign_in_url
+from ecocirc_shared.links import link_secret, sign_in_url
 from ecocirc_shared.topics import ACCESS_EVENTS
 from tests.integration.intake.conftest import Api
 
@@ -42,7 +42,7 @@ async def sign_in_events(api: Api) -> list[SignInLinkRequested]:
 
 def link_path(api: Api, event: SignInLinkRequested) -> str:
     """The emailed link, as the address bar would hold it (path and query)."""
-    url = urlsplit(sign_in_url(api.settings.public_base_url, link_key(api.settings), event.link_id))
+    url = urlsplit(sign_in_url(api.settings.public_base_url, str(link_secret(api.settings)), event.link_id))
     return f"{url.path}?{url.query}"
 
 

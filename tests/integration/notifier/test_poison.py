@@ -69,7 +69,7 @@ async def test_poison_is_set_aside_and_the_next_event_is_recorded(make_notifier:
         )
     finally:
         await producer.stop()
-    task = asyncio.create_task(consume(n.settings, n.recorder, n.deliverer, group="poison-test"))
+    task = asyncio.create_task(consume(n.settings, n.services, group="poison-test"))
     try:
         dead = await asyncio.wait_for(_dead_letters(n, len(POISON)), timeout=60)
         assert sorted(key or b"" for key, _ in dead) == sorted(key for key, _ in POISON)

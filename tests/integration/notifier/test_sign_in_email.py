@@ -10,7 +10,7 @@ import pytest
 
 from ecocirc_notifier.bootstrap import build_access_mailer
 from ecocirc_shared.events import SignInLinkRequested
-from ecocirc_shared.links import link_key, read_sign_in_value
+from ecocirc_shared.links import link_secret, read_sign_in_value
 from tests.conftest import Mailbox
 from tests.integration.notifier.conftest import FlakySender, Notifier, sent_to
 
@@ -45,7 +45,7 @@ async def test_the_link_arrives_once_in_french(notifier: Notifier, smtp: Mailbox
     plain, markup = text.get_content(), html.get_content()
     base = notifier.settings.public_base_url
     link = next(line for line in plain.splitlines() if line.startswith(f"{base}/connexion/lien?jeton="))
-    assert read_sign_in_value(link_key(notifier.settings), link.split("jeton=", 1)[1]) is not None
+    assert read_sign_in_value(str(link_secret(notifier.settings)), link.split("jeton=", 1)[1]) is not None
     assert str(event.link_id.hex) in link
     for content in (plain, markup):
         assert "valable 15 minutes" in content and "ne sert qu'une fois" in content

@@ -1,39 +1,102 @@
-"""Settings refuse to start a production service that is missing something or insecure."""
+"""Each service refuses to start outside embedded mode without what it needs, and needs nothing else."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import IntakeSettings, MatcherSettings, NotifierSettings, Settings
 
-COMPLETE = {
-    "database_url": "postgresql://u:p@db/ecocirc",
-    "kafka_bootstrap": "kafka:9092",
+DATABASE = {"database_url": "postgresql://u:p@db/ecocirc", "kafka_bootstrap": "kafka:9092"}
+INTAKE = {**DATABASE, "admin_token": "a" * 12 + "B" * 12 + "c" * 8, "link_secret": "L" * 40}
+NOTIFIER = {
+    **DATABASE,
     "smtp_host": "smtp.example.org",
     "mail_from": "eco@example.org",
-    "admin_token": "a" * 12 + "B" * 12 + "c" * 8,
+    "programme_contact": "contact@example.org",
+    "link_secret": "L" * 40,
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_ecocirc_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in [k for k in os.environ if k.startswith("ECOCIRC_")]:
+        monkeypatch.delenv(key)
 
 
 def test_embedded_mode_needs_nothing() -> None:
     assert Settings(_env_file=None, embedded=True).api_port == 8000  # type: ignore[call-arg]
 
 
-def test_missing_variables_are_listed_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in ("ECOCIRC_DATABASE_URL", "ECOCIRC_KAFKA_BOOTSTRAP", "ECOCIRC_EMBEDDED"):
-        monkeypatch.delenv(key, raising=False)
-    with pytest.raises(ValidationError, match="ECOCIRC_DATABASE_URL, ECOCIRC_KAFKA_BOOTSTRAP"):
-        Settings(**{k: v for k, v in COMPLETE.items() if k not in ("database_url", "kafka_bootstrap")})
+def test_the_matcher_starts_with_a_database_and_a_broker_only() -> None:
+    """No SMTP server, no admin token, no link key: the matcher sends no email and serves no API."""
+    assert not MatcherSettings(**DATABASE).embedded
+    assert "admin_token" not in MatcherSettings.model_fields
+    assert "smtp_host" not in MatcherSettings.model_fields
+
+
+def test_the_notifier_needs_no_admin_token_and_intake_no_smtp() -> None:
+    assert NotifierSettings(**NOTIFIER).programme_contact == "contact@example.org"
+    assert "admin_token" not in NotifierSettings.model_fields
+    assert IntakeSettings(**INTAKE).api_port == 8000
+    assert "smtp_host" not in IntakeSettings.model_fields
+
+
+@pytest.mark.parametrize(
+    ("settings", "values", "left_out", "named"),
+    [
+        (
+            MatcherSettings,
+            DATABASE,
+            ("database_url", "kafka_bootstrap"),
+            "ECOCIRC_DATABASE_URL, ECOCIRC_KAFKA_BOOTSTRAP",
+        ),
+        (IntakeSettings, INTAKE, ("link_secret",), "ECOCIRC_LINK_SECRET"),
+        (IntakeSettings, INTAKE, ("admin_token",), "ECOCIRC_ADMIN_TOKEN"),
+        (NotifierSettings, NOTIFIER, ("programme_contact",), "ECOCIRC_PROGRAMME_CONTACT"),
+        (NotifierSettings, NOTIFIER, ("smtp_host", "link_secret"), "ECOCIRC_LINK_SECRET, ECOCIRC_SMTP_HOST"),
+    ],
+)
+def test_missing_variables_are_listed_by_name(
+    settings: type[Settings], values: dict[str, str], left_out: tuple[str, ...], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=named):
+        settings(**{k: v for k, v in values.items() if k not in left_out})
 
 
 @pytest.mark.parametrize("token", ["changeme", "short-token", "admin"])
 def test_insecure_admin_token_is_refused(token: str) -> None:
     with pytest.raises(ValidationError, match="ECOCIRC_ADMIN_TOKEN is insecure"):
-        Settings(**{**COMPLETE, "admin_token": token})
+        IntakeSettings(**{**INTAKE, "admin_token": token})
+
+
+@pytest.mark.parametrize("secret", ["changeme", "short-secret-of-31-characters!!"])
+def test_insecure_link_secret_is_refused(secret: str) -> None:
+    with pytest.raises(ValidationError, match="ECOCIRC_LINK_SECRET is insecure"):
+        NotifierSettings(**{**NOTIFIER, "link_secret": secret})
+
+
+def test_the_link_secret_is_not_the_admin_token() -> None:
+    """Rotating the admin token must break no link already sent: they are two secrets."""
+    with pytest.raises(ValidationError, match="must differ"):
+        IntakeSettings(
+            **{
+                **INTAKE,
+                "link_secret": INTAKE["admin_token"] + "x" * 8,
+                "admin_token": INTAKE["admin_token"] + "x" * 8,
+            }
+        )
+
+
+def test_the_admin_email_must_be_an_address() -> None:
+    with pytest.raises(ValidationError, match="ECOCIRC_ADMIN_EMAIL"):
+        IntakeSettings(**{**INTAKE, "admin_email": "admin"})
+    assert IntakeSettings(**{**INTAKE, "admin_email": "eit@cci.example.fr"}).admin_email
 
 
 def test_complete_production_settings_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ECOCIRC_API_PORT", "9000")
-    settings = Settings(**COMPLETE)
+    settings = Settings(**{**INTAKE, **NOTIFIER})
     assert settings.api_port == 9000 and not settings.embedded

@@ -39,7 +39,7 @@ async def accounts_for(conn: Connection, email: str) -> list[Account]:
         """SELECT 'company' AS kind, id, name, contact_email AS email FROM companies
            WHERE lower(contact_email) = lower($1)
            UNION ALL
-           SELECT 'advisor', id, name, email FROM advisors WHERE lower(email) = lower($1)
+           SELECT 'advisor', id, name, email FROM advisors WHERE lower(email) = lower($1) AND active
            ORDER BY kind DESC, name, id""",
         email,
     )
@@ -111,19 +111,19 @@ async def set_session_account(conn: Connection, token_hash: bytes, account: Acco
 
 
 async def get_session(conn: Connection, token_hash: bytes) -> StoredSession | None:
-    """A session that has not expired, with the account it acts for as it stands now."""
+    """A session that has not expired, with the account it acts for as it stands now (an active one)."""
     row = await conn.fetchrow(
         """SELECT s.email, s.expires_at, s.company_id, s.advisor_id,
                   c.name AS company_name, c.contact_email AS company_email,
                   a.name AS advisor_name, a.email AS advisor_email, a.territories, a.is_admin
            FROM web_sessions s
            LEFT JOIN companies c ON c.id = s.company_id
-           LEFT JOIN advisors a ON a.id = s.advisor_id
+           LEFT JOIN advisors a ON a.id = s.advisor_id AND a.active
            WHERE s.token_hash = $1 AND s.expires_at > now()""",
         token_hash,
     )
-    if row is None:
-        return None
+    if row is None or (row["advisor_id"] is not None and row["advisor_name"] is None):
+        return None  # unknown, expired, or its advisor was deactivated
     principal: Principal | None = None
     name = account_email = None
     if row["company_id"] is not None:

@@ -22,7 +22,7 @@ from ecocirc_shared.events import SignInLinkRequested
 from ecocirc_shared.links import read_sign_in_value, sign_in_token
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import enqueue
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.topics import ACCESS_EVENTS
 
 log = get_logger(__name__)
@@ -41,7 +41,7 @@ class LinkRequest(StrEnum):
 
 @dataclass(frozen=True)
 class SignInPolicy:
-    key: bytes
+    key: str  # ECOCIRC_LINK_SECRET
     link_ttl: timedelta
     session_ttl: timedelta
 
@@ -65,7 +65,7 @@ class SendLimits:
         return True
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SendLimits:
+    def from_settings(cls, settings: IntakeSettings) -> SendLimits:
         return cls(settings.sign_in_links_per_address_per_hour, settings.sign_in_requests_per_client_per_hour)
 
 

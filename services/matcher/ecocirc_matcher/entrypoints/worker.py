@@ -15,7 +15,7 @@ from ecocirc_shared.consumer import Incoming, apply_batch, dead_letter_headers, 
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.metrics import serve_metrics
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import MatcherSettings
 from ecocirc_shared.topics import DEAD_LETTERS, FLOW_EVENTS
 
 log = get_logger(__name__)
@@ -30,7 +30,7 @@ GROUP = "ecocirc-matcher"
 ACCEPTED = (FlowDeclared, FlowRevised, FlowWithdrawn)
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: MatcherSettings) -> faust.App:
     scheme = register(settings.kafka_fetch_max_wait_ms)
     brokers = ";".join(
         f"{scheme}://{h}" for h in settings.require(settings.kafka_bootstrap, "kafka_bootstrap").split(",")
@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> faust.App:
 def main() -> None:
     from ecocirc_shared.logging import configure_logging
 
-    settings = Settings()
+    settings = MatcherSettings()
     configure_logging("matcher", settings.log_level, settings.log_json)
     app = create_app(settings)
     app.conf.loghandlers = list(logging.getLogger().handlers)

@@ -1,4 +1,4 @@
-"""The notifier process: consume synergy events, record them, and deliver emails in the background;
+"""The notifier process: consume synergy events and decisions, deliver emails in the background, and
 send the sign-in links intake asks for."""
 
 from __future__ import annotations
@@ -11,54 +11,66 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import Gauge
 
-from ecocirc_notifier.bootstrap import build, build_access_mailer
+from ecocirc_notifier.bootstrap import Notifier, build, build_access_mailer
 from ecocirc_notifier.service_layer.access import AccessMailer
-from ecocirc_notifier.service_layer.delivery import Deliverer
-from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared import consumer as shared_consumer
 from ecocirc_shared.events import (
+    DecisionEvent,
+    EmailPreferencesChanged,
+    ReviewModeChanged,
     SignInLinkRequested,
     SynergyEvent,
     SynergyProposed,
     SynergyRevised,
+    SynergyStatusChanged,
     SynergyWithdrawn,
 )
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.metrics import serve_metrics
-from ecocirc_shared.settings import Settings
-from ecocirc_shared.topics import ACCESS_EVENTS, SYNERGY_EVENTS, all_topics
+from ecocirc_shared.settings import NotifierSettings
+from ecocirc_shared.topics import ACCESS_EVENTS, DECISION_EVENTS, SYNERGY_EVENTS, all_topics
 
 log = get_logger(__name__)
-LAG = Gauge("ecocirc_notifier_consumer_lag", "Synergy events not yet consumed", ["partition"])
+LAG = Gauge("ecocirc_notifier_consumer_lag", "Events not yet consumed", ["topic", "partition"])
 GROUP = "ecocirc-notifier"
 # Its own group: a sign-in link must not wait behind a backlog of synergy events.
 ACCESS_GROUP = "ecocirc-notifier-access"
-ACCEPTED = (SynergyProposed, SynergyRevised, SynergyWithdrawn)
+TOPICS = (SYNERGY_EVENTS, DECISION_EVENTS)
+ACCEPTED = (
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+    SynergyStatusChanged,
+    ReviewModeChanged,
+    EmailPreferencesChanged,
+)
+Handled = SynergyEvent | DecisionEvent
 
 
-def handler(recorder: Recorder) -> Callable[[list[SynergyEvent]], Awaitable[None]]:
+def handler(notifier: Notifier) -> Callable[[list[Handled]], Awaitable[None]]:
     """Apply a batch of events one by one, in order; each is one transaction."""
 
-    async def handle_batch(events: list[SynergyEvent]) -> None:
+    async def handle_batch(events: list[Handled]) -> None:
         for event in events:
-            outcome = await recorder.handle(event)
+            if isinstance(event, SynergyProposed | SynergyRevised | SynergyWithdrawn):
+                outcome = await notifier.recorder.handle(event)
+            else:
+                outcome = await notifier.decisions.handle(event)
             log.info(
-                "synergy_event_recorded",
-                event_id=str(event.event_id),
-                outcome=outcome,
-                event_type=event.event_type,
+                "event_applied", event_id=str(event.event_id), outcome=outcome, event_type=event.event_type
             )
 
     return handle_batch
 
 
-async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, group: str = GROUP) -> None:
-    """Record each synergy event, then commit its offset: a crash in between replays it harmlessly.
+async def consume(settings: NotifierSettings, notifier: Notifier, group: str = GROUP) -> None:
+    """Apply each synergy event and decision, then commit its offset: a crash in between replays it
+    harmlessly.
 
-    The position stays in Kafka rather than in the ledger's transaction: recording is idempotent
-    (revision check under a row lock, ledger keys), and the embedded broker forgets its log when it
-    restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
+    The position stays in Kafka rather than in the ledger's transaction: applying is idempotent
+    (revision check under a row lock, ledger keys, decision ids), and the embedded broker forgets its
+    log when it restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
     """
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
@@ -67,12 +79,10 @@ async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, 
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
             if highwater is not None:
-                LAG.labels(str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
-        deliverer.wake.set()
+                LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
+        notifier.deliverer.wake.set()
 
-    await shared_consumer.consume(
-        settings, [SYNERGY_EVENTS], group, ACCEPTED, handler(recorder), after_poll=after_poll
-    )
+    await shared_consumer.consume(settings, TOPICS, group, ACCEPTED, handler(notifier), after_poll=after_poll)
 
 
 def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]], Awaitable[None]]:
@@ -84,7 +94,7 @@ def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]]
     return handle_batch
 
 
-async def consume_access(settings: Settings, mailer: AccessMailer, group: str = ACCESS_GROUP) -> None:
+async def consume_access(settings: NotifierSettings, mailer: AccessMailer, group: str = ACCESS_GROUP) -> None:
     """Send each sign-in link intake asks for (ecocirc.access-events.v1)."""
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
@@ -93,17 +103,17 @@ async def consume_access(settings: Settings, mailer: AccessMailer, group: str = 
     )
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: NotifierSettings) -> None:
     serve_metrics(settings)
-    pool, recorder, deliverer = await build(settings)
-    mailer = build_access_mailer(settings, pool)
+    notifier = await build(settings)
+    mailer = build_access_mailer(settings, notifier.pool)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [
-        asyncio.create_task(consume(settings, recorder, deliverer)),
-        asyncio.create_task(deliverer.run()),
+        asyncio.create_task(consume(settings, notifier)),
+        asyncio.create_task(notifier.deliverer.run()),
         asyncio.create_task(consume_access(settings, mailer)),
     ]
     stopper = asyncio.create_task(stop.wait())
@@ -113,14 +123,14 @@ async def run(settings: Settings) -> None:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    await pool.close()
+    await notifier.pool.close()
     for task in done:
         if task is not stopper and task.exception():
             raise task.exception()  # type: ignore[misc]
 
 
 def main() -> None:
-    settings = Settings()
+    settings = NotifierSettings()
     configure_logging("notifier", settings.log_level, settings.log_json)
     asyncio.run(run(settings))
 

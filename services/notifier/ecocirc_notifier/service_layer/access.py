@@ -38,7 +38,7 @@ class AccessMailer:
         email_settings: EmailSettings,
         mail_from: str,
         *,
-        link_key: bytes,
+        link_secret: str | None,
         public_base_url: str,
         mail_domain: str = "localhost",
         clock: Clock = system_clock,
@@ -48,7 +48,7 @@ class AccessMailer:
         self.sender = sender
         self.email_settings = email_settings
         self.mail_from = mail_from
-        self.link_key = link_key
+        self.link_secret = link_secret
         self.public_base_url = public_base_url
         self.mail_domain = mail_domain
         self.clock = clock
@@ -69,7 +69,13 @@ class AccessMailer:
         if expired:
             SENT.labels("expired").inc()
             return "expired"
-        url = sign_in_url(self.public_base_url, self.link_key, event.link_id)
+        if self.link_secret is None:
+            # Embedded mode without ECOCIRC_LINK_SECRET (the devstack always sets one): no link to make.
+            log.error("sign_in_email_without_link_secret", event_id=str(event.event_id))
+            await self._record(event, "failed", 0, "ECOCIRC_LINK_SECRET is not set")
+            SENT.labels("failed").inc()
+            return "failed"
+        url = sign_in_url(self.public_base_url, self.link_secret, event.link_id)
         rendered = render_sign_in(event, url, self.email_settings)
         message = build_message(
             rendered,

@@ -126,6 +126,17 @@ def test_without_an_advisor_the_programme_address_is_the_contact() -> None:
     assert "contactez l'équipe Eco'circulaire (eit@cci.example.fr)" in email.text
 
 
+def test_the_admin_is_never_a_company_s_contact() -> None:
+    """A company with no advisor of its own writes to the programme (ECOCIRC_PROGRAMME_CONTACT), not
+    to whoever follows every territory: the admin, even with a mailbox, is not an advisor to call."""
+    one, other = company(), company()
+    admin = advisor("Administrateur", ("*",)).model_copy(update={"email": "admin@localhost"})
+    snapshot = synergy(participant(one, Role.SUPPLIER, "a"), participant(other, Role.RECEIVER, "b"))
+    email = render(proposed(snapshot), as_recipient(one), directory(one, other, admin), settings())
+    assert "admin@localhost" not in email.text + email.html
+    assert "contactez l'équipe Eco'circulaire (eit@cci.example.fr)" in email.text
+
+
 def test_transport_that_cancels_the_saving_is_said_plainly() -> None:
     one = company()
     snapshot = synergy(

@@ -144,7 +144,8 @@ def test_a_withdrawal_audience_is_in_a_stable_order() -> None:
     assert first == second
 
 
-def test_the_contact_advisor_is_the_local_one_first() -> None:
+def test_the_contact_advisor_is_the_local_one_with_a_mailbox_else_none() -> None:
+    """Nobody following every territory stands in (the admin does): the programme's contact does."""
     local, everywhere, elsewhere = (
         advisor("Zoé Local"),
         advisor("Alain Tout", ("*",)),
@@ -152,6 +153,22 @@ def test_the_contact_advisor_is_the_local_one_first() -> None:
     )
     people = directory(local, everywhere, elsewhere)
     assert contact_advisor(SAVES, people) == local
-    assert contact_advisor("Bastides de Lomagne", people) == everywhere
-    assert contact_advisor(None, people) == everywhere
+    assert contact_advisor("Bastides de Lomagne", people) is None
+    assert contact_advisor(None, people) is None
     assert contact_advisor(SAVES, directory(elsewhere)) is None
+    no_mailbox = local.model_copy(update={"email": None})
+    assert contact_advisor(SAVES, directory(no_mailbox, everywhere)) is None
+
+
+def test_an_advisor_without_a_mailbox_is_never_written_to() -> None:
+    """The admin without ECOCIRC_ADMIN_EMAIL: a "*" advisor with no address."""
+    admin = advisor("Administrateur", ("*",)).model_copy(update={"email": None})
+    supplier, receiver = company("Scierie"), company("Haras")
+    snapshot = synergy(
+        participant(supplier, Role.SUPPLIER, "sciures"), participant(receiver, Role.RECEIVER, "litière")
+    )
+    audience = proposal_audience(snapshot, directory(supplier, receiver, admin), 0.5)
+    assert {r.kind for r in audience.recipients} == {RecipientKind.COMPANY}
+    assert [(s.id, s.reason) for s in audience.skipped] == [(admin.id, SkipReason.NO_EMAIL)]
+    told = withdrawal_audience(directory(admin), [(RecipientKind.ADVISOR, admin.id)])
+    assert told.recipients == () and told.skipped[0].reason is SkipReason.NO_EMAIL

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.service_layer import sign_in
 from ecocirc_intake.service_layer.sign_in import SignInPolicy, WebUser
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import IntakeSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
 R = TypeVar("R", bound=Response)
@@ -56,7 +56,7 @@ class Cookies:
     secure: bool
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> Cookies:
+    def for_settings(cls, settings: IntakeSettings) -> Cookies:
         secure = settings.public_base_url.startswith("https://")
         # __Host- cookies are refused by browsers unless Secure, host-only and for the whole site.
         prefix = "__Host-" if secure else ""
@@ -67,7 +67,7 @@ class Cookies:
 class WebContext:
     request: Request
     store: IntakeStore
-    settings: Settings
+    settings: IntakeSettings
     policy: SignInPolicy
     cookies: Cookies
     session: str | None
@@ -81,7 +81,7 @@ class WebContext:
     def csrf(self) -> str:
         """The forms' token: tied to the session once signed in, to a random cookie before."""
         base = self.session or self.anonymous
-        return hmac.new(self.policy.key, b"csrf\x00" + base.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.policy.key.encode(), b"csrf\x00" + base.encode(), hashlib.sha256).hexdigest()
 
     async def check_csrf(self) -> list[tuple[str, str]]:
         """The submitted form's fields, once its token is checked."""
@@ -128,7 +128,7 @@ class WebContext:
 
 
 async def get_context(request: Request) -> WebContext:
-    settings: Settings = request.app.state.settings
+    settings: IntakeSettings = request.app.state.settings
     store: IntakeStore = request.app.state.store
     cookies = Cookies.for_settings(settings)
     session = request.cookies.get(cookies.session) or None

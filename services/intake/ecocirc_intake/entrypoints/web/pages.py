@@ -61,7 +61,7 @@ async def company_home(web: WebContext, company: CompanyPrincipal) -> Response:
     )
     # The same use case, scope and redaction as GET /v1/synergies.
     leads, lead_total = await synergies_for(
-        web.store.pool, company, company_id=None, include_withdrawn=False, limit=LEADS_SHOWN, offset=0
+        web.store, company, company_id=None, include_withdrawn=False, limit=LEADS_SHOWN, offset=0
     )
     return web.render(
         "company_home.html.j2",

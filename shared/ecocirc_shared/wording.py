@@ -1,14 +1,13 @@
-"""What an email says about a synergy: worded in French, for one recipient, within what they may see."""
+"""A synergy worded in French for one reader (an email, the API), within what that reader may see."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecocirc_notifier.domain import french
-from ecocirc_notifier.domain.directory import Directory, synergy_territories
-from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
-from ecocirc_notifier.domain.visibility import PartyView, hidden_terms, mentions_any, party_views
+from ecocirc_shared import french
+from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories
 from ecocirc_shared.synergies import Impact, SynergyKind, SynergySnapshot
+from ecocirc_shared.visibility import PartyView, hidden_terms, mentions_any, party_views
 
 NOT_ESTIMATED = "non estimé"
 
@@ -23,12 +22,6 @@ WITHDRAWAL_REASONS = {
     "company_removed": "l'une des entreprises ne participe plus au programme",
 }
 _GENERIC_REASON = "les informations déclarées ont changé"
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +53,7 @@ def reference(synergy: SynergySnapshot) -> str:
     return synergy.synergy_id.hex[:8]
 
 
-def synergy_view(synergy: SynergySnapshot, directory: Directory, viewer: Recipient) -> SynergyView:
+def synergy_view(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> SynergyView:
     parties = party_views(synergy, directory, viewer)
     hidden = hidden_terms(synergy, directory, viewer)
     own = tuple(dict.fromkeys(p.flow_label for p in parties if p.is_viewer and p.flow_label))
@@ -99,15 +92,8 @@ def synergy_view(synergy: SynergySnapshot, directory: Directory, viewer: Recipie
     )
 
 
-def contact_for(viewer: Recipient, directory: Directory, programme: Contact) -> Contact:
-    """Whom a company should call about a lead: its territory's advisor, else the programme mailbox."""
-    territory = viewer.territories[0] if viewer.territories else None
-    advisor = contact_advisor(territory, directory) if viewer.kind is RecipientKind.COMPANY else None
-    return programme if advisor is None else Contact(name=advisor.name, email=advisor.email)
-
-
 def withdrawal_reason(
-    reason: str | None, synergy: SynergySnapshot, directory: Directory, viewer: Recipient
+    reason: str | None, synergy: SynergySnapshot, directory: Directory, viewer: Viewer
 ) -> str:
     text = " ".join((reason or "").split())
     text = WITHDRAWAL_REASONS.get(text, text).rstrip(" .")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecocirc_notifier.domain import french
-from ecocirc_notifier.domain.sectors import sector_phrase
+from ecocirc_shared import french
+from ecocirc_shared.sectors import sector_phrase
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"

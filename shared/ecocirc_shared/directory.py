@@ -1,4 +1,4 @@
-"""The directory view the notifier needs: companies and advisors as the lead loads them from the database."""
+"""Companies and advisors as the confidentiality rules and the emails see them, and whom a reader is."""
 
 from __future__ import annotations
 
@@ -12,13 +12,35 @@ from ecocirc_shared.synergies import Participant, SynergySnapshot
 from ecocirc_shared.territories import covers
 
 
+class RecipientKind(StrEnum):
+    """Who reads: a company or an advisor (the admin is an advisor of every territory)."""
+
+    COMPANY = "company"
+    ADVISOR = "advisor"
+
+
+class Viewer(BaseModel):
+    """Someone reading about a synergy: a company (its own territory) or an advisor (those followed)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: RecipientKind
+    id: UUID
+    # A company's own territory (zero or one), or the territories an advisor follows.
+    territories: tuple[str, ...] = ()
+
+    def follows(self, territory: str | None) -> bool:
+        """Whether this reader is an advisor following `territory`."""
+        return self.kind is RecipientKind.ADVISOR and covers(self.territories, territory)
+
+
 class DeliveryMode(StrEnum):
     IMMEDIATE = "immediate"
     DIGEST = "digest"
 
 
 class CompanyEntry(BaseModel):
-    """A company as the notifier sees it: who to write to, what it agreed to, where it is."""
+    """A company as the rules see it: who to write to, what it agreed to, where it is."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -40,7 +62,8 @@ class AdvisorEntry(BaseModel):
 
     id: UUID
     name: str
-    email: str
+    # None: no mailbox (the admin, unless ECOCIRC_ADMIN_EMAIL gives one): never written to.
+    email: str | None
     territories: tuple[str, ...] = ()
     delivery: DeliveryMode = DeliveryMode.IMMEDIATE
     opted_out: bool = False

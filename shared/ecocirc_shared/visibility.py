@@ -1,4 +1,4 @@
-"""What a recipient may see of each participant: confidentiality first.
+"""What a reader (an email's recipient, a caller of the API) may see of each participant: confidentiality first.
 
 - A company sees itself in full.
 - An advisor sees in full (name, city, contact, flow) the companies of the territories they follow.
@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from ecocirc_notifier.domain import french
-from ecocirc_notifier.domain.directory import Directory, territory_of
-from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
-from ecocirc_notifier.domain.sectors import sector_phrase
+from ecocirc_shared import french
+from ecocirc_shared.directory import Directory, RecipientKind, Viewer, territory_of
 from ecocirc_shared.flows import Confidentiality
+from ecocirc_shared.sectors import sector_phrase
 from ecocirc_shared.synergies import Participant, SynergyKind, SynergySnapshot
 
 # Shorter strings are too common to mean a name (and replacing them would mangle any sentence).
@@ -40,11 +39,11 @@ class PartyView:
     contact_email: str | None
 
 
-def party_views(synergy: SynergySnapshot, directory: Directory, viewer: Recipient) -> tuple[PartyView, ...]:
+def party_views(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> tuple[PartyView, ...]:
     return tuple(_view(p, synergy, directory, viewer) for p in synergy.participants)
 
 
-def hidden_terms(synergy: SynergySnapshot, directory: Directory, viewer: Recipient) -> tuple[str, ...]:
+def hidden_terms(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> tuple[str, ...]:
     """Names and flow labels the viewer must not read anywhere, e.g. echoed in the matcher's sentence."""
     terms: set[str] = set()
     for participant in synergy.participants:
@@ -65,7 +64,7 @@ def mentions_any(text: str, terms: tuple[str, ...]) -> bool:
 
 
 def _view(
-    participant: Participant, synergy: SynergySnapshot, directory: Directory, viewer: Recipient
+    participant: Participant, synergy: SynergySnapshot, directory: Directory, viewer: Viewer
 ) -> PartyView:
     entry = directory.companies.get(participant.company_id)
     territory = territory_of(participant, directory)

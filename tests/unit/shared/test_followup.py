@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecocirc_notifier.domain.followup import SynergyStatus, discards_held, initial_status, releases_companies
+from ecocirc_shared.followup import SynergyStatus, discards_held, initial_status, releases_companies
 
 
 @pytest.mark.parametrize("status", ["proposed", "contacted", "accepted", "done"])
