@@ -33,6 +33,7 @@ PUBLIC_PATHS = {
     "/openapi.json",
     "/redoc",
     "/docs/oauth2-redirect",
+    "/v1/auth/sign-in-link",  # public by design: always 202, a link only to a known address
 }
 SECRET_LABEL = "Litière confidentielle advisor-only"
 GERS = {"postcode": "32130", "city": "Samatan"}
