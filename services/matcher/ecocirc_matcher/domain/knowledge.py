@@ -8,12 +8,13 @@ import io
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ecocirc_matcher.domain.classify import Classification, Classifier, Term
+from ecocirc_matcher.domain.classify import USE_FAMILY, Classification, Classifier, Term
+from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
 from ecocirc_matcher.domain.text import words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
@@ -102,16 +103,18 @@ class Knowledge:
     """Everything the matcher knows, loaded from the packaged data files (see knowledge/README.md).
 
     The index relies on `version`, `classify`, `partner_classes` and `reach_km`; pairing also reads
-    links, activity profiles and factors.
+    links, activity profiles and factors. With an `encoder`, words the keywords do not know are placed
+    near the classes they resemble (domain/semantic.py).
     """
 
-    def __init__(self, data: Mapping[str, bytes] | None = None) -> None:
+    def __init__(self, data: Mapping[str, bytes] | None = None, encoder: PhraseEncoder | None = None) -> None:
         # No data: the packaged files (prefer load_knowledge(), which loads them once per process).
         data = _read_packaged() if data is None else data
         digest = hashlib.sha256()
         for name in sorted(data):
             digest.update(name.encode() + b"\0" + data[name])
-        self.version = "kb-" + digest.hexdigest()[:12]
+        # The encoder changes what flows are read as, so it is part of the version (a change re-derives).
+        self.version = "kb-" + digest.hexdigest()[:12] + (f"+{encoder.name}" if encoder else "")
 
         self.classes: dict[str, ResourceClass] = {}
         for row in _rows(data, "classes.csv"):
@@ -173,6 +176,9 @@ class Knowledge:
                 if phrase.strip():
                     terms.append(Term(row["class_id"], row["lang"], row["direction"], phrase, excludes))
         self._classifier = Classifier(terms, _lexicon(data))
+        self._terms = terms
+        self.semantic = SemanticPlacer(encoder, self._class_phrases) if encoder else None
+        self._placeable_cached = lru_cache(maxsize=64)(self._placeable)
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
@@ -219,7 +225,55 @@ class Knowledge:
     def _classify_key(
         self, direction: Direction, category: Category, label: str, description: str, ewc: str, naf: str
     ) -> Classification:
-        return self._classifier.classify(self, direction, category, label, description, ewc, naf)
+        place = self.semantic.place if self.semantic else None
+        return self._classifier.classify(self, direction, category, label, description, ewc, naf, place)
+
+    def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
+        """Encode in one batch what the semantic fallback will read of these flows (no-op without it)."""
+        if self.semantic is None:
+            return
+        wanted: list[str] = []
+
+        def record(text: str, candidates: object) -> dict[str, float]:
+            wanted.append(text)
+            return {}
+
+        for f in flows:
+            self._classifier.classify(
+                self,
+                f.direction,
+                f.category,
+                f.label,
+                f.description or "",
+                f.ewc_code or "",
+                f.naf_code or "",
+                record,
+            )
+        self.semantic.prepare(wanted)
+
+    def placeable(self, direction: Direction, category: Category) -> frozenset[str]:
+        """Classes a flow may be placed near by resemblance: specific ones of its category; for an
+        offer, resources only (a use is what a need is for)."""
+        return self._placeable_cached(direction, category)
+
+    def _placeable(self, direction: Direction, category: Category) -> frozenset[str]:
+        return frozenset(
+            c.id
+            for c in self.classes.values()
+            if c.specific
+            and category.value in c.categories
+            and (direction is Direction.NEED or c.family != USE_FAMILY)
+        )
+
+    def _class_phrases(self) -> list[tuple[str, str]]:
+        terms: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+        for term in self._terms:
+            terms[(term.class_id, term.lang)].append(term.phrase.strip())
+        return class_phrases(
+            ClassText(c.id, c.label_fr, c.label_en, tuple(terms[(c.id, "fr")]), tuple(terms[(c.id, "en")]))
+            for c in self.classes.values()
+            if c.specific
+        )
 
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""
@@ -303,14 +357,15 @@ def _read_packaged() -> dict[str, bytes]:
 
 
 _lock = threading.Lock()
-_loaded: list[Knowledge] = []
+_loaded: dict[str, Knowledge] = {}
 
 
-def load_knowledge() -> Knowledge:
-    """The knowledge built from the packaged data files, loaded once per process."""
-    if _loaded:
-        return _loaded[0]
+def load_knowledge(encoder: PhraseEncoder | None = None) -> Knowledge:
+    """The knowledge built from the packaged data files (with that encoder), loaded once per process."""
+    key = encoder.name if encoder else ""
+    if key in _loaded:
+        return _loaded[key]
     with _lock:
-        if not _loaded:
-            _loaded.append(Knowledge(_read_packaged()))
-        return _loaded[0]
+        if key not in _loaded:
+            _loaded[key] = Knowledge(_read_packaged(), encoder)
+        return _loaded[key]

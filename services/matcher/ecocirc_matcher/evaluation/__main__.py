@@ -37,8 +37,20 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_TERRITORY,
         help="demo only: the territory file (default: the repository's demo/gers/territory.json)",
     )
+    parser.add_argument(
+        "--semantic",
+        choices=["on", "off"],
+        default="off",
+        help="place words the keywords do not know near the classes they resemble (a sentence encoder)",
+    )
+    parser.add_argument("--encoder", default="use-m3", help="with --semantic on: use-m3 or e5-small")
     args = parser.parse_args(argv)
-    kb = load_knowledge()
+    if args.semantic == "on":
+        from ecocirc_matcher.adapters.encoder import SentenceEncoder  # numpy and the model: only when on
+
+        kb = load_knowledge(SentenceEncoder(args.encoder))
+    else:
+        kb = load_knowledge()
     if args.dataset == "demo":
         if not args.file.is_file():
             parser.error(f"territory file not found: {args.file}")

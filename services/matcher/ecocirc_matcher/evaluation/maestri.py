@@ -208,6 +208,7 @@ def evaluate(
         needs.setdefault(key, need)
         truth.append(key)
     keys = list(needs)
+    kb.prepare([*needs.values(), *(offer_of(case, layout) for case in cases)])
     ranked: list[Ranked] = []
     for case, true_key in zip(cases, truth, strict=True):
         offer = offer_of(case, layout)
@@ -226,7 +227,11 @@ def evaluate(
     return Report(layout=layout, cases=len(cases), needs=len(keys), ranked=tuple(ranked), half=half)
 
 
-_HALF_NAMES = {"all": "both halves", "tuning": "tuning half", "validation": "validation half (never tuned on)"}
+_HALF_NAMES = {
+    "all": "both halves",
+    "tuning": "tuning half",
+    "validation": "validation half (never tuned on)",
+}
 
 
 def format_report(report: Report, *, verbose: bool = False) -> str:

@@ -1,0 +1,49 @@
+"""The real sentence encoder (shipped in its wheel): French and English near their class, cached, in the knowledge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from ecocirc_matcher.adapters import encoder as adapter
+from ecocirc_matcher.adapters.encoder import DEFAULT_MODEL, MODELS, SentenceEncoder
+from ecocirc_matcher.domain.knowledge import Knowledge, _read_packaged
+from tests.unit.matcher.factories import offer
+
+pytest.importorskip(MODELS[DEFAULT_MODEL].module, reason="the semantic fallback's model is not installed")
+
+PHRASES = [
+    ("wood", "Sciure et copeaux de bois, sawdust, wood shavings"),
+    ("metal", "Ferraille, métaux ferreux, scrap iron, steel scrap"),
+    ("food", "Restes de repas, déchets de cuisine, food waste"),
+]
+
+
+def nearest_key(similarity: dict[str, float]) -> str:
+    return max(similarity, key=lambda k: similarity[k])
+
+
+def test_french_and_english_phrases_land_near_their_own_class() -> None:
+    index = SentenceEncoder().index(PHRASES)
+    texts = ["copeaux de rabotage", "vieux fers à béton", "leftovers from the canteen", "planer shavings"]
+    assert [nearest_key(s) for s in index.nearest(texts)] == ["wood", "metal", "food", "wood"]
+
+
+def test_a_text_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = SentenceEncoder().index(PHRASES)
+    first = index.nearest(["restes de la cantine"])
+    encoded: list[Sequence[str]] = []
+    model = adapter._model(DEFAULT_MODEL)
+    real = model.encode
+    monkeypatch.setattr(model, "encode", lambda texts: encoded.append(texts) or real(texts))
+    assert index.nearest(["restes de la cantine"]) == first
+    index.nearest(["restes de la cantine", "copeaux de rabotage", "copeaux de rabotage"])
+    assert encoded == [["copeaux de rabotage"]]
+
+
+def test_the_knowledge_places_an_unknown_phrase_and_nothing_for_an_unrelated_one() -> None:
+    kb = Knowledge(_read_packaged(), SentenceEncoder())
+    assert kb.version.endswith("+" + DEFAULT_MODEL)
+    assert "milling_byproducts" in kb.classify(offer("Son de blé"))
+    assert kb.classify(offer("Réunion du conseil municipal")) == {"generic_waste"}
