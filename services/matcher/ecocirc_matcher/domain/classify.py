@@ -62,6 +62,8 @@ class Classification:
     fuzzy: bool = False
     # Resources the flow says it does not want or is not ("pas de sciure", "sans plâtre ni bois").
     refused: frozenset[str] = frozenset()
+    # Classes placed by resemblance (the semantic fallback), not named by a keyword or a code.
+    guessed: frozenset[str] = frozenset()
 
 
 class Classifier:
@@ -174,11 +176,13 @@ class Classifier:
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
             found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
+        guessed: set[str] = set()
         worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
         if place is not None and not worded:
             # Words the keywords do not know ("son de blé", "tempérer l'atelier"; "sour gas" under a
             # drilling-mud code): the classes they resemble, less surely than any keyword or code.
             placed = place(semantic_text(label, description), kb.placeable(direction, category))
+            guessed = set(placed) - found.keys()
             for class_id, conf in placed.items():
                 found[class_id] = max(found.get(class_id, 0.0), conf)
         if not specific and naf:
@@ -195,6 +199,7 @@ class Classifier:
             confidence=found,
             fuzzy=fuzzy or (described and fuzzy_description),
             refused=frozenset(refused) - found.keys(),
+            guessed=frozenset(guessed & found.keys()),
         )
 
 

@@ -6,14 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecocirc_matcher.domain.knowledge import load_knowledge
+from ecocirc_matcher.domain.knowledge import _read_packaged, load_knowledge
 from ecocirc_matcher.evaluation.demo import DEFAULT_TERRITORY, evaluate_demo, format_demo_report
 from ecocirc_matcher.evaluation.maestri import HALVES, LAYOUTS, evaluate, format_report, load_cases, select
+from ecocirc_matcher.evaluation.terms import evaluate_terms, format_terms_report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecocirc_matcher.evaluation")
-    parser.add_argument("dataset", choices=["maestri", "demo"])
+    parser.add_argument("dataset", choices=["maestri", "demo", "terms"])
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -51,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         kb = load_knowledge(SentenceEncoder(args.encoder))
     else:
         kb = load_knowledge()
+    if args.dataset == "terms":
+        sys.stdout.write(
+            format_terms_report(
+                evaluate_terms(_read_packaged(), kb.semantic.encoder if kb.semantic else None)
+            )
+        )
+        return 0
     if args.dataset == "demo":
         if not args.file.is_file():
             parser.error(f"territory file not found: {args.file}")
