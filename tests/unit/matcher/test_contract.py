@@ -57,8 +57,8 @@ WORDS = [
     "80",
     "°C",
 ]
-NAFS = [None, "16.10A", "01.47Z", "23.51Z", "10.51C", "35.11Z", "11.02B", "01", "24.5"]
-EWCS = [None, "03 01 05", "02 05 01", "10 02 02", "13 02 05*", "20 01 08"]
+NAFS = [None, "16.10A", "01.47Z", "23.51Z", "10.51C", "35.11Z", "11.02B", "01", "24.5", "10.91Z", "38.32Z"]
+EWCS = [None, "03 01 05", "02 05 01", "10 02 02", "13 02 05*", "20 01 08", "10 01 02", "02 03 04;19 12 10"]
 
 
 @st.composite
@@ -86,10 +86,20 @@ def test_partner_classes_are_mutually_consistent() -> None:
 
 
 def _blocked(kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot) -> bool:
-    offer_classes, need_classes = kb.classify(offer), kb.classify(need)
-    linked = any(n in kb.partner_classes(o, Direction.OFFER) for o in offer_classes for n in need_classes)
-    reach = max(kb.reach_km(c) for c in offer_classes | need_classes)
+    offer_keys, need_keys = kb.index_keys(offer), kb.index_keys(need)
+    linked = any(n in kb.partner_classes(o, Direction.OFFER) for o in offer_keys for n in need_keys)
+    reach = max(kb.reach_km(c) for c in offer_keys | need_keys)
     return linked and road_km(offer, need) <= reach
+
+
+def test_index_keys_are_mutually_consistent() -> None:
+    """An offer's EWC entry and a need's NAF prefix are partners both ways, or neither."""
+    offer = flow(Direction.OFFER, "x", ewc="10 01 02")
+    need = flow(Direction.NEED, "x", category=Category.MATERIAL, naf="23.51Z")
+    assert "ewc:10 01 02" in KB.index_keys(offer)
+    assert "naf:2351" in KB.index_keys(need)
+    assert "naf:2351" in KB.partner_classes("ewc:10 01 02", Direction.OFFER)
+    assert "ewc:10 01 02" in KB.partner_classes("naf:2351", Direction.NEED)
 
 
 @settings(max_examples=400, deadline=None)

@@ -15,6 +15,7 @@ from ecocirc_matcher.evaluation.demo import (
     evaluate_demo,
     format_demo_report,
 )
+from ecocirc_shared.synergies import SynergyKind
 
 # The repository's copy (never a shared or installed one).
 REPO_TERRITORY = Path(__file__).resolve().parents[3] / "demo" / "gers" / "territory.json"
@@ -51,3 +52,23 @@ def test_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--verbose"]) == 0
     out = capsys.readouterr().out
     assert "substitution" in out and "False negatives" in out
+
+
+def test_emailed_figures_count_only_what_reaches_the_threshold(report: DemoReport) -> None:
+    emailed = report.emailed()
+    assert emailed.predicted <= report.overall.predicted
+    assert emailed.expected == report.overall.expected
+    for kind in SynergyKind:
+        sent = report.emailed(kind).predicted
+        for pair in report.emailed(kind).expected | sent:
+            proposal = report.evidence.get((kind, pair))
+            assert (pair in sent) == (proposal is not None and proposal.score >= report.threshold)
+    # Floors a little under the figures measured when calibration was written.
+    assert emailed.precision >= 0.9
+    assert report.emailed_traps == ()
+
+
+def test_a_higher_threshold_emails_less() -> None:
+    strict = evaluate_demo(load_knowledge(), REPO_TERRITORY, threshold=0.8)
+    assert strict.emailed().predicted < strict.overall.predicted
+    assert "emailed only (score >= 0.80)" in format_demo_report(strict, load_knowledge())

@@ -23,6 +23,9 @@ class LabelKnowledge:
     def classify(self, flow: FlowSnapshot) -> frozenset[str]:
         return frozenset({flow.label})
 
+    def index_keys(self, flow: FlowSnapshot) -> frozenset[str]:
+        return self.classify(flow)
+
     def partner_classes(self, resource_class: str, direction: Direction) -> frozenset[str]:
         return frozenset({resource_class})
 

@@ -57,9 +57,12 @@ def substitution(
     distance_km: float,
     months: tuple[int, ...],
     quantity: QuantityMatch | None,
+    reason_fr: str | None = None,
 ) -> str:
+    """What is offered, who needs it and why one feeds the other (the class link's reason unless
+    another is given, e.g. a receiver link's), then quantities, months and hazard."""
     link = kb.link(offer_class, need_class)
-    reason = link.reason_fr if link else ""
+    reason = reason_fr if reason_fr is not None else link.reason_fr if link else ""
     parts = [
         f"{who(kb, offer)} propose « {offer.label} » ({kb.label(offer_class).lower()}).",
         f"{who(kb, need)}, à environ {number_fr(distance_km)} km, recherche « {need.label} »"

@@ -1,8 +1,9 @@
 """The incremental index: which flows could pair with a new or changed one, found without a full scan.
 
-Flows are indexed by (direction, resource class, geographic cell). A flow looks only at the partner
-classes the knowledge allows, in the cells within that class's reach: the work for one event is
-bounded by its local candidates, whatever the total number of flows.
+Flows are indexed by (direction, key, geographic cell), a key being a resource class or another index
+key of the knowledge (an offer's EWC entry, a need's NAF prefix: `Knowledge.index_keys`). A flow looks
+only at the partner keys the knowledge allows, in the cells within their reach: the work for one event
+is bounded by its local candidates, whatever the total number of flows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
+
+# A mutualisation group is formed among at most this many flows of its key (the earliest declared):
+# with reach-sized keys (groups.area_of), the work of an event on groups is bounded by
+# keys-of-the-flow x MAX_GROUP_CANDIDATES^2 / 2 pairs, whatever the number of flows.
+MAX_GROUP_CANDIDATES = 30
 
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
 # 50 km reach scans a few dozen small buckets while a 5 km heat reach scans one to four.
@@ -75,8 +81,8 @@ class MatchIndex:
         return len(self.flows)
 
     def partners_of(self, flow: FlowSnapshot) -> frozenset[str]:
-        """Every class a flow may pair with: partner classes for substitution, its own for mutualisation."""
-        own = self.kb.classify(flow)
+        """Every key a flow may pair with: partner keys for substitution, its own for mutualisation."""
+        own = self.kb.index_keys(flow)
         return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
 
     def indexed_classes(self, flow_id: UUID) -> frozenset[str]:
@@ -100,8 +106,11 @@ class MatchIndex:
         return self._keys_of(flow, self.kb)
 
     def groups(self, key: GroupKey) -> list[Proposal]:
-        """The mutualisation groups of `key` with the flows indexed now."""
-        members = [self.flows[i] for i in sorted(self._group_members.get(key, ()))]
+        """The mutualisation groups of `key` with the flows indexed now (at most MAX_GROUP_CANDIDATES)."""
+        members = sorted(
+            (self.flows[i] for i in self._group_members.get(key, ())),
+            key=lambda f: (f.declared_at, str(f.flow_id)),
+        )[:MAX_GROUP_CANDIDATES]
         if len(members) < 2:
             return []
         self.evaluations += len(members) * (len(members) - 1) // 2
@@ -110,7 +119,7 @@ class MatchIndex:
     def put(self, flow: FlowSnapshot) -> None:
         """Index a flow without judging it (a flow another worker has already judged)."""
         self.remove(flow.flow_id)
-        classes = self.kb.classify(flow)
+        classes = self.kb.index_keys(flow)
         self.flows[flow.flow_id] = flow
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)

@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 from ecocirc_matcher.domain.knowledge import _read_packaged, load_knowledge
-from ecocirc_matcher.evaluation.demo import DEFAULT_TERRITORY, evaluate_demo, format_demo_report
+from ecocirc_matcher.evaluation.demo import (
+    DEFAULT_TERRITORY,
+    NOTIFY_THRESHOLD,
+    evaluate_demo,
+    format_demo_report,
+)
 from ecocirc_matcher.evaluation.maestri import HALVES, LAYOUTS, evaluate, format_report, load_cases, select
 from ecocirc_matcher.evaluation.terms import evaluate_terms, format_terms_report
 
@@ -39,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         help="demo only: the territory file (default: the repository's demo/gers/territory.json)",
     )
     parser.add_argument(
+        "--threshold",
+        type=float,
+        default=NOTIFY_THRESHOLD,
+        help=f"demo only: the score from which a proposal is emailed (default {NOTIFY_THRESHOLD:g}, as the notifier)",
+    )
+    parser.add_argument(
         "--semantic",
         choices=["on", "off"],
         default="off",
@@ -62,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dataset == "demo":
         if not args.file.is_file():
             parser.error(f"territory file not found: {args.file}")
-        sys.stdout.write(format_demo_report(evaluate_demo(kb, args.file), kb, verbose=args.verbose))
+        demo = evaluate_demo(kb, args.file, args.threshold)
+        sys.stdout.write(format_demo_report(demo, kb, verbose=args.verbose))
         return 0
     cases = load_cases()
     for half in HALVES if args.half == "each" else (args.half,):

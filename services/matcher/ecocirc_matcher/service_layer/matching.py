@@ -162,7 +162,7 @@ class MatcherService:
             for _, new, _, old in todo.values():
                 for flow in (old, new):
                     if flow is not None:
-                        written |= self.kb.classify(flow)
+                        written |= self.kb.index_keys(flow)
                         group_keys |= self.index.group_keys_of(flow)
                 if new is not None:
                     read |= self.index.partners_of(new)
@@ -191,8 +191,8 @@ class MatcherService:
                         flow_id,
                         version,
                         new,
-                        (self.kb.classify(old) if old else frozenset())
-                        | (self.kb.classify(new) if new else frozenset()),
+                        (self.kb.index_keys(old) if old else frozenset())
+                        | (self.kb.index_keys(new) if new else frozenset()),
                     )
                     for flow_id, (version, new, _, old) in todo.items()
                 ]
