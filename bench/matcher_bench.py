@@ -176,12 +176,12 @@ def semantic_table(quick: bool) -> None:
     rounds = 3
     local = random_flows(1_000, seed=1, labels=LABELS + UNKNOWN_LABELS)
     sample = probes_in(local, count, seed=2)
-    unread = sum(1 for f in sample if f.label in UNKNOWN_LABELS)
     started = time.perf_counter()
     on = Knowledge(encoder=SentenceEncoder())
     on.prepare(local)  # loads the model, encodes the class descriptions, then the flows already there
     startup = time.perf_counter() - started
     off = load_knowledge()
+    unread = len(on.unread_texts(sample))
     print(
         f"\nsemantic fallback ({DEFAULT_MODEL}): {count} new flows among 1,000 around the Gers, {unread} of them"
         " in words no keyword knows,\neach worded anew (every text the fallback reads is new to its cache: the"
@@ -210,15 +210,8 @@ def semantic_table(quick: bool) -> None:
     ):
         us = min(timings[key])
         print(f"  {name:32} | {us:9.0f} | {us / base:12.2f}")
-    print(
-        f"  (of which the {unread} events read by the fallback: {_per_unread(timings, base, count, unread)})"
-    )
-
-
-def _per_unread(timings: dict[str, list[float]], base: float, count: int, unread: int) -> str:
-    """The extra cost carried by the events the fallback reads, per such event."""
     extra = (min(timings["one"]) - base) * count / max(unread, 1)
-    return f"about {extra / 1000:.1f} ms more each when they come one at a time"
+    print(f"  one at a time, each event the fallback reads costs about {extra / 1000:.1f} ms more")
 
 
 FAUST_BARE = """

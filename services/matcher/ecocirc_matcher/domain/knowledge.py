@@ -477,8 +477,11 @@ class Knowledge:
 
     def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
         """Encode in one batch what the semantic fallback will read of these flows (no-op without it)."""
-        if self.semantic is None:
-            return
+        if self.semantic is not None:
+            self.semantic.prepare(self.unread_texts(flows))
+
+    def unread_texts(self, flows: Iterable[FlowSnapshot]) -> list[str]:
+        """What the semantic fallback reads of these flows: the words of those no keyword reads."""
         wanted: list[str] = []
 
         def record(text: str, candidates: object) -> dict[str, float]:
@@ -496,7 +499,7 @@ class Knowledge:
                 f.naf_code or "",
                 record,
             )
-        self.semantic.prepare(wanted)
+        return wanted
 
     def placeable(self, direction: Direction, category: Category) -> frozenset[str]:
         """Classes a flow may be placed near by resemblance: specific ones of its category; for an
