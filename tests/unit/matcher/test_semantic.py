@@ -10,6 +10,7 @@ from ecocirc_matcher.domain.explain import GUESSED
 from ecocirc_matcher.domain.knowledge import Knowledge, _read_packaged, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_matcher.domain.semantic import MAX_PLACED, SEMANTIC_CONFIDENCE, ClassText, class_phrases
+from ecocirc_matcher.evaluation.demo import NOTIFY_THRESHOLD
 from ecocirc_matcher.evaluation.terms import evaluate_terms
 from ecocirc_shared.flows import Category
 
@@ -119,6 +120,7 @@ def test_a_placed_offer_pairs_but_less_surely_than_a_named_one(kb: Knowledge) ->
     assert guessed is not None and named is not None
     assert guessed.resource_class == "milling_byproducts"
     assert guessed.score < named.score
+    assert guessed.score < NOTIFY_THRESHOLD  # a guess alone is listed, not emailed
     assert GUESSED in guessed.explanation and GUESSED not in named.explanation
     assert kb.classification(offer("Zorglub de meunerie")).guessed == {"milling_byproducts"}
 

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, fold, keys, term_keys, words
@@ -104,11 +105,17 @@ class Classifier:
             for token in tokens:
                 known_keys.update(token)
         self._vocabulary = Vocabulary(known_words, known_keys, lexicon, everyday)
+        # A flow's texts are read again when the semantic fallback's batch is prepared, then classified.
+        self._match_cached = lru_cache(maxsize=100_000)(self._match)
 
     def match_text(
         self, text: str, direction: Direction, *, negated: bool = False
     ) -> tuple[dict[str, float], bool]:
         """Classes a text names (or, `negated`, denies) with a confidence, and whether a typo was corrected."""
+        found, fuzzy = self._match_cached(text, direction, negated)
+        return dict(found), fuzzy
+
+    def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
         raw = words(denied(text) if negated else affirmed(text))
         if not raw:
             return {}, False
