@@ -9,6 +9,7 @@ import pytest
 from ecocirc_matcher.adapters import encoder as adapter
 from ecocirc_matcher.adapters.encoder import DEFAULT_MODEL, MODELS, SentenceEncoder
 from ecocirc_matcher.domain.knowledge import Knowledge, _read_packaged
+from ecocirc_shared.flows import Category, Direction
 from tests.unit.matcher.factories import offer
 
 pytest.importorskip(MODELS[DEFAULT_MODEL].module, reason="the semantic fallback's model is not installed")
@@ -42,8 +43,14 @@ def test_a_text_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert encoded == [["copeaux de rabotage"]]
 
 
-def test_the_knowledge_places_an_unknown_phrase_and_nothing_for_an_unrelated_one() -> None:
+def test_the_knowledge_class_descriptions_place_french_words_and_nothing_unrelated() -> None:
     kb = Knowledge(_read_packaged(), SentenceEncoder())
     assert kb.version.endswith("+" + DEFAULT_MODEL)
-    assert "milling_byproducts" in kb.classify(offer("Son de blé"))
+    # The real model over the knowledge's own class descriptions (whether or not a keyword reads these).
+    index = SentenceEncoder().index(kb.class_descriptions())
+    resources = kb.placeable(Direction.OFFER, Category.WASTE)
+    texts = ["Écailles de poisson", "Son de blé", "restes de repas de la cantine"]
+    nearest = [max(resources, key=similarity.__getitem__) for similarity in index.nearest(texts)]
+    assert nearest == ["animal_by_products", "milling_byproducts", "food_waste"]
     assert kb.classify(offer("Réunion du conseil municipal")) == {"generic_waste"}
+    assert kb.classify(offer("Le chat dort sur le canapé")) == {"generic_waste"}

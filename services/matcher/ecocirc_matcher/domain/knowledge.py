@@ -267,7 +267,7 @@ class Knowledge:
         lexicon, everyday = _lexicon(data), everyday_words()
         self._classifier = Classifier(terms, lexicon, everyday)
         self._terms = terms
-        self.semantic = SemanticPlacer(encoder, self._class_phrases) if encoder else None
+        self.semantic = SemanticPlacer(encoder, self.class_descriptions) if encoder else None
         self._placeable_cached = lru_cache(maxsize=64)(self._placeable)
 
         # Hazard words are read like keywords (stems, typos, negation: "sans amiante" is no hazard),
@@ -515,7 +515,9 @@ class Knowledge:
             and (direction is Direction.NEED or c.family != USE_FAMILY)
         )
 
-    def _class_phrases(self) -> list[tuple[str, str]]:
+    def class_descriptions(self) -> list[tuple[str, str]]:
+        """What the semantic fallback places texts near: each specific class's French and English labels
+        and keyword terms (domain/semantic.py)."""
         terms: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
         for term in self._terms:
             terms[(term.class_id, term.lang)].append(term.phrase.strip())
