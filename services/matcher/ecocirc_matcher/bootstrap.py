@@ -14,7 +14,7 @@ from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import MatcherSettings
 from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,14 +22,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @dataclass
 class Matcher:
-    settings: Settings
+    settings: MatcherSettings
     pool: asyncpg.Pool
     service: MatcherService
     relay: OutboxRelay
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def knowledge(settings: Settings) -> Knowledge:
+def knowledge(settings: MatcherSettings) -> Knowledge:
     """The packaged knowledge, with the semantic fallback when the settings turn it on."""
     if not settings.matcher_semantic:
         return load_knowledge()
@@ -39,7 +39,7 @@ def knowledge(settings: Settings) -> Knowledge:
     return load_knowledge(SentenceEncoder())
 
 
-async def build(settings: Settings, kb: Knowledge | None = None) -> Matcher:
+async def build(settings: MatcherSettings, kb: Knowledge | None = None) -> Matcher:
     """Connect, migrate, rebuild the index from PostgreSQL, ensure topics: ready to consume."""
     pool = await create_pool(settings, SCHEMA)
     await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))

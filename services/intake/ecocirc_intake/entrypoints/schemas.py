@@ -33,12 +33,25 @@ class AdvisorCreate(_Body):
     )
 
 
+class AdvisorUpdate(_Body):
+    """Fields to change; absent fields keep their value."""
+
+    email: Email | None = Field(None, examples=["c.dupuy@gers.cci.fr"])
+    territories: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        None, min_length=1, max_length=200, description='Replaces the territories followed; "*" for all.'
+    )
+    active: bool | None = Field(
+        None, description="false: no more access (every token revoked) and no more emails, at once."
+    )
+
+
 class AdvisorPublic(BaseModel):
     id: UUID
     name: str
-    email: str
+    email: str | None = Field(description="null for the admin without ECOCIRC_ADMIN_EMAIL: it gets no email")
     territories: list[str]
     is_admin: bool
+    active: bool = Field(description="false: deactivated, no more access and no more emails")
     created_at: datetime
 
 

@@ -30,7 +30,8 @@ from ecocirc_intake.service_layer.principals import (
     may_act_for_company,
     new_token,
 )
-from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn
+from ecocirc_shared.directory import RecipientKind
+from ecocirc_shared.events import EmailPreferencesChanged, FlowDeclared, FlowRevised, FlowWithdrawn
 from ecocirc_shared.flows import FlowSnapshot
 
 INVALID = "Certaines informations sont invalides."
@@ -144,8 +145,11 @@ def _name_matches(company: CompanyRecord, name: str | None) -> bool:
 
 async def update_company(
     store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: CompanyUpdate
-) -> CompanyRecord:
-    """Change the contact address, the consent to be named, or the e-mail opt-out."""
+) -> tuple[CompanyRecord, EmailPreferencesChanged | None]:
+    """Change the contact address, the consent to be named, or the e-mail opt-out.
+
+    Returns the company, and the opt-out decision sent to the notifier (which owns it), if any.
+    """
     changes = body.model_dump(exclude_unset=True)
     problems = [
         Problem(field, "Ce champ ne peut pas être effacé : donnez une valeur.")
@@ -159,12 +163,20 @@ async def update_company(
             errors = ErrorCollector()
             changes["contact_email"] = errors.run(check_email, changes["contact_email"])
             errors.raise_if_any()
+    opted_out = changes.pop("email_opt_out", None)
+    decision = None
+    if opted_out is not None:
+        decision = EmailPreferencesChanged(
+            recipient_kind=RecipientKind.COMPANY, recipient_id=company_id, opted_out=opted_out
+        )
     async with store.transaction() as tx:
         await company_for(tx, principal, company_id, lock=True)
         await tx.update_company(company_id, changes)
+        if decision is not None:
+            await tx.enqueue_decision(decision)
         updated = await tx.get_company(company_id)
     assert updated is not None
-    return updated
+    return updated, decision
 
 
 def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:

@@ -13,15 +13,6 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
 
-from ecocirc_notifier.domain import french
-from ecocirc_notifier.domain.content import (
-    Contact,
-    SynergyView,
-    contact_for,
-    synergy_view,
-    withdrawal_reason,
-)
-from ecocirc_notifier.domain.directory import Directory, synergy_territories
 from ecocirc_notifier.domain.headers import (
     UnsubscribeSettings,
     check_header_value,
@@ -31,8 +22,11 @@ from ecocirc_notifier.domain.headers import (
     unsubscribe_url,
 )
 from ecocirc_notifier.domain.news import News, NewsKind
-from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
+from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
+from ecocirc_shared import french
+from ecocirc_shared.directory import Directory, synergy_territories
 from ecocirc_shared.synergies import SynergyKind
+from ecocirc_shared.wording import SynergyView, synergy_view, withdrawal_reason
 
 NO_TERRITORY = "Territoire non renseigné"
 
@@ -55,6 +49,21 @@ class RenderedEmail:
     text: str
     html: str
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+
+
+def contact_for(viewer: Recipient, directory: Directory, programme: Contact) -> Contact:
+    """Whom a company should call about a lead: its territory's advisor, else the programme mailbox."""
+    territory = viewer.territories[0] if viewer.territories else None
+    advisor = contact_advisor(territory, directory) if viewer.kind is RecipientKind.COMPANY else None
+    if advisor is None or not advisor.email:
+        return programme
+    return Contact(name=advisor.name, email=advisor.email)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""Signed links: a token is bound to one purpose and one recipient, and the key is its own secret."""
+
+from __future__ import annotations
+
+import uuid
+
+from ecocirc_shared.links import (
+    link_secret,
+    sign,
+    unsubscribe_base,
+    unsubscribe_token,
+    unsubscribe_token_matches,
+)
+from ecocirc_shared.settings import IntakeSettings, LinkSettings
+
+ADMIN = "an-admin-token-long-enough-for-tests"
+
+
+def test_a_token_is_bound_to_one_recipient_and_one_key() -> None:
+    someone, other = uuid.uuid4(), uuid.uuid4()
+    token = unsubscribe_token("k" * 32, "company", someone)
+    assert unsubscribe_token_matches("k" * 32, "company", someone, token)
+    assert not unsubscribe_token_matches("k" * 32, "company", other, token)
+    assert not unsubscribe_token_matches("k" * 32, "advisor", someone, token)
+    assert not unsubscribe_token_matches("j" * 32, "company", someone, token)
+
+
+def test_a_token_made_for_one_purpose_is_worth_nothing_for_another() -> None:
+    someone = str(uuid.uuid4())
+    assert sign("k" * 32, "unsubscribe", "company", someone) != sign("k" * 32, "sign-in", "company", someone)
+
+
+def test_rotating_the_admin_token_keeps_links_valid() -> None:
+    """The key is ECOCIRC_LINK_SECRET alone: nothing in it comes from the admin token."""
+    someone = uuid.uuid4()
+    before = IntakeSettings(embedded=True, admin_token=ADMIN, link_secret="l" * 40)
+    after = IntakeSettings(embedded=True, admin_token=ADMIN + "-rotated", link_secret="l" * 40)
+    secret_before, secret_after = link_secret(before), link_secret(after)
+    assert secret_before and secret_after
+    token = unsubscribe_token(secret_before, "company", someone)
+    assert unsubscribe_token_matches(secret_after, "company", someone, token)
+    # With no link secret there is no key at all (embedded mode only): emails then carry no link.
+    assert link_secret(IntakeSettings(embedded=True, admin_token=ADMIN)) is None
+
+
+def test_links_point_at_the_public_address() -> None:
+    assert unsubscribe_base(LinkSettings(embedded=True, public_base_url="https://eco.example/")) == (
+        "https://eco.example/v1/unsubscribe"
+    )
