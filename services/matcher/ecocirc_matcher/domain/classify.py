@@ -105,8 +105,9 @@ class Classifier:
             for token in tokens:
                 known_keys.update(token)
         self._vocabulary = Vocabulary(known_words, known_keys, lexicon, everyday)
-        # A flow's texts are read again when the semantic fallback's batch is prepared, then classified.
-        self._match_cached = lru_cache(maxsize=100_000)(self._match)
+        # The semantic fallback's batch preparation reads a batch of flows' texts just before they are
+        # classified: enough room for a rebuild batch (four readings a flow), not for every text ever.
+        self._match_cached = lru_cache(maxsize=8192)(self._match)
 
     def match_text(
         self, text: str, direction: Direction, *, negated: bool = False
