@@ -83,12 +83,7 @@ def synergy_view(
     if mentions_any(resource, hidden) or not resource.strip():
         # The matcher may have copied a confidential label: fall back to a label this viewer may read.
         resource = (own or visible_labels or ("ressource non précisée",))[0]
-    withheld = None
-    if facts.disclosure is Disclosure.WITHHELD:
-        whom = (
-            "votre conseiller" if viewer.kind is RecipientKind.COMPANY else "le conseiller de son territoire"
-        )
-        withheld = f"confidentiel, à voir avec {whom}"
+    withheld = withheld_text(viewer.kind) if facts.disclosure is Disclosure.WITHHELD else None
     distance = None if facts.distance_km is None else french.distance(facts.distance_km)
     quantity = facts.quantity
     view = SynergyView(
@@ -105,7 +100,7 @@ def synergy_view(
         distance_text=_distance_text(synergy.kind, distance),
         quantity=None if quantity is None else _per_year(quantity.amount_per_year, quantity.unit),
         coverage=None if quantity is None else _percent(quantity.coverage),
-        when=_when(facts, withheld),
+        when=period(facts.disclosure, facts.months, viewer.kind),
         score=french.percent(facts.score),
         score_parts=tuple(
             (french.score_part(key), french.percent(value))
@@ -163,6 +158,21 @@ def worded_explanation(synergy: SynergySnapshot, view: SynergyView) -> str:
     return ". ".join(s[0].upper() + s[1:] for s in sentences) + "."
 
 
+def withheld_text(reader: RecipientKind) -> str:
+    """What a reader is told in place of what an advisor_only counterpart's flow would give away."""
+    whom = "votre conseiller" if reader is RecipientKind.COMPANY else "le conseiller de son territoire"
+    return f"confidentiel, à voir avec {whom}"
+
+
+def period(disclosure: Disclosure, months: Sequence[int] | None, reader: RecipientKind) -> str:
+    """When, as far as the reader may know it: « d'avril à mai », « au printemps », or withheld."""
+    if disclosure is Disclosure.WITHHELD or months is None:
+        return withheld_text(reader)
+    if disclosure is Disclosure.RANGES:
+        return french.seasons(months)
+    return french.months(months)
+
+
 def withdrawal_reason(
     reason: str | None,
     synergy: SynergySnapshot,
@@ -213,14 +223,6 @@ def _percent(value: Figure) -> str:
     if isinstance(value, Band) and value.low != value.high:
         return _between(value, lambda v: str(round(v * 100))) + f"{french.NBSP}%"
     return french.percent(value.low if isinstance(value, Band) else value)
-
-
-def _when(facts: Figures, withheld: str | None) -> str:
-    if facts.months is None:
-        return withheld or "non précisé"
-    if facts.disclosure is Disclosure.RANGES:
-        return french.seasons(facts.months)
-    return french.months(facts.months)
 
 
 def _distance_text(kind: SynergyKind, distance: str | None) -> str:

@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
-from ecocirc_intake.entrypoints import access_routes, api, import_routes, synergy_routes
+from ecocirc_intake.entrypoints import access_routes, api, auth_routes, import_routes, synergy_routes, web
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
 from ecocirc_intake.entrypoints.metrics import RequestMetrics
@@ -56,7 +56,10 @@ TAGS = [
     {"name": "imports", "description": "Import en masse du tableur d'entretien des conseillers (CSV, XLSX)."},
     {"name": "synergies", "description": "Synergies trouvées, visibles selon les règles de confidentialité."},
     {"name": "advisors", "description": "Conseillers et leurs territoires (administrateur)."},
-    {"name": "access", "description": "Jetons : identité, rotation, révocation."},
+    {
+        "name": "access",
+        "description": "Jetons : identité, rotation, révocation ; liens de connexion aux pages.",
+    },
     {"name": "operations", "description": "Santé du service."},
 ]
 
@@ -121,7 +124,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
+    app.include_router(auth_routes.router)
     install_error_handlers(app)
+    # The web pages: a second entrypoint over the same use cases (and error pages for its addresses).
+    web.install(app, settings)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

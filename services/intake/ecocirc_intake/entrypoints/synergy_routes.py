@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
+from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.entrypoints import unsubscribe_routes
 from ecocirc_intake.entrypoints.api import Limit, Offset, PrincipalDep, StoreDep
 from ecocirc_intake.entrypoints.schemas import (
@@ -174,7 +175,7 @@ def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Vie
 
 
 async def _shaped(
-    store: StoreDep, rows: list[notifier_reads.StoredSynergy], principal: Principal
+    store: IntakeStore, rows: list[notifier_reads.StoredSynergy], principal: Principal
 ) -> list[SynergyPublic]:
     companies = {p.company_id for r in rows for p in r.snapshot.participants}
     if isinstance(principal, CompanyPrincipal):
@@ -194,6 +195,27 @@ async def list_synergies(
     offset: Offset = 0,
     include_withdrawn: bool = False,
 ) -> Page[SynergyPublic]:
+    items, total = await synergies_for(
+        store,
+        principal,
+        company_id=company_id,
+        include_withdrawn=include_withdrawn,
+        limit=limit,
+        offset=offset,
+    )
+    return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
+
+
+async def synergies_for(
+    store: IntakeStore,
+    principal: Principal,
+    *,
+    company_id: UUID | None,
+    include_withdrawn: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[SynergyPublic], int]:
+    """The synergies a caller may see, best first, redacted for them: the API's list and the web's leads."""
     rows, total = await notifier_reads.list_synergies(
         store.pool,
         _scope(principal),
@@ -202,8 +224,7 @@ async def list_synergies(
         limit=limit,
         offset=offset,
     )
-    items = await _shaped(store, rows, principal)
-    return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
+    return await _shaped(store, rows, principal), total
 
 
 @router.get("/synergies/{synergy_id}", response_model=SynergyPublic, tags=["synergies"])

@@ -204,6 +204,13 @@ def _render(
     )
 
 
+def render_parts(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The plain-text and HTML parts of a template pair, for emails that are not about a synergy."""
+    text = _environment(html=False).get_template(f"{template}.txt.j2").render(context)
+    html = _environment(html=True).get_template(f"{template}.html.j2").render(context)
+    return text, html
+
+
 @pass_eval_context
 def _quoted(eval_ctx: EvalContext, value: object) -> str:
     """French quotation marks with no-break spaces, escaping the quoted text in HTML."""
