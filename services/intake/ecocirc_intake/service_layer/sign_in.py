@@ -56,12 +56,12 @@ class SendLimits:
 
     def allow(self, email: str, client: str) -> bool:
         # Every request counts against its client, also one refused for its address.
-        if self.per_client.retry_after(client) is not None:
+        if self.per_client.retry_after((client,)) is not None:
             return False
-        self.per_client.record_failure(client)
-        if self.per_address.retry_after(email) is not None:
+        self.per_client.record_failure((client,))
+        if self.per_address.retry_after((email,)) is not None:
             return False
-        self.per_address.record_failure(email)
+        self.per_address.record_failure((email,))
         return True
 
     @classmethod
