@@ -1,5 +1,6 @@
-"""Matcher cost per flow event at 1k, 10k and 100k active flows, against a naive scan of every flow,
-and the worker's events per second against a bare faust agent on the same broker.
+"""Matcher cost per flow event at 1k, 10k and 100k active flows, against a naive scan of every flow;
+the cost of the semantic fallback against the same events without it; and the worker's events per
+second against a bare faust agent on the same broker.
 
     python -m bench.matcher_bench [--quick]
 """
@@ -44,12 +45,22 @@ LABELS = [
 ]
 
 
+# Labels whose words no keyword knows (vague, or trade words missing from the knowledge): the semantic
+# fallback reads these, and only these.
+UNKNOWN_LABELS = [
+    "Son de blé",
+    "Rebuts de fabrication",
+    "Résidus divers de l'atelier",
+    "Produits déclassés",
+    "Chutes de placo",
+]
+
 GERS_AND_NEIGHBOURS = {"31", "32", "47", "65", "82"}
 # North of this latitude a commune is well beyond 300 km (the longest reach of any resource) of the Gers.
 FAR_NORTH_LAT = 48.0
 
 
-def random_flows(n: int, seed: int, where: str = "local") -> list[FlowSnapshot]:
+def random_flows(n: int, seed: int, where: str = "local", labels: list[str] = LABELS) -> list[FlowSnapshot]:
     """Flows over the communes around the Gers ("local") or far from it ("far"), half with an EWC code."""
     rng = random.Random(seed)
     if where == "local":
@@ -69,7 +80,7 @@ def random_flows(n: int, seed: int, where: str = "local") -> list[FlowSnapshot]:
                 version=1,
                 direction=rng.choice([Direction.OFFER, Direction.NEED]),
                 category="waste",
-                label=rng.choice(LABELS),
+                label=rng.choice(labels),
                 ewc_code=ewc,
                 site=Site(
                     lat=c.lat + rng.uniform(-0.02, 0.02),
@@ -155,6 +166,52 @@ def core_table(quick: bool) -> None:
     print(
         "recompute-all is extrapolated from the measured cost per pair (timing n(n-1)/2 pairs would take hours)."
     )
+
+
+def semantic_table(quick: bool) -> None:
+    """Per-event cost with the semantic fallback on, against the same events with it off."""
+    from ecocirc_matcher.adapters.encoder import DEFAULT_MODEL, SentenceEncoder
+
+    count = 200 if quick else 500
+    rounds = 3
+    local = random_flows(1_000, seed=1, labels=LABELS + UNKNOWN_LABELS)
+    sample = probes_in(local, count, seed=2)
+    started = time.perf_counter()
+    on = Knowledge(encoder=SentenceEncoder())
+    on.prepare(local)  # loads the model, encodes the class descriptions, then the flows already there
+    startup = time.perf_counter() - started
+    off = load_knowledge()
+    unread = len(on.unread_texts(sample))
+    print(
+        f"\nsemantic fallback ({DEFAULT_MODEL}): {count} new flows among 1,000 around the Gers, {unread} of them"
+        " in words no keyword knows,\neach worded anew (every text the fallback reads is new to its cache: the"
+        f" worst case); best of {rounds} rounds, off and on in turn"
+    )
+    print(
+        f"  start-up, once per process: model loaded, class descriptions and 1,000 flows encoded in {startup:.1f} s"
+    )
+    timings: dict[str, list[float]] = {"off": [], "one": [], "batch": []}
+    for r in range(rounds):
+        probes = [f.model_copy(update={"label": f"{f.label} lot {r}-{i}"}) for i, f in enumerate(sample)]
+        timings["off"].append(per_event_indexed(off, local, probes)[0])
+        timings["one"].append(per_event_indexed(on, local, probes)[0])
+        probes = [f.model_copy(update={"label": f"{f.label} lot b{r}-{i}"}) for i, f in enumerate(sample)]
+        # As the worker applies a batch of events: the new wordings encoded together, then each event.
+        started = time.perf_counter()
+        on.prepare(probes)
+        prepared = (time.perf_counter() - started) / len(probes) * 1e6
+        timings["batch"].append(per_event_indexed(on, local, probes)[0] + prepared)
+    base = min(timings["off"])
+    print(f"  {'':32} | {'µs/event':>9} | {'ratio to off':>12}")
+    for key, name in (
+        ("off", "off (baseline)"),
+        ("one", "on, one event at a time"),
+        ("batch", "on, events in one batch"),
+    ):
+        us = min(timings[key])
+        print(f"  {name:32} | {us:9.0f} | {us / base:12.2f}")
+    extra = (min(timings["one"]) - base) * count / max(unread, 1)
+    print(f"  one at a time, each event the fallback reads costs about {extra / 1000:.1f} ms more")
 
 
 FAUST_BARE = """
@@ -335,11 +392,14 @@ async def _matcher_rate(url: str, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    parser.add_argument("--skip-faust", action="store_true", help="only the pure index figures")
-    parser.add_argument("--skip-core", action="store_true", help="only the faust worker figures")
+    parser.add_argument("--skip-faust", action="store_true", help="without the faust worker figures")
+    parser.add_argument("--skip-core", action="store_true", help="without the pure index figures")
+    parser.add_argument("--skip-semantic", action="store_true", help="without the semantic fallback's cost")
     args = parser.parse_args()
     if not args.skip_core:
         core_table(args.quick)
+    if not args.skip_semantic:
+        semantic_table(args.quick)
     if not args.skip_faust:
         faust_table(args.quick)
 

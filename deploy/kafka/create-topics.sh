@@ -35,4 +35,5 @@ ensure_topic() {
 ensure_topic ecocirc.flow-events.v1 "$FLOW_PARTITIONS"
 ensure_topic ecocirc.synergy-events.v1 "$SYNERGY_PARTITIONS"
 ensure_topic ecocirc.decision-events.v1 "$DECISION_PARTITIONS"
+ensure_topic ecocirc.access-events.v1 1
 ensure_topic ecocirc.dead-letters.v1 1

@@ -93,7 +93,7 @@ def _bounds(field: FieldInfo) -> str:
 
 def _default(field: FieldInfo) -> str:
     value = field.default
-    if value is None:
+    if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"

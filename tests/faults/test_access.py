@@ -33,6 +33,7 @@ PUBLIC_PATHS = {
     "/openapi.json",
     "/redoc",
     "/docs/oauth2-redirect",
+    "/v1/auth/sign-in-link",  # public by design: always 202, a link only to a known address
 }
 SECRET_LABEL = "Litière confidentielle advisor-only"
 GERS = {"postcode": "32130", "city": "Samatan"}
@@ -168,9 +169,10 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/advisors"): {"json": {"name": "X", "email": "x@e.org", "territories": ["32"]}},
     ("GET", "/v1/advisors"): {},
     ("GET", "/v1/advisors/{advisor_id}"): {},
-    ("PATCH", "/v1/advisors/{advisor_id}"): {"json": {"email": "e.nouvelle@cci.example"}},
     ("POST", "/v1/advisors/{advisor_id}/tokens"): {},
     ("DELETE", "/v1/advisors/{advisor_id}/tokens"): {},
+    # The same territories again: the matrix changes nothing of the cast.
+    ("PATCH", "/v1/advisors/{advisor_id}"): {"json": {"territories": ["32"]}},
     ("POST", "/v1/companies/{company_id}/tokens"): {},
     ("DELETE", "/v1/companies/{company_id}/tokens"): {},
     ("POST", "/v1/tokens/rotate"): {},
@@ -361,7 +363,7 @@ REFUSALS += [
     call("b", "POST", "/v1/synergies/{synergy_id}/status", 404),
     call("b", "GET", "/v1/synergies/{synergy_id}/followup", 404),
     call("b", "PUT", "/v1/territories/{territory}/review-mode", 403),
-    call("b", "GET", "/v1/territories/{territory}/review-mode", 403),  # issue 11, finding 7
+    call("b", "GET", "/v1/territories/{territory}/review-mode", 403),
     call("b", "PUT", "/v1/advisors/{advisor_id}/email-preferences", 404, advisor_id="a"),
     # Nor the leads, map or report of another territory; a lead between its companies is not theirs to record.
     call("b", "PATCH", "/v1/synergies/{synergy_id}/followup", 404),
@@ -374,9 +376,9 @@ REFUSALS += [
     call("a", "POST", "/v1/advisors", 403),
     call("a", "GET", "/v1/advisors", 403),
     call("a", "GET", "/v1/advisors/{advisor_id}", 404, advisor_id="b"),
-    call("a", "PATCH", "/v1/advisors/{advisor_id}", 403, advisor_id="b"),
     call("a", "POST", "/v1/advisors/{advisor_id}/tokens", 403, advisor_id="b"),
     call("a", "DELETE", "/v1/advisors/{advisor_id}/tokens", 403, advisor_id="b"),
+    call("a", "PATCH", "/v1/advisors/{advisor_id}", 403, advisor_id="e"),
     call("a", "PUT", "/v1/advisors/{advisor_id}/email-preferences", 404, advisor_id="b"),
 ]
 
@@ -544,12 +546,9 @@ def test_advisor_only_flows_stay_hidden_from_companies(platform: Harness, cast: 
 S_NAME, S_EMAIL, S_LABEL = "Scierie Valentinoise", "scierie.valence@example.org", "Sciures de peuplier"
 R_NAME, R_EMAIL, R_LABEL = "Élevage Agenais", "elevage.agen@example.org", "Litière pour poulets fermiers"
 S_MONTHS, R_MONTHS = [3, 4, 5, 6], [4, 5]
-SYNERGY_FIELDS = {"id", "kind", "score", "score_parts", "participants", "distance_km", "explanation",
-                  "status", "resource", "months", "quantity", "impact", "revision", "updated_at"}  # fmt: skip
-FINDING_2 = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 finding 2 (another engineer, later): before consent a company sees ranges, not figures",
-)
+SYNERGY_FIELDS = {"id", "kind", "disclosure", "score", "score_parts", "participants", "distance_km",
+                  "explanation", "status", "resource", "months", "quantity", "impact", "revision",
+                  "updated_at"}  # fmt: skip
 
 
 @dataclass
@@ -679,7 +678,6 @@ def _numbers(value: Any) -> list[float]:
     return []
 
 
-@FINDING_2
 def test_a_company_sees_ranges_not_the_figures_of_an_advisor_only_counterpart(
     platform: Harness, far: FarPair
 ) -> None:
@@ -687,27 +685,48 @@ def test_a_company_sees_ranges_not_the_figures_of_an_advisor_only_counterpart(
     exact = views["admin"]
     # The figures that give the farm's own declaration away, as the admin reads them.
     secret_figures = {37.0, exact["distance_km"], exact["impact"]["transport_co2e_kg_per_year"]}
-    seen = views["s"]
-    assert seen["months"] in ([], S_MONTHS), "the months shown are the farm's own"
-    assert seen["distance_km"] is None or seen["distance_km"] % 5 == 0
-    leaked = [
-        n for n in _numbers({k: v for k, v in seen.items() if k != "score_parts"}) if n in secret_figures
-    ]
-    assert not leaked, f"the sawmill reads the farm's figures: {leaked}"
-    text = far.mail_to(platform, S_EMAIL)
-    assert "37 t" not in text and "avril à mai" not in text and "avril, mai" not in text
+    assert exact["distance_km"] % 5 != 0, "a distance on a multiple of 5 km proves nothing here"
+    assert exact["months"] == R_MONTHS and exact["quantity"]["amount_per_year"] == 37
+    # The sawmill, and its advisor (of another territory), read nothing of the farm's flow.
+    for who in ("s", "x"):
+        seen = views[who]
+        assert seen["disclosure"] == "withheld", who
+        assert seen["months"] == [] and seen["quantity"] is None and seen["impact"] is None, who
+        assert seen["distance_km"] is not None and seen["distance_km"] % 5 == 0, who
+        leaked = [n for n in _numbers(seen) if n in secret_figures]
+        assert not leaked, f"{who} reads the farm's figures: {leaked}"
+        assert "avril" not in seen["explanation"] and "01.47Z" not in _text(seen), who
+    for address in (S_EMAIL, "x@cci82.example"):
+        text = far.mail_to(platform, address)
+        assert not re.search(r"\b37\s*t", text), f"the email to {address} gives the farm's quantity"
+        assert "avril" not in text and "01.47Z" not in text, address
+    # The farm's advisor keeps the exact figures.
+    assert views["y"]["disclosure"] == "exact" and views["y"]["quantity"] == exact["quantity"]
+    assert views["y"]["months"] == R_MONTHS and views["y"]["distance_km"] == exact["distance_km"]
+    assert re.search(r"\b37\s*t/an", far.mail_to(platform, "y@cci47.example"))
 
 
-@FINDING_2
 def test_an_unnamed_counterpart_is_told_by_sector_and_distance_band_only(
     platform: Harness, far: FarPair
 ) -> None:
     # The exact NAF code and the distance to 0.1 km find the sawmill in the public company register.
-    seen = far.views(platform)["r"]
-    assert seen["distance_km"] is None or seen["distance_km"] % 5 == 0
-    assert "16.10A" not in seen["explanation"] and "31,5" not in seen["explanation"]
+    views = far.views(platform)
+    seen = views["r"]
+    assert seen["disclosure"] == "ranges"
+    assert seen["distance_km"] is not None and seen["distance_km"] % 5 == 0
+    assert seen["distance_km"] != views["admin"]["distance_km"]
+    exact_km = f"{views['admin']['distance_km']:.1f}".replace(".", ",")
+    for secret in ("16.10A", "sciage", exact_km):
+        assert secret not in _text(seen), secret
+    assert "filière bois" in seen["explanation"]  # the sector, in words
+    # Quantities as ranges: the farm's own need lies in its band, the sawmill's offer is not told.
+    assert seen["quantity"]["amount_per_year"] == {"min": 20.0, "max": 50.0}
+    assert 120.0 not in _numbers(seen)
     mail = far.mail_to(platform, R_EMAIL)
-    assert "16.10A" not in mail and not re.search(r"\d+,\d km", mail)
+    assert "16.10A" not in mail and "sciage" not in mail and not re.search(r"\d+,\d\s*km", mail)
+    # The farm's advisor (the sawmill's flow is public) reads the matcher's sentence, NAF code and
+    # distance to 0.1 km included.
+    assert "16.10A" in views["y"]["explanation"] and exact_km in views["y"]["explanation"]
 
 
 # ---- revocation and rotation ------------------------------------------------------------------------

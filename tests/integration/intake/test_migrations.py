@@ -38,9 +38,8 @@ async def test_recorded_opt_outs_become_decision_events(
                 company_id,
                 opt_out,
             )
-        assert await migrate(pool, "intake", MIGRATIONS, extra_ddl=outbox_ddl("intake")) == [
-            "004_advisor_changes_and_read_contract.sql"
-        ]
+        applied = await migrate(pool, "intake", MIGRATIONS, extra_ddl=outbox_ddl("intake"))
+        assert applied[0] == "004_advisor_changes_and_read_contract.sql"  # later ones may follow
         rows = await pool.fetch("SELECT topic, key, payload FROM outbox")
     finally:
         await pool.close()

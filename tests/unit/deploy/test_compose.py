@@ -33,8 +33,9 @@ SCHEMA = DEPLOY / "schemas" / "compose-spec.json"
 CREATE_TOPICS = DEPLOY / "kafka" / "create-topics.sh"
 # What `docker compose up` needs from the person who runs it; everything else has a default.
 MUST_BE_GIVEN = {"POSTGRES_PASSWORD", "ECOCIRC_ADMIN_TOKEN", "ECOCIRC_LINK_SECRET"}
-# Defaults that deliberately differ from the Settings class: Mailpit listens on 1025.
-DIFFERENT_DEFAULTS = {"ECOCIRC_SMTP_PORT"}
+# Defaults that deliberately differ from the Settings class: Mailpit listens on 1025; the public address
+# is the published port's, while the Settings default follows the port the API listens on (8000 inside).
+DIFFERENT_DEFAULTS = {"ECOCIRC_SMTP_PORT", "ECOCIRC_PUBLIC_BASE_URL"}
 # An exact release: PostgreSQL numbers them major.minor, Kafka and Mailpit major.minor.patch.
 PINNED_IMAGE = re.compile(r"^[a-z0-9./-]+:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$")
 

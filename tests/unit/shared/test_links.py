@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 from ecocirc_shared.links import (
     link_secret,
+    read_sign_in_value,
     sign,
+    sign_in_token,
+    sign_in_url,
     unsubscribe_base,
     unsubscribe_token,
     unsubscribe_token_matches,
@@ -47,3 +51,30 @@ def test_links_point_at_the_public_address() -> None:
     assert unsubscribe_base(LinkSettings(embedded=True, public_base_url="https://eco.example/")) == (
         "https://eco.example/v1/unsubscribe"
     )
+
+
+def test_a_sign_in_link_carries_its_id_and_a_token_only_the_key_makes() -> None:
+    key, link_id = "k" * 32, uuid.uuid4()
+    url = urlsplit(sign_in_url("https://eco.example.org/", key, link_id))
+    assert (url.scheme, url.netloc, url.path) == ("https", "eco.example.org", "/connexion/lien")
+    [value] = parse_qs(url.query)["jeton"]
+    assert read_sign_in_value(key, value) == (link_id, sign_in_token(key, link_id))
+    assert read_sign_in_value("j" * 32, value) is None  # another key
+    link_hex, token = value.split(".")
+    assert token != unsubscribe_token(key, "company", link_id)
+    forgeries = (
+        f"{uuid.uuid4().hex}.{token}",
+        f"{link_hex}.{token[:-1]}{'A' if token[-1] != 'A' else 'B'}",
+        f"{link_hex}.",
+        "",
+        "é.é",
+        f"{value}é",
+    )
+    for forged in forgeries:
+        assert read_sign_in_value(key, forged) is None, forged
+
+
+def test_the_public_address_follows_the_api_port_unless_given() -> None:
+    assert LinkSettings(embedded=True, api_port=8123).public_base_url == "http://127.0.0.1:8123"
+    given = LinkSettings(embedded=True, api_port=8123, public_base_url="https://eco.example.org/")
+    assert given.public_base_url == "https://eco.example.org"

@@ -61,6 +61,9 @@ class StoredSynergy:
     # Territories in review mode holding the companies' emails (empty once released).
     held_by: tuple[str, ...] = ()
     pipeline: Pipeline = Pipeline()
+    # Every participant said yes: names and exact figures for all (ecocirc_shared.visibility). The
+    # answer flow fills it from an `introduced_at` column it adds to notifier_read.synergies_v2.
+    introduced: bool = False
 
 
 @dataclass(frozen=True)

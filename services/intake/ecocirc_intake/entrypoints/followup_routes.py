@@ -22,11 +22,10 @@ from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_shared.directory import RecipientKind, Viewer, synergy_territories
 from ecocirc_shared.events import FollowUpField
 from ecocirc_shared.followup import LEGACY_STATUSES, AbandonReason, SynergyStatus, from_legacy, sees_in_full
-from ecocirc_shared.outcomes import Estimate
+from ecocirc_shared.outcomes import Estimate, estimate_for
 from ecocirc_shared.pages import lead_url
 from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.synergies import Role, SynergyKind
-from ecocirc_shared.visibility import sees_prices
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
@@ -520,16 +519,24 @@ class OutcomeAnswer(BaseModel):
     decision: Decision | None = None
 
 
-def _estimate_public(estimate: Estimate, prices: bool) -> EstimatePublic:
-    factors = list(estimate.factors)
-    if not prices:
-        factors = [f for f in factors if "€" not in f]
+def _estimate_public(estimate: Estimate) -> EstimatePublic:
     return EstimatePublic(
         tonnes_per_year=estimate.tonnes_per_year,
-        eur_per_year=estimate.eur_per_year if prices else None,
+        eur_per_year=estimate.eur_per_year,
         co2e_t_per_year=estimate.co2e_t_per_year,
-        factors=factors,
+        factors=list(estimate.factors),
     )
+
+
+def _readable(stored: Estimate, now: Estimate) -> Estimate:
+    """The estimate kept with an outcome, within what the reader may read of today's (`now`)."""
+    if now.tonnes_per_year is None and now.co2e_t_per_year is None and not now.factors:
+        return now  # withheld from this reader
+    if now.eur_per_year is None:
+        return stored.model_copy(
+            update={"eur_per_year": None, "factors": tuple(f for f in stored.factors if "€" not in f)}
+        )
+    return stored
 
 
 async def _outcome_answer(store: StoreDep, principal: PrincipalDep, synergy_id: UUID) -> OutcomeAnswer:
@@ -539,22 +546,23 @@ async def _outcome_answer(store: StoreDep, principal: PrincipalDep, synergy_id: 
     async with store.pool.acquire() as conn:
         directory = await intake_directory.companies(conn, {p.company_id for p in snapshot.participants})
     viewer = Viewer(kind=RecipientKind.ADVISOR, id=principal.id, territories=principal.territories)
-    prices = sees_prices(snapshot, directory, viewer)
+    estimate = estimate_for(snapshot, directory, viewer)
     recorded = None
     if view.outcome is not None:
         o: dict[str, Any] = view.outcome
+        stored = _readable(Estimate.model_validate_json(o["estimate"]), estimate)
         recorded = OutcomePublic.model_validate(
             {
                 **o,
                 "eur_by_company": _json(o["eur_by_company"]),
                 "sources": _json(o["sources"]),
-                "estimate": _estimate_public(Estimate.model_validate_json(o["estimate"]), prices),
+                "estimate": _estimate_public(stored),
             }
         )
     return OutcomeAnswer(
         synergy_id=synergy_id,
         status=view.synergy.status,
-        estimate=_estimate_public(view.estimate, prices),
+        estimate=_estimate_public(estimate),
         outcome=recorded,
     )
 

@@ -9,7 +9,6 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Price, Quantity, Site
-from ecocirc_shared.synergies import SynergySnapshot
 
 T = TypeVar("T")
 
@@ -211,9 +210,43 @@ class ParticipantPublic(BaseModel):
     label: str | None
 
 
+class RangePublic(BaseModel):
+    """Where a figure lies, for a reader who may not see it exactly: `min <= value < max`."""
+
+    min: float
+    max: float = Field(description="excluded; equal to min when the range is one value")
+
+
+Figure = float | RangePublic
+
+
+class QuantityPublic(BaseModel):
+    amount_per_year: Figure
+    unit: str
+    coverage: Figure = Field(description="share of the need (or of the smaller side) covered, 0-1")
+
+
+class ImpactPublic(BaseModel):
+    tonnes_diverted_per_year: Figure | None
+    co2e_avoided_kg_per_year: Figure | None
+    transport_co2e_kg_per_year: Figure | None
+    notes: list[str]
+    eur_saved_per_year: float | None = Field(
+        None,
+        description="Euros a year the flows' prices say it saves; null for a company, or an advisor not "
+        "following every participant's territory (prices are commercial information)",
+    )
+    eur_notes: list[str] = Field(default_factory=list, description="How the euros were reached.")
+
+
 class SynergyPublic(BaseModel):
     id: UUID
     kind: str
+    disclosure: str = Field(
+        description="exact; ranges (a company before every participant said yes: quantities, coverage "
+        "and impact as ranges, distance to 5 km, months rounded out to whole seasons, score to 5 points); "
+        "withheld (a counterpart's flow is advisor_only: quantity, months and impact are not shown)"
+    )
     score: float
     score_parts: dict[str, float]
     participants: list[ParticipantPublic]
@@ -221,9 +254,9 @@ class SynergyPublic(BaseModel):
     explanation: str
     status: str
     resource: str
-    months: list[int]
-    quantity: dict[str, float | str] | None
-    impact: dict[str, object]
+    months: list[int] = Field(description="empty: all year, or withheld")
+    quantity: QuantityPublic | None
+    impact: ImpactPublic | None = Field(description="null when withheld")
     revision: int
     updated_at: datetime
 
@@ -278,22 +311,3 @@ class ImportReportPublic(BaseModel):
     counts: dict[str, int]
     companies: list[ImportedCompanyPublic]
     flows: list[ImportedFlowPublic]
-
-
-def synergy_public(snapshot: SynergySnapshot, status: str, updated_at: datetime) -> dict[str, object]:
-    """Shape a stored synergy for the API (participants are redacted by the caller's rules)."""
-    return {
-        "id": snapshot.synergy_id,
-        "kind": snapshot.kind.value,
-        "score": snapshot.score,
-        "score_parts": snapshot.score_parts,
-        "distance_km": snapshot.distance_km,
-        "explanation": snapshot.explanation,
-        "status": status,
-        "resource": snapshot.resource_label,
-        "months": list(snapshot.months),
-        "quantity": snapshot.quantity.model_dump() if snapshot.quantity else None,
-        "impact": snapshot.impact.model_dump(),
-        "revision": snapshot.revision,
-        "updated_at": updated_at,
-    }

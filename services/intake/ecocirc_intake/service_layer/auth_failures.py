@@ -78,6 +78,7 @@ class FailureLimiter:
 
     def retry_after(self, keys: Iterable[str]) -> int | None:
         """Seconds to wait before a failure under any of these keys is answered 401 again, or None."""
+        _refuse_bare_string(keys)
         if self._max == 0:
             return None  # limiting switched off
         waits = []
@@ -88,6 +89,7 @@ class FailureLimiter:
         return max(waits) if waits else None
 
     def record_failure(self, keys: Iterable[str]) -> None:
+        _refuse_bare_string(keys)
         if self._max == 0:
             return
         for key in keys:
@@ -97,3 +99,9 @@ class FailureLimiter:
                     del self._failures[next(iter(self._failures))]
                 self._failures[key] = failures
             failures.append(self._clock())
+
+
+def _refuse_bare_string(keys: Iterable[str]) -> None:
+    # A string is an iterable of keys too: each of its characters would be counted as one.
+    if isinstance(keys, str):
+        raise TypeError("keys must be a collection of keys, not one string")

@@ -20,7 +20,7 @@ from ecocirc_intake.domain.recorded import Party, check_roles, recorded_snapshot
 from ecocirc_intake.domain.text import clean_optional_text, clean_text
 from ecocirc_intake.service_layer.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from ecocirc_intake.service_layer.principals import Advisor, Principal
-from ecocirc_shared.directory import synergy_territories
+from ecocirc_shared.directory import RecipientKind, Viewer, synergy_territories
 from ecocirc_shared.events import (
     FollowUpChanged,
     FollowUpField,
@@ -42,7 +42,7 @@ from ecocirc_shared.followup import (
     move_refusal,
     releases_companies,
 )
-from ecocirc_shared.outcomes import Estimate, estimate_of
+from ecocirc_shared.outcomes import estimate_for
 from ecocirc_shared.recorded import recorded_synergy_id
 from ecocirc_shared.synergies import Role, SynergyKind
 from ecocirc_shared.territories import ALL_TERRITORIES
@@ -326,17 +326,16 @@ async def _party(
 @dataclass(frozen=True)
 class OutcomeView:
     synergy: notifier_reads.StoredSynergy
-    estimate: Estimate
     outcome: dict[str, Any] | None
 
 
 async def outcome_view(store: IntakeStore, principal: Principal, synergy_id: UUID) -> OutcomeView:
-    """The platform's estimate (to confirm or correct) and what was recorded, if anything."""
+    """The lead and what was recorded for it, if anything (the caller words the estimate for its reader)."""
     advisor = require_advisor(principal)
     async with store.transaction() as tx:
         synergy = await _visible(tx, advisor, synergy_id)
         recorded = await notifier_reads.outcome(tx.conn, synergy_id)
-    return OutcomeView(synergy, estimate_of(synergy.snapshot), recorded)
+    return OutcomeView(synergy, recorded)
 
 
 async def record_outcome(
@@ -361,7 +360,12 @@ async def record_outcome(
             if refusal := move_refusal(current, SynergyStatus.DONE):
                 raise Conflict(refusal)
             _check_held(advisor, synergy, SynergyStatus.DONE)
-        estimate = estimate_of(synergy.snapshot)
+        # What the advisor may read of the estimate is what a figure left out confirms (visibility.py).
+        directory = await intake_directory.companies(
+            tx.conn, {p.company_id for p in synergy.snapshot.participants}
+        )
+        viewer = Viewer(kind=RecipientKind.ADVISOR, id=advisor.id, territories=advisor.territories)
+        estimate = estimate_for(synergy.snapshot, directory, viewer)
         try:
             outcome = merge(given, estimate, {p.company_id for p in synergy.snapshot.participants})
         except BodyValidationError as failed:

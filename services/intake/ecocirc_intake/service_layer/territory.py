@@ -17,13 +17,13 @@ from ecocirc_intake.domain import geojson
 from ecocirc_intake.domain.report import CompanyRow, FlowRow, LeadRow, Period, Report, report
 from ecocirc_intake.service_layer.followup import require_territory
 from ecocirc_intake.service_layer.principals import Advisor, Principal
-from ecocirc_shared.directory import Directory, RecipientKind, Viewer, territory_of
+from ecocirc_shared.directory import Directory, RecipientKind, Viewer
+from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.followup import SynergyStatus
-from ecocirc_shared.outcomes import estimate_of
+from ecocirc_shared.outcomes import estimate_for
 from ecocirc_shared.pages import lead_url
 from ecocirc_shared.reference import get_naf
 from ecocirc_shared.territories import ALL_TERRITORIES
-from ecocirc_shared.visibility import party_views, sees_prices
 from ecocirc_shared.wording import synergy_view
 
 
@@ -85,13 +85,16 @@ def _lead_feature(
     public_base_url: str,
 ) -> dict[str, Any] | None:
     snapshot = row.snapshot
-    parties = party_views(snapshot, directory, viewer)
+    view = synergy_view(snapshot, directory, viewer, introduced=row.introduced)
     places: list[geojson.Place | None] = []
     shown = []
-    for participant, party in zip(snapshot.participants, parties, strict=True):
+    for participant, party in zip(snapshot.participants, view.parties, strict=True):
         site = sites.get(participant.company_id)
-        in_full = viewer.follows(territory_of(participant, directory))
-        places.append(None if site is None else geojson.Place(site["lon"], site["lat"], exact=in_full))
+        # A site not seen in full is shown to about a kilometre; one behind an advisor_only flow not at all.
+        hidden = not party.in_full and participant.confidentiality is Confidentiality.ADVISOR_ONLY
+        places.append(
+            None if site is None or hidden else geojson.Place(site["lon"], site["lat"], exact=party.in_full)
+        )
         shown.append(
             {
                 "company_id": str(participant.company_id) if party.named else None,
@@ -106,8 +109,8 @@ def _lead_feature(
     )
     if geometry is None:
         return None
-    view = synergy_view(snapshot, directory, viewer)
-    estimate = estimate_of(snapshot)
+    facts = view.figures
+    estimate = estimate_for(snapshot, directory, viewer)
     properties = {
         "feature": "lead",
         "id": str(snapshot.synergy_id),
@@ -115,10 +118,11 @@ def _lead_feature(
         "status": row.status,
         "active": row.active,
         "origin": row.pipeline.origin,
-        "score": snapshot.score,
+        "score": facts.score,
         "resource": view.resource,
         "resource_class": snapshot.resource_class,
-        "distance_km": snapshot.distance_km,
+        "distance_km": facts.distance_km,
+        "disclosure": facts.disclosure.value,
         "members": len(snapshot.participants),
         "participants": shown,
         "owner_id": str(row.pipeline.owner_id) if row.pipeline.owner_id else None,
@@ -178,7 +182,7 @@ async def territory_report(
         snapshot = row.snapshot
         end = at_end.get(snapshot.synergy_id)
         status = SynergyStatus(end["status"]) if end else None
-        estimate = estimate_of(snapshot)
+        estimate = estimate_for(snapshot, directory, viewer)
         lead = LeadRow(
             id=snapshot.synergy_id,
             kind=snapshot.kind.value,
@@ -188,7 +192,7 @@ async def territory_report(
             reached=tuple(moved.get(snapshot.synergy_id, ())),
             companies=tuple(p.company_id for p in snapshot.participants),
             estimate=estimate,
-            prices_visible=sees_prices(snapshot, directory, viewer),
+            prices_visible=estimate.eur_per_year is not None,
             outcome=outcome,
         )
         rows.append(lead)

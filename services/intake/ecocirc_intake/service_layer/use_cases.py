@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -231,8 +231,15 @@ async def save_revision(tx: IntakeTx, current: FlowSnapshot, flow: FlowInput, by
 async def declare_flow(
     store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: FlowCreate
 ) -> FlowSnapshot:
+    return await declare_flow_fields(store, principal, company_id, body.model_dump())
+
+
+async def declare_flow_fields(
+    store: IntakeStore, principal: Principal, company_id: uuid.UUID, fields: Mapping[str, object]
+) -> FlowSnapshot:
+    """Declare a flow from fields as the API names them, in any form the rules read (web forms send text)."""
     with domain_errors():
-        flow = validate_flow(body.model_dump())
+        flow = validate_flow(fields)
     async with store.transaction() as tx:
         company = await company_for(tx, principal, company_id)
         return await save_new_flow(tx, company, flow, principal.id)
@@ -293,7 +300,15 @@ async def _active_flow(
 async def revise_flow(
     store: IntakeStore, principal: Principal, flow_id: uuid.UUID, body: FlowUpdate
 ) -> FlowSnapshot:
-    changes = body.model_dump(mode="json", exclude_unset=True)
+    return await revise_flow_fields(
+        store, principal, flow_id, body.model_dump(mode="json", exclude_unset=True)
+    )
+
+
+async def revise_flow_fields(
+    store: IntakeStore, principal: Principal, flow_id: uuid.UUID, changes: Mapping[str, object]
+) -> FlowSnapshot:
+    """Revise a flow: fields absent keep their value, None clears an optional one."""
     async with store.transaction() as tx:
         current, declared = await _active_flow(tx, principal, flow_id)
         with domain_errors():

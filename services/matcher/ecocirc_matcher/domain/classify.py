@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, fold, keys, term_keys, words
@@ -27,6 +29,9 @@ USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
 # Families that name no resource: what a need is for ("combustible"), or nothing specific.
 VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
+
+# Places a text the keywords did not read near the classes it resembles (domain/semantic.py).
+Place = Callable[[str, Collection[str]], dict[str, float]]
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
@@ -65,6 +70,8 @@ class Classification:
     # Resources its label or code names (not a use or a vague word, not what its description or its
     # activity suggests): a need that names one wants that, not whatever its trade usually takes in.
     named_resources: frozenset[str] = frozenset()
+    # Classes placed by resemblance (the semantic fallback), not named by a keyword or a code.
+    guessed: frozenset[str] = frozenset()
 
 
 class Classifier:
@@ -98,11 +105,18 @@ class Classifier:
             for token in tokens:
                 known_keys.update(token)
         self._vocabulary = Vocabulary(known_words, known_keys, lexicon, everyday)
+        # The semantic fallback's batch preparation reads a batch of flows' texts just before they are
+        # classified: enough room for a rebuild batch (four readings a flow), not for every text ever.
+        self._match_cached = lru_cache(maxsize=8192)(self._match)
 
     def match_text(
         self, text: str, direction: Direction, *, negated: bool = False
     ) -> tuple[dict[str, float], bool]:
         """Classes a text names (or, `negated`, denies) with a confidence, and whether a typo was corrected."""
+        found, fuzzy = self._match_cached(text, direction, negated)
+        return dict(found), fuzzy
+
+    def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
         raw = words(denied(text) if negated else affirmed(text))
         if not raw:
             return {}, False
@@ -152,9 +166,12 @@ class Classifier:
         description: str,
         ewc: str,
         naf: str,
+        place: Place | None = None,
     ) -> Classification:
-        """Classes of a flow: its words and EWC code first, its activity when they say too little."""
+        """Classes of a flow: its words and EWC code first, then (when they name nothing specific) the
+        classes its words resemble, if `place` is given, and its activity."""
         found, fuzzy = self.match_text(label, direction)
+        from_label = tuple(found)
         from_description, fuzzy_description = self.match_text(description, direction)
         from_code = kb.ewc_classes(ewc)
         # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
@@ -188,6 +205,15 @@ class Classifier:
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
             found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
+        guessed: set[str] = set()
+        worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
+        if place is not None and not worded:
+            # Words the keywords do not know ("son de blé", "tempérer l'atelier"; "sour gas" under a
+            # drilling-mud code): the classes they resemble, less surely than any keyword or code.
+            placed = place(semantic_text(label, description), kb.placeable(direction, category))
+            guessed = set(placed) - found.keys()
+            for class_id, conf in placed.items():
+                found[class_id] = max(found.get(class_id, 0.0), conf)
         if not specific and naf:
             # "Matière première" from a cement works means what a cement works takes in.
             profile = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
@@ -204,7 +230,13 @@ class Classifier:
             refused=frozenset(refused) - found.keys(),
             uses=uses if direction is Direction.NEED else frozenset(),
             named_resources=resources,
+            guessed=frozenset(guessed & found.keys()),
         )
+
+
+def semantic_text(label: str, description: str) -> str:
+    """What is placed by resemblance: the label, with the description that elaborates it."""
+    return f"{label.strip()}. {description.strip()}" if description.strip() else label.strip()
 
 
 def _exact(word: str, lang: str) -> frozenset[str]:

@@ -8,12 +8,13 @@ import io
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ecocirc_matcher.domain.classify import Classification, Classifier, Term
+from ecocirc_matcher.domain.classify import USE_FAMILY, Classification, Classifier, Term
+from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
 from ecocirc_matcher.domain.text import everyday_words, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
@@ -184,16 +185,18 @@ class Knowledge:
     """Everything the matcher knows, loaded from the packaged data files (see knowledge/README.md).
 
     The index relies on `version`, `index_keys`, `partner_classes` and `reach_km`; pairing also reads
-    links, activity profiles and factors.
+    links, activity profiles and factors. With an `encoder`, words the keywords do not know are placed
+    near the classes they resemble (domain/semantic.py).
     """
 
-    def __init__(self, data: Mapping[str, bytes] | None = None) -> None:
+    def __init__(self, data: Mapping[str, bytes] | None = None, encoder: PhraseEncoder | None = None) -> None:
         # No data: the packaged files (prefer load_knowledge(), which loads them once per process).
         data = _read_packaged() if data is None else data
         digest = hashlib.sha256()
         for name in sorted(data):
             digest.update(name.encode() + b"\0" + data[name])
-        self.version = "kb-" + digest.hexdigest()[:12]
+        # The encoder changes what flows are read as, so it is part of the version (a change re-derives).
+        self.version = "kb-" + digest.hexdigest()[:12] + (f"+{encoder.name}" if encoder else "")
 
         self.classes: dict[str, ResourceClass] = {}
         for row in _rows(data, "classes.csv"):
@@ -263,6 +266,9 @@ class Knowledge:
             terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
         lexicon, everyday = _lexicon(data), everyday_words()
         self._classifier = Classifier(terms, lexicon, everyday)
+        self._terms = terms
+        self.semantic = SemanticPlacer(encoder, self.class_descriptions) if encoder else None
+        self._placeable_cached = lru_cache(maxsize=64)(self._placeable)
 
         # Hazard words are read like keywords (stems, typos, negation: "sans amiante" is no hazard),
         # each row standing for a class of its own; `unless` words in the same text veto the row.
@@ -466,7 +472,60 @@ class Knowledge:
     def _classify_key(
         self, direction: Direction, category: Category, label: str, description: str, ewc: str, naf: str
     ) -> Classification:
-        return self._classifier.classify(self, direction, category, label, description, ewc, naf)
+        place = self.semantic.place if self.semantic else None
+        return self._classifier.classify(self, direction, category, label, description, ewc, naf, place)
+
+    def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
+        """Encode in one batch what the semantic fallback will read of these flows (no-op without it)."""
+        if self.semantic is not None:
+            self.semantic.prepare(self.unread_texts(flows))
+
+    def unread_texts(self, flows: Iterable[FlowSnapshot]) -> list[str]:
+        """What the semantic fallback reads of these flows: the words of those no keyword reads."""
+        wanted: list[str] = []
+
+        def record(text: str, candidates: object) -> dict[str, float]:
+            wanted.append(text)
+            return {}
+
+        for f in flows:
+            self._classifier.classify(
+                self,
+                f.direction,
+                f.category,
+                f.label,
+                f.description or "",
+                f.ewc_code or "",
+                f.naf_code or "",
+                record,
+            )
+        return wanted
+
+    def placeable(self, direction: Direction, category: Category) -> frozenset[str]:
+        """Classes a flow may be placed near by resemblance: specific ones of its category; for an
+        offer, resources only (a use is what a need is for)."""
+        return self._placeable_cached(direction, category)
+
+    def _placeable(self, direction: Direction, category: Category) -> frozenset[str]:
+        return frozenset(
+            c.id
+            for c in self.classes.values()
+            if c.specific
+            and category.value in c.categories
+            and (direction is Direction.NEED or c.family != USE_FAMILY)
+        )
+
+    def class_descriptions(self) -> list[tuple[str, str]]:
+        """What the semantic fallback places texts near: each specific class's French and English labels
+        and keyword terms (domain/semantic.py)."""
+        terms: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+        for term in self._terms:
+            terms[(term.class_id, term.lang)].append(term.phrase.strip())
+        return class_phrases(
+            ClassText(c.id, c.label_fr, c.label_en, tuple(terms[(c.id, "fr")]), tuple(terms[(c.id, "en")]))
+            for c in self.classes.values()
+            if c.specific
+        )
 
     def hazards_named(self, flow: FlowSnapshot) -> tuple[HazardTerm, ...]:
         """The hazards a flow's own words affirm ("sciure traitée CCA", "terres polluées"), if any."""
@@ -647,14 +706,15 @@ def _read_packaged() -> dict[str, bytes]:
 
 
 _lock = threading.Lock()
-_loaded: list[Knowledge] = []
+_loaded: dict[str, Knowledge] = {}
 
 
-def load_knowledge() -> Knowledge:
-    """The knowledge built from the packaged data files, loaded once per process."""
-    if _loaded:
-        return _loaded[0]
+def load_knowledge(encoder: PhraseEncoder | None = None) -> Knowledge:
+    """The knowledge built from the packaged data files (with that encoder), loaded once per process."""
+    key = encoder.name if encoder else ""
+    if key in _loaded:
+        return _loaded[key]
     with _lock:
-        if not _loaded:
-            _loaded.append(Knowledge(_read_packaged()))
-        return _loaded[0]
+        if key not in _loaded:
+            _loaded[key] = Knowledge(_read_packaged(), encoder)
+        return _loaded[key]

@@ -215,6 +215,7 @@ def _union(a: Scores, b: Scores) -> Scores:
 
 def run_index(flows: Sequence[FlowSnapshot], kb: Knowledge) -> list[Proposal]:
     """Every proposal the index makes once all flows are in it, deduplicated by synergy id."""
+    kb.prepare(flows)
     index = MatchIndex(kb)
     for flow in flows:
         index.put(flow)

@@ -102,7 +102,7 @@ def render(news: News, recipient: Recipient, directory: Directory, settings: Ema
 def render_proposal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
-    view = synergy_view(news.synergy, directory, recipient)
+    view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
     where = ""
     if view.distance and news.synergy.kind is SynergyKind.MUTUALISATION:
         where = f", dans un rayon de {view.distance}"
@@ -127,8 +127,8 @@ def render_proposal(
 def render_withdrawal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
-    view = synergy_view(news.synergy, directory, recipient)
-    reason = withdrawal_reason(news.reason, news.synergy, directory, recipient)
+    view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
+    reason = withdrawal_reason(news.reason, news.synergy, directory, recipient, introduced=news.introduced)
     subject = f"{settings.programme_name} — piste de synergie retirée : {view.resource}"
     return _render(
         "withdrawal",
@@ -153,13 +153,11 @@ def render_digest(
         territories = [t for t in synergy_territories(item.synergy, directory) if recipient.follows(t)]
         reason = None
         if item.kind is NewsKind.WITHDRAWN:
-            reason = withdrawal_reason(item.reason, item.synergy, directory, recipient)
-        entry = DigestEntry(
-            item.kind.value,
-            synergy_view(item.synergy, directory, recipient),
-            reason,
-            lead_link(recipient, item.synergy, settings),
-        )
+            reason = withdrawal_reason(
+                item.reason, item.synergy, directory, recipient, introduced=item.introduced
+            )
+        view = synergy_view(item.synergy, directory, recipient, introduced=item.introduced)
+        entry = DigestEntry(item.kind.value, view, reason, lead_link(recipient, item.synergy, settings))
         groups[" / ".join(territories) or NO_TERRITORY].append((item, entry))
     ordered = tuple(
         DigestGroup(
@@ -257,6 +255,13 @@ def _render(
         html=_environment(html=True).get_template(f"{template}.html.j2").render(context),
         headers={name: check_header_value(value) for name, value in headers.items()},
     )
+
+
+def render_parts(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The plain-text and HTML parts of a template pair, for emails that are not about a synergy."""
+    text = _environment(html=False).get_template(f"{template}.txt.j2").render(context)
+    html = _environment(html=True).get_template(f"{template}.html.j2").render(context)
+    return text, html
 
 
 @pass_eval_context

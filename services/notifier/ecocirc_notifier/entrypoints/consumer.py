@@ -1,4 +1,5 @@
-"""The notifier process: consume synergy events, record them, and deliver emails in the background."""
+"""The notifier process: consume synergy events and decisions, deliver emails in the background, and
+send the sign-in links intake asks for."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import Gauge
 
-from ecocirc_notifier.bootstrap import Notifier, build
+from ecocirc_notifier.bootstrap import Notifier, build, build_access_mailer
+from ecocirc_notifier.service_layer.access import AccessMailer
 from ecocirc_shared import consumer as shared_consumer
 from ecocirc_shared.events import (
     DecisionEvent,
@@ -18,6 +20,7 @@ from ecocirc_shared.events import (
     FollowUpChanged,
     OutcomeRecorded,
     ReviewModeChanged,
+    SignInLinkRequested,
     SynergyEvent,
     SynergyProposed,
     SynergyRecorded,
@@ -29,11 +32,13 @@ from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.metrics import serve_metrics
 from ecocirc_shared.settings import NotifierSettings
-from ecocirc_shared.topics import DECISION_EVENTS, SYNERGY_EVENTS, all_topics
+from ecocirc_shared.topics import ACCESS_EVENTS, DECISION_EVENTS, SYNERGY_EVENTS, all_topics
 
 log = get_logger(__name__)
 LAG = Gauge("ecocirc_notifier_consumer_lag", "Events not yet consumed", ["topic", "partition"])
 GROUP = "ecocirc-notifier"
+# Its own group: a sign-in link must not wait behind a backlog of synergy events.
+ACCESS_GROUP = "ecocirc-notifier-access"
 TOPICS = (SYNERGY_EVENTS, DECISION_EVENTS)
 ACCEPTED = (
     SynergyProposed,
@@ -86,9 +91,28 @@ async def consume(settings: NotifierSettings, notifier: Notifier, group: str = G
     await shared_consumer.consume(settings, TOPICS, group, ACCEPTED, handler(notifier), after_poll=after_poll)
 
 
+def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]], Awaitable[None]]:
+    async def handle_batch(events: list[SignInLinkRequested]) -> None:
+        for event in events:
+            outcome = await mailer.handle(event)
+            log.info("access_event_handled", event_id=str(event.event_id), outcome=outcome)
+
+    return handle_batch
+
+
+async def consume_access(settings: NotifierSettings, mailer: AccessMailer, group: str = ACCESS_GROUP) -> None:
+    """Send each sign-in link intake asks for (ecocirc.access-events.v1)."""
+    await wait_for_broker(settings)
+    await ensure_topics(settings, all_topics(settings))
+    await shared_consumer.consume(
+        settings, [ACCESS_EVENTS], group, (SignInLinkRequested,), access_handler(mailer)
+    )
+
+
 async def run(settings: NotifierSettings) -> None:
     serve_metrics(settings)
     notifier = await build(settings)
+    mailer = build_access_mailer(settings, notifier.pool)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -96,6 +120,7 @@ async def run(settings: NotifierSettings) -> None:
     tasks = [
         asyncio.create_task(consume(settings, notifier)),
         asyncio.create_task(notifier.deliverer.run()),
+        asyncio.create_task(consume_access(settings, mailer)),
     ]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)

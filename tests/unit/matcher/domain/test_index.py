@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,9 @@ class LabelKnowledge:
 
     def reach_km(self, resource_class: str) -> float:
         return 5.0 if resource_class == "heat" else 50.0
+
+    def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
+        pass
 
 
 def km(a: FlowSnapshot, b: FlowSnapshot) -> float:

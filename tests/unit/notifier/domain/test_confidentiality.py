@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ecocirc_notifier.domain import CompanyEntry, RenderedEmail, proposed, render, withdrawn
+from typing import Any
+
+import pytest
+
+from ecocirc_notifier.domain import CompanyEntry, Recipient, RenderedEmail, proposed, render, withdrawn
+from ecocirc_shared.directory import AdvisorEntry, RecipientKind
 from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.synergies import Impact, Role, SynergySnapshot
 from tests.unit.notifier.factories import (
@@ -15,6 +20,8 @@ from tests.unit.notifier.factories import (
     settings,
     synergy,
 )
+from tests.unit.shared import confidential_pairs as pairs
+from tests.unit.shared.test_visibility import PUBLIC_FARMS, SAWMILL_SIDE, SECRET_FARMS
 
 HIDDEN_LABEL = "Copeaux de la scierie Dupont-Lacoste"
 
@@ -118,7 +125,25 @@ def test_a_matcher_sentence_or_label_echoing_a_hidden_flow_is_replaced() -> None
 
     assert "Dupont-Lacoste" not in _everything(email)
     assert "nouvelle piste de synergie : litière pour chevaux à 5\u00a0km" in email.subject
-    assert "Les flux déclarés portent sur une même ressource" in email.text
+    assert (
+        "Pourquoi : Vous recherchez «\u00a0litière pour chevaux\u00a0». Une entreprise de la filière bois à "
+        "environ 5\u00a0km propose une ressource de ce type." in email.text
+    )
+    # The impact of an advisor_only counterpart's flow is withheld, notes included.
+    assert "Prix non connu" not in email.text
+
+
+def test_impact_notes_naming_an_unnamed_counterpart_are_dropped() -> None:
+    secretive, reader, snapshot = _pair(Confidentiality.PUBLIC, consent=False)
+    echoing = snapshot.model_copy(
+        update={"impact": Impact(notes=("Estimation fournie par Scierie Dupont-Lacoste", "Prix non connu"))}
+    )
+
+    email = render(proposed(echoing), as_recipient(reader), directory(secretive, reader), settings())
+
+    # Its flow's label is public (and says "scierie Dupont-Lacoste"), its name is not.
+    assert "Scierie Dupont-Lacoste" not in _everything(email)
+    assert "Estimation fournie" not in _everything(email)
     assert "Prix non connu" in email.text
 
 
@@ -130,3 +155,52 @@ def test_a_withdrawal_reason_naming_a_hidden_counterpart_is_replaced() -> None:
 
     assert "Dupont-Lacoste" not in _everything(email)
     assert "les informations déclarées ont changé" in email.text
+
+
+def _sawmill_reads(farm: pairs.Side, km: float, reader: Recipient, *, withdrawal: bool = False) -> str:
+    snapshot, people = pairs.pair(SAWMILL_SIDE, farm, km)
+    news = withdrawn(snapshot, "flow_revised") if withdrawal else proposed(snapshot)
+    return _everything(render(news, reader, people, settings()))
+
+
+SAWMILL = Recipient(
+    kind=RecipientKind.COMPANY,
+    id=pairs.SAWMILL_ID,
+    email="scierie@example.org",
+    name="S",
+    territories=("82",),
+)
+
+
+def _advisor(entry: AdvisorEntry) -> Recipient:
+    assert entry.email is not None
+    return Recipient(
+        kind=RecipientKind.ADVISOR,
+        id=entry.id,
+        email=entry.email,
+        name=entry.name,
+        territories=entry.territories,
+    )
+
+
+@pytest.mark.parametrize("farms", [SECRET_FARMS, PUBLIC_FARMS], ids=["advisor_only", "public"])
+@pytest.mark.parametrize("withdrawal", [False, True], ids=["proposal", "withdrawal"])
+def test_a_company_s_emails_do_not_tell_two_counterparts_apart(farms: Any, withdrawal: bool) -> None:
+    """Two farms differing in quantity, months, NAF class and distance to 0.1 km (within one band for a
+    public flow, in anything for an advisor_only one): the sawmill gets the same email, to the letter."""
+    (one, km_one), (other, km_other) = farms
+    email = _sawmill_reads(one, km_one, SAWMILL, withdrawal=withdrawal)
+    assert email == _sawmill_reads(other, km_other, SAWMILL, withdrawal=withdrawal)
+    for secret in ("37", "01.47Z", "31,4", "avril", "élevage de volailles"):
+        assert secret not in email, secret
+
+
+def test_the_counterpart_s_advisor_reads_the_exact_figures_in_the_email() -> None:
+    (one, km_one), (other, km_other) = SECRET_FARMS
+    email = _sawmill_reads(one, km_one, _advisor(pairs.FARM_ADVISOR))
+    assert email != _sawmill_reads(other, km_other, _advisor(pairs.FARM_ADVISOR))
+    for exact in ("37\u00a0t/an", "NAF 01.47Z", "31,4", "d'avril à mai"):
+        assert exact in email, exact
+    # The sawmill's advisor, of another territory, reads the farm's flow as its company does.
+    outsider = _sawmill_reads(one, km_one, _advisor(pairs.SAWMILL_ADVISOR))
+    assert outsider == _sawmill_reads(other, km_other, _advisor(pairs.SAWMILL_ADVISOR))

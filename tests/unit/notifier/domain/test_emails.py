@@ -69,12 +69,18 @@ def test_the_subject_says_what_and_how_far() -> None:
     assert email.subject == f"Eco'circulaire — nouvelle piste de synergie : sciures de bois à 5{NBSP}km"
 
 
+def _advisor_email(scene: Scene) -> RenderedEmail:
+    return render(proposed(scene.snapshot), as_recipient(scene.advisor), scene.people, settings())
+
+
 @pytest.mark.parametrize("part", ["text", "html"])
 def test_a_proposal_carries_every_essential(part: str) -> None:
+    """The advisor of the territory reads the figures as the matcher computed them."""
     scene = _scene()
-    body = getattr(_company_email(scene), part)
+    body = getattr(_advisor_email(scene), part)
     expected = [
-        "Scierie Dupont",  # who (it consented, its flow is public)
+        "Scierie Dupont",  # who
+        "Haras du Gers",
         "sciures de bois",  # what
         f"5{NBSP}km",  # how far
         f"1{NNBSP}234,5{NBSP}t/an",  # how much
@@ -82,9 +88,30 @@ def test_a_proposal_carries_every_essential(part: str) -> None:
         "de mars à juin",  # when
         f"correspondance des ressources : 90{NBSP}%",  # score parts, readable
         f"proximité : 80{NBSP}%",
-        "Des sciures de bois peuvent servir de litière",  # why
-        f"1{NNBSP}234,5{NBSP}t/an",  # tonnes diverted
+        "Des sciures de bois peuvent servir de litière",  # why: the matcher's sentence
         f"48,8{NBSP}t CO2e/an",  # CO2e net of transport
+        scene.snapshot.synergy_id.hex[:8],  # reference
+        "Pour ne plus recevoir ces e-mails",
+    ]
+    for snippet in expected:
+        assert snippet in body, snippet
+
+
+@pytest.mark.parametrize("part", ["text", "html"])
+def test_a_company_reads_the_essentials_as_ranges_before_the_introduction(part: str) -> None:
+    scene = _scene()
+    body = getattr(_company_email(scene), part)
+    expected = [
+        "Scierie Dupont",  # who (it consented, its flow is public)
+        "sciures de bois",  # what
+        f"5{NBSP}km",  # how far, to 5 km
+        f"entre 1{NNBSP}000 et 2{NNBSP}000{NBSP}t/an",  # how much: 1 234,5 t
+        f"entre 50 et 75{NBSP}%",  # coverage: 72 %
+        "au printemps et en été",  # when: March to June
+        f"70{NBSP}%",  # score: 0.72 to 5 points
+        f"correspondance des ressources : 100{NBSP}%",  # 0.9 to a quarter
+        "Scierie Dupont propose",  # why, worded from what the company may see
+        f"entre 50 et 100{NBSP}t CO2e/an",  # 50 t CO2e, a bound of its range
         "Marie Conseil",  # whom to contact
         scene.advisor.email,
         scene.snapshot.synergy_id.hex[:8],  # reference
@@ -92,6 +119,8 @@ def test_a_proposal_carries_every_essential(part: str) -> None:
     ]
     for snippet in expected:
         assert snippet in body, snippet
+    for exact in ("234,5", f"72{NBSP}%", "de mars à juin", "proximité", "peuvent servir de litière"):
+        assert exact not in body, exact
 
 
 def test_the_reference_is_the_short_synergy_id() -> None:
