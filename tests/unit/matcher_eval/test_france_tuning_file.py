@@ -118,9 +118,7 @@ def test_regions_apart_from_the_other_sets_and_clusters_far_apart() -> None:
 
 def test_a_group_crosses_a_department_border() -> None:
     # Sélestat (67) is 16 km from Colmar (68): neighbours do not stop at a department's edge.
-    crossing = [
-        g for g in mutualisations() if len({flows()[r][0]["territory"] for r in g["flows"]}) > 1
-    ]
+    crossing = [g for g in mutualisations() if len({flows()[r][0]["territory"] for r in g["flows"]}) > 1]
     assert crossing
 
 
