@@ -144,6 +144,9 @@ class Ban:
     need_classes: frozenset[str]
     need_naf: tuple[str, ...]
     has_need_terms: bool
+    # Activities (NAF prefixes) the receiver must have for the ban to hold; empty: any receiver. Raw
+    # animal by-products may feed animals through an approved processing plant, not on a farm.
+    need_activity: tuple[str, ...]
     rule: str
     reason_fr: str
 
@@ -295,6 +298,7 @@ class Knowledge:
                 need_classes=_split(row["need_classes"]),
                 need_naf=tuple(naf_digits(n) for n in _split(row["need_naf"])),
                 has_need_terms=bool(row["need_terms"].strip()),
+                need_activity=tuple(naf_digits(n) for n in _split(row.get("need_activity") or "")),
                 rule=row["rule"],
                 reason_fr=row["reason_fr"],
             )
@@ -492,6 +496,8 @@ class Knowledge:
                 or (offer_class in ban.offer_classes and _in_activity(offer.naf_code, ban.offer_naf))
             )
             if not offer_side:
+                continue
+            if ban.need_activity and not _in_activity(need.naf_code, ban.need_activity, empty=False):
                 continue
             classes_hold = (
                 not ban.need_classes

@@ -1,0 +1,105 @@
+"""Everyday words of farms, food plants and workshops read as what they mean, and the refusals they call for."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.pairing import evaluate_substitution, is_hazardous
+from ecocirc_shared.flows import Category, Direction
+
+from .factories import need, offer
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+def classes(
+    kb: Knowledge, label: str, *, direction: Direction = Direction.OFFER, **kwargs: object
+) -> set[str]:
+    make = offer if direction is Direction.OFFER else need
+    return set(kb.classify(make(label, **kwargs)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("label", "is_", "is_not"),
+    [
+        ("Brisures de galettes et palets bretons", "bakery_waste", "pallets_wood_packaging"),
+        ("Biscuits déclassés", "bakery_waste", "milling_byproducts"),
+        ("Têtes et arêtes de poisson", "animal_by_products", "fruit_veg_residues"),
+        ("Huile de tournesol usagée", "used_cooking_oil", "waste_mineral_oil"),
+        ("Coquilles d'huîtres vides", "lime_carbonate", "animal_by_products"),
+        ("Trognons et feuilles de chou", "fruit_veg_residues", "generic_waste"),
+        ("Marc de pommes après pressage", "fruit_veg_residues", "grape_marc_lees"),
+        ("Boues de meulage des lames", "metal_sludge", "organic_sludge"),
+        ("Chutes de bois autoclave et de contreplaqué", "treated_wood", "wood_offcuts"),
+        ("Pieds de tomates en fin de culture", "crop_residues", "mineral_fines"),
+    ],
+)
+def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:
+    found = classes(kb, label)
+    assert is_ in found
+    assert is_not not in found
+
+
+def test_acid_soil_is_what_liming_is_for_not_an_acid(kb: Knowledge) -> None:
+    found = classes(
+        kb, "Amendement calcaire pour sols acides", direction=Direction.NEED, category=Category.MATERIAL
+    )
+    assert "acids" not in found
+    assert "lime_carbonate" in found
+
+
+def test_apple_harvest_is_seasonal_work_not_a_waste_collection(kb: Knowledge) -> None:
+    found = classes(kb, "Ramassage des pommes", direction=Direction.NEED, category=Category.SKILLS)
+    assert "seasonal_staff" in found
+    assert "waste_collection" not in found
+
+
+def test_a_need_for_fill_wants_fill_and_an_offer_of_fill_is_soil(kb: Knowledge) -> None:
+    assert "use_construction_aggregates" in classes(
+        kb, "Remblai pour plateforme", direction=Direction.NEED, category=Category.MATERIAL
+    )
+    assert "excavated_soil" in classes(kb, "Remblais de chantier")
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Boues d'émouture (acier et huile soluble)", "Émulsion de coupe usagée", "Boues de rectification"],
+)
+def test_machining_sludge_and_spent_cutting_fluid_are_hazardous(kb: Knowledge, label: str) -> None:
+    assert is_hazardous(kb, offer(label))
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Huile de tournesol usagée, filtrée", "Lies de vin (fonds de cuve)", "Coquilles d'huîtres (mortalité)"],
+)
+def test_harmless_words_that_look_like_a_hazard(kb: Knowledge, label: str) -> None:
+    assert not is_hazardous(kb, offer(label))
+
+
+def test_raw_fish_by_products_never_feed_farm_animals_but_may_go_to_a_pet_food_maker(kb: Knowledge) -> None:
+    fish = offer("Têtes et arêtes de sardines", naf="10.20Z")
+    pigs = need("Aliment pour la soupe des porcs", category=Category.MATERIAL, naf="01.46Z")
+    assert evaluate_substitution(fish, pigs, kb) is None
+    petfood = need("Aliment pour chats : matières premières", category=Category.MATERIAL, naf="10.92Z")
+    assert evaluate_substitution(fish, petfood, kb) is not None
+
+
+def test_tomato_haulms_never_feed_cattle(kb: Knowledge) -> None:
+    haulms = offer("Fanes de tomates en fin de culture", naf="01.13Z")
+    cattle = need(
+        "Fourrage et coproduits pour la ration des vaches", category=Category.MATERIAL, naf="01.41Z"
+    )
+    digester = need("Intrants pour méthaniseur", naf="35.21Z")
+    assert evaluate_substitution(haulms, cattle, kb) is None
+    assert evaluate_substitution(haulms, digester, kb) is not None
+
+
+def test_oyster_shells_feed_hens_calcium(kb: Knowledge) -> None:
+    shells = offer("Coquilles d'huîtres vides (mortalité, casse)", naf="03.21Z")
+    hens = need("Calcaire ou coquilles broyées pour les poules", category=Category.MATERIAL, naf="01.47Z")
+    assert evaluate_substitution(shells, hens, kb) is not None
