@@ -103,3 +103,24 @@ def test_oyster_shells_feed_hens_calcium(kb: Knowledge) -> None:
     shells = offer("Coquilles d'huîtres vides (mortalité, casse)", naf="03.21Z")
     hens = need("Calcaire ou coquilles broyées pour les poules", category=Category.MATERIAL, naf="01.47Z")
     assert evaluate_substitution(shells, hens, kb) is not None
+
+
+def test_a_collection_round_for_hazardous_waste_is_a_service_any_producer_may_join(kb: Knowledge) -> None:
+    round_ = offer("Tournée mensuelle de collecte des déchets dangereux", category=Category.SERVICE)
+    joiner = need("Enlèvement de nos fûts d'huile", category=Category.SERVICE, road_km=8)
+    assert evaluate_substitution(round_, joiner, kb) is not None
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Batteries au plomb usagées", "Chutes de bois autoclave classe 4", "Boues de meulage huileuses", "Huile de vidange"],
+)
+def test_a_licensed_collector_of_hazardous_waste_takes_hazardous_wastes(kb: Knowledge, label: str) -> None:
+    collector = need("Déchets dangereux des professionnels", naf="38.12Z", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer(label), collector, kb) is not None
+
+
+def test_a_hazardous_waste_collector_is_no_outlet_for_polluted_soil_or_asbestos(kb: Knowledge) -> None:
+    collector = need("Déchets dangereux des professionnels", naf="38.12Z", hazardous=True, road_km=5)
+    for label in ("Terres souillées au gasoil", "Plaques de fibrociment"):
+        assert evaluate_substitution(offer(label), collector, kb) is None, label

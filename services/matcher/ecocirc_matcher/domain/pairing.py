@@ -28,6 +28,10 @@ from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 # States of a resource that make it waste rather than the thing itself (states.csv).
 WORN_STATES = frozenset({"used", "soiled"})
 
+# Flows of these categories are things that may carry a hazard; the others are services, transport,
+# skills or energy delivered.
+THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.EQUIPMENT})
+
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
@@ -53,6 +57,16 @@ def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
     return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
 
 
+def carries_hazard(kb: Knowledge, offer: FlowSnapshot) -> bool:
+    """Whether what an offer hands over is hazardous, so that only a receiver accepting hazardous waste
+    may take it. Words make only a thing hazardous: a collection round, a truck or a training "for
+    hazardous waste" offers a service, not the waste it deals with (it still never pools with an
+    ordinary one: `is_hazardous`)."""
+    if offer.category in THINGS:
+        return is_hazardous(kb, offer)
+    return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
+
+
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
     """An offer feeding a need: accepted only for linked classes or a receiver link (the need's activity
     takes the offer's EWC code in), within reach, months, hazard rules and the law."""
@@ -60,7 +74,7 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         return None
     if offer.company_id == need.company_id:
         return None
-    hazardous = is_hazardous(kb, offer)
+    hazardous = carries_hazard(kb, offer)
     if hazardous and not need.hazardous:
         return None
     months = common_months(offer, need)
