@@ -113,7 +113,12 @@ def test_a_collection_round_for_hazardous_waste_is_a_service_any_producer_may_jo
 
 @pytest.mark.parametrize(
     "label",
-    ["Batteries au plomb usagées", "Chutes de bois autoclave classe 4", "Boues de meulage huileuses", "Huile de vidange"],
+    [
+        "Batteries au plomb usagées",
+        "Chutes de bois autoclave classe 4",
+        "Boues de meulage huileuses",
+        "Huile de vidange",
+    ],
 )
 def test_a_licensed_collector_of_hazardous_waste_takes_hazardous_wastes(kb: Knowledge, label: str) -> None:
     collector = need("Déchets dangereux des professionnels", naf="38.12Z", hazardous=True, road_km=5)
