@@ -129,3 +129,23 @@ def test_a_hazardous_waste_collector_is_no_outlet_for_polluted_soil_or_asbestos(
     collector = need("Déchets dangereux des professionnels", naf="38.12Z", hazardous=True, road_km=5)
     for label in ("Terres souillées au gasoil", "Plaques de fibrociment"):
         assert evaluate_substitution(offer(label), collector, kb) is None, label
+
+
+def test_slurry_goes_to_a_digester_or_a_spreading_plan_not_to_a_need_for_solid_manure(kb: Knowledge) -> None:
+    slurry = offer("Lisier de porcs", naf="01.46Z")
+    digester = need("Lisiers et fumiers pour le méthaniseur", naf="35.21Z", road_km=10)
+    gardener = need(
+        "Fumier ou compost pour les planches", category=Category.MATERIAL, naf="01.13Z", road_km=10
+    )
+    assert evaluate_substitution(slurry, digester, kb) is not None
+    proposal = evaluate_substitution(slurry, gardener, kb)
+    assert proposal is None or proposal.score < 0.5
+
+
+def test_topsoil_is_for_landscaping_and_gardens_not_a_road_base(kb: Knowledge) -> None:
+    topsoil = offer("Terre de décapage (terre arable)", naf="43.12A")
+    landscaper = need("Terre végétale pour talus et espaces verts", category=Category.MATERIAL, road_km=10)
+    road = need("Grave pour sous-couche de voirie", category=Category.MATERIAL, naf="43.12A", road_km=10)
+    assert evaluate_substitution(topsoil, landscaper, kb) is not None
+    proposal = evaluate_substitution(topsoil, road, kb)
+    assert proposal is None or proposal.score < 0.5

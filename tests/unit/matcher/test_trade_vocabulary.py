@@ -32,7 +32,7 @@ def kb() -> Knowledge:
         ("MIOM", Category.WASTE, "ash"),
         ("petit-lait", Category.WASTE, "whey"),
         ("vinasses", Category.WASTE, "effluent_organic"),
-        ("lisier de porc", Category.WASTE, "manure"),
+        ("lisier de porc", Category.WASTE, "slurry"),
         ("vapeur BP", Category.ENERGY, "steam"),
         ("eaux grises", Category.WASTE, "effluent_industrial"),
         ("Fenwick disponible le samedi", Category.EQUIPMENT, "handling_equipment"),
