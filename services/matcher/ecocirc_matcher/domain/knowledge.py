@@ -33,6 +33,7 @@ _DATA_FILES = (
     "bans.csv",
     "states.csv",
     "clean_needs.csv",
+    "shared_needs.csv",
     # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
     "sources.csv",
     "glossary.csv",
@@ -334,6 +335,14 @@ class Knowledge:
         for row in _rows(data, "clean_needs.csv"):
             self._check_class(row["class_id"], "clean_needs.csv")
             self._clean_needs[row["class_id"]] = _split(row["refuses"])
+        # Needs several companies can share or buy together (shared_needs.csv): only these make
+        # mutualisation groups. Two companies after the same by-product compete for it; they do not pool.
+        self._shared_needs: frozenset[str] = frozenset()
+        shared = set()
+        for row in _rows(data, "shared_needs.csv"):
+            self._check_class(row["class_id"], "shared_needs.csv")
+            shared.add(row["class_id"])
+        self._shared_needs = frozenset(shared)
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
@@ -521,6 +530,10 @@ class Knowledge:
     def _states_in(self, label: str, description: str) -> frozenset[str]:
         found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
         return frozenset(found)
+
+    def shared_need(self, class_id: str) -> bool:
+        """Whether needs of this class can be pooled (a purchase, a service, staff, equipment, heat)."""
+        return class_id in self._shared_needs
 
     def refused_states(self, need_class: str) -> frozenset[str]:
         """States of an offer that a need of this class, asking for no waste, cannot take (clean_needs.csv)."""
