@@ -149,3 +149,47 @@ def test_topsoil_is_for_landscaping_and_gardens_not_a_road_base(kb: Knowledge) -
     assert evaluate_substitution(topsoil, landscaper, kb) is not None
     proposal = evaluate_substitution(topsoil, road, kb)
     assert proposal is None or proposal.score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("label", "category", "is_"),
+    [
+        ("Anas de chanvre", Category.WASTE, "straw"),
+        ("Lisières de tissage", Category.WASTE, "textiles"),
+        ("Pailles de lavandin après distillation", Category.WASTE, "crop_residues"),
+        ("Rebêches", Category.WASTE, "grape_marc_lees"),
+        ("Mélasse", Category.WASTE, "fruit_veg_residues"),
+        ("Néons usagés", Category.WASTE, "weee"),
+        ("Sacs de ciment vides", Category.WASTE, "paper_cardboard"),
+        ("Scories d'aciérie", Category.WASTE, "slag"),
+    ],
+)
+def test_more_trade_words_of_offers(kb: Knowledge, label: str, category: Category, is_: str) -> None:
+    assert is_ in classes(kb, label, category=category)
+
+
+def test_a_use_an_offer_mentions_is_not_what_it_offers(kb: Knowledge) -> None:
+    # Lavender straw after distillation is no distillery input; boiler ash is not a boiler.
+    assert "use_distillation" not in classes(kb, "Pailles de lavandin après distillation")
+    assert "use_biomass_fuel" not in classes(kb, "Cendres de chaudière bois")
+    # A label that names only a use says what the product is.
+    assert "use_fertiliser" in classes(kb, "Fertilisant", category=Category.MATERIAL)
+
+
+@pytest.mark.parametrize(
+    ("label", "category", "is_"),
+    [
+        ("Crèche interentreprises", Category.SERVICE, "staff_services"),
+        ("Covoiturage des salariés", Category.LOGISTICS, "staff_mobility"),
+        ("Comptable à temps partagé", Category.SKILLS, "skilled_staff"),
+        ("Paillage pour espaces verts", Category.MATERIAL, "use_growing_substrate"),
+        ("Eau industrielle", Category.WATER, "process_water"),
+    ],
+)
+def test_words_of_needs_companies_share(kb: Knowledge, label: str, category: Category, is_: str) -> None:
+    assert is_ in classes(kb, label, direction=Direction.NEED, category=category)
+
+
+def test_local_is_an_adjective_before_it_is_a_storage_room(kb: Knowledge) -> None:
+    assert "storage_space" not in classes(kb, "Bois local non traité")
+    assert "storage_space" in classes(kb, "Local disponible 200 m2", category=Category.EQUIPMENT)

@@ -155,6 +155,9 @@ class Classifier:
     ) -> Classification:
         """Classes of a flow: its words and EWC code first, its activity when they say too little."""
         found, fuzzy = self.match_text(label, direction)
+        label_resources = [
+            c for c in _fitting(kb, found, category) if kb.classes[c].family not in VAGUE_FAMILIES
+        ]
         from_description, fuzzy_description = self.match_text(description, direction)
         from_code = kb.ewc_classes(ewc)
         # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
@@ -183,6 +186,12 @@ class Classifier:
         if _fitting(kb, found, category):
             found = {c: conf for c, conf in found.items() if category.value in kb.classes[c].categories}
         uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
+        if direction is Direction.OFFER and label_resources:
+            # An offer whose label names a resource is that resource; a use it mentions is where it
+            # comes from or goes today ("pailles de lavandin après distillation", "cendres de chaudière
+            # bois", "scories d'aciérie"), not something it offers. (A label naming only a use,
+            # "Fertilisant", says what the product is.)
+            found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
         if direction is Direction.NEED and any(kb.classes[c].family not in OPEN_FAMILIES for c in named):
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
