@@ -193,3 +193,32 @@ def test_words_of_needs_companies_share(kb: Knowledge, label: str, category: Cat
 def test_local_is_an_adjective_before_it_is_a_storage_room(kb: Knowledge) -> None:
     assert "storage_space" not in classes(kb, "Bois local non traité")
     assert "storage_space" in classes(kb, "Local disponible 200 m2", category=Category.EQUIPMENT)
+
+
+def test_a_word_as_written_beats_another_that_only_shares_its_stem(kb: Knowledge) -> None:
+    # "aciérie" is a steelworks, not steel; "bas carbone" is no coke; "paille" is straw, not mulch.
+    assert "ferrous_scrap" not in classes(kb, "Boues d'aciérie")
+    assert "carbon_fines" not in classes(
+        kb, "Chaleur bas carbone pour nos serres", direction=Direction.NEED, category=Category.ENERGY
+    )
+    assert "ferrous_scrap" in classes(kb, "Chutes d'acier")
+
+
+def test_farmland_is_no_soil_wanted_and_energy_savings_are_no_fuel(kb: Knowledge) -> None:
+    assert "excavated_soil" not in classes(
+        kb, "Digestat pour épandage sur nos terres", direction=Direction.NEED, category=Category.MATERIAL
+    )
+    assert "use_fuel" not in classes(
+        kb,
+        "Économies d'énergie : chaleur pour le process",
+        direction=Direction.NEED,
+        category=Category.ENERGY,
+    )
+
+
+def test_a_description_word_of_another_category_is_said_in_passing(kb: Knowledge) -> None:
+    found = classes(
+        kb, "Trognons de chou", description="Enlèvement en benne de 30 m3, transport à votre charge"
+    )
+    assert "transport_capacity" not in found
+    assert "fruit_veg_residues" in found

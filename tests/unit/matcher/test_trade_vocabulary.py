@@ -51,7 +51,7 @@ def test_trade_words_of_an_offer(kb: Knowledge, label: str, category: Category, 
         ("BRF pour paillage", Category.MATERIAL, "green_waste"),
         ("affrètement vers Toulouse", Category.LOGISTICS, "transport_capacity"),
         ("groupage de palettes", Category.LOGISTICS, "transport_capacity"),
-        ("CACES R489", Category.SERVICE, "training"),
+        ("CACES R489", Category.SERVICE, "training_handling"),
         ("intérimaires pour la récolte", Category.SKILLS, "seasonal_staff"),
     ],
 )

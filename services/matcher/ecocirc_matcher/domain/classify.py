@@ -50,6 +50,8 @@ class _Compiled:
     direction: str
     tokens: tuple[frozenset[str], ...]
     excludes: frozenset[str]
+    # The term's first word as written (folded), to tell a word from another that only shares its stem.
+    first_word: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,9 @@ class Classifier:
                 continue
             excludes = frozenset().union(*(stem(w, term.lang) for e in term.excludes for w in words(e)))
             position = len(self._terms)
-            self._terms.append(_Compiled(term.class_id, term.direction, tokens, excludes))
+            self._terms.append(
+                _Compiled(term.class_id, term.direction, tokens, excludes, words(term.phrase)[0])
+            )
             for key in tokens[0]:
                 self._index[key].append(position)
             known_words.update(words(term.phrase))
@@ -117,6 +121,10 @@ class Classifier:
         all_keys = frozenset().union(*text_keys)
 
         matches: list[tuple[str, frozenset[int]]] = []
+        # Positions where a one-word term is the word itself (give or take a plural), not a word that
+        # only shares its stem: "aciérie" is a steelworks, not "acier"; "paille" is not "paillis".
+        exact_at: set[int] = set()
+        exact: set[tuple[str, int]] = set()
         for i, token_keys in enumerate(text_keys):
             candidates = {position for key in token_keys for position in self._index.get(key, ())}
             for position in sorted(candidates):
@@ -128,6 +136,9 @@ class Classifier:
                 placed = _place(term.tokens, text_keys, i)
                 if placed is not None:
                     matches.append((term.class_id, placed))
+                    if len(term.tokens) == 1 and _singular(corrected[i]) == _singular(term.first_word):
+                        exact_at.add(i)
+                        exact.add((term.class_id, i))
 
         # A phrase inside a longer phrase of another class is not evidence for its own class:
         # "huile" does not make "huile de friture" a mineral oil.
@@ -135,6 +146,8 @@ class Classifier:
         kept: list[tuple[str, frozenset[int]]] = []
         for class_id, placed in matches:
             if any(placed < other and class_id != other_class for other_class, other in kept):
+                continue
+            if len(placed) == 1 and not placed.isdisjoint(exact_at) and (class_id, *placed) not in exact:
                 continue
             kept.append((class_id, placed))
         found: dict[str, float] = {}
@@ -176,8 +189,13 @@ class Classifier:
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
         families = {kb.classes[c].family for c in named}
         described = False
+        said = set(found)
         for class_id, conf in from_description.items():
             if named and kb.classes[class_id].family not in families:
+                continue
+            if class_id not in said and category.value not in kb.classes[class_id].categories:
+                # The description elaborates: a word of another category there is said in passing
+                # ("benne de 30 m3" under trimmings, "transport à votre charge").
                 continue
             described = True
             found[class_id] = max(found.get(class_id, 0.0), conf * DESCRIPTION_WEIGHT)
@@ -214,6 +232,11 @@ class Classifier:
             uses=uses if direction is Direction.NEED else frozenset(),
             named_resources=resources,
         )
+
+
+def _singular(word: str) -> str:
+    """A folded word without a plural ending, to compare words as written ("palettes" is "palette")."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
 
 
 def _exact(word: str, lang: str) -> frozenset[str]:

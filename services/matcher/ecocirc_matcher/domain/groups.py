@@ -31,6 +31,8 @@ from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 from ecocirc_shared.units import to_annual
 
+# Classes that say how a need is met (together), not what it is.
+QUALIFIERS = frozenset({"group_purchasing"})
 # Seasonal staff: one company's peak is another's quiet months, so not overlapping is the point.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 # A group gains weight with members, up to this many companies.
@@ -93,7 +95,18 @@ def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
     if flow.direction is not Direction.NEED:
         return set()
     classified = kb.classification(flow)
-    pooled = {c for c in (*classified.confidence, *classified.uses) if kb.shared_need(c)}
+    pooled = {c for c in classified.confidence if kb.shared_need(c)}
+    if not pooled:
+        # "Litière : sciure ou paille" names sawdust, which a pellet maker would compete for: the
+        # litter it is for is what farms buy together.
+        pooled = {c for c in classified.uses if kb.shared_need(c)}
+    # "Achat groupé de cartons" pools cartons: the joint purchase says how, not what.
+    if pooled - QUALIFIERS:
+        pooled -= QUALIFIERS
+    # "Formation SST" pools first-aid training, not any training: the family's generic class (its id
+    # is the family's name) gives way to a precise one.
+    families = {kb.classes[c].family for c in pooled if kb.classes[c].family != c}
+    pooled = {c for c in pooled if not (c == kb.classes[c].family and c in families)}
     return {GroupKey(c, flow.direction, area) for c in pooled for area in areas_of(flow, kb.reach_km(c))}
 
 
