@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_substitution, is_hazardous
 from ecocirc_shared.flows import Category, Direction
@@ -222,3 +223,21 @@ def test_a_description_word_of_another_category_is_said_in_passing(kb: Knowledge
     )
     assert "transport_capacity" not in found
     assert "fruit_veg_residues" in found
+
+
+def test_dairy_cows_are_no_slag_and_the_end_of_a_season_no_fines(kb: Knowledge) -> None:
+    assert "slag" not in classes(
+        kb, "Aliment pour vaches laitières", direction=Direction.NEED, category=Category.MATERIAL
+    )
+    assert "slag" in classes(kb, "Laitiers d'aciérie")
+    assert "mineral_fines" not in classes(kb, "Fanes en fin de saison")
+    assert "mineral_fines" in classes(kb, "Fines de concassage")
+
+
+def test_a_joint_purchase_of_electricity_is_electricity_bought_together(kb: Knowledge) -> None:
+    index = MatchIndex(kb)
+    a = need("Achat groupé d'électricité", category=Category.SERVICE)
+    b = need("Achat d'électricité en commun", category=Category.SERVICE, road_km=5)
+    for flow in (a, b):
+        index.put(flow)
+    assert {p.resource_class for p in index.proposals_for(a) if p.group_key is not None} == {"electricity"}

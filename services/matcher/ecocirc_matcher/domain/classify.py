@@ -29,6 +29,11 @@ OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
 VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
+# A keyword term that starts with this matches its words as written (see Classifier).
+EXACT_MARK = "="
+# Classes that say how a need is met ("achat groupé"), not what: they fit any category, and never hide
+# the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
+QUALIFIER_CLASSES = frozenset({"group_purchasing"})
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
 _TEMPERATURE = re.compile(r"(\d{2,4})\s*(?:deg(?:res?|rees?)?\s*c?\b|°\s*c?|c\b)")
 
@@ -52,6 +57,8 @@ class _Compiled:
     excludes: frozenset[str]
     # The term's first word as written (folded), to tell a word from another that only shares its stem.
     first_word: str
+    # Matched on the text's words as written (and their singular), never on their stems.
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +95,17 @@ class Classifier:
         known_words: set[str] = set()
         known_keys: set[str] = set()
         for term in terms:
-            tokens = tuple(stem(w, term.lang) for w in words(term.phrase))
+            # "=laitier": a term written after "=" matches its words as written, never by their stem
+            # ("laitier" is slag, "laitières" are dairy cows).
+            exact = term.phrase.lstrip().startswith(EXACT_MARK)
+            keyed = _exact if exact else stem
+            tokens = tuple(keyed(w, term.lang) for w in words(term.phrase))
             if not tokens:
                 continue
             excludes = frozenset().union(*(stem(w, term.lang) for e in term.excludes for w in words(e)))
             position = len(self._terms)
             self._terms.append(
-                _Compiled(term.class_id, term.direction, tokens, excludes, words(term.phrase)[0])
+                _Compiled(term.class_id, term.direction, tokens, excludes, words(term.phrase)[0], exact)
             )
             for key in tokens[0]:
                 self._index[key].append(position)
@@ -118,6 +129,7 @@ class Classifier:
                 fuzzy_at.add(i)
             corrected.append(fixed or word)
         text_keys = [keys(w) for w in corrected]
+        as_written = [frozenset({w, _singular(w)}) for w in corrected]
         all_keys = frozenset().union(*text_keys)
 
         matches: list[tuple[str, frozenset[int]]] = []
@@ -133,7 +145,9 @@ class Classifier:
                     continue
                 if not term.excludes.isdisjoint(all_keys):
                     continue
-                placed = _place(term.tokens, text_keys, i)
+                if term.exact and term.tokens[0].isdisjoint(as_written[i]):
+                    continue
+                placed = _place(term.tokens, as_written if term.exact else text_keys, i)
                 if placed is not None:
                     matches.append((term.class_id, placed))
                     if len(term.tokens) == 1 and _singular(corrected[i]) == _singular(term.first_word):
@@ -201,8 +215,12 @@ class Classifier:
             found[class_id] = max(found.get(class_id, 0.0), conf * DESCRIPTION_WEIGHT)
         # A class of another category is a word used in passing ("chauffeur" in an equipment offer),
         # unless nothing fits the category the company chose (then the category may be the mistake).
-        if _fitting(kb, found, category):
-            found = {c: conf for c, conf in found.items() if category.value in kb.classes[c].categories}
+        if [c for c in _fitting(kb, found, category) if c not in QUALIFIER_CLASSES]:
+            found = {
+                c: conf
+                for c, conf in found.items()
+                if category.value in kb.classes[c].categories or c in QUALIFIER_CLASSES
+            }
         uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
         if direction is Direction.OFFER and label_resources:
             # An offer whose label names a resource is that resource; a use it mentions is where it
@@ -240,7 +258,7 @@ def _singular(word: str) -> str:
 
 
 def _exact(word: str, lang: str) -> frozenset[str]:
-    return frozenset({word})
+    return frozenset({word, _singular(word)})
 
 
 def _fitting(kb: Knowledge, found: dict[str, float], category: Category) -> list[str]:

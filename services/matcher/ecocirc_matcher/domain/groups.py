@@ -21,6 +21,7 @@ import math
 import statistics
 from uuid import UUID
 
+from ecocirc_matcher.domain.classify import QUALIFIER_CLASSES as QUALIFIERS
 from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
@@ -31,8 +32,6 @@ from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 from ecocirc_shared.units import to_annual
 
-# Classes that say how a need is met (together), not what it is.
-QUALIFIERS = frozenset({"group_purchasing"})
 # Seasonal staff: one company's peak is another's quiet months, so not overlapping is the point.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 # A group gains weight with members, up to this many companies.
