@@ -221,6 +221,10 @@ class Classifier:
                 for c, conf in found.items()
                 if category.value in kb.classes[c].categories or c in QUALIFIER_CLASSES
             }
+        # A family's generic class (its id is the family's name: "training") gives way to a precise one
+        # ("formation SST" is first-aid training, not any training).
+        precise = {kb.classes[c].family for c in found if kb.classes[c].family != c}
+        found = {c: conf for c, conf in found.items() if not (c == kb.classes[c].family and c in precise)}
         uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
         if direction is Direction.OFFER and label_resources:
             # An offer whose label names a resource is that resource; a use it mentions is where it

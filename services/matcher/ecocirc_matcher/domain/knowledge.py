@@ -511,7 +511,9 @@ class Knowledge:
             classes_hold = (
                 not ban.need_classes
                 or need_class in ban.need_classes
-                or (resource_asked and not uses.isdisjoint(ban.need_classes))
+                # Any use the need names: "combustible pour chaufferie bois" is a biomass boiler,
+                # whichever of its uses a link goes through.
+                or not uses.isdisjoint(ban.need_classes)
                 or (
                     resource_asked
                     and not uses
