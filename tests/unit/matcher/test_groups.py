@@ -136,3 +136,14 @@ def test_farms_buying_litter_pool_as_litter(kb: Knowledge) -> None:
         index.put(flow)
     groups = {p.resource_class for f in farms for p in index.proposals_for(f) if p.group_key is not None}
     assert groups == {"use_animal_bedding"}
+
+
+def test_companies_pool_within_a_territory_however_far_the_resource_travels(kb: Knowledge) -> None:
+    # Fuel oil travels 300 km, but a joint fuel order is placed by neighbours.
+    near = [need("Commande groupée de fioul", category=Category.ENERGY, road_km=km) for km in (0, 30)]
+    far = [need("Commande groupée de fioul", category=Category.ENERGY, road_km=km) for km in (0, 200)]
+    for flows, pooled in ((near, True), (far, False)):
+        index = MatchIndex(kb)
+        for flow in flows:
+            index.put(flow)
+        assert bool(groups_seen(index, flows)) is pooled

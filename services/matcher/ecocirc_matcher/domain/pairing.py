@@ -17,6 +17,7 @@ from ecocirc_matcher.domain.scoring import (
     distance_part,
     match_quantity,
     offered_only,
+    pooling_reach,
     road_km,
     season_part,
     substitution_score,
@@ -255,7 +256,7 @@ def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> P
     for c in sorted(set(conf_a) & set(conf_b)):
         if not kb.classes[c].specific:
             continue
-        reach = allowed_reach(kb.reach_km(c), a, b)
+        reach = allowed_reach(pooling_reach(kb.reach_km(c)), a, b)
         if distance > reach:
             continue
         strength = conf_a[c] * conf_b[c]
