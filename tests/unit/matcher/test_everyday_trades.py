@@ -241,3 +241,28 @@ def test_a_joint_purchase_of_electricity_is_electricity_bought_together(kb: Know
     for flow in (a, b):
         index.put(flow)
     assert {p.resource_class for p in index.proposals_for(a) if p.group_key is not None} == {"electricity"}
+
+
+@pytest.mark.parametrize(
+    ("label", "category", "is_"),
+    [
+        ("Gaz sidérurgiques", Category.ENERGY, "fuel_gas"),
+        ("Boues de hauts fourneaux", Category.WASTE, "metal_sludge"),
+        ("Vieux piquets de vigne", Category.WASTE, "treated_wood"),
+        ("Huiles essentielles déclassées", Category.WASTE, "chemical_residues"),
+        ("Vitrages déposés", Category.WASTE, "glass_cullet"),
+        ("Graisses de friterie", Category.WASTE, "used_cooking_oil"),
+        ("Algues échouées", Category.WASTE, "green_waste"),
+        ("Eaux de vaisselle", Category.WATER, "effluent_industrial"),
+        ("Salle de réunion disponible", Category.SERVICE, "shared_premises"),
+    ],
+)
+def test_words_of_heavy_industry_farms_and_zones(
+    kb: Knowledge, label: str, category: Category, is_: str
+) -> None:
+    assert is_ in classes(kb, label, category=category)
+
+
+def test_essential_oils_are_no_mineral_oil_and_coal_tar_pitch_is_hazardous(kb: Knowledge) -> None:
+    assert "waste_mineral_oil" not in classes(kb, "Huiles essentielles déclassées")
+    assert is_hazardous(kb, offer("Brai de houille"))
