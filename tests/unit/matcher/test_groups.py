@@ -147,3 +147,15 @@ def test_companies_pool_within_a_territory_however_far_the_resource_travels(kb: 
         for flow in flows:
             index.put(flow)
         assert bool(groups_seen(index, flows)) is pooled
+
+
+def test_a_hazardous_waste_round_is_regional_an_ordinary_one_local(kb: Knowledge) -> None:
+    for label, pooled in (
+        ("collecte de nos chiffons souillés et solvants", True),
+        ("collecte de nos cartons", False),
+    ):
+        flows = [need(label, category=Category.SERVICE, road_km=km) for km in (0, 70)]
+        index = MatchIndex(kb)
+        for flow in flows:
+            index.put(flow)
+        assert bool(groups_seen(index, flows)) is pooled, label

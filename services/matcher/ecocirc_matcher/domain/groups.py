@@ -25,7 +25,7 @@ from ecocirc_matcher.domain.classify import QUALIFIER_CLASSES as QUALIFIERS
 from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, is_hazardous
 from ecocirc_matcher.domain.scoring import distance_part, pooling_reach, road_km
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.reference.naf import get_naf
@@ -70,6 +70,11 @@ def areas_of(flow: FlowSnapshot, reach_km: float) -> list[str]:
     return found
 
 
+def _reach_of(key: GroupKey) -> float:
+    """The pooling reach a key's cells were drawn for (its area starts with the cell side in km)."""
+    return float(key.area.split("km:")[0]) / CELL_REACHES
+
+
 def _grid_of(key: GroupKey) -> int:
     return int(key.area.split(":")[1].removeprefix("g"))
 
@@ -106,10 +111,11 @@ def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
     # is the family's name) gives way to a precise one.
     families = {kb.classes[c].family for c in pooled if kb.classes[c].family != c}
     pooled = {c for c in pooled if not (c == kb.classes[c].family and c in families)}
+    hazardous = is_hazardous(kb, flow)
     return {
         GroupKey(c, flow.direction, area)
         for c in pooled
-        for area in areas_of(flow, pooling_reach(kb.reach_km(c)))
+        for area in areas_of(flow, pooling_reach(kb.reach_km(c), resource_class=c, hazardous=hazardous))
     }
 
 
@@ -137,7 +143,7 @@ def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -
     # The largest group keeps the key's identity across revisions; the others are their members.
     sets.sort(key=lambda members: (-len(members), sorted(str(i) for i in members)))
     groups = []
-    reach = pooling_reach(kb.reach_km(key.resource_class))
+    reach = _reach_of(key)
     for position, members_ids in enumerate(sets):
         members = sorted((by_id[i] for i in members_ids), key=lambda f: str(f.flow_id))
         if _first_shared_grid(members, reach) < _grid_of(key):
@@ -202,7 +208,7 @@ def _maximal_cliques(edges: set[frozenset[UUID]]) -> list[frozenset[UUID]]:
 def _group(
     key: GroupKey, members: list[FlowSnapshot], kb: Knowledge, *, identified_by_members: bool
 ) -> Proposal | None:
-    reach = pooling_reach(kb.reach_km(key.resource_class))
+    reach = _reach_of(key)
     companies = {m.company_id for m in members}
     if len(companies) < 2:
         return None

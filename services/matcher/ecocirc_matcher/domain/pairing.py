@@ -251,18 +251,21 @@ def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> P
         return None
     conf_a = kb.classification(a).confidence
     conf_b = kb.classification(b).confidence
+    hazardous = is_hazardous(kb, a)
+    if hazardous is not is_hazardous(kb, b):
+        return None
     distance = road_km(a, b)
     best: tuple[float, str, float] | None = None
     for c in sorted(set(conf_a) & set(conf_b)):
         if not kb.classes[c].specific:
             continue
-        reach = allowed_reach(pooling_reach(kb.reach_km(c)), a, b)
+        reach = allowed_reach(pooling_reach(kb.reach_km(c), resource_class=c, hazardous=hazardous), a, b)
         if distance > reach:
             continue
         strength = conf_a[c] * conf_b[c]
         if best is None or strength > best[0]:
             best = (strength, c, reach)
-    if best is None or is_hazardous(kb, a) is not is_hazardous(kb, b):
+    if best is None:
         return None
     strength, resource_class, reach = best
 

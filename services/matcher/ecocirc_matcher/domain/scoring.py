@@ -32,8 +32,15 @@ ACTIVITY_KNOWN_USE, ACTIVITY_UNKNOWN, ACTIVITY_NOT_LISTED = 1.0, 0.5, 0.3
 POOLING_REACH_KM = 80.0
 
 
-def pooling_reach(class_reach: float) -> float:
+# A round collecting hazardous waste is regional: few collectors are approved for it and their ADR trucks
+# cover a department, where an ordinary collection round serves a business park.
+HAZARDOUS_COLLECTION = "waste_collection"
+
+
+def pooling_reach(class_reach: float, *, resource_class: str = "", hazardous: bool = False) -> float:
     """How far apart two companies may be to pool a need of a class with this reach."""
+    if hazardous and resource_class == HAZARDOUS_COLLECTION:
+        return POOLING_REACH_KM
     return min(class_reach, POOLING_REACH_KM)
 
 
