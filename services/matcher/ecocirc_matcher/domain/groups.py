@@ -133,7 +133,7 @@ def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -
     accepted = {
         frozenset((a.flow_id, b.flow_id))
         for a, b in itertools.combinations(candidates, 2)
-        if evaluate_mutualisation(a, b, kb) is not None
+        if evaluate_mutualisation(a, b, kb, key.resource_class) is not None
     }
     if not accepted:
         return []

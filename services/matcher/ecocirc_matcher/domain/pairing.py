@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecocirc_matcher.domain import explain, impact
+from ecocirc_matcher.domain.classify import Classification
 from ecocirc_matcher.domain.knowledge import AS_FUEL, EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.scoring import (
@@ -241,22 +242,29 @@ def _primary(confidence: dict[str, float]) -> frozenset[str]:
     return frozenset(c for c, conf in confidence.items() if conf >= top)
 
 
-def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> Proposal | None:
-    """Two companies with the same need (or the same output to collect) close enough to share.
+def evaluate_mutualisation(
+    a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge, resource_class: str | None = None
+) -> Proposal | None:
+    """Two companies with the same need (or the same output to collect) close enough to share, on
+    their strongest common class or on `resource_class` (the class a group is formed for).
 
     Never a hazardous waste with a non-hazardous one (they go through different channels), and never
     seasonal staff wanted in the same months (the two employers would compete for the same people).
     """
     if a.direction is not b.direction or a.company_id == b.company_id:
         return None
-    conf_a = kb.classification(a).confidence
-    conf_b = kb.classification(b).confidence
+    # A use the need names counts too: litter is what "sciure ou paille pour la litière" is for.
+    conf_a = _with_uses(kb.classification(a))
+    conf_b = _with_uses(kb.classification(b))
     hazardous = is_hazardous(kb, a)
     if hazardous is not is_hazardous(kb, b):
         return None
     distance = road_km(a, b)
     best: tuple[float, str, float] | None = None
-    for c in sorted(set(conf_a) & set(conf_b)):
+    shared = set(conf_a) & set(conf_b)
+    if resource_class is not None:
+        shared &= {resource_class}
+    for c in sorted(shared):
         if not kb.classes[c].specific:
             continue
         reach = allowed_reach(pooling_reach(kb.reach_km(c), resource_class=c, hazardous=hazardous), a, b)
@@ -301,6 +309,10 @@ def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> P
         ),
         months=common_months(a, b) or (),
     )
+
+
+def _with_uses(classified: Classification) -> dict[str, float]:
+    return {**dict.fromkeys(classified.uses, 1.0), **classified.confidence}
 
 
 def _ordered(
