@@ -8,6 +8,7 @@ from ecocirc_matcher.domain import explain, impact
 from ecocirc_matcher.domain.classify import Classification
 from ecocirc_matcher.domain.knowledge import AS_FUEL, EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
+from ecocirc_matcher.domain.places import places_named, routes_meet
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
     MUTUALISATION_WEIGHTS,
@@ -33,6 +34,9 @@ WORN_STATES = frozenset({"used", "soiled"})
 # Flows of these categories are things that may carry a hazard; the others are services, transport,
 # skills or energy delivered.
 THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.EQUIPMENT})
+
+# Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
+ROUTE_CLASSES = frozenset({"transport_capacity"})
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
@@ -107,6 +111,8 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     # The strongest evidence wins; on a tie, what the words link comes before what the activity takes.
     best = max(evidence, key=lambda e: e.strength)
     offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
+    if {offer_class, need_class} & ROUTE_CLASSES and not _same_route(offer, need):
+        return None
 
     quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
     parts = {
@@ -276,6 +282,8 @@ def evaluate_mutualisation(
     if best is None:
         return None
     strength, resource_class, reach = best
+    if resource_class in ROUTE_CLASSES and not _same_route(a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -308,6 +316,13 @@ def evaluate_mutualisation(
             kb, first, second, resource_class, distance, _ordered(complementary, first, a)
         ),
         months=common_months(a, b) or (),
+    )
+
+
+def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two transport flows go the same way: the places they name meet, or one names none."""
+    return routes_meet(
+        places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
     )
 
 
