@@ -266,3 +266,29 @@ def test_words_of_heavy_industry_farms_and_zones(
 def test_essential_oils_are_no_mineral_oil_and_coal_tar_pitch_is_hazardous(kb: Knowledge) -> None:
     assert "waste_mineral_oil" not in classes(kb, "Huiles essentielles déclassées")
     assert is_hazardous(kb, offer("Brai de houille"))
+
+
+@pytest.mark.parametrize(
+    ("label", "is_not"),
+    [
+        ("Rebuts de fabrication", "textiles"),
+        ("Chutes de bois, disponibles maintenant", "maintenance_service"),
+        ("Palettes de l'agglomération de Quimper", "treated_wood"),
+        ("Pots de peinture vides", "alkalis"),
+        ("Vin déclassé en cuve", "effluent_organic"),
+        ("Liant hydraulique périmé", "grape_marc_lees"),
+        ("Équipe de nettoyage", "machinery"),
+        ("Bois de terrasse", "use_construction_aggregates"),
+        ("Galets de rivière", "bakery_waste"),
+    ],
+)
+def test_a_word_that_only_shares_a_stem_with_a_keyword_is_not_it(
+    kb: Knowledge, label: str, is_not: str
+) -> None:
+    assert is_not not in classes(kb, label)
+
+
+def test_collective_catering_is_no_waste_collection(kb: Knowledge) -> None:
+    found = classes(kb, "Restauration collective", direction=Direction.NEED, category=Category.SERVICE)
+    assert "waste_collection" not in found
+    assert "catering_service" in found
