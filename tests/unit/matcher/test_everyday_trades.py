@@ -292,3 +292,37 @@ def test_collective_catering_is_no_waste_collection(kb: Knowledge) -> None:
     found = classes(kb, "Restauration collective", direction=Direction.NEED, category=Category.SERVICE)
     assert "waste_collection" not in found
     assert "catering_service" in found
+
+
+def test_a_need_open_to_coproducts_takes_what_its_trade_takes_in(kb: Knowledge) -> None:
+    digester = need(
+        "Effluents d'élevage et coproduits agricoles", category=Category.WASTE, naf="35.21Z", road_km=10
+    )
+    assert evaluate_substitution(offer("Marc de pommes", naf="11.01Z"), digester, kb) is not None
+    # Without "coproduits", a need that names manure wants manure.
+    manure_only = need("Effluents d'élevage", category=Category.WASTE, naf="35.21Z", road_km=10)
+    assert evaluate_substitution(offer("Marc de pommes", naf="11.01Z"), manure_only, kb) is None
+
+
+def test_coproducts_for_a_ration_open_the_door_to_feed_not_to_the_farm_litter(kb: Knowledge) -> None:
+    ration = need(
+        "Coproduits pour la ration des vaches", category=Category.MATERIAL, naf="01.41Z", road_km=10
+    )
+    proposal = evaluate_substitution(offer("Copeaux de bois brut", naf="16.23Z"), ration, kb)
+    assert proposal is None or proposal.score < 0.5
+
+
+def test_a_hazardous_waste_collector_takes_no_ordinary_waste(kb: Knowledge) -> None:
+    collector = need("Déchets dangereux des entreprises", naf="38.12Z", hazardous=True, road_km=10)
+    assert evaluate_substitution(offer("Chutes de MDF et de stratifié"), collector, kb) is None
+
+
+def test_dairy_by_products_are_whey_and_apple_pickers_seasonal_staff(kb: Knowledge) -> None:
+    found = classes(
+        kb, "Sous-produits laitiers pour nos cochons", direction=Direction.NEED, category=Category.MATERIAL
+    )
+    assert "whey" in found
+    assert "slag" not in found
+    assert "seasonal_staff" in classes(
+        kb, "Ramasseurs de pommes", direction=Direction.NEED, category=Category.SKILLS
+    )

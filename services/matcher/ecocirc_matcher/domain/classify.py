@@ -31,6 +31,8 @@ VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 # A keyword term that starts with this matches its words as written (see Classifier).
 EXACT_MARK = "="
+# The vague class of "coproduits", "intrants", "sous-produits": whatever the need's trade takes in.
+OPEN_CLASS = "open_inputs"
 # Classes that say how a need is met ("achat groupé"), not what: they fit any category, and never hide
 # the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
 QUALIFIER_CLASSES = frozenset({"group_purchasing"})
@@ -237,12 +239,19 @@ class Classifier:
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
             found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
-        if not specific and naf:
+        # A need that also says "coproduits", "intrants", "sous-produits" is open to what its trade
+        # takes in, besides what it names ("effluents d'élevage et coproduits agricoles" at a digester).
+        open_need = direction is Direction.NEED and OPEN_CLASS in found
+        if (not specific or open_need) and naf:
             # "Matière première" from a cement works means what a cement works takes in.
             profile = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
             for class_id in profile:
-                if category.value in kb.classes[class_id].categories:
-                    found[class_id] = max(found.get(class_id, 0.0), NAF_CONFIDENCE)
+                if category.value not in kb.classes[class_id].categories:
+                    continue
+                if open_need and uses and not any(c == class_id or kb.link(class_id, c) for c in uses):
+                    # "Coproduits pour la ration" opens the door to feed, not to the farm's litter.
+                    continue
+                found[class_id] = max(found.get(class_id, 0.0), NAF_CONFIDENCE)
         if not any(kb.classes[c].specific for c in found):
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
         refused = set(self.match_text(label, direction, negated=True)[0])

@@ -21,6 +21,7 @@ import math
 import statistics
 from uuid import UUID
 
+from ecocirc_matcher.domain.classify import NAF_CONFIDENCE
 from ecocirc_matcher.domain.classify import QUALIFIER_CLASSES as QUALIFIERS
 from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
@@ -99,7 +100,8 @@ def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
     if flow.direction is not Direction.NEED:
         return set()
     classified = kb.classification(flow)
-    pooled = {c for c in classified.confidence if kb.shared_need(c)}
+    # What the need says, not what its trade suggests (an activity profile's guesses pool nothing).
+    pooled = {c for c, conf in classified.confidence.items() if kb.shared_need(c) and conf > NAF_CONFIDENCE}
     if not pooled:
         # "Litière : sciure ou paille" names sawdust, which a pellet maker would compete for: the
         # litter it is for is what farms buy together.

@@ -35,6 +35,9 @@ WORN_STATES = frozenset({"used", "soiled"})
 # skills or energy delivered.
 THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.EQUIPMENT})
 
+# What a licensed collector of hazardous waste asks for (knowledge/classes.csv).
+HAZARDOUS_WASTE_USE = "use_hazardous_waste"
+
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
 
@@ -102,6 +105,9 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
+    if not hazardous:
+        # A collector of hazardous waste takes hazardous waste: MDF offcuts or plain wood are not for it.
+        need_conf = {c: conf for c, conf in need_conf.items() if c != HAZARDOUS_WASTE_USE}
     evidence = [
         *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
         *_receiver_links(kb, offer, need, offer_conf, distance),
