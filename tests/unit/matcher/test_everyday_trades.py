@@ -326,3 +326,34 @@ def test_dairy_by_products_are_whey_and_apple_pickers_seasonal_staff(kb: Knowled
     assert "seasonal_staff" in classes(
         kb, "Ramasseurs de pommes", direction=Direction.NEED, category=Category.SKILLS
     )
+
+
+def test_cured_composite_scraps_are_plastics_not_paint(kb: Knowledge) -> None:
+    found = classes(kb, "Chutes de fibre de verre et résine polyester")
+    assert "plastics" in found
+    assert "paints_inks_adhesives" not in found
+
+
+def test_a_cardboard_makers_new_boxes_are_packaging_not_waste_paper(kb: Knowledge) -> None:
+    boxes = offer("Cartons d'emballage sur mesure", category=Category.MATERIAL, naf="17.21A")
+    assert "packaging_supplies" in classes(kb, "Cartons d'emballage sur mesure", category=Category.MATERIAL)
+    mill = need(
+        "Vieux cartons et papiers pour notre machine", category=Category.WASTE, naf="17.12Z", road_km=10
+    )
+    assert evaluate_substitution(boxes, mill, kb) is None
+
+
+def test_an_offer_that_names_nothing_is_a_guess_never_emailed_on_its_own(kb: Knowledge) -> None:
+    vague = offer("Sous-produits de l'abattoir", naf="10.12Z")
+    mill = need(
+        "Vieux cartons et papiers pour notre machine", category=Category.WASTE, naf="17.12Z", road_km=10
+    )
+    proposal = evaluate_substitution(vague, mill, kb)
+    assert proposal is None or proposal.score < 0.5
+
+
+def test_slaughterhouse_separator_fats_go_to_an_approved_digester(kb: Knowledge) -> None:
+    fats = offer("Graisses du séparateur de l'abattoir", naf="10.12Z")
+    digester = need("Intrants pour la méthanisation (fumiers, graisses)", naf="35.21Z", road_km=20)
+    proposal = evaluate_substitution(fats, digester, kb)
+    assert proposal is not None and proposal.score >= 0.5

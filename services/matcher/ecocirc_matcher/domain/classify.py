@@ -21,6 +21,9 @@ FUZZY_PENALTY = 0.85
 DESCRIPTION_WEIGHT = 0.8
 # Classes guessed from the activity (NAF) when the words say too little.
 NAF_CONFIDENCE = 0.6
+# An offer that names nothing is one of what its trade produces, not all of them: a guess worth a look,
+# never an email on its own.
+NAF_OFFER_CONFIDENCE = 0.5
 FALLBACK_CONFIDENCE = 0.3
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
@@ -251,7 +254,8 @@ class Classifier:
                 if open_need and uses and not any(c == class_id or kb.link(class_id, c) for c in uses):
                     # "Coproduits pour la ration" opens the door to feed, not to the farm's litter.
                     continue
-                found[class_id] = max(found.get(class_id, 0.0), NAF_CONFIDENCE)
+                guess = NAF_CONFIDENCE if direction is Direction.NEED else NAF_OFFER_CONFIDENCE
+                found[class_id] = max(found.get(class_id, 0.0), guess)
         if not any(kb.classes[c].specific for c in found):
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
         refused = set(self.match_text(label, direction, negated=True)[0])
