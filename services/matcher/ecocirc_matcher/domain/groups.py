@@ -1,11 +1,16 @@
 """Mutualisation as groups of companies within a resource's reach of each other, not a lead per pair.
 
 Five neighbouring companies that all need pallets make one lead an advisor can act on (a grouped
-purchase), not ten pairwise ones. Groups are formed per key: a resource class, a direction, a
-territory and a cell of a grid whose side is twice the resource's reach, so an event only ever looks
-at the flows of a few bounded neighbourhoods. Inside a key, every two members of a group are within
-the resource's reach of each other (and pass every other pairwise rule); members that are not make
-groups of their own. The largest group of a key takes the key's id, so it keeps its identity as
+purchase), not ten pairwise ones. Only needs that can be pooled make groups (a purchase, a service,
+staff, training, equipment, transport, a collection round, heat: `Knowledge.shared_need`); two
+companies after the same by-product compete for it. Groups are formed per key: a resource class, a
+direction and a cell of a grid whose side is twice the resource's reach, so an event only ever looks at
+the flows of a few bounded neighbourhoods. Four such grids, shifted by half a cell along each axis,
+make sure two companies within reach of each other share a cell of at least one of them, wherever a
+cell edge or a department border falls; a group is kept under the first grid in which all its members
+share a cell, so the grids do not propose it twice. Inside a key, every two members of a group are
+within the resource's reach of each other (and pass every other pairwise rule); members that are not
+make groups of their own. The largest group of a key takes the key's id, so it keeps its identity as
 members join and leave: a new member revises it, the last-but-one leaving withdraws it.
 """
 
@@ -16,11 +21,13 @@ import math
 import statistics
 from uuid import UUID
 
+from ecocirc_matcher.domain.classify import NAF_CONFIDENCE
+from ecocirc_matcher.domain.classify import QUALIFIER_CLASSES as QUALIFIERS
 from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation
-from ecocirc_matcher.domain.scoring import distance_part, road_km
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, is_hazardous
+from ecocirc_matcher.domain.scoring import distance_part, pooling_reach, road_km
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -36,34 +43,81 @@ FULL_GROUP = 4
 # flows of a neighbourhood, not of a region.
 CELL_REACHES = 2.0
 KM_PER_DEGREE = 111.0
+# Shifts of the grids, in cells (rows, columns): two points less than half a cell apart along an axis
+# share a row (a column) in the grid unshifted or in the grid shifted by half a cell along it.
+GRID_SHIFTS = ((0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (0.5, 0.5))
 
 
-def area_of(flow: FlowSnapshot, reach_km: float) -> str:
-    """Where a group is formed: the company's territory and a grid cell `CELL_REACHES` reaches wide.
+def _cell(lat: float, lon: float, side: float, shift: tuple[float, float]) -> tuple[int, int]:
+    """Row and column of a point in a grid of cells `side` degrees of latitude high and as wide in km."""
+    row = math.floor(lat / side + shift[0])
+    middle = (row - shift[0] + 0.5) * side
+    column = math.floor(lon * max(0.01, math.cos(math.radians(middle))) / side + shift[1])
+    return row, column
 
-    The grid is fixed (rows of equal latitude, columns as wide in km as the rows are high), so the
-    cell depends only on the site and the reach: every worker and every rebuild agrees on it.
+
+def areas_of(flow: FlowSnapshot, reach_km: float) -> list[str]:
+    """Where a group may be formed: a cell, `CELL_REACHES` reaches wide, of each of the shifted grids.
+
+    The grids are fixed (rows of equal latitude, columns as wide in km as the rows are high), so the
+    cells depend only on the site and the reach: every worker and every rebuild agrees on them.
+    Departments do not matter: neighbours across a border pool like any others.
     """
     side = CELL_REACHES * reach_km / KM_PER_DEGREE  # degrees of latitude
-    row = math.floor(flow.site.lat / side)
-    middle = (row + 0.5) * side
-    column = math.floor(flow.site.lon * max(0.01, math.cos(math.radians(middle))) / side)
-    territory = flow.site.territory or "-"
-    return f"{territory}|{CELL_REACHES * reach_km:g}km:{row}:{column}"
+    found = []
+    for grid, shift in enumerate(GRID_SHIFTS):
+        row, column = _cell(flow.site.lat, flow.site.lon, side, shift)
+        found.append(f"{CELL_REACHES * reach_km:g}km:g{grid}:{row}:{column}")
+    return found
+
+
+def _reach_of(key: GroupKey) -> float:
+    """The pooling reach a key's cells were drawn for (its area starts with the cell side in km)."""
+    return float(key.area.split("km:")[0]) / CELL_REACHES
+
+
+def _grid_of(key: GroupKey) -> int:
+    return int(key.area.split(":")[1].removeprefix("g"))
+
+
+def _first_shared_grid(members: list[FlowSnapshot], reach_km: float) -> int:
+    """The first grid in which every member lies in one cell (the grid that proposes their group)."""
+    side = CELL_REACHES * reach_km / KM_PER_DEGREE
+    for grid, shift in enumerate(GRID_SHIFTS):
+        if len({_cell(m.site.lat, m.site.lon, side, shift) for m in members}) == 1:
+            return grid
+    return len(GRID_SHIFTS)
 
 
 def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
-    """The groups a need may belong to: one per specific resource class it is in.
+    """The groups a need may belong to: per resource or use it names that can be pooled, per grid.
 
     Only needs are grouped: several companies with the same output are first a supply for the
-    substitutions; a shared collection round is expressed as a need for a collection service.
+    substitutions; a shared collection round is expressed as a need for a collection service. A use
+    the need names counts ("litière : sciure ou paille" pools as litter, not as sawdust a pellet maker
+    would compete for).
     """
     if flow.direction is not Direction.NEED:
         return set()
+    classified = kb.classification(flow)
+    # What the need says, not what its trade suggests (an activity profile's guesses pool nothing).
+    pooled = {c for c, conf in classified.confidence.items() if kb.shared_need(c) and conf > NAF_CONFIDENCE}
+    if not pooled:
+        # "Litière : sciure ou paille" names sawdust, which a pellet maker would compete for: the
+        # litter it is for is what farms buy together.
+        pooled = {c for c in classified.uses if kb.shared_need(c)}
+    # "Achat groupé de cartons" pools cartons: the joint purchase says how, not what.
+    if pooled - QUALIFIERS:
+        pooled -= QUALIFIERS
+    # "Formation SST" pools first-aid training, not any training: the family's generic class (its id
+    # is the family's name) gives way to a precise one.
+    families = {kb.classes[c].family for c in pooled if kb.classes[c].family != c}
+    pooled = {c for c in pooled if not (c == kb.classes[c].family and c in families)}
+    hazardous = is_hazardous(kb, flow)
     return {
-        GroupKey(c, flow.direction, area_of(flow, kb.reach_km(c)))
-        for c in kb.classify(flow)
-        if kb.classes[c].specific
+        GroupKey(c, flow.direction, area)
+        for c in pooled
+        for area in areas_of(flow, pooling_reach(kb.reach_km(c), resource_class=c, hazardous=hazardous))
     }
 
 
@@ -81,7 +135,7 @@ def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -
     accepted = {
         frozenset((a.flow_id, b.flow_id))
         for a, b in itertools.combinations(candidates, 2)
-        if evaluate_mutualisation(a, b, kb) is not None
+        if evaluate_mutualisation(a, b, kb, key.resource_class) is not None
     }
     if not accepted:
         return []
@@ -91,8 +145,11 @@ def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -
     # The largest group keeps the key's identity across revisions; the others are their members.
     sets.sort(key=lambda members: (-len(members), sorted(str(i) for i in members)))
     groups = []
+    reach = _reach_of(key)
     for position, members_ids in enumerate(sets):
         members = sorted((by_id[i] for i in members_ids), key=lambda f: str(f.flow_id))
+        if _first_shared_grid(members, reach) < _grid_of(key):
+            continue  # an earlier grid has them in one cell and proposes their group
         group = _group(key, members, kb, identified_by_members=seasonal or position > 0)
         if group is not None:
             groups.append(group)
@@ -153,7 +210,7 @@ def _maximal_cliques(edges: set[frozenset[UUID]]) -> list[frozenset[UUID]]:
 def _group(
     key: GroupKey, members: list[FlowSnapshot], kb: Knowledge, *, identified_by_members: bool
 ) -> Proposal | None:
-    reach = kb.reach_km(key.resource_class)
+    reach = _reach_of(key)
     companies = {m.company_id for m in members}
     if len(companies) < 2:
         return None

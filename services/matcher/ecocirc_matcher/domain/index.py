@@ -20,7 +20,7 @@ from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
 
 # A mutualisation group is formed among at most this many flows of its key (the earliest declared):
-# with reach-sized keys (groups.area_of), the work of an event on groups is bounded by
+# with reach-sized keys (groups.areas_of), the work of an event on groups is bounded by
 # keys-of-the-flow x MAX_GROUP_CANDIDATES^2 / 2 pairs, whatever the number of flows.
 MAX_GROUP_CANDIDATES = 30
 

@@ -34,6 +34,7 @@ _DATA_FILES = (
     "bans.csv",
     "states.csv",
     "clean_needs.csv",
+    "shared_needs.csv",
     # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
     "sources.csv",
     "glossary.csv",
@@ -145,6 +146,9 @@ class Ban:
     need_classes: frozenset[str]
     need_naf: tuple[str, ...]
     has_need_terms: bool
+    # Activities (NAF prefixes) the receiver must have for the ban to hold; empty: any receiver. Raw
+    # animal by-products may feed animals through an approved processing plant, not on a farm.
+    need_activity: tuple[str, ...]
     rule: str
     reason_fr: str
 
@@ -301,6 +305,7 @@ class Knowledge:
                 need_classes=_split(row["need_classes"]),
                 need_naf=tuple(naf_digits(n) for n in _split(row["need_naf"])),
                 has_need_terms=bool(row["need_terms"].strip()),
+                need_activity=tuple(naf_digits(n) for n in _split(row.get("need_activity") or "")),
                 rule=row["rule"],
                 reason_fr=row["reason_fr"],
             )
@@ -336,6 +341,14 @@ class Knowledge:
         for row in _rows(data, "clean_needs.csv"):
             self._check_class(row["class_id"], "clean_needs.csv")
             self._clean_needs[row["class_id"]] = _split(row["refuses"])
+        # Needs several companies can share or buy together (shared_needs.csv): only these make
+        # mutualisation groups. Two companies after the same by-product compete for it; they do not pool.
+        self._shared_needs: frozenset[str] = frozenset()
+        shared = set()
+        for row in _rows(data, "shared_needs.csv"):
+            self._check_class(row["class_id"], "shared_needs.csv")
+            shared.add(row["class_id"])
+        self._shared_needs = frozenset(shared)
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
@@ -552,10 +565,14 @@ class Knowledge:
             )
             if not offer_side:
                 continue
+            if ban.need_activity and not _in_activity(need.naf_code, ban.need_activity, empty=False):
+                continue
             classes_hold = (
                 not ban.need_classes
                 or need_class in ban.need_classes
-                or (resource_asked and not uses.isdisjoint(ban.need_classes))
+                # Any use the need names: "combustible pour chaufferie bois" is a biomass boiler,
+                # whichever of its uses a link goes through.
+                or not uses.isdisjoint(ban.need_classes)
                 or (
                     resource_asked
                     and not uses
@@ -574,6 +591,10 @@ class Knowledge:
     def _states_in(self, label: str, description: str) -> frozenset[str]:
         found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
         return frozenset(found)
+
+    def shared_need(self, class_id: str) -> bool:
+        """Whether needs of this class can be pooled (a purchase, a service, staff, equipment, heat)."""
+        return class_id in self._shared_needs
 
     def refused_states(self, need_class: str) -> frozenset[str]:
         """States of an offer that a need of this class, asking for no waste, cannot take (clean_needs.csv)."""

@@ -20,7 +20,7 @@ def synergy_id(kind: SynergyKind, flow_ids: list[uuid.UUID]) -> uuid.UUID:
 
 @dataclass(frozen=True, order=True)
 class GroupKey:
-    """What a mutualisation group gathers: flows of one resource class, one direction, one territory."""
+    """What a mutualisation group gathers: flows of one resource class, one direction, one area (a grid cell)."""
 
     resource_class: str
     direction: Direction

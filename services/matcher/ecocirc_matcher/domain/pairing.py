@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecocirc_matcher.domain import explain, impact
+from ecocirc_matcher.domain.classify import Classification
 from ecocirc_matcher.domain.knowledge import AS_FUEL, EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
+from ecocirc_matcher.domain.places import places_named, routes_meet
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
     MUTUALISATION_WEIGHTS,
@@ -17,6 +19,7 @@ from ecocirc_matcher.domain.scoring import (
     distance_part,
     match_quantity,
     offered_only,
+    pooling_reach,
     road_km,
     season_part,
     substitution_score,
@@ -27,6 +30,16 @@ from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
 # States of a resource that make it waste rather than the thing itself (states.csv).
 WORN_STATES = frozenset({"used", "soiled"})
+
+# Flows of these categories are things that may carry a hazard; the others are services, transport,
+# skills or energy delivered.
+THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.EQUIPMENT})
+
+# What a licensed collector of hazardous waste asks for (knowledge/classes.csv).
+HAZARDOUS_WASTE_USE = "use_hazardous_waste"
+
+# Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
+ROUTE_CLASSES = frozenset({"transport_capacity"})
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
@@ -53,6 +66,16 @@ def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
     return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
 
 
+def carries_hazard(kb: Knowledge, offer: FlowSnapshot) -> bool:
+    """Whether what an offer hands over is hazardous, so that only a receiver accepting hazardous waste
+    may take it. Words make only a thing hazardous: a collection round, a truck or a training "for
+    hazardous waste" offers a service, not the waste it deals with (it still never pools with an
+    ordinary one: `is_hazardous`)."""
+    if offer.category in THINGS:
+        return is_hazardous(kb, offer)
+    return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
+
+
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
     """An offer feeding a need: accepted only for linked classes or a receiver link (the need's activity
     takes the offer's EWC code in), within reach, months, hazard rules and the law."""
@@ -60,7 +83,7 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         return None
     if offer.company_id == need.company_id:
         return None
-    hazardous = is_hazardous(kb, offer)
+    hazardous = carries_hazard(kb, offer)
     if hazardous and not need.hazardous:
         return None
     months = common_months(offer, need)
@@ -82,6 +105,9 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
+    if not hazardous:
+        # A collector of hazardous waste takes hazardous waste: MDF offcuts or plain wood are not for it.
+        need_conf = {c: conf for c, conf in need_conf.items() if c != HAZARDOUS_WASTE_USE}
     evidence = [
         *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
         *_receiver_links(kb, offer, need, offer_conf, distance),
@@ -91,6 +117,8 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     # The strongest evidence wins; on a tie, what the words link comes before what the activity takes.
     best = max(evidence, key=lambda e: e.strength)
     offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
+    if {offer_class, need_class} & ROUTE_CLASSES and not _same_route(offer, need):
+        return None
 
     quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
     parts = {
@@ -228,30 +256,42 @@ def _primary(confidence: dict[str, float]) -> frozenset[str]:
     return frozenset(c for c, conf in confidence.items() if conf >= top)
 
 
-def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> Proposal | None:
-    """Two companies with the same need (or the same output to collect) close enough to share.
+def evaluate_mutualisation(
+    a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge, resource_class: str | None = None
+) -> Proposal | None:
+    """Two companies with the same need (or the same output to collect) close enough to share, on
+    their strongest common class or on `resource_class` (the class a group is formed for).
 
     Never a hazardous waste with a non-hazardous one (they go through different channels), and never
     seasonal staff wanted in the same months (the two employers would compete for the same people).
     """
     if a.direction is not b.direction or a.company_id == b.company_id:
         return None
-    conf_a = kb.classification(a).confidence
-    conf_b = kb.classification(b).confidence
+    # A use the need names counts too: litter is what "sciure ou paille pour la litière" is for.
+    conf_a = _with_uses(kb.classification(a))
+    conf_b = _with_uses(kb.classification(b))
+    hazardous = is_hazardous(kb, a)
+    if hazardous is not is_hazardous(kb, b):
+        return None
     distance = road_km(a, b)
     best: tuple[float, str, float] | None = None
-    for c in sorted(set(conf_a) & set(conf_b)):
+    shared = set(conf_a) & set(conf_b)
+    if resource_class is not None:
+        shared &= {resource_class}
+    for c in sorted(shared):
         if not kb.classes[c].specific:
             continue
-        reach = allowed_reach(kb.reach_km(c), a, b)
+        reach = allowed_reach(pooling_reach(kb.reach_km(c), resource_class=c, hazardous=hazardous), a, b)
         if distance > reach:
             continue
         strength = conf_a[c] * conf_b[c]
         if best is None or strength > best[0]:
             best = (strength, c, reach)
-    if best is None or is_hazardous(kb, a) is not is_hazardous(kb, b):
+    if best is None:
         return None
     strength, resource_class, reach = best
+    if resource_class in ROUTE_CLASSES and not _same_route(a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -285,6 +325,17 @@ def evaluate_mutualisation(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> P
         ),
         months=common_months(a, b) or (),
     )
+
+
+def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two transport flows go the same way: the places they name meet, or one names none."""
+    return routes_meet(
+        places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
+    )
+
+
+def _with_uses(classified: Classification) -> dict[str, float]:
+    return {**dict.fromkeys(classified.uses, 1.0), **classified.confidence}
 
 
 def _ordered(

@@ -25,6 +25,23 @@ HAZARD_ACCEPTED = 0.9
 ACTIVITY_KNOWN_USE, ACTIVITY_UNKNOWN, ACTIVITY_NOT_LISTED = 1.0, 0.5, 0.3
 
 
+# Companies pool a purchase, a service or staff only within a territory (a department, a "pays"): a
+# delivery round or a buying club covers some 80 road km, however far the resource itself travels (fuel).
+POOLING_REACH_KM = 80.0
+
+
+# A round collecting hazardous waste is regional: few collectors are approved for it and their ADR trucks
+# cover a department, where an ordinary collection round serves a business park.
+HAZARDOUS_COLLECTION = "waste_collection"
+
+
+def pooling_reach(class_reach: float, *, resource_class: str = "", hazardous: bool = False) -> float:
+    """How far apart two companies may be to pool a need of a class with this reach."""
+    if hazardous and resource_class == HAZARDOUS_COLLECTION:
+        return POOLING_REACH_KM
+    return min(class_reach, POOLING_REACH_KM)
+
+
 def road_km(a: FlowSnapshot, b: FlowSnapshot) -> float:
     """Estimated road distance between two sites: great circle times a detour factor."""
     return DETOUR_FACTOR * great_circle_km(a.site.lat, a.site.lon, b.site.lat, b.site.lon)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
-from ecocirc_matcher.domain.scoring import road_km
+from ecocirc_matcher.domain.scoring import pooling_reach, road_km
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from tests.unit.matcher.factories import flow
 
@@ -117,10 +117,14 @@ def test_accepted_substitution_is_found_by_blocking(offer: FlowSnapshot, need: F
 def test_accepted_mutualisation_shares_a_class_within_reach(a: FlowSnapshot, b: FlowSnapshot) -> None:
     proposal = evaluate_mutualisation(a, b, KB)
     if proposal is not None:
-        shared = KB.classify(a) & KB.classify(b)
+        # Classes, or uses a need names ("pour la litière").
+        shared = (KB.classify(a) | KB.classification(a).uses) & (KB.classify(b) | KB.classification(b).uses)
         assert a.direction is b.direction
-        assert shared
-        assert road_km(a, b) <= max(KB.reach_km(c) for c in shared)
+        assert proposal.resource_class in shared
+        reach = pooling_reach(
+            KB.reach_km(proposal.resource_class), resource_class=proposal.resource_class, hazardous=True
+        )
+        assert road_km(a, b) <= reach
         assert 0.0 <= proposal.score <= 1.0
 
 

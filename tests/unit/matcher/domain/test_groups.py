@@ -10,6 +10,7 @@ import pytest
 from ecocirc_matcher.domain.groups import build_groups, group_keys
 from ecocirc_matcher.domain.index import MAX_GROUP_CANDIDATES, MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.model import GroupKey
 from ecocirc_matcher.domain.scoring import road_km
 from ecocirc_shared.flows import Category, FlowSnapshot, Site
 from tests.unit.matcher.factories import need
@@ -25,6 +26,11 @@ def kb() -> Knowledge:
 def collection_need(road_km_north: float) -> FlowSnapshot:
     flow = need("tournée de collecte mutualisée", category=Category.SERVICE, road_km=road_km_north)
     return flow.model_copy(update={"site": Site(lat=flow.site.lat, lon=flow.site.lon, territory="32")})
+
+
+def first_key(flow: FlowSnapshot, kb: Knowledge) -> GroupKey:
+    """The key of a flow's cell in the first grid (each flow has a key per grid)."""
+    return min(group_keys(flow, kb), key=lambda k: k.area)
 
 
 def groups_seen(index: MatchIndex, flows: list[FlowSnapshot]) -> list[frozenset[str]]:
@@ -46,8 +52,7 @@ def test_two_pairs_far_apart_make_two_groups_not_one_of_four(kb: Knowledge) -> N
 def test_every_two_members_of_a_group_are_within_reach(kb: Knowledge) -> None:
     # A chain: each is 30 km from the next, the ends 60 km apart (whatever cell they fall in).
     a, b, c = (collection_need(km) for km in (0, 30, 60))
-    [key] = group_keys(a, kb)
-    groups = build_groups(key, [a, b, c], kb)
+    groups = build_groups(first_key(a, kb), [a, b, c], kb)
     assert groups, "a chain still makes a group of the nearest pair"
     for group in groups:
         for x, y in itertools.combinations(group.flows, 2):
@@ -59,7 +64,7 @@ def test_every_two_members_of_a_group_are_within_reach(kb: Knowledge) -> None:
 def test_the_largest_group_keeps_the_key_identity(kb: Knowledge) -> None:
     big = [collection_need(km) for km in (0, 2, 4)]
     small = [collection_need(km) for km in (60, 62)]
-    [key] = group_keys(big[0], kb)
+    key = first_key(big[0], kb)
     groups = build_groups(key, big + small, kb)
     assert [len(g.flows) for g in groups] == [3, 2]
     assert groups[0].synergy_id == key.synergy_id
@@ -68,9 +73,9 @@ def test_the_largest_group_keeps_the_key_identity(kb: Knowledge) -> None:
 
 def test_flows_far_apart_never_share_a_key(kb: Knowledge) -> None:
     # Cells are twice the reach wide: 300 km apart, two needs are never even compared.
-    [here] = group_keys(collection_need(0), kb)
-    [there] = group_keys(collection_need(300), kb)
-    assert here != there
+    here = group_keys(collection_need(0), kb)
+    there = group_keys(collection_need(300), kb)
+    assert here and there and not here & there
 
 
 def test_the_work_of_an_event_on_groups_is_bounded(kb: Knowledge) -> None:
@@ -85,10 +90,71 @@ def test_the_work_of_an_event_on_groups_is_bounded(kb: Knowledge) -> None:
     # Declared last (the factory's flows would otherwise tie on declared_at and sort by random ids).
     newcomer = collection_need(0.5).model_copy(update={"declared_at": start + timedelta(days=1)})
     index.put(newcomer)
-    [key] = index.group_keys_of(newcomer)
+    key = min(index.group_keys_of(newcomer), key=lambda k: k.area)
     before = index.evaluations
     groups = index.groups(key)
     assert index.evaluations - before <= MAX_GROUP_CANDIDATES * (MAX_GROUP_CANDIDATES - 1) // 2
     # The earliest declared are the ones considered: a newcomer beyond the cap joins no group yet.
     assert all(len(g.flows) <= MAX_GROUP_CANDIDATES for g in groups)
     assert not any(newcomer.flow_id in {f.flow_id for f in g.flows} for g in groups)
+
+
+def at(flow: FlowSnapshot, lat: float, territory: str) -> FlowSnapshot:
+    return flow.model_copy(update={"site": Site(lat=lat, lon=flow.site.lon, territory=territory)})
+
+
+def test_neighbours_across_a_cell_edge_and_a_department_border_make_one_group(kb: Knowledge) -> None:
+    side = 2 * kb.reach_km(COLLECTION) / 111.0  # a first-grid cell, in degrees of latitude
+    edge = (int(43.6 / side) + 1) * side
+    south = at(collection_need(0), edge - 0.03, "32")
+    north = at(collection_need(0), edge + 0.05, "31")  # about 9 km apart, either side of the edge
+    index = MatchIndex(kb)
+    for flow in (south, north):
+        index.put(flow)
+    groups = groups_seen(index, [south, north])
+    assert groups == [frozenset({str(south.flow_id), str(north.flow_id)})], "one group, proposed once"
+
+
+def test_companies_after_the_same_by_product_compete_and_make_no_group(kb: Knowledge) -> None:
+    index = MatchIndex(kb)
+    mills = [
+        need("drêches de brasserie pour nos vaches", category=Category.MATERIAL, road_km=km) for km in (0, 5)
+    ]
+    for flow in mills:
+        index.put(flow)
+    assert groups_seen(index, mills) == []
+
+
+def test_farms_buying_litter_pool_as_litter(kb: Knowledge) -> None:
+    index = MatchIndex(kb)
+    farms = [
+        need("Litière : sciure ou paille", category=Category.MATERIAL, road_km=0),
+        need("Paille pour la litière des canards", category=Category.MATERIAL, road_km=12),
+    ]
+    for flow in farms:
+        index.put(flow)
+    groups = {p.resource_class for f in farms for p in index.proposals_for(f) if p.group_key is not None}
+    assert groups == {"use_animal_bedding"}
+
+
+def test_companies_pool_within_a_territory_however_far_the_resource_travels(kb: Knowledge) -> None:
+    # Fuel oil travels 300 km, but a joint fuel order is placed by neighbours.
+    near = [need("Commande groupée de fioul", category=Category.ENERGY, road_km=km) for km in (0, 30)]
+    far = [need("Commande groupée de fioul", category=Category.ENERGY, road_km=km) for km in (0, 200)]
+    for flows, pooled in ((near, True), (far, False)):
+        index = MatchIndex(kb)
+        for flow in flows:
+            index.put(flow)
+        assert bool(groups_seen(index, flows)) is pooled
+
+
+def test_a_hazardous_waste_round_is_regional_an_ordinary_one_local(kb: Knowledge) -> None:
+    for label, pooled in (
+        ("collecte de nos chiffons souillés et solvants", True),
+        ("collecte de nos cartons", False),
+    ):
+        flows = [need(label, category=Category.SERVICE, road_km=km) for km in (0, 70)]
+        index = MatchIndex(kb)
+        for flow in flows:
+            index.put(flow)
+        assert bool(groups_seen(index, flows)) is pooled, label

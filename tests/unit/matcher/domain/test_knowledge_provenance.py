@@ -29,6 +29,7 @@ CITING = {
     "naf_activities.csv": "source",
     "glossary.csv": "source",
     "ewc_receivers.csv": "source",
+    "shared_needs.csv": "source",
 }
 # Words of a term may stand a little apart in a label ("sciure de bois, copeaux" holds "copeaux de bois"),
 # as the classifier itself allows (classify.EXTRA_SPAN).

@@ -166,7 +166,7 @@ def test_mutualisation_of_a_shared_need(kb: Knowledge) -> None:
     proposal = evaluate_mutualisation(a, b, kb)
     assert proposal is not None
     assert proposal.kind is SynergyKind.MUTUALISATION
-    assert proposal.resource_class == "training"
+    assert proposal.resource_class == "training_handling"
 
 
 def test_mutualisation_needs_same_direction_and_reach(kb: Knowledge) -> None:

@@ -70,7 +70,7 @@ def test_a_need_refuses_only_what_its_negation_governs(kb: Knowledge) -> None:
     [
         ("pommes de terre déclassées", "food_produce", "excavated_soil"),
         ("épluchures de pommes de terre", "fruit_veg_residues", "excavated_soil"),
-        ("terre végétale de décapage", "excavated_soil", "food_produce"),
+        ("terre végétale de décapage", "topsoil", "food_produce"),
         ("tuiles en terre cuite cassées", "inert_rubble", "excavated_soil"),
         ("marc de café du restaurant", "food_waste", "grape_marc_lees"),
         ("marc de raisin après pressurage", "grape_marc_lees", "food_waste"),
