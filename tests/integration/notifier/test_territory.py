@@ -14,6 +14,7 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from ecocirc_shared.events import FollowUpChanged, OutcomeRecorded, SynergyProposed, SynergyWithdrawn
+from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.followup import AbandonReason, SynergyStatus
 from ecocirc_shared.outcomes import Estimate, Outcome
 from ecocirc_shared.synergies import Impact, Participant, Role, SynergyKind
@@ -294,3 +295,29 @@ async def test_text_a_spreadsheet_would_run_is_defused_in_the_exports(setup: tup
             sheet = openpyxl.load_workbook(io.BytesIO(r.content))["Rapport"]
             assert ("territory", "'=1+2") in [tuple(row[:2]) for row in sheet.iter_rows(values_only=True)]
         assert "rapport-1_2-" in r.headers["content-disposition"]
+
+
+async def test_what_another_territory_s_advisor_only_flow_gives_is_withheld(
+    setup: tuple[Notifier, Api],
+) -> None:
+    n, api = setup
+    t = await Territory(n, api).build()
+    secret = synergy(
+        t.sawmill, t.stud, territories=("32", "65"), b_confidentiality=Confidentiality.ADVISOR_ONLY
+    )
+    secret = secret.model_copy(
+        update={"impact": Impact(tonnes_diverted_per_year=7.0, co2e_avoided_kg_per_year=300.0)}
+    )
+    await n.recorder.handle(SynergyProposed(synergy=secret))
+    lead = str(secret.synergy_id)
+
+    mine = _features((await _get(api, "/v1/territories/32/map.geojson", t.claire_token)).json(), "lead")[lead]
+    assert mine["geometry"] == {"type": "MultiPoint", "coordinates": [mine["geometry"]["coordinates"][0]]}
+    assert mine["properties"]["disclosure"] == "withheld" and mine["properties"]["tonnes_estimated"] is None
+    estimate = (await _get(api, f"/v1/synergies/{lead}/outcome", t.claire_token)).json()["estimate"]
+    assert estimate == {"tonnes_per_year": None, "eur_per_year": None, "co2e_t_per_year": None, "factors": []}
+    # Its own territory's advisor and the admin read it whole.
+    theirs = (await _get(api, f"/v1/synergies/{lead}/outcome", t.bigorre_token)).json()["estimate"]
+    assert theirs["tonnes_per_year"] == 7.0
+    admin = _features(await api.get("/v1/territories/*/map.geojson"), "lead")[lead]
+    assert admin["geometry"]["type"] == "LineString" and admin["properties"]["tonnes_estimated"] == 7.0
