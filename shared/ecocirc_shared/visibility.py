@@ -74,7 +74,7 @@ def _view(
     named = entry is not None and (in_full or (public and entry.consent_to_be_named))
     description = sector_phrase(entry.naf_code if entry else None)
     if synergy.kind is SynergyKind.SUBSTITUTION and synergy.distance_km is not None:
-        description += f" à environ {french.distance(synergy.distance_km)}"
+        description += f" {french.at_distance(synergy.distance_km)}"
     return PartyView(
         company_id=participant.company_id,
         role=french.ROLES[participant.role],

@@ -103,7 +103,7 @@ def withdrawal_reason(
 
 
 def _generic_explanation(synergy: SynergySnapshot, resource: str) -> str:
-    where = "" if synergy.distance_km is None else f", à environ {french.distance(synergy.distance_km)}"
+    where = "" if synergy.distance_km is None else f", {french.at_distance(synergy.distance_km)}"
     return (
         f"Les flux déclarés portent sur une même ressource ({resource}){where}, "
         f"sur une période commune ({french.months(synergy.months)})."
@@ -115,8 +115,10 @@ def _distance_text(synergy: SynergySnapshot) -> str:
         return "non connue"
     if synergy.kind is SynergyKind.MUTUALISATION:
         # One figure for several sites: the matcher gives the widest spread.
+        if synergy.distance_km < 1:
+            return f"sites à {french.distance(synergy.distance_km)} les uns des autres"
         return f"sites dans un rayon d'environ {french.distance(synergy.distance_km)}"
-    return f"environ {french.distance(synergy.distance_km)}"
+    return french.about_distance(synergy.distance_km)
 
 
 def _tonnes(impact: Impact) -> str:
