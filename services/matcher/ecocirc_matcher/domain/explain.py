@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.scoring import QuantityMatch
-from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared import french
+from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.reference import get_naf
 
