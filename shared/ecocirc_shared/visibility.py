@@ -6,6 +6,8 @@
   only if its flow is public and it consented to be named, its flow label only if the flow is public,
   and never its contact details: the next step goes through an advisor. Otherwise the company is
   described by activity and distance (« une entreprise de la filière bois à environ 5 km »).
+- Once every participant company said yes to the lead (`introduced`, ecocirc_shared.answers), each
+  reads every participant in full: names, contacts, flows. Saying yes is the consent to be named.
 """
 
 from __future__ import annotations
@@ -39,15 +41,19 @@ class PartyView:
     contact_email: str | None
 
 
-def party_views(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> tuple[PartyView, ...]:
-    return tuple(_view(p, synergy, directory, viewer) for p in synergy.participants)
+def party_views(
+    synergy: SynergySnapshot, directory: Directory, viewer: Viewer, *, introduced: bool = False
+) -> tuple[PartyView, ...]:
+    return tuple(_view(p, synergy, directory, viewer, introduced) for p in synergy.participants)
 
 
-def hidden_terms(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> tuple[str, ...]:
+def hidden_terms(
+    synergy: SynergySnapshot, directory: Directory, viewer: Viewer, *, introduced: bool = False
+) -> tuple[str, ...]:
     """Names and flow labels the viewer must not read anywhere, e.g. echoed in the matcher's sentence."""
     terms: set[str] = set()
     for participant in synergy.participants:
-        view = _view(participant, synergy, directory, viewer)
+        view = _view(participant, synergy, directory, viewer, introduced)
         entry = directory.companies.get(participant.company_id)
         if not view.named and entry is not None:
             terms.add(entry.name)
@@ -64,12 +70,16 @@ def mentions_any(text: str, terms: tuple[str, ...]) -> bool:
 
 
 def _view(
-    participant: Participant, synergy: SynergySnapshot, directory: Directory, viewer: Viewer
+    participant: Participant,
+    synergy: SynergySnapshot,
+    directory: Directory,
+    viewer: Viewer,
+    introduced: bool,
 ) -> PartyView:
     entry = directory.companies.get(participant.company_id)
     territory = territory_of(participant, directory)
     is_viewer = viewer.kind is RecipientKind.COMPANY and viewer.id == participant.company_id
-    in_full = is_viewer or viewer.follows(territory)
+    in_full = introduced or is_viewer or viewer.follows(territory)
     public = participant.confidentiality is Confidentiality.PUBLIC
     named = entry is not None and (in_full or (public and entry.consent_to_be_named))
     description = sector_phrase(entry.naf_code if entry else None)

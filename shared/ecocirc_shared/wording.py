@@ -53,9 +53,12 @@ def reference(synergy: SynergySnapshot) -> str:
     return synergy.synergy_id.hex[:8]
 
 
-def synergy_view(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> SynergyView:
-    parties = party_views(synergy, directory, viewer)
-    hidden = hidden_terms(synergy, directory, viewer)
+def synergy_view(
+    synergy: SynergySnapshot, directory: Directory, viewer: Viewer, *, introduced: bool = False
+) -> SynergyView:
+    """`introduced`: every participant company said yes: each is named, with its contact."""
+    parties = party_views(synergy, directory, viewer, introduced=introduced)
+    hidden = hidden_terms(synergy, directory, viewer, introduced=introduced)
     own = tuple(dict.fromkeys(p.flow_label for p in parties if p.is_viewer and p.flow_label))
     visible_labels = tuple(p.flow_label for p in parties if p.flow_label)
     resource = synergy.resource_label

@@ -21,7 +21,7 @@ from ecocirc_intake.service_layer import followup
 from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories, territory_of
-from ecocirc_shared.followup import SynergyStatus, sees_in_full
+from ecocirc_shared.followup import StatusSource, SynergyStatus, sees_in_full
 from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.visibility import party_views
 from ecocirc_shared.wording import synergy_view
@@ -44,8 +44,10 @@ class StatusChange(BaseModel):
 class StatusEntry(BaseModel):
     status: str
     previous: str | None
-    source: str = Field(description="matcher or advisor")
-    changed_by: UUID | None = Field(description="null for a note by an advisor of another territory")
+    source: str = Field(description="matcher, advisor, or company (its answer to the lead)")
+    changed_by: UUID | None = Field(
+        description="the advisor, or the company that answered; null for another territory's"
+    )
     note: str | None = Field(description="null when written by an advisor of another territory")
     changed_at: datetime
 
@@ -69,12 +71,24 @@ class Decision(BaseModel):
     applied: bool = Field(description="false: recorded, not yet applied (the answer is then 202)")
 
 
+class AnswerEntry(BaseModel):
+    company_id: UUID
+    answer: str = Field(description="interested or declined")
+    reason: str | None = Field(description="why a company declined; null for another territory's company")
+    comment: str | None = Field(description="null for another territory's company")
+    channel: str = Field(description="api, web (a signed-in page) or email (a signed link)")
+    answered_at: datetime
+
+
 class FollowUp(BaseModel):
     synergy_id: UUID
     status: str
     released: bool = Field(description="false while companies wait for an advisor's approval (review mode)")
     held_by: list[str] = Field(description="territories in review mode whose advisors must approve it")
     history: list[StatusEntry]
+    answers: list[AnswerEntry] = Field(
+        default_factory=list, description="each participant company's answer, once given"
+    )
     deliveries: list[DeliveryPublic]
     failed: int = Field(description="emails given up after every SMTP retry")
     decision: Decision | None = Field(None, description="the status change this answer follows")
@@ -102,7 +116,7 @@ def _scope(principal: Principal) -> notifier_reads.Scope:
     return notifier_reads.Scope(territories=principal.territories)
 
 
-def _viewer(principal: Principal, directory: Directory) -> Viewer:
+def viewer_of(principal: Principal, directory: Directory) -> Viewer:
     """The caller as a reader of the shared confidentiality rules: the same rules as the emails."""
     if isinstance(principal, Advisor):
         return Viewer(kind=RecipientKind.ADVISOR, id=principal.id, territories=principal.territories)
@@ -111,15 +125,18 @@ def _viewer(principal: Principal, directory: Directory) -> Viewer:
     return Viewer(kind=RecipientKind.COMPANY, id=principal.id, territories=(territory,) if territory else ())
 
 
-def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Viewer) -> SynergyPublic:
-    """A synergy as the caller may read it: counterparts named only when the rules allow it."""
+def _public(
+    row: notifier_reads.StoredSynergy, directory: Directory, viewer: Viewer, introduced: bool = False
+) -> SynergyPublic:
+    """A synergy as the caller may read it: counterparts named only when the rules allow it (once every
+    company said yes, `introduced`, each is named to the others)."""
     snapshot = row.snapshot
-    view = synergy_view(snapshot, directory, viewer)
+    view = synergy_view(snapshot, directory, viewer, introduced=introduced)
     participants = []
     for participant, party in zip(
-        snapshot.participants, party_views(snapshot, directory, viewer), strict=True
+        snapshot.participants, party_views(snapshot, directory, viewer, introduced=introduced), strict=True
     ):
-        in_full = party.is_viewer or viewer.follows(territory_of(participant, directory))
+        in_full = introduced or party.is_viewer or viewer.follows(territory_of(participant, directory))
         participants.append(
             {
                 "company_id": participant.company_id if party.named else None,
@@ -147,8 +164,9 @@ async def _shaped(
         companies.add(principal.id)
     async with store.pool.acquire() as conn:
         directory = await intake_directory.companies(conn, companies)
-    viewer = _viewer(principal, directory)
-    return [_public(r, directory, viewer) for r in rows]
+        introduced = await notifier_reads.introduced(conn, [r.snapshot.synergy_id for r in rows])
+    viewer = viewer_of(principal, directory)
+    return [_public(r, directory, viewer, r.snapshot.synergy_id in introduced) for r in rows]
 
 
 @router.get("/synergies", response_model=Page[SynergyPublic], tags=["synergies"])
@@ -247,10 +265,16 @@ async def get_followup(synergy_id: UUID, store: StoreDep, principal: PrincipalDe
     def readable(territories_of_other: tuple[str, ...], other_id: UUID | None) -> bool:
         return other_id == advisor.id or sees_in_full(advisor.territories, territories_of_other, territories)
 
+    def territories_of(source: str, by: UUID) -> tuple[str, ...]:
+        if source == StatusSource.COMPANY:  # a company's answer: its own territory
+            entry = directory.companies.get(by)
+            return (entry.territory,) if entry is not None and entry.territory else ()
+        return authors.get(by, ())
+
     entries = []
     for h in history:
         by = h["changed_by"]
-        shown = by is None or readable(authors.get(by, ()), by)
+        shown = by is None or readable(territories_of(h["source"], by), by)
         entries.append(
             StatusEntry(**{**h, "changed_by": by if shown else None, "note": h["note"] if shown else None})
         )
@@ -273,12 +297,26 @@ async def get_followup(synergy_id: UUID, store: StoreDep, principal: PrincipalDe
                 sent_at=d["sent_at"],
             )
         )
+    answers = []
+    for company_id, given in (await notifier_reads.answers(store.pool, synergy_id)).items():
+        shown = readable(territories_of(StatusSource.COMPANY, company_id), company_id)
+        answers.append(
+            AnswerEntry(
+                company_id=company_id,
+                answer=given.answer,
+                reason=given.reason if shown else None,
+                comment=given.comment if shown else None,
+                channel=given.channel,
+                answered_at=given.answered_at,
+            )
+        )
     return FollowUp(
         synergy_id=synergy_id,
         status=row.status,
         released=row.released,
         held_by=list(row.held_by),
         history=entries,
+        answers=sorted(answers, key=lambda a: a.answered_at),
         deliveries=deliveries,
         failed=sum(1 for d in deliveries if d.status == "failed"),
     )
