@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ecocirc_intake.service_layer.principals import hash_token
 from ecocirc_notifier.options import NotifierOptions
 from ecocirc_shared.events import SynergyProposed, SynergyWithdrawn
 from tests.conftest import Mailbox
@@ -277,3 +278,68 @@ async def test_leads_reaching_one_person_within_the_hold_leave_as_one_email_best
         "SELECT DISTINCT sent_message_id FROM deliveries WHERE recipient_id = $1 AND status = 'sent'", me
     )
     assert [r["sent_message_id"] for r in rows] == [str(email["Message-ID"])]
+
+
+async def session(
+    n: Notifier, api: Api, *, company: uuid.UUID | None = None, advisor: uuid.UUID | None = None
+) -> None:
+    """A signed-in browser on `api.http`: a session row as the emailed link opens it."""
+    token = f"session-{uuid.uuid4().hex}"
+    # The session's address is the account's: a session ends when its account's address changes.
+    await n.pool.execute(
+        """INSERT INTO intake.web_sessions (token_hash, email, company_id, advisor_id, expires_at)
+           VALUES ($1, lower(coalesce((SELECT contact_email FROM intake.companies WHERE id = $2),
+                                      (SELECT email FROM intake.advisors WHERE id = $3))),
+                   $2, $3, now() + interval '1 hour')""",
+        hash_token(token),
+        company,
+        advisor,
+    )
+    api.http.cookies.set("ecocirc_session", token)
+
+
+async def test_a_signed_in_company_answers_on_the_lead_page_and_its_advisor_reads_the_answers(
+    setup: tuple[Notifier, Api],
+) -> None:
+    n, api = setup
+    scierie, elevage, garage = [await n.people.company(x) for x in ("Scierie", "Elevage", "Garage")]
+    claire, _ = await n.people.advisor("Claire", ["32"])
+    s = synergy(scierie, elevage)
+    await n.recorder.handle(SynergyProposed(synergy=s))
+    page_path = f"/pistes/{s.synergy_id}"
+
+    await session(n, api, company=garage)
+    assert (await api.http.get(page_path)).status_code == 404  # not its lead
+
+    await session(n, api, company=scierie)
+    page = await api.http.get(page_path)
+    assert page.status_code == 200 and "Votre réponse" in page.text
+    csrf = _CSRF.search(page.text)
+    assert csrf is not None
+    wrong = await api.http.post(
+        f"{page_path}/reponse", data={"csrf": csrf.group(1), "reponse": "declined", "commentaire": "a\u0007b"}
+    )
+    assert wrong.status_code == 422 and "caractère de contrôle" in html.unescape(wrong.text)
+    assert "a\u0007b" in wrong.text  # what was typed is kept
+    sent = await api.http.post(
+        f"{page_path}/reponse",
+        data={
+            "csrf": csrf.group(1),
+            "reponse": "declined",
+            "raison": "already_solved",
+            "commentaire": "Merci.",
+        },
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == f"{page_path}?fait=non"
+    home = await api.http.get("/")
+    assert "Votre réponse\u00a0: Pas pour nous" in html.unescape(home.text)
+
+    await session(n, api, advisor=claire)
+    seen = html.unescape((await api.http.get(page_path)).text)
+    assert "Réponse : Pas pour nous — Nous avons déjà une solution — Merci." in " ".join(
+        re.sub(r"<[^>]+>", " ", seen).split()
+    )
+    assert "pas encore de réponse" in seen  # the élevage has not answered
+    assert "Ça m'intéresse</button>" not in seen  # advisors read, companies answer
+    row = await n.pool.fetchrow("SELECT channel FROM answers WHERE company_id = $1", scierie)
+    assert row["channel"] == "web"
