@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from ecocirc_shared.answers import COMMENT_MAX_LENGTH, Answer, DeclineReason
 from ecocirc_shared.directory import RecipientKind
 from ecocirc_shared.flows import FlowSnapshot, Revision
 from ecocirc_shared.followup import SynergyStatus
@@ -95,9 +96,25 @@ class EmailPreferencesChanged(Event):
     delivery: Literal["immediate", "digest", "default"] | None = None
 
 
+class SynergyAnswered(Event):
+    """A participant company answered a lead (the API, a page, or a signed link in an email).
+
+    The notifier records it in the lead's history; the last yes introduces the companies to each
+    other. `channel` says where the answer was given, for the advisor who reads the history.
+    """
+
+    event_type: Literal["synergy.answered"] = "synergy.answered"
+    synergy_id: UUID
+    company_id: UUID
+    answer: Answer
+    reason: DeclineReason | None = None
+    comment: str | None = Field(None, max_length=COMMENT_MAX_LENGTH)
+    channel: Literal["api", "web", "email"] = "api"
+
+
 def decision_key(event: DecisionEvent) -> str:
     """The Kafka key of a decision: its subject, so that one subject's decisions stay in order."""
-    if isinstance(event, SynergyStatusChanged):
+    if isinstance(event, SynergyStatusChanged | SynergyAnswered):
         return str(event.synergy_id)
     if isinstance(event, ReviewModeChanged):
         return f"territory:{event.territory}"
@@ -120,10 +137,26 @@ class SignInLinkRequested(Event):
     expires_at: datetime
 
 
+class WelcomeRequested(Event):
+    """An advisor registered a company (the API, an import): its contact is to be welcomed by email,
+    with a sign-in link valid longer than one asked for (`expires_at`), usable once.
+
+    Like a sign-in request, it carries the link's id and no credential. The notifier finds the
+    company's advisor (or the programme's contact) in intake's read contract.
+    """
+
+    event_type: Literal["access.welcome_requested"] = "access.welcome_requested"
+    company_id: UUID
+    company_name: str = Field(max_length=200)
+    link_id: UUID
+    email: str = Field(max_length=254)
+    expires_at: datetime
+
+
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
-DecisionEvent = SynergyStatusChanged | ReviewModeChanged | EmailPreferencesChanged
-AccessEvent = SignInLinkRequested
+DecisionEvent = SynergyStatusChanged | ReviewModeChanged | EmailPreferencesChanged | SynergyAnswered
+AccessEvent = SignInLinkRequested | WelcomeRequested
 AnyEvent = Annotated[
     FlowEvent | SynergyEvent | DecisionEvent | AccessEvent, Field(discriminator="event_type")
 ]
@@ -138,7 +171,9 @@ CURRENT_VERSIONS: dict[str, int] = {
     "synergy.status_changed": 1,
     "territory.review_mode_changed": 1,
     "recipient.email_preferences_changed": 1,
+    "synergy.answered": 1,
     "access.sign_in_link_requested": 1,
+    "access.welcome_requested": 1,
 }
 
 # (event_type, from_version) -> function turning that version's dict into the next version's dict.

@@ -22,6 +22,12 @@ class SynergyStatus(StrEnum):
 class StatusSource(StrEnum):
     MATCHER = "matcher"
     ADVISOR = "advisor"
+    # A participant company's answer (ecocirc_shared.answers); the last yes moves the lead by itself.
+    COMPANY = "company"
+
+
+# Where a lead goes by itself once every participant company said yes: in contact.
+INTRODUCED_STATUS = SynergyStatus.CONTACTED
 
 
 # In review mode an advisor approves a synergy by moving it on; refusing or withdrawing it means

@@ -287,6 +287,12 @@ class ApiSettings(RuntimeSettings):
     session_hours: int = Field(
         12, ge=1, le=24 * 30, description="Hours a web session lasts after signing in."
     )
+    welcome_link_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="Days the sign-in link of a new company's welcome email stays valid (usable once).",
+    )
     decision_wait_seconds: float = Field(
         5.0,
         ge=0,
@@ -408,6 +414,13 @@ class NotifySettings(RuntimeSettings):
     )
     notify_max_hold_seconds: float | None = Field(
         None, ge=0, description="Cap on that wait, from queueing (default: 5 times the hold)."
+    )
+    lead_link_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days the links of a lead email (its page, « Ça m'intéresse », « Pas pour nous ») let "
+        "a company answer without signing in.",
     )
 
 

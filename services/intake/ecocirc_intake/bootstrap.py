@@ -15,7 +15,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
-from ecocirc_intake.entrypoints import access_routes, api, auth_routes, import_routes, synergy_routes, web
+from ecocirc_intake.entrypoints import (
+    access_routes,
+    answer_routes,
+    api,
+    auth_routes,
+    import_routes,
+    synergy_routes,
+    web,
+)
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
 from ecocirc_intake.entrypoints.metrics import RequestMetrics
@@ -124,6 +132,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
+    app.include_router(answer_routes.router)
     app.include_router(auth_routes.router)
     install_error_handlers(app)
     # The web pages: a second entrypoint over the same use cases (and error pages for its addresses).

@@ -31,6 +31,9 @@ FIELD_NAMES_FR: dict[str, str] = {
     "hazardous": "l'indication « dangereux »",
     "max_distance_km": "la distance maximale",
     "confidentiality": "la confidentialité",
+    "answer": "la réponse",
+    "reason": "la raison",
+    "comment": "le commentaire",
 }
 
 # Bidirectional overrides and isolates can make a label display as something else than it is

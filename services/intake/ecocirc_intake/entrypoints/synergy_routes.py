@@ -4,6 +4,7 @@ review mode, emails sent and failed), each advisor reading only what their terri
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -29,7 +30,7 @@ from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 from ecocirc_shared.bands import Band
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories
-from ecocirc_shared.followup import SynergyStatus, sees_in_full
+from ecocirc_shared.followup import StatusSource, SynergyStatus, sees_in_full
 from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.visibility import Figure
 from ecocirc_shared.wording import synergy_view
@@ -52,8 +53,10 @@ class StatusChange(BaseModel):
 class StatusEntry(BaseModel):
     status: str
     previous: str | None
-    source: str = Field(description="matcher or advisor")
-    changed_by: UUID | None = Field(description="null for a note by an advisor of another territory")
+    source: str = Field(description="matcher, advisor, or company (its answer to the lead)")
+    changed_by: UUID | None = Field(
+        description="the advisor, or the company that answered; null for another territory's"
+    )
     note: str | None = Field(description="null when written by an advisor of another territory")
     changed_at: datetime
 
@@ -77,12 +80,24 @@ class Decision(BaseModel):
     applied: bool = Field(description="false: recorded, not yet applied (the answer is then 202)")
 
 
+class AnswerEntry(BaseModel):
+    company_id: UUID
+    answer: str = Field(description="interested or declined")
+    reason: str | None = Field(description="why a company declined; null for another territory's company")
+    comment: str | None = Field(description="null for another territory's company")
+    channel: str = Field(description="api, web (a signed-in page) or email (a signed link)")
+    answered_at: datetime
+
+
 class FollowUp(BaseModel):
     synergy_id: UUID
     status: str
     released: bool = Field(description="false while companies wait for an advisor's approval (review mode)")
     held_by: list[str] = Field(description="territories in review mode whose advisors must approve it")
     history: list[StatusEntry]
+    answers: list[AnswerEntry] = Field(
+        default_factory=list, description="each participant company's answer, once given"
+    )
     deliveries: list[DeliveryPublic]
     failed: int = Field(description="emails given up after every SMTP retry")
     decision: Decision | None = Field(None, description="the status change this answer follows")
@@ -110,7 +125,7 @@ def _scope(principal: Principal) -> notifier_reads.Scope:
     return notifier_reads.Scope(territories=principal.territories)
 
 
-def _viewer(principal: Principal, directory: Directory) -> Viewer:
+def viewer_of(principal: Principal, directory: Directory) -> Viewer:
     """The caller as a reader of the shared confidentiality rules: the same rules as the emails."""
     if isinstance(principal, Advisor):
         return Viewer(kind=RecipientKind.ADVISOR, id=principal.id, territories=principal.territories)
@@ -182,7 +197,10 @@ async def _shaped(
         companies.add(principal.id)
     async with store.pool.acquire() as conn:
         directory = await intake_directory.companies(conn, companies)
-    viewer = _viewer(principal, directory)
+        introduced = await notifier_reads.introduced(conn, [r.snapshot.synergy_id for r in rows])
+    viewer = viewer_of(principal, directory)
+    # Every participant said yes: each is named to the others, with the exact figures.
+    rows = [dataclasses.replace(r, introduced=r.snapshot.synergy_id in introduced) for r in rows]
     return [_public(r, directory, viewer) for r in rows]
 
 
@@ -282,10 +300,16 @@ async def get_followup(synergy_id: UUID, store: StoreDep, principal: PrincipalDe
     def readable(territories_of_other: tuple[str, ...], other_id: UUID | None) -> bool:
         return other_id == advisor.id or sees_in_full(advisor.territories, territories_of_other, territories)
 
+    def territories_of(source: str, by: UUID) -> tuple[str, ...]:
+        if source == StatusSource.COMPANY:  # a company's answer: its own territory
+            entry = directory.companies.get(by)
+            return (entry.territory,) if entry is not None and entry.territory else ()
+        return authors.get(by, ())
+
     entries = []
     for h in history:
         by = h["changed_by"]
-        shown = by is None or readable(authors.get(by, ()), by)
+        shown = by is None or readable(territories_of(h["source"], by), by)
         entries.append(
             StatusEntry(**{**h, "changed_by": by if shown else None, "note": h["note"] if shown else None})
         )
@@ -308,12 +332,26 @@ async def get_followup(synergy_id: UUID, store: StoreDep, principal: PrincipalDe
                 sent_at=d["sent_at"],
             )
         )
+    answers = []
+    for company_id, given in (await notifier_reads.answers(store.pool, synergy_id)).items():
+        shown = readable(territories_of(StatusSource.COMPANY, company_id), company_id)
+        answers.append(
+            AnswerEntry(
+                company_id=company_id,
+                answer=given.answer,
+                reason=given.reason if shown else None,
+                comment=given.comment if shown else None,
+                channel=given.channel,
+                answered_at=given.answered_at,
+            )
+        )
     return FollowUp(
         synergy_id=synergy_id,
         status=row.status,
         released=row.released,
         held_by=list(row.held_by),
         history=entries,
+        answers=sorted(answers, key=lambda a: a.answered_at),
         deliveries=deliveries,
         failed=sum(1 for d in deliveries if d.status == "failed"),
     )
