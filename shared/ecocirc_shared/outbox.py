@@ -74,10 +74,22 @@ async def enqueue(
 async def enqueue_many(
     conn: Connection, schema: str, topic: str, events: Sequence[tuple[str, FlowEvent | SynergyEvent]]
 ) -> None:
-    """Write several (key, event) in the caller's transaction, in one round trip, in list order."""
-    await conn.executemany(
-        f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)',
-        [(event.event_id, topic, key, encode(event)) for key, event in events],
+    """Write several (key, event) in the caller's transaction, in one statement, in list order.
+
+    One multi-row statement rather than a row at a time: the notify trigger fires once, and the
+    server plans and runs one insert whatever the number of events.
+    """
+    if not events:
+        return
+    await conn.execute(
+        f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) '
+        "SELECT e.event_id, $2, e.key, e.payload "
+        "FROM unnest($1::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS e(event_id, key, payload, position) "
+        "ORDER BY e.position",
+        [event.event_id for _, event in events],
+        topic,
+        [key for key, _ in events],
+        [encode(event) for _, event in events],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
+from collections.abc import Callable
 from uuid import UUID
 
 from ecocirc_matcher.domain.explain import months_fr
@@ -45,7 +46,16 @@ def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
     return {GroupKey(c, flow.direction, area_of(flow)) for c in kb.classify(flow) if kb.classes[c].specific}
 
 
-def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -> list[Proposal]:
+def can_be_together(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> bool:
+    return evaluate_mutualisation(a, b, kb) is not None
+
+
+def build_groups(
+    key: GroupKey,
+    candidates: list[FlowSnapshot],
+    kb: Knowledge,
+    together: Callable[[FlowSnapshot, FlowSnapshot], bool] | None = None,
+) -> list[Proposal]:
     """The groups of `key` among flows of that class, direction and area.
 
     Two flows can be together when the pairwise judgement accepts them: within the resource's

@@ -15,7 +15,7 @@ from uuid import UUID
 from ecocirc_matcher.domain.groups import build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_substitution
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
 
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
@@ -69,6 +69,14 @@ class MatchIndex:
         self._buckets: dict[tuple[Direction, str], dict[Cell, set[UUID]]] = defaultdict(dict)
         self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
         self._group_keys: dict[UUID, set[GroupKey]] = {}
+        # What a group key makes, kept until one of its members changes: a batch or a re-derivation
+        # asks for the same group once per member otherwise.
+        self._groups: dict[GroupKey, list[Proposal]] = {}
+        # Whether two members of a group can be together (the pairwise mutualisation judgement),
+        # kept until either flow changes: a newcomer is judged against the members once, not every
+        # pair of the group again. Stored under both flows so that either one's change forgets it.
+        self._together: dict[UUID, dict[UUID, bool]] = {}
+        self._memo_pairs = grouping is build_groups  # a custom grouping judges its own pairs
         self.evaluations = 0  # pairs judged: what the benchmark watches
 
     def __len__(self) -> int:
@@ -78,6 +86,11 @@ class MatchIndex:
         """Every class a flow may pair with: partner classes for substitution, its own for mutualisation."""
         own = self.kb.classify(flow)
         return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
+
+    def holds(self, flow_id: UUID, version: int | None) -> bool:
+        """Whether the index has this flow at this version (None: whether it has no such flow)."""
+        flow = self.flows.get(flow_id)
+        return flow is None if version is None else flow is not None and flow.version == version
 
     def indexed_classes(self, flow_id: UUID) -> frozenset[str]:
         return self._classes.get(flow_id, frozenset())
@@ -89,7 +102,7 @@ class MatchIndex:
 
     def proposals_for(self, flow: FlowSnapshot) -> list[Proposal]:
         """Every proposal an indexed flow takes part in, with the flows indexed now."""
-        found = {p.synergy_id: p for p in self._candidates(flow)}
+        found = {p.synergy_id: p for p in self.substitutions_for(flow)}
         for key in self._group_keys.get(flow.flow_id, ()):
             for group in self.groups(key):
                 if any(f.flow_id == flow.flow_id for f in group.flows):
@@ -99,13 +112,35 @@ class MatchIndex:
     def group_keys_of(self, flow: FlowSnapshot) -> set[GroupKey]:
         return self._keys_of(flow, self.kb)
 
+    def substitutions_for(self, flow: FlowSnapshot) -> list[Proposal]:
+        """The substitutions an indexed flow takes part in (its groups apart), with the flows indexed now."""
+        return list(self._candidates(flow))
+
     def groups(self, key: GroupKey) -> list[Proposal]:
         """The mutualisation groups of `key` with the flows indexed now."""
+        cached = self._groups.get(key)
+        if cached is not None:
+            return cached
         members = [self.flows[i] for i in sorted(self._group_members.get(key, ()))]
         if len(members) < 2:
-            return []
-        self.evaluations += len(members) * (len(members) - 1) // 2
-        return self._grouping(key, members, self.kb)
+            found: list[Proposal] = []
+        elif self._memo_pairs:
+            found = build_groups(key, members, self.kb, together=self._together_memo)
+        else:
+            self.evaluations += len(members) * (len(members) - 1) // 2
+            found = self._grouping(key, members, self.kb)
+        self._groups[key] = found
+        return found
+
+    def _together_memo(self, a: FlowSnapshot, b: FlowSnapshot) -> bool:
+        known = self._together.get(a.flow_id)
+        if known is not None and (answer := known.get(b.flow_id)) is not None:
+            return answer
+        self.evaluations += 1
+        answer = evaluate_mutualisation(a, b, self.kb) is not None
+        self._together.setdefault(a.flow_id, {})[b.flow_id] = answer
+        self._together.setdefault(b.flow_id, {})[a.flow_id] = answer
+        return answer
 
     def put(self, flow: FlowSnapshot) -> None:
         """Index a flow without judging it (a flow another worker has already judged)."""
@@ -120,6 +155,7 @@ class MatchIndex:
         self._group_keys[flow.flow_id] = keys
         for key in keys:
             self._group_members[key].add(flow.flow_id)
+            self._groups.pop(key, None)
 
     def remove(self, flow_id: UUID) -> None:
         flow = self.flows.pop(flow_id, None)
@@ -135,7 +171,10 @@ class MatchIndex:
                     del cells[cell]
                     if not cells:
                         del self._buckets[(flow.direction, c)]
+        for other in self._together.pop(flow_id, {}):
+            self._together.get(other, {}).pop(flow_id, None)
         for key in self._group_keys.pop(flow_id, ()):
+            self._groups.pop(key, None)
             members = self._group_members.get(key)
             if members is not None:
                 members.discard(flow_id)
