@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -74,22 +75,29 @@ async def enqueue(
 async def enqueue_many(
     conn: Connection, schema: str, topic: str, events: Sequence[tuple[str, FlowEvent | SynergyEvent]]
 ) -> None:
-    """Write several (key, event) in the caller's transaction, in one statement, in list order.
+    """Write several (key, event) in the caller's transaction, in one statement, in list order."""
+    await enqueue_encoded(conn, schema, topic, [(e.event_id, key, encode(e)) for key, e in events])
+
+
+async def enqueue_encoded(
+    conn: Connection, schema: str, topic: str, rows: Sequence[tuple[UUID, str, bytes]]
+) -> None:
+    """Write several events already encoded, as (event id, key, payload), in one statement, in list order.
 
     One multi-row statement rather than a row at a time: the notify trigger fires once, and the
     server plans and runs one insert whatever the number of events.
     """
-    if not events:
+    if not rows:
         return
     await conn.execute(
         f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) '
         "SELECT e.event_id, $2, e.key, e.payload "
         "FROM unnest($1::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS e(event_id, key, payload, position) "
         "ORDER BY e.position",
-        [event.event_id for _, event in events],
+        [event_id for event_id, _, _ in rows],
         topic,
-        [key for key, _ in events],
-        [encode(event) for _, event in events],
+        [key for _, key, _ in rows],
+        [payload for _, _, payload in rows],
     )
 
 

@@ -10,9 +10,15 @@ from uuid import UUID
 import asyncpg
 
 from ecocirc_shared.db import Connection
-from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.events import (
+    SynergyEvent,
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+    encode_synergy_news,
+)
 from ecocirc_shared.flows import FlowSnapshot
-from ecocirc_shared.outbox import enqueue_many
+from ecocirc_shared.outbox import enqueue_encoded, enqueue_many
 from ecocirc_shared.synergies import SynergySnapshot
 from ecocirc_shared.topics import SYNERGY_EVENTS
 
@@ -175,14 +181,11 @@ class MatcherTx:
             [c.group_id for c in changes],
             [c.document for c in changes],
         )
-        events: list[tuple[str, SynergyEvent]] = [
-            (
-                str(c.snapshot.synergy_id),
-                SynergyProposed(synergy=c.snapshot) if c.new else SynergyRevised(synergy=c.snapshot),
-            )
-            for c in changes
-        ]
-        await enqueue_many(self.conn, SCHEMA, SYNERGY_EVENTS, events)
+        rows = []
+        for c in changes:
+            event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
+            rows.append((event_id, str(c.snapshot.synergy_id), payload))
+        await enqueue_encoded(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
         """Mark synergies withdrawn at their new revision and enqueue the withdrawal events."""

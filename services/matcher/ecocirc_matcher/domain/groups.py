@@ -64,11 +64,13 @@ def build_groups(
     resources one group gathers every flow accepted with another. Seasonal staff is different:
     companies share people only if all their seasons differ, so each largest set of companies that
     are pairwise complementary is a group of its own.
+
+    `together` answers the pairwise judgement, by default afresh; the index passes one that
+    remembers it while neither flow changes.
     """
+    judge = together or (lambda a, b: can_be_together(a, b, kb))
     accepted = {
-        frozenset((a.flow_id, b.flow_id))
-        for a, b in itertools.combinations(candidates, 2)
-        if evaluate_mutualisation(a, b, kb) is not None
+        frozenset((a.flow_id, b.flow_id)) for a, b in itertools.combinations(candidates, 2) if judge(a, b)
     }
     if not accepted:
         return []

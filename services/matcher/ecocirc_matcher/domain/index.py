@@ -35,14 +35,18 @@ def cell_of(lat: float, lon: float) -> Cell:
     return (math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES))
 
 
-def cells_within(lat: float, lon: float, radius_km: float) -> Iterator[Cell]:
-    """Every cell that may hold a point within `radius_km` (great-circle) of (lat, lon)."""
+def cell_box(lat: float, lon: float, radius_km: float) -> tuple[Cell, Cell]:
+    """The lowest and highest cell of the box that holds every point within `radius_km` of (lat, lon)."""
     dlat = radius_km / KM_PER_DEGREE_LAT
     # Longitude degrees shrink with latitude; take the widest latitude in the box to stay safe.
     widest = min(89.0, abs(lat) + dlat)
     dlon = radius_km / (KM_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(widest))))
-    lat_lo, lon_lo = cell_of(lat - dlat, lon - dlon)
-    lat_hi, lon_hi = cell_of(lat + dlat, lon + dlon)
+    return cell_of(lat - dlat, lon - dlon), cell_of(lat + dlat, lon + dlon)
+
+
+def cells_within(lat: float, lon: float, radius_km: float) -> Iterator[Cell]:
+    """Every cell that may hold a point within `radius_km` (great-circle) of (lat, lon)."""
+    (lat_lo, lon_lo), (lat_hi, lon_hi) = cell_box(lat, lon, radius_km)
     for i in range(lat_lo, lat_hi + 1):
         for j in range(lon_lo, lon_hi + 1):
             yield (i, j)
@@ -185,17 +189,28 @@ class MatchIndex:
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float
     ) -> set[UUID]:
         found: set[UUID] = set()
-        reachable: set[Cell] | None = None
+        (lat_lo, lon_lo), (lat_hi, lon_hi) = cell_box(flow.site.lat, flow.site.lon, radius_km)
+        area = (lat_hi - lat_lo + 1) * (lon_hi - lon_lo + 1)
         for c in classes:
             cells = self._buckets.get((direction, c))
             if not cells:
                 continue
-            if reachable is None:
-                reachable = set(cells_within(flow.site.lat, flow.site.lon, radius_km))
-            if len(cells) < len(reachable):
-                found.update(*(members for cell, members in cells.items() if cell in reachable))
+            if len(cells) < area:
+                found.update(
+                    *(
+                        members
+                        for (i, j), members in cells.items()
+                        if lat_lo <= i <= lat_hi and lon_lo <= j <= lon_hi
+                    )
+                )
             else:
-                found.update(*(cells[cell] for cell in reachable if cell in cells))
+                found.update(
+                    *(
+                        cells[cell]
+                        for cell in cells_within(flow.site.lat, flow.site.lon, radius_km)
+                        if cell in cells
+                    )
+                )
         found.discard(flow.flow_id)
         return found
 

@@ -179,6 +179,8 @@ class Knowledge:
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
+        # Pairing asks for a company's activities at every pair it judges.
+        self._activities_cached = lru_cache(maxsize=4096)(self._activities)
 
     def _check_class(self, class_id: str, where: str) -> None:
         if class_id not in self.classes:
@@ -275,8 +277,11 @@ class Knowledge:
 
     def activities(self, naf_code: str | None) -> list[NafActivity]:
         """Activity profiles matching a NAF code, from the division down to the class."""
+        return list(self._activities_cached(naf_code))
+
+    def _activities(self, naf_code: str | None) -> tuple[NafActivity, ...]:
         digits = naf_digits(naf_code)
-        return [self._naf[digits[:n]] for n in (2, 3, 4) if len(digits) >= n and digits[:n] in self._naf]
+        return tuple(self._naf[digits[:n]] for n in (2, 3, 4) if len(digits) >= n and digits[:n] in self._naf)
 
     def naf_produces(self, naf_code: str | None) -> frozenset[str]:
         return frozenset().union(*(a.produces for a in self.activities(naf_code)))

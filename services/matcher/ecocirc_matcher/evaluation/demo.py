@@ -135,7 +135,9 @@ def load_territory(path: Path = DEFAULT_TERRITORY) -> Territory:
         else:
             groups.append(refs)
     traps = tuple(Trap(t["type"], (t["flows"][0], t["flows"][1]), t.get("why", "")) for t in data["traps"])
-    return Territory(flows, frozenset(substitutions), tuple(groups), traps, name=data.get("territory", path.stem))
+    return Territory(
+        flows, frozenset(substitutions), tuple(groups), traps, name=data.get("territory", path.stem)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.logging import get_logger
 
 log = get_logger(__name__)
-_debug = logging.getLogger(__name__)  # structlog renders an event before the level filter drops it
 
 EVENTS = Counter("ecocirc_matcher_events_total", "Flow events handled", ["outcome"])
 SYNERGY_NEWS = Counter("ecocirc_matcher_synergy_news_total", "Synergy events emitted", ["kind"])
@@ -228,7 +227,9 @@ class MatcherService:
         SYNERGY_NEWS.labels("proposed").inc(sum(c.new for c in changes))
         SYNERGY_NEWS.labels("revised").inc(sum(not c.new for c in changes))
         SYNERGY_NEWS.labels("withdrawn").inc(len(withdrawals))
-        if _debug.isEnabledFor(logging.DEBUG):  # a line per synergy: built only when it is wanted
+        if logging.getLogger(__name__).isEnabledFor(
+            logging.DEBUG
+        ):  # a line per synergy: built only if wanted
             for c in changes:
                 log.debug(
                     "synergy_recorded",
