@@ -139,3 +139,5 @@ def test_the_index_finds_exactly_what_judging_every_pair_finds(seed: int) -> Non
             got = contents(through_the_index(index), kb)
             assert len(expected) > 10, "the scenario should make synergies"
             assert got == expected
+            # What a re-derivation asks: every proposal, each pair judged once.
+            assert contents({p.synergy_id: p for p in index.all_proposals()}, kb) == expected

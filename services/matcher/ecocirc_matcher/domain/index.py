@@ -113,6 +113,20 @@ class MatchIndex:
                     found[group.synergy_id] = group
         return list(found.values())
 
+    def all_proposals(self) -> list[Proposal]:
+        """Every proposal among the indexed flows, each pair judged once (from its offer's side).
+
+        An offer looks at every need class it feeds within the longest reach involved, which is
+        all a substitution can join, so asking the needs again would only judge each pair twice.
+        """
+        found: dict[UUID, Proposal] = {}
+        for flow in self.flows.values():
+            if flow.direction is Direction.OFFER:
+                found.update((p.synergy_id, p) for p in self._candidates(flow))
+        for key in list(self._group_members):
+            found.update((g.synergy_id, g) for g in self.groups(key))
+        return list(found.values())
+
     def group_keys_of(self, flow: FlowSnapshot) -> set[GroupKey]:
         return self._keys_of(flow, self.kb)
 

@@ -68,10 +68,7 @@ class MatcherService:
             self._index_external(FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"])
         if await tx.knowledge_version() == self.kb.version:
             return  # another worker re-derived while we waited for the lock
-        found: dict[UUID, Proposal] = {}
-        for flow in list(self.index.flows.values()):
-            for proposal in self.index.proposals_for(flow):
-                found[proposal.synergy_id] = proposal
+        found = {p.synergy_id: p for p in self.index.all_proposals()}
         stale = await tx.active_synergy_ids() - found.keys()
         await self._record(tx, list(found.values()), stale, KNOWLEDGE_CHANGED)
         await tx.set_knowledge_version(self.kb.version)
