@@ -139,7 +139,8 @@ class MatchIndex:
         cached = self._groups.get(key)
         if cached is not None:
             return cached
-        members = [self.flows[i] for i in sorted(self._group_members.get(key, ()))]
+        # By id (UUIDs order as their integers, which compare without a Python call).
+        members = [self.flows[i] for i in sorted(self._group_members.get(key, ()), key=lambda i: i.int)]
         if len(members) < 2:
             found: list[Proposal] = []
         elif self._memo_pairs:

@@ -33,6 +33,10 @@ NO_LONGER_HOLDS = "La piste ne tient plus : un des flux a changé ou a été ret
 KNOWLEDGE_CHANGED = "La piste ne tient plus avec la nouvelle version des connaissances du moteur."
 
 
+def _as_int(value: UUID) -> int:
+    return value.int
+
+
 class MatcherService:
     """Owns one worker's in-memory index; PostgreSQL holds the truth it is rebuilt from."""
 
@@ -204,9 +208,10 @@ class MatcherService:
         self, tx: MatcherTx, proposals: list[Proposal], withdrawn: set[UUID], reason: str
     ) -> None:
         """Turn what the index found into synergy revisions: only what changed is written and announced."""
-        stored = await tx.synergies(sorted({p.synergy_id for p in proposals} | withdrawn))
+        # Ids sort by their integer (the order of UUIDs, without a Python comparison per step).
+        stored = await tx.synergies(sorted({p.synergy_id for p in proposals} | withdrawn, key=_as_int))
         changes = []
-        for proposal in sorted(proposals, key=lambda p: p.synergy_id):
+        for proposal in sorted(proposals, key=lambda p: p.synergy_id.int):
             before = stored.get(proposal.synergy_id)
             first, document, fp = first_revision(proposal, self.kb.version)
             if before is not None and before.active and before.fingerprint == fp:
