@@ -53,7 +53,7 @@ def main() -> None:
             print(f"{label:<48} {'not run':>10} {target:>8g}")
             continue
         met = value >= target if higher else value <= target
-        print(f"{label:<48} {value:>10.3g} {target:>8g}  {'yes' if met else 'NO'}")
+        print(f"{label:<48} {value:>10.4g} {target:>8g}  {'yes' if met else 'NO'}")
     print(f"(from {RESULTS_DIR}/; each ratio is against a baseline measured in the same run)")
 
 
