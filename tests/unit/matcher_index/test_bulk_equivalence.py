@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ecocirc_matcher.domain import index as index_module
 from ecocirc_matcher.domain.groups import build_groups, group_keys
 from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
@@ -103,8 +104,12 @@ def contents(found: dict[uuid.UUID, Proposal], kb: Knowledge) -> dict[uuid.UUID,
     return {sid: first_revision(p, kb.version)[1] for sid, p in found.items()}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_index_finds_exactly_what_judging_every_pair_finds(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "memo_pairs"), [(1, None), (2, None), (3, None), (4, 50)])
+def test_the_index_finds_exactly_what_judging_every_pair_finds(
+    seed: int, memo_pairs: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if memo_pairs is not None:  # a memo that overflows and starts afresh, often
+        monkeypatch.setattr(index_module, "TOGETHER_MEMO_PAIRS", memo_pairs)
     kb = load_knowledge()
     rng = random.Random(seed)
     companies = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(40)]

@@ -23,6 +23,9 @@ from ecocirc_shared.flows import Direction, FlowSnapshot
 CELL_DEGREES = 0.2
 KM_PER_DEGREE_LAT = 111.0
 
+# At most this many remembered pairwise group judgements (about 200 bytes each, both entries).
+TOGETHER_MEMO_PAIRS = 1_000_000
+
 Cell = tuple[int, int]
 # Judges an offer and a need: a proposal or None.
 PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
@@ -80,6 +83,7 @@ class MatchIndex:
         # kept until either flow changes: a newcomer is judged against the members once, not every
         # pair of the group again. Stored under both flows so that either one's change forgets it.
         self._together: dict[UUID, dict[UUID, bool]] = {}
+        self._together_pairs = 0  # how many pairs it holds (each under both flows)
         self._memo_pairs = grouping is build_groups  # a custom grouping judges its own pairs
         self.evaluations = 0  # pairs judged: what the benchmark watches
 
@@ -157,8 +161,13 @@ class MatchIndex:
             return answer
         self.evaluations += 1
         answer = evaluate_mutualisation(a, b, self.kb) is not None
+        if self._together_pairs >= TOGETHER_MEMO_PAIRS:
+            # Pairs grow as the square of a group's size: past the bound, start afresh.
+            self._together.clear()
+            self._together_pairs = 0
         self._together.setdefault(a.flow_id, {})[b.flow_id] = answer
         self._together.setdefault(b.flow_id, {})[a.flow_id] = answer
+        self._together_pairs += 1
         return answer
 
     def put(self, flow: FlowSnapshot) -> None:
@@ -190,7 +199,9 @@ class MatchIndex:
                     del cells[cell]
                     if not cells:
                         del self._buckets[(flow.direction, c)]
-        for other in self._together.pop(flow_id, {}):
+        known = self._together.pop(flow_id, {})
+        self._together_pairs -= len(known)
+        for other in known:
             self._together.get(other, {}).pop(flow_id, None)
         for key in self._group_keys.pop(flow_id, ()):
             self._groups.pop(key, None)
