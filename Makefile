@@ -6,7 +6,9 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.synced
 
-.PHONY: install run test faults lint format bench eval demo config-doc clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install browser run test faults lint format bench eval demo config-doc clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -18,11 +20,22 @@ $(STAMP): $(UV) uv.lock pyproject.toml */pyproject.toml services/*/pyproject.tom
 
 install: $(STAMP) ## install the locked dependencies into .venv
 
+# The browser tests drive Debian's chromium through Playwright (never a browser build downloaded by
+# Playwright). Installed with apt-get when missing and run as root (CI); otherwise say how.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	    echo "The browser tests need chromium at $(CHROMIUM): sudo apt-get install chromium (skipped until then)."; \
+	fi
+
+browser: $(CHROMIUM) ## Debian's chromium for the browser tests (apt-get install chromium, as root)
+
 run: $(STAMP) ## start the whole platform on embedded defaults (Ctrl-C stops it)
 	exec $(VENV)/bin/python -m ecocirc_devstack
 
-test: $(STAMP) ## the whole suite against real PostgreSQL, broker and SMTP (faults apart: make faults)
-	$(VENV)/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
+test: $(STAMP) browser ## the whole suite against real PostgreSQL, broker and SMTP (faults apart: make faults)
+	ECOCIRC_CHROMIUM=$(CHROMIUM) $(VENV)/bin/python -m pytest -m "not faults" $(PYTEST_ARGS)
 
 faults: $(STAMP) ## the platform under load, broken on purpose, then counted; bad input; access (~5 min)
 	$(VENV)/bin/python -m pytest -m faults tests/faults $(PYTEST_ARGS)

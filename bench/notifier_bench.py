@@ -26,12 +26,12 @@ from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broke
 from ecocirc_devstack.smtp_sink import start_sink
 from ecocirc_intake.bootstrap import MIGRATIONS as INTAKE_MIGRATIONS
 from ecocirc_notifier.bootstrap import build, email_settings
-from ecocirc_notifier.domain.directory import AdvisorEntry, CompanyEntry, Directory
 from ecocirc_notifier.domain.emails import render
 from ecocirc_notifier.domain.news import proposed
 from ecocirc_notifier.domain.recipients import proposal_audience
 from ecocirc_notifier.options import NotifierOptions
 from ecocirc_shared.db import create_pool, migrate
+from ecocirc_shared.directory import AdvisorEntry, CompanyEntry, Directory
 from ecocirc_shared.events import SynergyProposed
 from ecocirc_shared.kafka import make_consumer, make_producer
 from ecocirc_shared.logging import configure_logging
@@ -116,9 +116,8 @@ async def bench_send(settings: Settings, mail_dir: Path) -> tuple[float, int]:
     """Record proposals, then time the delivery loop until every email reached the SMTP sink."""
     intake = await create_pool(settings, "intake")
     await migrate(intake, "intake", INTAKE_MIGRATIONS)
-    pool, recorder, deliverer = await build(
-        settings, options=NotifierOptions(hold=timedelta(0), max_hold=timedelta(0))
-    )
+    notifier = await build(settings, options=NotifierOptions(hold=timedelta(0), max_hold=timedelta(0)))
+    pool, recorder, deliverer = notifier.pool, notifier.recorder, notifier.deliverer
     await intake.execute(
         "INSERT INTO intake.advisors (id, name, email, territories) VALUES ($1, 'Claire', 'c@cci.example', $2)",
         uuid.uuid4(),

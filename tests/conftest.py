@@ -97,6 +97,7 @@ def make_settings(database_url: str, broker: Broker, smtp: Mailbox) -> Callable[
             "smtp_port": smtp.port,
             "mail_from": "eco-circulaire@test.example",
             "admin_token": "test-admin-token-with-enough-entropy",
+            "link_secret": "test-link-secret-apart-from-the-admin-token",
             "kafka_fetch_max_wait_ms": 100,
             "kafka_session_timeout_ms": 3000,
             "kafka_heartbeat_interval_ms": 500,

@@ -8,6 +8,7 @@ set -euo pipefail
 BOOTSTRAP="${ECOCIRC_KAFKA_BOOTSTRAP:?set ECOCIRC_KAFKA_BOOTSTRAP, e.g. kafka:9092}"
 FLOW_PARTITIONS="${ECOCIRC_FLOW_PARTITIONS:-4}"
 SYNERGY_PARTITIONS="${ECOCIRC_SYNERGY_PARTITIONS:-4}"
+DECISION_PARTITIONS="${ECOCIRC_DECISION_PARTITIONS:-2}"
 REPLICATION_FACTOR="${ECOCIRC_REPLICATION_FACTOR:-1}"
 TOPICS_CMD="${TOPICS_CMD:-/opt/kafka/bin/kafka-topics.sh}"  # a stub in the unit test
 
@@ -33,4 +34,6 @@ ensure_topic() {
 
 ensure_topic ecocirc.flow-events.v1 "$FLOW_PARTITIONS"
 ensure_topic ecocirc.synergy-events.v1 "$SYNERGY_PARTITIONS"
+ensure_topic ecocirc.decision-events.v1 "$DECISION_PARTITIONS"
+ensure_topic ecocirc.access-events.v1 1
 ensure_topic ecocirc.dead-letters.v1 1

@@ -2,7 +2,8 @@
 
 Anything configured through ECOCIRC_* (database, broker, SMTP, admin token, port) is used as
 given; what is not is provided locally: PostgreSQL under var/pg, tansu, an SMTP sink writing
-var/mail/*.eml, and an admin token generated once into var/admin_token.
+var/mail/*.eml, an admin token generated once into var/admin_token, and the key of the links in
+emails generated once into var/link_secret.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ def admin_token(var_dir: Path) -> tuple[str, bool]:
     path.write_text(token + "\n")
     path.chmod(0o600)
     return token, True
+
+
+def link_secret(var_dir: Path) -> str:
+    """The configured key of the links in emails, or the one kept under var/ (so links survive a restart)."""
+    if secret := os.environ.get("ECOCIRC_LINK_SECRET"):
+        return secret
+    path = var_dir / "link_secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def platform_env(var_dir: Path) -> tuple[dict[str, str], dict[str, str], EmbeddedPostgres | None]:
@@ -108,6 +120,7 @@ def main() -> int:
     token, new_token = admin_token(var_dir)
     env, components, postgres = platform_env(var_dir)
     env["ECOCIRC_ADMIN_TOKEN"] = token
+    env["ECOCIRC_LINK_SECRET"] = link_secret(var_dir)
     port = int(env.get("ECOCIRC_API_PORT", "8000"))
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
     for name, cmd in components.items():

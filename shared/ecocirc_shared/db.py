@@ -7,19 +7,48 @@ from pathlib import Path
 
 import asyncpg
 import asyncpg.pool
+from asyncpg.exceptions import _base as asyncpg_base
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import DatabaseSettings
 
 log = get_logger(__name__)
 
 # What a transaction holds: a bare connection or one borrowed from a pool.
 Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
+# The database is stopped, restarting, overloaded or unreachable, or this transaction lost a race
+# with another (deadlock, serialisation): a temporary state, to be waited out and tried again.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    # 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 57014 query cancelled...
+    asyncpg.OperatorInterventionError,
+    # 53300 too many connections, out of memory, disk full
+    asyncpg.InsufficientResourcesError,
+    # 40P01 deadlock detected, 40001 serialisation failure
+    asyncpg.TransactionRollbackError,
+    # the connection was closed under the client
+    asyncpg.InterfaceError,
+)
+# InterfaceErrors raised by the client itself about what it was given: retrying cannot help
+# (e.g. an integer out of the column's range in an event).
+_CLIENT_SIDE: tuple[type[Exception], ...] = (
+    asyncpg_base.DataError,
+    asyncpg_base.ClientConfigurationError,
+    asyncpg_base.UnsupportedClientFeatureError,
+    asyncpg_base.UnsupportedServerFeatureError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means "the database cannot serve now", rather than "this input cannot be stored"."""
+    return isinstance(exc, DATABASE_UNAVAILABLE) and not isinstance(exc, _CLIENT_SIDE)
+
 
 async def create_pool(
-    settings: Settings, schema: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 60
+    settings: DatabaseSettings, schema: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float = 60
 ) -> asyncpg.Pool:
     """Open a pool whose connections work in the service's schema, retrying while the DB starts."""
     dsn = settings.require(settings.database_url, "database_url")

@@ -12,7 +12,9 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import to_json
 
-from ecocirc_shared.flows import FlowSnapshot
+from ecocirc_shared.directory import RecipientKind
+from ecocirc_shared.flows import FlowSnapshot, Revision
+from ecocirc_shared.followup import SynergyStatus
 from ecocirc_shared.synergies import SynergySnapshot
 
 
@@ -20,51 +22,113 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Event(BaseModel):
+    """What every event carries; subclasses add their `event_type` and content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     event_id: UUID = Field(default_factory=uuid4)
     occurred_at: datetime = Field(default_factory=_now)
     schema_version: int = 1
 
 
-class FlowDeclared(_Event):
+class FlowDeclared(Event):
     event_type: Literal["flow.declared"] = "flow.declared"
     flow: FlowSnapshot
 
 
-class FlowRevised(_Event):
+class FlowRevised(Event):
     event_type: Literal["flow.revised"] = "flow.revised"
     flow: FlowSnapshot
 
 
-class FlowWithdrawn(_Event):
+class FlowWithdrawn(Event):
     event_type: Literal["flow.withdrawn"] = "flow.withdrawn"
     flow_id: UUID
     company_id: UUID
-    version: int
+    version: Revision
 
 
-class SynergyProposed(_Event):
+class SynergyProposed(Event):
     event_type: Literal["synergy.proposed"] = "synergy.proposed"
     synergy: SynergySnapshot
 
 
-class SynergyRevised(_Event):
+class SynergyRevised(Event):
     event_type: Literal["synergy.revised"] = "synergy.revised"
     synergy: SynergySnapshot
 
 
-class SynergyWithdrawn(_Event):
+class SynergyWithdrawn(Event):
     event_type: Literal["synergy.withdrawn"] = "synergy.withdrawn"
     synergy_id: UUID
-    revision: int
+    revision: Revision
     reason: str
+
+
+class SynergyStatusChanged(Event):
+    """An advisor moved a synergy on (in review mode, approving or refusing it)."""
+
+    event_type: Literal["synergy.status_changed"] = "synergy.status_changed"
+    synergy_id: UUID
+    status: SynergyStatus
+    note: str | None = Field(None, max_length=2000)
+    advisor_id: UUID
+
+
+class ReviewModeChanged(Event):
+    """An advisor turned review mode on or off for a territory they follow."""
+
+    event_type: Literal["territory.review_mode_changed"] = "territory.review_mode_changed"
+    territory: str = Field(min_length=1, max_length=100)
+    enabled: bool
+    advisor_id: UUID
+
+
+class EmailPreferencesChanged(Event):
+    """Someone chose whether and how they hear of synergies (an unsubscribe link, a company's or an
+    advisor's choice). A field left out (None) keeps its value."""
+
+    event_type: Literal["recipient.email_preferences_changed"] = "recipient.email_preferences_changed"
+    recipient_kind: RecipientKind
+    recipient_id: UUID
+    opted_out: bool | None = None
+    # "default": whatever the programme sends (the digest when it sends digests).
+    delivery: Literal["immediate", "digest", "default"] | None = None
+
+
+def decision_key(event: DecisionEvent) -> str:
+    """The Kafka key of a decision: its subject, so that one subject's decisions stay in order."""
+    if isinstance(event, SynergyStatusChanged):
+        return str(event.synergy_id)
+    if isinstance(event, ReviewModeChanged):
+        return f"territory:{event.territory}"
+    return f"{event.recipient_kind.value}:{event.recipient_id}"
+
+
+class SignInLinkRequested(Event):
+    """Someone asked for a sign-in link with an address that intake knows; the notifier emails it.
+
+    The event carries no credential: the link's token is an HMAC of `link_id` under the link key
+    (ecocirc_shared.links), which the notifier computes when it writes the email. Whoever reads the
+    outbox or the topic cannot sign in with what they read. `accounts` names what the link opens
+    (companies, "conseiller"), for the email to say.
+    """
+
+    event_type: Literal["access.sign_in_link_requested"] = "access.sign_in_link_requested"
+    link_id: UUID
+    email: str
+    accounts: tuple[str, ...] = ()
+    expires_at: datetime
 
 
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
-AnyEvent = Annotated[FlowEvent | SynergyEvent, Field(discriminator="event_type")]
+DecisionEvent = SynergyStatusChanged | ReviewModeChanged | EmailPreferencesChanged
+AccessEvent = SignInLinkRequested
+AnyEvent = Annotated[
+    FlowEvent | SynergyEvent | DecisionEvent | AccessEvent, Field(discriminator="event_type")
+]
 
 CURRENT_VERSIONS: dict[str, int] = {
     "flow.declared": 1,
@@ -73,20 +137,24 @@ CURRENT_VERSIONS: dict[str, int] = {
     "synergy.proposed": 1,
     "synergy.revised": 1,
     "synergy.withdrawn": 1,
+    "synergy.status_changed": 1,
+    "territory.review_mode_changed": 1,
+    "recipient.email_preferences_changed": 1,
+    "access.sign_in_link_requested": 1,
 }
 
 # (event_type, from_version) -> function turning that version's dict into the next version's dict.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
-_adapter: TypeAdapter[FlowEvent | SynergyEvent] = TypeAdapter(AnyEvent)
+_adapter: TypeAdapter[FlowEvent | SynergyEvent | DecisionEvent | AccessEvent] = TypeAdapter(AnyEvent)
 
 
 class PoisonEvent(ValueError):
     """A message that cannot be turned into a known event: it goes to the dead-letter topic."""
 
 
-def encode(event: FlowEvent | SynergyEvent) -> bytes:
+def encode(event: Event) -> bytes:
     return event.model_dump_json().encode()
 
 
@@ -105,7 +173,7 @@ def encode_synergy_news(
 
 
 @cache
-def _envelope(event_type: type[_Event]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
+def _envelope(event_type: type[Event]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
     """An event type's fields but the snapshot, in order: (name, default, default factory)."""
     return tuple(
         (name, field.default, cast("Callable[[], Any] | None", field.default_factory))
@@ -114,12 +182,17 @@ def _envelope(event_type: type[_Event]) -> tuple[tuple[str, Any, Callable[[], An
     )
 
 
-def decode(raw: bytes) -> FlowEvent | SynergyEvent:
+def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | DecisionEvent | AccessEvent:
     """Parse a message, upcasting older schema versions; raise PoisonEvent for anything else."""
+    if raw is None:
+        # A tombstone: nobody publishes them on these topics (they are not compacted).
+        raise PoisonEvent("empty message (tombstone)")
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PoisonEvent(f"undecodable message: {exc}") from exc
+    except RecursionError as exc:
+        raise PoisonEvent("undecodable message: nested too deeply") from exc
     if not isinstance(doc, dict):
         raise PoisonEvent("message is not a JSON object")
     event_type = doc.get("event_type")

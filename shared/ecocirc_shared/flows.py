@@ -51,12 +51,14 @@ class Confidentiality(StrEnum):
 
 
 Month = Annotated[int, Field(ge=1, le=12)]
+# Versions and revisions are PostgreSQL integers: a larger one is not an event to store.
+Revision = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class Quantity(BaseModel):
     """An amount as the company declared it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     amount: float = Field(gt=0, le=1e12)
     unit: Unit
@@ -66,7 +68,7 @@ class Quantity(BaseModel):
 class Site(BaseModel):
     """Where a flow is: the company's site, resolved to coordinates."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -79,11 +81,11 @@ class Site(BaseModel):
 class FlowSnapshot(BaseModel):
     """A flow's full state at one version, as carried by flow events."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     flow_id: UUID
     company_id: UUID
-    version: int = Field(ge=1)
+    version: Revision
     direction: Direction
     category: Category
     label: str

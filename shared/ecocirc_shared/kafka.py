@@ -9,18 +9,19 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from ecocirc_shared.kafka_security import client_security
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import KafkaSettings
 from ecocirc_shared.topics import TopicSpec
 
 log = get_logger(__name__)
 
 
-def bootstrap(settings: Settings) -> str:
+def bootstrap(settings: KafkaSettings) -> str:
     return settings.require(settings.kafka_bootstrap, "kafka_bootstrap")
 
 
-def make_producer(settings: Settings) -> AIOKafkaProducer:
+def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     # linger 0: tansu reports end offsets per batch (broker-notes.md), and the relay sends
     # small ordered batches anyway. No idempotence: tansu rejects InitProducerId v0; consumers
     # are idempotent instead, which is also what at-least-once delivery on Kafka requires.
@@ -31,10 +32,11 @@ def make_producer(settings: Settings) -> AIOKafkaProducer:
         enable_idempotence=False,
         request_timeout_ms=10_000,
         client_id="ecocirc",
+        **client_security(settings),
     )
 
 
-def make_consumer(settings: Settings, *topics: str, group_id: str) -> AIOKafkaConsumer:
+def make_consumer(settings: KafkaSettings, *topics: str, group_id: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap(settings),
@@ -45,12 +47,21 @@ def make_consumer(settings: Settings, *topics: str, group_id: str) -> AIOKafkaCo
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         client_id=group_id,
+        **client_security(settings),
     )
 
 
-async def ensure_topics(settings: Settings, specs: list[TopicSpec]) -> list[str]:
+def make_admin(settings: KafkaSettings, request_timeout_ms: int = 10_000) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap(settings),
+        request_timeout_ms=request_timeout_ms,
+        **client_security(settings),
+    )
+
+
+async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list[str]:
     """Create the missing topics; return the names that had to be created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=10_000)
+    admin = make_admin(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -67,11 +78,11 @@ async def ensure_topics(settings: Settings, specs: list[TopicSpec]) -> list[str]
         await admin.close()
 
 
-async def wait_for_broker(settings: Settings, timeout_s: float = 60.0) -> None:
+async def wait_for_broker(settings: KafkaSettings, timeout_s: float = 60.0) -> None:
     """Block until the broker answers metadata requests, so services may start in any order."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=3_000)
+        admin = make_admin(settings, request_timeout_ms=3_000)
         try:
             await admin.start()
             await admin.list_topics()

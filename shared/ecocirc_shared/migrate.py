@@ -17,13 +17,13 @@ import importlib
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.logging import configure_logging
 from ecocirc_shared.outbox import outbox_ddl
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import DatabaseSettings
 
 # Service -> (its schema, whether it writes events through an outbox).
 SERVICES = {"intake": ("intake", True), "matcher": ("matcher", True), "notifier": ("notifier", False)}
 
 
-async def run(settings: Settings, services: list[str]) -> dict[str, list[str]]:
+async def run(settings: DatabaseSettings, services: list[str]) -> dict[str, list[str]]:
     applied: dict[str, list[str]] = {}
     for service in services:
         schema, with_outbox = SERVICES[service]
@@ -49,7 +49,7 @@ def main() -> None:
     unknown = set(args.services) - SERVICES.keys()
     if unknown:
         parser.error(f"unknown service(s): {', '.join(sorted(unknown))}; choose among {', '.join(SERVICES)}")
-    settings = Settings()
+    settings = DatabaseSettings()
     configure_logging("migrate", settings.log_level, settings.log_json)
     for service, names in asyncio.run(run(settings, args.services or list(SERVICES))).items():
         print(f"{service}: {', '.join(names) if names else 'up to date'}")

@@ -23,10 +23,10 @@ from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
 from ecocirc_shared.db import Connection
-from ecocirc_shared.events import FlowEvent, SynergyEvent, encode
+from ecocirc_shared.events import Event, encode
 from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer
 from ecocirc_shared.logging import get_logger
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import OutboxSettings
 from ecocirc_shared.topics import TopicSpec, epoch_topic
 
 log = get_logger(__name__)
@@ -59,9 +59,7 @@ def outbox_ddl(schema: str) -> str:
     """
 
 
-async def enqueue(
-    conn: Connection, schema: str, topic: str, key: str, event: FlowEvent | SynergyEvent
-) -> None:
+async def enqueue(conn: Connection, schema: str, topic: str, key: str, event: Event) -> None:
     """Write an event in the caller's transaction; the relay publishes it after commit."""
     await conn.execute(
         f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)',
@@ -73,7 +71,7 @@ async def enqueue(
 
 
 async def enqueue_many(
-    conn: Connection, schema: str, topic: str, events: Sequence[tuple[str, FlowEvent | SynergyEvent]]
+    conn: Connection, schema: str, topic: str, events: Sequence[tuple[str, Event]]
 ) -> None:
     """Write several (key, event) in the caller's transaction, in one statement, in list order."""
     await enqueue_encoded(conn, schema, topic, [(e.event_id, key, encode(e)) for key, e in events])
@@ -104,7 +102,7 @@ async def enqueue_encoded(
 class OutboxRelay:
     """Publishes one schema's outbox to Kafka; run `run()` as a background task."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool, schema: str, topics: list[TopicSpec]):
+    def __init__(self, settings: OutboxSettings, pool: asyncpg.Pool, schema: str, topics: list[TopicSpec]):
         self._settings = settings
         self._pool = pool
         self._schema = schema

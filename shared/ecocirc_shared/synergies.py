@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecocirc_shared.flows import Confidentiality
+from ecocirc_shared.flows import Confidentiality, Revision
 
 
 class SynergyKind(StrEnum):
@@ -24,7 +24,7 @@ class Role(StrEnum):
 class Participant(BaseModel):
     """One company's part in a synergy, through one of its flows."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     company_id: UUID
     flow_id: UUID
@@ -37,7 +37,7 @@ class Participant(BaseModel):
 class MatchedQuantity(BaseModel):
     """The quantity both sides can exchange, per year, in the resource's common unit."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     amount_per_year: float
     unit: str
@@ -47,7 +47,7 @@ class MatchedQuantity(BaseModel):
 class Impact(BaseModel):
     """What the synergy is worth where it can be estimated (None where it cannot)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     tonnes_diverted_per_year: float | None = None
     co2e_avoided_kg_per_year: float | None = None
@@ -58,10 +58,10 @@ class Impact(BaseModel):
 class SynergySnapshot(BaseModel):
     """A synergy's full state at one revision."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     synergy_id: UUID
-    revision: int = Field(ge=1)
+    revision: Revision
     kind: SynergyKind
     resource_class: str
     resource_label: str

@@ -71,7 +71,7 @@ class Platform:
         except psutil.NoSuchProcess:
             return []
 
-    def interrupt(self, timeout_s: float = 30.0) -> int:
+    def interrupt(self, timeout_s: float = 60.0) -> int:
         """Ctrl-C, as a person would; return the exit code."""
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGINT)
@@ -83,7 +83,7 @@ class Platform:
     def mails(self) -> list[Path]:
         return sorted((self.var_dir / "mail").glob("*.eml"))
 
-    def wait_for(self, predicate: Any, timeout_s: float = 10.0) -> float:
+    def wait_for(self, predicate: Any, timeout_s: float = 45.0) -> float:
         """Poll until predicate() is truthy; return the seconds it took."""
         started = time.monotonic()
         while not predicate():

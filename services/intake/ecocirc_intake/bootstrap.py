@@ -12,21 +12,20 @@ import asyncpg
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
-from ecocirc_intake.entrypoints import access_routes, api, import_routes, synergy_routes
+from ecocirc_intake.entrypoints import access_routes, api, auth_routes, import_routes, synergy_routes, web
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.limits import BodySizeLimit
 from ecocirc_intake.entrypoints.metrics import RequestMetrics
 from ecocirc_intake.service_layer.auth_failures import FailureLimiter
 from ecocirc_intake.service_layer.principals import hash_token
-from ecocirc_notifier.bootstrap import MIGRATIONS as NOTIFIER_MIGRATIONS
-from ecocirc_notifier.bootstrap import SCHEMA as NOTIFIER_SCHEMA
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,7 +56,10 @@ TAGS = [
     {"name": "imports", "description": "Import en masse du tableur d'entretien des conseillers (CSV, XLSX)."},
     {"name": "synergies", "description": "Synergies trouvées, visibles selon les règles de confidentialité."},
     {"name": "advisors", "description": "Conseillers et leurs territoires (administrateur)."},
-    {"name": "access", "description": "Jetons : identité, rotation, révocation."},
+    {
+        "name": "access",
+        "description": "Jetons : identité, rotation, révocation ; liens de connexion aux pages.",
+    },
     {"name": "operations", "description": "Santé du service."},
 ]
 
@@ -82,18 +84,15 @@ async def _stop(relay_task: asyncio.Task[None], pool: asyncpg.Pool) -> None:
         pool.terminate()
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: IntakeSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(settings, SCHEMA)
         await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
-        # The API serves the notifier's read model: make sure its tables exist even if the notifier
-        # has not started yet (migrations are idempotent and serialised by an advisory lock).
-        await migrate(pool, NOTIFIER_SCHEMA, NOTIFIER_MIGRATIONS)
         store = IntakeStore(pool, token_ttl_days=settings.token_ttl_days)
         admin = settings.admin_token.get_secret_value() if settings.admin_token else None
         if admin:
-            await store.ensure_admin(hash_token(admin))
+            await store.ensure_admin(hash_token(admin), settings.admin_email)
         app.state.store = store
         relay = OutboxRelay(settings, pool, SCHEMA, all_topics(settings))
         app.state.relay = relay
@@ -117,11 +116,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.auth_failures = FailureLimiter(max_failures=settings.auth_failures_per_minute)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestMetrics)
+    if settings.trusted_proxies:
+        # Outermost, so every layer sees the forwarded client; only these peers are believed, and the
+        # client is the rightmost address in X-Forwarded-For that is not one of them.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.include_router(api.router)
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
+    app.include_router(auth_routes.router)
     install_error_handlers(app)
+    # The web pages: a second entrypoint over the same use cases (and error pages for its addresses).
+    web.install(app, settings)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

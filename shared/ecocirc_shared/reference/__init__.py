@@ -23,6 +23,7 @@ from ecocirc_shared.reference.ewc import (
     ewc_waste_entry,
     get_ewc,
     parse_ewc_code,
+    search_ewc,
 )
 from ecocirc_shared.reference.geo import great_circle_km, is_valid_lat_lon
 from ecocirc_shared.reference.naf import NafEntry, get_naf, naf_by_nace_class, naf_entries, normalise_naf_code
@@ -64,4 +65,5 @@ __all__ = [
     "parse_ewc_code",
     "preload",
     "resolve_commune",
+    "search_ewc",
 ]

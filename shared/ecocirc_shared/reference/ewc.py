@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ecocirc_shared.reference._loading import load_once, read_table
+from ecocirc_shared.reference._text import fold_words
 
 # Two, four or six digits, in pairs separated by nothing, spaces, dots or hyphens, optionally followed by
 # the "*" the law uses to mark hazardous entries (people also type it with a space before it).
@@ -98,3 +99,41 @@ def ewc_waste_entry(raw: str) -> EwcEntry:
 def ewc_entries() -> tuple[EwcEntry, ...]:
     """Every entry in the order of the list (chapters, sections, wastes)."""
     return tuple(_entries().values())
+
+
+_SEPARATORS = re.compile(r"[\s.\-*]")
+
+
+@load_once
+def _searchable() -> tuple[tuple[EwcEntry, str, tuple[str, ...]], ...]:
+    """Waste entries with their code's digits and their French label's folded words."""
+    return tuple(
+        (entry, entry.code.replace(" ", ""), tuple(fold_words(entry.label_fr)))
+        for entry in _entries().values()
+        if entry.is_waste_entry
+    )
+
+
+def _stem(word: str) -> str:
+    # "sciures" finds "sciure", "copeaux" finds "copeau": the French plural marks, nothing cleverer.
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+
+
+def search_ewc(query: str, limit: int = 10) -> tuple[EwcEntry, ...]:
+    """Waste entries for what a person types: the start of a code ("03 01", "0301") or French words.
+
+    Words match the start of a label's words, accents and case aside, all of them; entries whose
+    label says them earlier come first (the list's wording puts the main noun first).
+    """
+    digits = _SEPARATORS.sub("", query)
+    if digits.isdigit():
+        return tuple(entry for entry, code, _ in _searchable() if code.startswith(digits))[:limit]
+    wanted = [_stem(word) for word in fold_words(query)]
+    if not wanted:
+        return ()
+    ranked: list[tuple[int, int, EwcEntry]] = []
+    for order, (entry, _, words) in enumerate(_searchable()):
+        positions = [next((i for i, w in enumerate(words) if w.startswith(stem)), -1) for stem in wanted]
+        if -1 not in positions:
+            ranked.append((sum(positions), order, entry))
+    return tuple(entry for _, _, entry in sorted(ranked)[:limit])

@@ -62,7 +62,8 @@ class Api:
 
 @pytest.fixture
 async def api(make_settings: Callable[..., Settings]) -> AsyncIterator[Api]:
-    settings = make_settings(admin_token=ADMIN_TOKEN)
+    # No notifier runs here: decisions are recorded in the outbox and answered at once.
+    settings = make_settings(admin_token=ADMIN_TOKEN, decision_wait_seconds=0)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

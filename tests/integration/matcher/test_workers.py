@@ -21,7 +21,7 @@ from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWith
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.outbox import outbox_ddl
 from ecocirc_shared.settings import Settings
-from tests.unit.matcher_index.test_index import LabelKnowledge, group, judge, label_groups
+from tests.unit.matcher.domain.test_index import LabelKnowledge, group, judge, label_groups
 
 pytestmark = pytest.mark.integration
 

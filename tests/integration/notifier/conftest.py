@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -13,13 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.bootstrap import MIGRATIONS as INTAKE_MIGRATIONS
+from ecocirc_intake.bootstrap import create_app
 from ecocirc_intake.service_layer.principals import hash_token
+from ecocirc_notifier.bootstrap import Notifier as Services
 from ecocirc_notifier.bootstrap import build
+from ecocirc_notifier.entrypoints.consumer import consume
 from ecocirc_notifier.options import NotifierOptions
+from ecocirc_notifier.service_layer.decisions import DecisionApplier
 from ecocirc_notifier.service_layer.delivery import Deliverer, Sender
 from ecocirc_notifier.service_layer.recording import Recorder
 from ecocirc_shared.db import create_pool, migrate
@@ -29,6 +36,9 @@ from ecocirc_shared.synergies import Participant, Role, SynergySnapshot
 from tests.conftest import Mailbox
 
 ADMIN_TOKEN = "admin-token-for-the-notifier-tests"
+# Here the admin has a mailbox (ECOCIRC_ADMIN_EMAIL), so it hears of every synergy like an advisor of
+# every territory; test_admin.py checks that without one it hears of nothing.
+ADMIN_EMAIL = "admin@cci.example"
 
 
 class FakeClock:
@@ -43,7 +53,8 @@ class FakeClock:
 
 
 class People:
-    """Companies and advisors written straight into intake's tables, each with a unique email."""
+    """Companies and advisors written straight into intake's tables, each with a unique email: the
+    tests stand in for intake, whose read contract (intake_read) the notifier reads them through."""
 
     def __init__(self, pool: asyncpg.Pool):
         self.pool = pool
@@ -93,10 +104,12 @@ class Notifier:
     settings: Settings
     pool: asyncpg.Pool
     recorder: Recorder
+    decisions: DecisionApplier
     deliverer: Deliverer
     people: People
     clock: FakeClock
     options: NotifierOptions
+    services: Services
     extra: list[asyncpg.Pool] = field(default_factory=list)
 
     def with_sender(self, sender: Sender) -> Deliverer:
@@ -126,16 +139,28 @@ MakeNotifier = Callable[..., Any]
 async def make_notifier(make_settings: Callable[..., Settings]) -> AsyncIterator[MakeNotifier]:
     pools: list[asyncpg.Pool] = []
 
-    async def make(options: NotifierOptions | None = None, **overrides: Any) -> Notifier:
-        settings = make_settings(admin_token=ADMIN_TOKEN, **overrides)
+    async def make(
+        options: NotifierOptions | None = None, admin_email: str | None = ADMIN_EMAIL, **overrides: Any
+    ) -> Notifier:
+        settings = make_settings(admin_token=ADMIN_TOKEN, admin_email=admin_email, **overrides)
         intake_pool = await create_pool(settings, "intake")
         await migrate(intake_pool, "intake", INTAKE_MIGRATIONS)
-        await IntakeStore(intake_pool).ensure_admin(hash_token(ADMIN_TOKEN))
+        await IntakeStore(intake_pool).ensure_admin(hash_token(ADMIN_TOKEN), settings.admin_email)
         clock = FakeClock()
         opts = options or NotifierOptions(hold=timedelta(0), max_hold=timedelta(0))
-        pool, recorder, deliverer = await build(settings, options=opts, clock=clock)
-        pools.extend([pool, intake_pool])
-        return Notifier(settings, pool, recorder, deliverer, People(intake_pool), clock, opts)
+        built = await build(settings, options=opts, clock=clock)
+        pools.extend([built.pool, intake_pool])
+        return Notifier(
+            settings,
+            built.pool,
+            built.recorder,
+            built.decisions,
+            built.deliverer,
+            People(intake_pool),
+            clock,
+            opts,
+            built,
+        )
 
     yield make
     for pool in pools:
@@ -146,6 +171,50 @@ async def make_notifier(make_settings: Callable[..., Settings]) -> AsyncIterator
 async def notifier(make_notifier: MakeNotifier) -> Notifier:
     made: Notifier = await make_notifier()
     return made
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+
+    async def get(self, path: str, token: str = ADMIN_TOKEN, **params: Any) -> Any:
+        r = await self.http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def post(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
+        return await self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    async def put(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
+        return await self.http.put(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    async def patch(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
+        return await self.http.patch(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    async def advisor(self, name: str, territories: list[str]) -> tuple[uuid.UUID, str, str]:
+        """An advisor registered through the API: (id, token, email)."""
+        address = f"{name.lower()}-{uuid.uuid4().hex[:6]}@cci.example"
+        r = await self.post("/v1/advisors", {"name": name, "email": address, "territories": territories})
+        assert r.status_code == 201, r.text
+        return uuid.UUID(r.json()["id"]), r.json()["token"], address
+
+
+@pytest.fixture
+async def setup(make_notifier: MakeNotifier) -> AsyncIterator[tuple[Notifier, Api]]:
+    """Intake and the notifier as in production: decisions cross intake's outbox and the broker."""
+    n: Notifier = await make_notifier()
+    app = create_app(n.settings)
+    consumer = asyncio.create_task(consume(n.settings, n.services, group=f"api-{uuid.uuid4().hex[:8]}"))
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+        ):
+            yield n, Api(http)
+    finally:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
 
 
 def synergy(

@@ -4,21 +4,16 @@ delivery failures shown to advisors, and the one-click unsubscribe link of the e
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 
-from ecocirc_intake.bootstrap import create_app
 from ecocirc_shared.events import SynergyProposed
 from ecocirc_shared.flows import Confidentiality
 from tests.conftest import Mailbox
 from tests.integration.notifier.conftest import (
-    ADMIN_TOKEN,
+    Api,
     FlakySender,
-    MakeNotifier,
     Notifier,
     sent_to,
     subjects,
@@ -26,34 +21,6 @@ from tests.integration.notifier.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-
-    async def get(self, path: str, token: str = ADMIN_TOKEN, **params: Any) -> Any:
-        r = await self.http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    async def post(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
-        return await self.http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
-
-    async def put(self, path: str, body: dict[str, Any], token: str = ADMIN_TOKEN) -> httpx.Response:
-        return await self.http.put(path, json=body, headers={"Authorization": f"Bearer {token}"})
-
-
-@pytest.fixture
-async def setup(make_notifier: MakeNotifier) -> AsyncIterator[tuple[Notifier, Api]]:
-    n: Notifier = await make_notifier()
-    app = create_app(n.settings)
-    app.state.settings = n.settings
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
-    ):
-        yield n, Api(http)
 
 
 async def test_a_company_sees_its_synergies_with_counterparts_named_only_when_allowed(
@@ -183,7 +150,7 @@ async def test_the_unsubscribe_link_of_an_email_stops_further_emails(
     assert (await api.http.post(url.path, params=forged)).status_code == 400
     done = await api.http.post(url.path, params=dict(url.params), content=b"List-Unsubscribe=One-Click")
     assert done.status_code == 200 and "Désabonnement enregistré" in done.text
-    assert await n.people.pool.fetchval("SELECT email_opt_out FROM intake.companies WHERE id = $1", a)
+    assert (await api.get(f"/v1/companies/{a}"))["email_opt_out"] is True
     await n.recorder.handle(SynergyProposed(synergy=synergy(a, b)))
     await n.deliverer.deliver_due()
     assert len(sent_to(smtp, a.hex[:6])) == 1 and len(sent_to(smtp, b.hex[:6])) == 2

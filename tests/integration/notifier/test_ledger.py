@@ -3,9 +3,12 @@ those told, nothing about a synergy withdrawn before sending, SMTP failures retr
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 
-from ecocirc_shared.events import SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.directory import RecipientKind
+from ecocirc_shared.events import EmailPreferencesChanged, SynergyProposed, SynergyRevised, SynergyWithdrawn
 from tests.conftest import Mailbox
 from tests.integration.notifier.conftest import FlakySender, Notifier, subjects, synergy
 
@@ -89,6 +92,54 @@ async def test_an_unsubscribed_recipient_is_not_written_to(notifier: Notifier, s
     a, b = await notifier.people.company("Tonnellerie"), await notifier.people.company("Distillerie")
     await notifier.recorder.handle(SynergyProposed(synergy=synergy(a, b)))
     # Opting out after the email was queued still counts: preferences are read at sending time.
-    await notifier.people.pool.execute("UPDATE intake.companies SET email_opt_out = true WHERE id = $1", a)
+    await notifier.decisions.handle(
+        EmailPreferencesChanged(recipient_kind=RecipientKind.COMPANY, recipient_id=a, opted_out=True)
+    )
     await notifier.deliverer.deliver_due()
     assert subjects(smtp, a.hex[:6]) == [] and len(subjects(smtp, b.hex[:6])) == 1
+
+
+class Crash(BaseException):
+    """The process dying: not an error the delivery loop handles, so its transaction never commits."""
+
+
+class AcceptsThenCrashes:
+    """An SMTP server that accepts the message (its "250"), then the notifier dies before it commits."""
+
+    def __init__(self) -> None:
+        self.accepted: list[EmailMessage] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        self.accepted.append(message)
+        raise Crash
+
+
+async def test_a_crash_between_the_smtp_answer_and_the_commit_resends_once_with_the_same_message_id(
+    notifier: Notifier,
+) -> None:
+    """SMTP cannot take part in our transaction: that window is the only way to a duplicate email.
+
+    The send happens inside the transaction that holds the ledger row's lock, so nothing else
+    (another notifier, a withdrawal) acts on that row meanwhile; if the process dies after the server
+    accepted the message and before the commit, the row is still pending and the email goes again on
+    restart, with the same deterministic Message-ID, which receiving mail systems use to drop a repeat.
+    """
+    a, b = await notifier.people.company("Vinaigrerie"), await notifier.people.company("Conserverie")
+    s = synergy(a, b)
+    await notifier.recorder.handle(SynergyProposed(synergy=s))
+    crashing = AcceptsThenCrashes()
+    with pytest.raises(Crash):
+        await notifier.with_sender(crashing).deliver_due()
+    [first] = crashing.accepted
+    [row] = [d for d in await notifier.deliveries(s.synergy_id) if d["email"] == str(first["To"])]
+    assert (row["status"], row["attempts"]) == ("pending", 0)  # as if never tried
+
+    restarted = FlakySender(failures=0)
+    await notifier.with_sender(restarted).deliver_due()
+    [again] = [m for m in restarted.sent if m["To"] == first["To"]]
+    assert again["Message-ID"] == first["Message-ID"] and again["Subject"] == first["Subject"]
+    # Once committed, never again.
+    await notifier.with_sender(restarted).deliver_due()
+    assert [m["To"] for m in restarted.sent].count(first["To"]) == 1
+    rows = await notifier.deliveries(s.synergy_id)
+    assert {(r["status"], r["attempts"]) for r in rows} == {("sent", 1)}

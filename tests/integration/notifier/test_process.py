@@ -30,7 +30,7 @@ from tests.integration.notifier.conftest import MakeNotifier, Notifier, parse, s
 pytestmark = pytest.mark.integration
 
 SYNERGIES = 8
-EXPECTED = SYNERGIES * 3  # two companies and the admin advisor each
+EXPECTED = SYNERGIES * 3  # two companies and the admin advisor (with a mailbox) each
 
 
 def _env(n: Notifier) -> dict[str, str]:
@@ -114,7 +114,7 @@ async def test_kill_restart_and_replay_send_each_email_once(
 
         # Replay the whole topic from the start under a new consumer group: nothing is sent again.
         replayed = EVENTS.labels("duplicate")._value.get()
-        task = asyncio.create_task(consume(n.settings, n.recorder, n.deliverer, group="replay-from-start"))
+        task = asyncio.create_task(consume(n.settings, n.services, group="replay-from-start"))
         await _until(
             lambda: EVENTS.labels("duplicate")._value.get() - replayed >= SYNERGIES * 3, deadline + 20
         )

@@ -36,7 +36,8 @@ async def test_a_burst_of_revisions_gives_one_email_with_the_last_state(
     await n.deliverer.deliver_due()
     [to_a] = sent_to(smtp, a.hex[:6])
     text = to_a.get_body(preferencelist=("plain",))
-    assert text is not None and "93" in text.get_content()  # the last revision's score
+    # The last revision's score, 0.93, as a company reads it before the introduction (to 5 points).
+    assert text is not None and "Fiabilité : 95\u00a0%" in text.get_content()
     assert len(subjects(smtp, b.hex[:6])) == 1 and subjects(smtp, c.hex[:6]) == []
 
 

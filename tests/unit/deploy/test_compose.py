@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import SERVICE_SETTINGS, Settings
 from ecocirc_shared.topics import all_topics
 from tests.unit.deploy._support import (
     APP_SERVICES,
@@ -32,9 +32,10 @@ from tests.unit.deploy.conftest import SettingsFrom
 SCHEMA = DEPLOY / "schemas" / "compose-spec.json"
 CREATE_TOPICS = DEPLOY / "kafka" / "create-topics.sh"
 # What `docker compose up` needs from the person who runs it; everything else has a default.
-MUST_BE_GIVEN = {"POSTGRES_PASSWORD", "ECOCIRC_ADMIN_TOKEN"}
-# Defaults that deliberately differ from the Settings class: Mailpit listens on 1025.
-DIFFERENT_DEFAULTS = {"ECOCIRC_SMTP_PORT"}
+MUST_BE_GIVEN = {"POSTGRES_PASSWORD", "ECOCIRC_ADMIN_TOKEN", "ECOCIRC_LINK_SECRET"}
+# Defaults that deliberately differ from the Settings class: Mailpit listens on 1025; the public address
+# is the published port's, while the Settings default follows the port the API listens on (8000 inside).
+DIFFERENT_DEFAULTS = {"ECOCIRC_SMTP_PORT", "ECOCIRC_PUBLIC_BASE_URL"}
 # An exact release: PostgreSQL numbers them major.minor, Kafka and Mailpit major.minor.patch.
 PINNED_IMAGE = re.compile(r"^[a-z0-9./-]+:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$")
 
@@ -47,7 +48,11 @@ def load_schema() -> dict[str, Any]:
 
 
 def host_environment() -> dict[str, str]:
-    return {"POSTGRES_PASSWORD": secrets.token_hex(16), "ECOCIRC_ADMIN_TOKEN": secrets.token_hex(24)}
+    return {
+        "POSTGRES_PASSWORD": secrets.token_hex(16),
+        "ECOCIRC_ADMIN_TOKEN": secrets.token_hex(24),
+        "ECOCIRC_LINK_SECRET": secrets.token_hex(24),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +114,7 @@ def test_each_service_gets_every_required_setting_and_they_validate(
     environment = container_environment(compose["services"][name], {})
     missing = REQUIRED_VARIABLES - {k for k, v in environment.items() if v}
     assert not missing, f"{name} lacks {sorted(missing)}"
-    settings = settings_from(environment)
+    settings = settings_from(environment, SERVICE_SETTINGS[name])
     assert not settings.embedded
     assert settings.api_host == "0.0.0.0"  # reachable from the other containers and the published port
 
@@ -173,7 +178,12 @@ def test_topic_init_uses_the_kafka_image_and_the_configured_partitions(
     assert init["image"] == compose["services"]["kafka"]["image"]
     assert any(volume.startswith("./deploy/kafka/create-topics.sh:") for volume in init["volumes"])
     environment = container_environment(init, {})
-    for name in ("ECOCIRC_FLOW_PARTITIONS", "ECOCIRC_SYNERGY_PARTITIONS", "ECOCIRC_REPLICATION_FACTOR"):
+    for name in (
+        "ECOCIRC_FLOW_PARTITIONS",
+        "ECOCIRC_SYNERGY_PARTITIONS",
+        "ECOCIRC_DECISION_PARTITIONS",
+        "ECOCIRC_REPLICATION_FACTOR",
+    ):
         assert name in environment
     app_environment = container_environment(compose["services"]["matcher"], {})
     assert {k: app_environment[k] for k in environment} == environment, "services and topics disagree"

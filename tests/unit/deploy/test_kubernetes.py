@@ -11,6 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from ecocirc_shared.settings import SERVICE_SETTINGS
 from tests.unit.deploy._support import (
     APP_SERVICES,
     DEPLOY,
@@ -101,11 +102,12 @@ def test_each_service_gets_every_required_setting_and_they_validate(
     provided = {
         "ECOCIRC_DATABASE_URL": "postgresql://ecocirc:pw@postgres:5432/ecocirc",
         "ECOCIRC_ADMIN_TOKEN": secrets.token_hex(24),
+        "ECOCIRC_LINK_SECRET": secrets.token_hex(24),
     }
     assert set(provided) == secret_keys()
     environment = {**config_map(), **provided}
     assert set(environment) >= REQUIRED_VARIABLES
-    settings = settings_from(environment)
+    settings = settings_from(environment, SERVICE_SETTINGS[service])
     assert settings.api_host == "0.0.0.0"
 
 

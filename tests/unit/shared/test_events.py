@@ -69,3 +69,33 @@ def test_older_versions_are_upcast(monkeypatch: pytest.MonkeyPatch) -> None:
     event = decode(v1)
     assert isinstance(event, FlowWithdrawn)
     assert event.schema_version == 2 and event.version == 3
+
+
+def test_a_tombstone_is_a_poison_message() -> None:
+    with pytest.raises(PoisonEvent, match="tombstone"):
+        decode(None)
+
+
+def test_nesting_too_deep_to_parse_is_a_poison_message() -> None:
+    with pytest.raises(PoisonEvent, match="nested too deeply"):
+        decode(b'{"event_type": "flow.declared", "flow": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+
+
+@pytest.mark.parametrize("revision", [0, -1, 2**31, 10**40])
+def test_a_well_formed_event_with_an_absurd_revision_is_a_poison_message(revision: int) -> None:
+    doc = {
+        "event_type": "synergy.withdrawn",
+        "schema_version": 1,
+        "synergy_id": str(uuid.uuid4()),
+        "revision": revision,
+        "reason": "flow_withdrawn",
+    }
+    with pytest.raises(PoisonEvent, match=r"invalid synergy\.withdrawn"):
+        decode(json.dumps(doc).encode())
+
+
+def test_non_finite_numbers_are_a_poison_message() -> None:
+    doc = json.loads(encode(FlowDeclared(flow=_flow())))
+    doc["flow"]["max_distance_km"] = float("nan")
+    with pytest.raises(PoisonEvent, match=r"invalid flow\.declared"):
+        decode(json.dumps(doc).encode())

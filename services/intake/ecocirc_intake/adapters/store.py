@@ -13,11 +13,11 @@ import asyncpg
 
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 from ecocirc_shared.db import Connection
-from ecocirc_shared.events import FlowEvent
+from ecocirc_shared.events import DecisionEvent, FlowEvent, decision_key
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import enqueue
-from ecocirc_shared.topics import FLOW_EVENTS
+from ecocirc_shared.topics import DECISION_EVENTS, FLOW_EVENTS
 
 SCHEMA = "intake"
 log = get_logger(__name__)
@@ -34,7 +34,6 @@ class CompanyRecord:
         self.siret: str | None = row["siret"]
         self.territory: str = row["territory"]
         self.consent_to_be_named: bool = row["consent_to_be_named"]
-        self.email_opt_out: bool = row["email_opt_out"]
         self.created_at: datetime = row["created_at"]
         self.updated_at: datetime = row["updated_at"]
         self.site = Site(
@@ -53,10 +52,12 @@ class AdvisorRecord:
     def __init__(self, row: asyncpg.Record):
         self.id: UUID = row["id"]
         self.name: str = row["name"]
-        self.email: str = row["email"]
+        self.email: str | None = row["email"]
         self.territories: list[str] = list(row["territories"])
         self.is_admin: bool = row["is_admin"]
+        self.active: bool = row["active"]
         self.created_at: datetime = row["created_at"]
+        self.updated_at: datetime = row["updated_at"]
 
 
 class FlowRecord:
@@ -76,7 +77,7 @@ class IntakeTx:
         self.token_ttl = token_ttl  # None: the tokens this transaction issues never expire
 
     async def insert_advisor(
-        self, advisor_id: UUID, name: str, email: str, territories: list[str], is_admin: bool = False
+        self, advisor_id: UUID, name: str, email: str | None, territories: list[str], is_admin: bool = False
     ) -> None:
         await self.conn.execute(
             "INSERT INTO advisors (id, name, email, territories, is_admin) VALUES ($1, $2, $3, $4, $5)",
@@ -268,8 +269,8 @@ class IntakeTx:
         return [CompanyRecord(r) for r in rows], int(total)
 
     async def update_company(self, company_id: UUID, changes: dict[str, Any]) -> None:
-        """Set some of contact_email, consent_to_be_named, email_opt_out (the only columns changed here)."""
-        allowed = {"contact_email", "consent_to_be_named", "email_opt_out"}
+        """Set contact_email or consent_to_be_named (the only columns changed here)."""
+        allowed = {"contact_email", "consent_to_be_named"}
         columns = [column for column in changes if column in allowed]
         if not columns:
             return
@@ -334,6 +335,23 @@ class IntakeTx:
         )
         return status.split()[-1] == "1"
 
+    async def enqueue_decision(self, event: DecisionEvent) -> None:
+        """A decision for the notifier, published after commit; keyed so that one subject's stay in order."""
+        await enqueue(self.conn, SCHEMA, DECISION_EVENTS, decision_key(event), event)
+
+    async def update_advisor(self, advisor_id: UUID, changes: dict[str, Any]) -> None:
+        """Set some of email, territories, active (the only columns changed here)."""
+        allowed = {"email", "territories", "active"}
+        columns = [column for column in changes if column in allowed]
+        if not columns:
+            return
+        sets = ", ".join(f"{column} = ${index}" for index, column in enumerate(columns, start=2))
+        await self.conn.execute(
+            f"UPDATE advisors SET {sets}, updated_at = now() WHERE id = $1",
+            advisor_id,
+            *(changes[column] for column in columns),
+        )
+
     async def lock(self, key: str) -> None:
         """Serialise transactions on one key until commit (e.g. two imports by the same advisor)."""
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
@@ -373,7 +391,8 @@ class IntakeStore:
             """SELECT t.company_id, a.id AS advisor_id, a.name, a.territories, a.is_admin
                FROM tokens t LEFT JOIN advisors a ON a.id = t.advisor_id
                WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-                 AND (t.expires_at IS NULL OR t.expires_at > now())""",
+                 AND (t.expires_at IS NULL OR t.expires_at > now())
+                 AND (t.advisor_id IS NULL OR a.active)""",
             token_hash,
         )
         if row is None:
@@ -382,15 +401,25 @@ class IntakeStore:
             return CompanyPrincipal(row["company_id"])
         return Advisor(row["advisor_id"], row["name"], tuple(row["territories"]), row["is_admin"])
 
-    async def ensure_admin(self, token_hash: bytes) -> None:
-        """Make the configured admin token valid (and only it): the admin is an advisor of every territory."""
+    async def ensure_admin(self, token_hash: bytes, email: str | None = None) -> None:
+        """Make the configured admin token valid (and only it): the admin is an advisor of every territory.
+
+        The admin has a mailbox only if one is configured (ECOCIRC_ADMIN_EMAIL): without it, it
+        receives no email and is nobody's contact.
+        """
         async with self.transaction() as tx:
             admin_id = await tx.conn.fetchval(
                 "SELECT id FROM advisors WHERE is_admin ORDER BY created_at LIMIT 1"
             )
             if admin_id is None:
                 admin_id = UUID("00000000-0000-4000-8000-000000000001")
-                await tx.insert_advisor(admin_id, "Administrateur", "admin@localhost", ["*"], is_admin=True)
+                await tx.insert_advisor(admin_id, "Administrateur", email, ["*"], is_admin=True)
+            else:
+                await tx.conn.execute(
+                    "UPDATE advisors SET email = $2, active = true WHERE id = $1 AND email IS DISTINCT FROM $2",
+                    admin_id,
+                    email,
+                )
             await tx.conn.execute(
                 "UPDATE tokens SET revoked_at = now() WHERE advisor_id = $1 AND token_hash <> $2 AND revoked_at IS NULL",
                 admin_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ecocirc_intake.domain.errors import BodyValidationError, FieldError
@@ -396,8 +396,19 @@ def _difference(a: CompanyRow, b: CompanyInput, consent: bool) -> str | None:
     return next((column for column, (first, second) in pairs.items() if first != second), None)
 
 
-def plan_import(header: Sequence[str], rows: Sequence[tuple[int, Sequence[object]]]) -> ImportPlan:
-    """Validate a whole file: every row a flow of a company. Raises ImportRejected listing every problem."""
+def _no_check() -> None:
+    return None
+
+
+def plan_import(
+    header: Sequence[str],
+    rows: Sequence[tuple[int, Sequence[object]]],
+    check: Callable[[], None] = _no_check,
+) -> ImportPlan:
+    """Validate a whole file: every row a flow of a company. Raises ImportRejected listing every problem.
+
+    `check` is called before each row; it may raise to stop the work (a deadline, a caller gone).
+    """
     index, written, problems = map_header(header)
     if problems:
         raise ImportRejected(problems)
@@ -407,6 +418,7 @@ def plan_import(header: Sequence[str], rows: Sequence[tuple[int, Sequence[object
     flows: list[FlowRow] = []
     seen_flows: dict[tuple[str, str], int] = {}
     for number, cells in rows:
+        check()
         row = _Row(number, cells, index, written)
         key = _company_of(row, companies, by_name, failed)
         before = len(row.problems)

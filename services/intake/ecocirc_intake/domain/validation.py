@@ -165,6 +165,10 @@ def check_max_distance_km(value: object) -> float | None:
 
 def _check_unit(value: object) -> Unit:
     allowed = ", ".join(unit.value for unit in Unit)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise FieldError(
+            "quantity.unit", f"L'unité est obligatoire quand une quantité est donnée ({allowed}).", "required"
+        )
     if isinstance(value, str):
         text = value.strip()
         for unit in Unit:

@@ -10,10 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ecocirc_intake.adapters.store import AdvisorRecord
 from ecocirc_intake.entrypoints.api import ERRORS, Limit, Offset, PrincipalDep, StoreDep, TokenHashDep
-from ecocirc_intake.entrypoints.schemas import AdvisorCreate, AdvisorPublic, Credentials, ErrorBody, Me, Page
+from ecocirc_intake.entrypoints.schemas import (
+    AdvisorCreate,
+    AdvisorPublic,
+    AdvisorUpdate,
+    Credentials,
+    ErrorBody,
+    Me,
+    Page,
+)
 from ecocirc_intake.service_layer import access, preferences
 from ecocirc_intake.service_layer.principals import Advisor
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import IntakeSettings
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 ADMIN_BY_CONFIG: dict[int | str, dict[str, Any]] = {
@@ -28,6 +36,7 @@ def advisor_public(a: AdvisorRecord) -> AdvisorPublic:
         email=a.email,
         territories=a.territories,
         is_admin=a.is_admin,
+        active=a.active,
         created_at=a.created_at,
     )
 
@@ -72,6 +81,19 @@ async def list_advisors(
 )
 async def get_advisor(advisor_id: UUID, store: StoreDep, principal: PrincipalDep) -> AdvisorPublic:
     return advisor_public(await access.get_advisor(store, principal, advisor_id))
+
+
+@router.patch(
+    "/advisors/{advisor_id}",
+    response_model=AdvisorPublic,
+    tags=["advisors"],
+    responses=ADMIN_BY_CONFIG,
+    summary="Change an advisor's email or territories, or deactivate them: emails stop at once (admin)",
+)
+async def update_advisor(
+    advisor_id: UUID, body: AdvisorUpdate, store: StoreDep, principal: PrincipalDep
+) -> AdvisorPublic:
+    return advisor_public(await access.update_advisor(store, principal, advisor_id, body))
 
 
 @router.post(
@@ -160,17 +182,17 @@ async def put_email_preferences(
     store: StoreDep,
     principal: PrincipalDep,
 ) -> AdvisorEmailPreferencesPublic:
-    settings: Settings = request.app.state.settings
-    delivery, opted_out = await preferences.set_email_preferences(
+    settings: IntakeSettings = request.app.state.settings
+    decided, digest_minutes = await preferences.set_email_preferences(
         store,
         principal,
         advisor_id,
         delivery=body.delivery,
         opted_out=body.opted_out,
-        digest_minutes=settings.advisor_digest_minutes,
+        wait_s=settings.decision_wait_seconds,
     )
     return AdvisorEmailPreferencesPublic(
-        delivery=delivery,
-        opted_out=opted_out,
-        digest_minutes=settings.advisor_digest_minutes,
+        delivery=decided.delivery,
+        opted_out=decided.opted_out,
+        digest_minutes=digest_minutes,
     )

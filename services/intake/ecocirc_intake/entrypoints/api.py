@@ -8,6 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ecocirc_intake.adapters import notifier_reads
+from ecocirc_intake.adapters.notifier_reads import EmailPreferences
 from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore
 from ecocirc_intake.entrypoints.errors import install_error_handlers
 from ecocirc_intake.entrypoints.schemas import (
@@ -23,10 +25,11 @@ from ecocirc_intake.entrypoints.schemas import (
     Page,
 )
 from ecocirc_intake.service_layer import use_cases
-from ecocirc_intake.service_layer.auth_failures import FailureLimiter
+from ecocirc_intake.service_layer.auth_failures import FailureLimiter, failure_keys
 from ecocirc_intake.service_layer.errors import TooManyAttempts, UseCaseError
 from ecocirc_intake.service_layer.principals import Principal, hash_token
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
+from ecocirc_shared.settings import IntakeSettings
 
 __all__ = [
     "ERRORS",
@@ -52,10 +55,17 @@ def get_store(request: Request) -> IntakeStore:
 StoreDep = Annotated[IntakeStore, Depends(get_store)]
 
 
-def get_token_hash(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> bytes:
+def get_bearer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     if credentials is None:
         raise UseCaseError("Authentification requise (en-tête Authorization: Bearer <jeton>).")
-    return hash_token(credentials.credentials)
+    return credentials.credentials
+
+
+BearerDep = Annotated[str, Depends(get_bearer)]
+
+
+def get_token_hash(token: BearerDep) -> bytes:
+    return hash_token(token)
 
 
 TokenHashDep = Annotated[bytes, Depends(get_token_hash)]
@@ -70,17 +80,20 @@ async def get_principal(
     request: Request,
     store: StoreDep,
     limiter: Annotated[FailureLimiter, Depends(get_limiter)],
+    token: BearerDep,
     token_hash: TokenHashDep,
 ) -> Principal:
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.retry_after(address)
+    # The token first: a valid one is never refused, however many failures its address made.
+    principal = await store.principal_for(token_hash)
+    if principal is not None:
+        return principal
+    # request.client is the peer, or the forwarded client when the peer is a trusted proxy.
+    keys = failure_keys(request.client.host if request.client else None, token)
+    wait = limiter.retry_after(keys)
     if wait is not None:
         raise TooManyAttempts(f"Trop d'échecs d'authentification : réessayez dans {wait} s.", wait)
-    principal = await store.principal_for(token_hash)
-    if principal is None:
-        limiter.record_failure(address)
-        raise UseCaseError("Jeton invalide ou révoqué.")
-    return principal
+    limiter.record_failure(keys)
+    raise UseCaseError("Jeton invalide ou révoqué.")
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -113,7 +126,20 @@ def flow_public(snapshot: FlowSnapshot, active: bool) -> FlowPublic:
     )
 
 
-def company_public(c: CompanyRecord) -> CompanyPublic:
+async def companies_public(
+    store: IntakeStore, records: list[CompanyRecord], decided: dict[UUID, bool] | None = None
+) -> list[CompanyPublic]:
+    """Companies as the API shows them; whether each opted out of emails is the notifier's to say
+    (read through its contract), unless the caller just decided it."""
+    preferences = await notifier_reads.email_preferences(store.pool, "company", [c.id for c in records])
+    decided = decided or {}
+    return [
+        company_public(c, decided.get(c.id, preferences.get(c.id, EmailPreferences()).opted_out))
+        for c in records
+    ]
+
+
+def company_public(c: CompanyRecord, email_opt_out: bool) -> CompanyPublic:
     return CompanyPublic(
         id=c.id,
         name=c.name,
@@ -123,7 +149,7 @@ def company_public(c: CompanyRecord) -> CompanyPublic:
         site=c.site,
         territory=c.territory,
         consent_to_be_named=c.consent_to_be_named,
-        email_opt_out=c.email_opt_out,
+        email_opt_out=email_opt_out,
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
@@ -160,7 +186,7 @@ async def list_companies(
         store, principal, territory=territory, name=name, limit=limit, offset=offset
     )
     return Page[CompanyPublic](
-        items=[company_public(c) for c in records], total=total, limit=limit, offset=offset
+        items=await companies_public(store, records), total=total, limit=limit, offset=offset
     )
 
 
@@ -168,7 +194,8 @@ async def list_companies(
     "/companies/{company_id}", response_model=CompanyPublic, tags=["companies"], summary="One company"
 )
 async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep) -> CompanyPublic:
-    return company_public(await use_cases.get_company(store, principal, company_id))
+    [company] = await companies_public(store, [await use_cases.get_company(store, principal, company_id)])
+    return company
 
 
 @router.patch(
@@ -178,9 +205,16 @@ async def get_company(company_id: UUID, store: StoreDep, principal: PrincipalDep
     summary="Change the contact e-mail, the consent to be named, or the e-mail opt-out",
 )
 async def update_company(
-    company_id: UUID, body: CompanyUpdate, store: StoreDep, principal: PrincipalDep
+    company_id: UUID, body: CompanyUpdate, request: Request, store: StoreDep, principal: PrincipalDep
 ) -> CompanyPublic:
-    return company_public(await use_cases.update_company(store, principal, company_id, body))
+    record, decision = await use_cases.update_company(store, principal, company_id, body)
+    decided: dict[UUID, bool] = {}
+    if decision is not None and decision.opted_out is not None:
+        settings: IntakeSettings = request.app.state.settings
+        await notifier_reads.wait_for_decision(store.pool, decision.event_id, settings.decision_wait_seconds)
+        decided[company_id] = decision.opted_out
+    [company] = await companies_public(store, [record], decided)
+    return company
 
 
 @router.post(

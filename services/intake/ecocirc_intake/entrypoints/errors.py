@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from ecocirc_intake.domain.text import FIELD_NAMES_FR
 from ecocirc_intake.service_layer.errors import TooManyAttempts, UseCaseError
+from ecocirc_shared.db import DATABASE_UNAVAILABLE, database_unavailable
 from ecocirc_shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -137,16 +137,6 @@ def translate(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return translated
 
 
-# The database is stopped, restarting or unreachable: a temporary state, not a bug.
-DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
-    OSError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.AdminShutdownError,
-)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UseCaseError)
     async def use_case_error(_: Request, exc: UseCaseError) -> JSONResponse:
@@ -156,7 +146,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(body, status_code=exc.status, headers=headers)
 
-    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path, error=repr(exc))
+        return JSONResponse(
+            {
+                "detail": "Erreur interne : l'équipe technique est prévenue. Réessayez plus tard.",
+                "errors": [],
+            },
+            status_code=500,
+        )
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await unexpected(request, exc)
         # Nothing was written (each use case is one transaction): the client can safely retry.
         log.warning("database_unavailable", path=request.url.path, error=repr(exc))
         return JSONResponse(
@@ -168,8 +170,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "2"},
         )
 
-    for unavailable in DATABASE_UNAVAILABLE:
-        app.add_exception_handler(unavailable, database_unavailable)
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -186,13 +188,4 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", path=request.url.path, error=repr(exc))
-        return JSONResponse(
-            {
-                "detail": "Erreur interne : l'équipe technique est prévenue. Réessayez plus tard.",
-                "errors": [],
-            },
-            status_code=500,
-        )
+    app.add_exception_handler(Exception, unexpected)

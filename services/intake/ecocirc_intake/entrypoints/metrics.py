@@ -1,4 +1,8 @@
-"""HTTP request metrics for Prometheus: count and latency per route template, method and status."""
+"""HTTP request metrics for Prometheus: count and latency per route template, method and status.
+
+Every label value comes from a fixed set: a client choosing its method or path must not be able to
+create new time series (each costs memory in this process and in Prometheus for as long as it runs).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("ecocirc_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram("ecocirc_http_request_seconds", "HTTP request latency", ["method", "route"])
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED_ROUTE = "unmatched"
+
+
+def method_label(method: str) -> str:
+    """The method, or "other" for any method the API does not know (HTTP lets clients invent them)."""
+    return method if method in KNOWN_METHODS else OTHER_METHOD
 
 
 class RequestMetrics:
@@ -34,6 +46,7 @@ class RequestMetrics:
             await self.app(scope, receive, record_status)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+            template = getattr(route, "path", UNMATCHED_ROUTE)
+            method = method_label(scope["method"])
+            REQUESTS.labels(method, template, str(status)).inc()
+            LATENCY.labels(method, template).observe(time.perf_counter() - started)

@@ -9,7 +9,6 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Quantity, Site
-from ecocirc_shared.synergies import SynergySnapshot
 
 T = TypeVar("T")
 
@@ -33,12 +32,25 @@ class AdvisorCreate(_Body):
     )
 
 
+class AdvisorUpdate(_Body):
+    """Fields to change; absent fields keep their value."""
+
+    email: Email | None = Field(None, examples=["c.dupuy@gers.cci.fr"])
+    territories: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        None, min_length=1, max_length=200, description='Replaces the territories followed; "*" for all.'
+    )
+    active: bool | None = Field(
+        None, description="false: no more access (every token revoked) and no more emails, at once."
+    )
+
+
 class AdvisorPublic(BaseModel):
     id: UUID
     name: str
-    email: str
+    email: str | None = Field(description="null for the admin without ECOCIRC_ADMIN_EMAIL: it gets no email")
     territories: list[str]
     is_admin: bool
+    active: bool = Field(description="false: deactivated, no more access and no more emails")
     created_at: datetime
 
 
@@ -188,9 +200,37 @@ class ParticipantPublic(BaseModel):
     label: str | None
 
 
+class RangePublic(BaseModel):
+    """Where a figure lies, for a reader who may not see it exactly: `min <= value < max`."""
+
+    min: float
+    max: float = Field(description="excluded; equal to min when the range is one value")
+
+
+Figure = float | RangePublic
+
+
+class QuantityPublic(BaseModel):
+    amount_per_year: Figure
+    unit: str
+    coverage: Figure = Field(description="share of the need (or of the smaller side) covered, 0-1")
+
+
+class ImpactPublic(BaseModel):
+    tonnes_diverted_per_year: Figure | None
+    co2e_avoided_kg_per_year: Figure | None
+    transport_co2e_kg_per_year: Figure | None
+    notes: list[str]
+
+
 class SynergyPublic(BaseModel):
     id: UUID
     kind: str
+    disclosure: str = Field(
+        description="exact; ranges (a company before every participant said yes: quantities, coverage "
+        "and impact as ranges, distance to 5 km, months rounded out to whole seasons, score to 5 points); "
+        "withheld (a counterpart's flow is advisor_only: quantity, months and impact are not shown)"
+    )
     score: float
     score_parts: dict[str, float]
     participants: list[ParticipantPublic]
@@ -198,9 +238,9 @@ class SynergyPublic(BaseModel):
     explanation: str
     status: str
     resource: str
-    months: list[int]
-    quantity: dict[str, float | str] | None
-    impact: dict[str, object]
+    months: list[int] = Field(description="empty: all year, or withheld")
+    quantity: QuantityPublic | None
+    impact: ImpactPublic | None = Field(description="null when withheld")
     revision: int
     updated_at: datetime
 
@@ -255,22 +295,3 @@ class ImportReportPublic(BaseModel):
     counts: dict[str, int]
     companies: list[ImportedCompanyPublic]
     flows: list[ImportedFlowPublic]
-
-
-def synergy_public(snapshot: SynergySnapshot, status: str, updated_at: datetime) -> dict[str, object]:
-    """Shape a stored synergy for the API (participants are redacted by the caller's rules)."""
-    return {
-        "id": snapshot.synergy_id,
-        "kind": snapshot.kind.value,
-        "score": snapshot.score,
-        "score_parts": snapshot.score_parts,
-        "distance_km": snapshot.distance_km,
-        "explanation": snapshot.explanation,
-        "status": status,
-        "resource": snapshot.resource_label,
-        "months": list(snapshot.months),
-        "quantity": snapshot.quantity.model_dump() if snapshot.quantity else None,
-        "impact": snapshot.impact.model_dump(),
-        "revision": snapshot.revision,
-        "updated_at": updated_at,
-    }

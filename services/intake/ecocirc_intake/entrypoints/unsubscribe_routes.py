@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from html import escape
 from typing import Annotated
 from uuid import UUID
 
-import asyncpg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ecocirc_intake.adapters import synergies as store
-from ecocirc_notifier.domain.headers import token_matches
-from ecocirc_notifier.options import unsubscribe_secret
-from ecocirc_shared.settings import Settings
+from ecocirc_intake.service_layer import preferences
+from ecocirc_shared.directory import RecipientKind
+from ecocirc_shared.links import link_secret, unsubscribe_token_matches
+from ecocirc_shared.settings import IntakeSettings
 
 router = APIRouter()
-
-
-class RecipientKind(StrEnum):
-    COMPANY = "company"
-    ADVISOR = "advisor"
 
 
 Token = Annotated[str, Query(min_length=8, max_length=64)]
@@ -34,16 +27,11 @@ def _page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(body=body), status_code=status)
 
 
-def _settings(request: Request) -> Settings:
-    # The notifier signs links with the same ECOCIRC_* configuration the composition root holds.
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _valid(request: Request, kind: RecipientKind, recipient_id: UUID, token: str) -> bool:
-    settings = _settings(request)
-    secret = unsubscribe_secret(settings)
-    return secret is not None and token_matches(secret, kind.value, recipient_id, token)
+    # The notifier signs the links with the same key (ECOCIRC_LINK_SECRET).
+    settings: IntakeSettings = request.app.state.settings
+    secret = link_secret(settings)
+    return secret is not None and unsubscribe_token_matches(secret, kind.value, recipient_id, token)
 
 
 _INVALID = (
@@ -71,8 +59,8 @@ async def unsubscribe(request: Request, kind: RecipientKind, id: UUID, token: To
     """The one-click POST of RFC 8058 (body `List-Unsubscribe=One-Click`), or the confirmation form."""
     if not _valid(request, kind, id, token):
         return _page(_INVALID, 400)
-    pool: asyncpg.Pool = request.app.state.store.pool
-    if not await store.opt_out(pool, kind.value, id):
+    settings: IntakeSettings = request.app.state.settings
+    if not await preferences.unsubscribe(request.app.state.store, kind, id, settings.decision_wait_seconds):
         return _page(_INVALID, 404)
     return _page(
         "<h1>Désabonnement enregistré</h1><p>Vous ne recevrez plus de courriels sur les pistes de synergie. "

@@ -67,3 +67,9 @@ class Conflict(UseCaseError):
 
 class TooLarge(UseCaseError):
     status = 413
+
+
+class ClientGone(UseCaseError):
+    """The client closed the connection before the answer: nobody reads it (499, as nginx logs it)."""
+
+    status = 499

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ecocirc_intake.adapters.spreadsheet import SpreadsheetError, read_table
+from ecocirc_intake.adapters.spreadsheet import ReadLimits, SpreadsheetError, read_table
 from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore, IntakeTx
 from ecocirc_intake.domain.import_rows import CompanyRow, ImportPlan, ImportRejected, RowProblem, plan_import
-from ecocirc_intake.service_layer.errors import InvalidInput, Problem
+from ecocirc_intake.service_layer.errors import InvalidInput, Problem, Unavailable
 from ecocirc_intake.service_layer.principals import Advisor, Principal, hash_token, new_token
 from ecocirc_intake.service_layer.use_cases import (
     company_columns,
@@ -63,33 +66,95 @@ class _DryRun(Exception):
     """Rolls back a dry run's transaction once its report is known."""
 
 
+@dataclass(frozen=True)
+class ImportLimits:
+    """What one import may cost: the file's size in rows and columns, and time."""
+
+    read: ReadLimits = field(default_factory=ReadLimits)
+    max_seconds: float = 60.0
+
+
+class _Stopped(Exception):
+    """Raised inside the parsing thread when the import is given up (deadline, or the caller left)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Budget:
+    """The deadline of one import, and a flag that stops its parsing thread from outside."""
+
+    def __init__(self, max_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.max_seconds = max_seconds
+        self._clock = clock
+        self._deadline = clock() + max_seconds
+        self.abandoned = threading.Event()
+
+    def remaining(self) -> float:
+        return self._deadline - self._clock()
+
+    def check(self) -> None:
+        """Called before each row, in the parsing thread."""
+        if self.abandoned.is_set():
+            raise _Stopped("Import abandonné : la connexion a été fermée.")
+        if self.remaining() <= 0:
+            raise _Stopped(self.too_slow())
+
+    def too_slow(self) -> str:
+        return (
+            f"L'import a dépassé {self.max_seconds:g} s : rien n'a été enregistré."
+            " Découpez le fichier en plusieurs envois."
+        )
+
+
 def _rejected(problems: list[RowProblem]) -> InvalidInput:
     return InvalidInput(REJECTED, [Problem(p.field, p.message, row=p.row, column=p.column) for p in problems])
 
 
-def _plan(content: bytes) -> ImportPlan:
+def _plan(content: bytes, limits: ReadLimits, check: Callable[[], None]) -> ImportPlan:
     try:
-        table = read_table(content)
+        table = read_table(content, limits, check)
     except SpreadsheetError as error:
         raise InvalidInput(REJECTED, [Problem("file", str(error))]) from None
     try:
-        return plan_import(table.header, table.rows)
+        return plan_import(table.header, table.rows, check)
     except ImportRejected as rejected:
         raise _rejected(list(rejected.problems)) from None
 
 
+async def _plan_in_thread(content: bytes, limits: ReadLimits, budget: _Budget) -> ImportPlan:
+    """Parse and validate off the event loop; a cancelled caller stops the thread at its next row."""
+    try:
+        return await asyncio.to_thread(_plan, content, limits, budget.check)
+    except _Stopped as stopped:
+        raise InvalidInput(REJECTED, [Problem("file", stopped.message)]) from None
+    finally:
+        # The await may end early (cancelled: the client left); the thread itself cannot be
+        # cancelled, so it is told to stop, and does so before its next row.
+        budget.abandoned.set()
+
+
 async def import_spreadsheet(
-    store: IntakeStore, principal: Principal, content: bytes, filename: str | None, *, dry_run: bool
+    store: IntakeStore,
+    principal: Principal,
+    content: bytes,
+    filename: str | None,
+    *,
+    dry_run: bool,
+    limits: ImportLimits = ImportLimits(),
 ) -> ImportReport:
     """Create the file's new companies, declare its new flows, revise the changed ones.
 
     Sending the same file again changes nothing: companies are recognised by SIRET (else name and
     commune) and flows by company, direction, category and label. A dry run reports the same without
-    writing (and without tokens).
+    writing (and without tokens). The whole import, writing included, must end within
+    `limits.max_seconds`, or nothing is written.
     """
     advisor = require_advisor(principal, "importer un fichier")
+    budget = _Budget(limits.max_seconds)
     # Parsing and validating thousands of rows is CPU work: off the event loop.
-    plan = await asyncio.to_thread(_plan, content)
+    plan = await _plan_in_thread(content, limits.read, budget)
     problems = []
     for company in plan.companies:
         territory = company_territory(company.company)
@@ -107,7 +172,7 @@ async def import_spreadsheet(
         raise _rejected(problems)
     report = ImportReport(None if dry_run else uuid.uuid4(), dry_run, len(plan.flows))
     try:
-        async with store.transaction() as tx:
+        async with asyncio.timeout(max(budget.remaining(), 0)), store.transaction() as tx:
             # One import at a time, so two sends of one file cannot both create its companies.
             await tx.lock("intake-import")
             await _write(tx, advisor, plan, report)
@@ -121,6 +186,10 @@ async def import_spreadsheet(
     except _DryRun:
         for imported in report.companies:
             imported.token = None
+    except TimeoutError:
+        # The transaction was rolled back. Writing is slow here when another import holds the lock
+        # or the database is loaded: a temporary state, so 503 rather than a fault of the file.
+        raise Unavailable(budget.too_slow()) from None
     return report
 
 

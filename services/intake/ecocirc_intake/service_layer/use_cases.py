@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,8 @@ from ecocirc_intake.service_layer.principals import (
     may_act_for_company,
     new_token,
 )
-from ecocirc_shared.events import FlowDeclared, FlowRevised, FlowWithdrawn
+from ecocirc_shared.directory import RecipientKind
+from ecocirc_shared.events import EmailPreferencesChanged, FlowDeclared, FlowRevised, FlowWithdrawn
 from ecocirc_shared.flows import FlowSnapshot
 
 INVALID = "Certaines informations sont invalides."
@@ -144,8 +145,11 @@ def _name_matches(company: CompanyRecord, name: str | None) -> bool:
 
 async def update_company(
     store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: CompanyUpdate
-) -> CompanyRecord:
-    """Change the contact address, the consent to be named, or the e-mail opt-out."""
+) -> tuple[CompanyRecord, EmailPreferencesChanged | None]:
+    """Change the contact address, the consent to be named, or the e-mail opt-out.
+
+    Returns the company, and the opt-out decision sent to the notifier (which owns it), if any.
+    """
     changes = body.model_dump(exclude_unset=True)
     problems = [
         Problem(field, "Ce champ ne peut pas être effacé : donnez une valeur.")
@@ -159,12 +163,20 @@ async def update_company(
             errors = ErrorCollector()
             changes["contact_email"] = errors.run(check_email, changes["contact_email"])
             errors.raise_if_any()
+    opted_out = changes.pop("email_opt_out", None)
+    decision = None
+    if opted_out is not None:
+        decision = EmailPreferencesChanged(
+            recipient_kind=RecipientKind.COMPANY, recipient_id=company_id, opted_out=opted_out
+        )
     async with store.transaction() as tx:
         await company_for(tx, principal, company_id, lock=True)
         await tx.update_company(company_id, changes)
+        if decision is not None:
+            await tx.enqueue_decision(decision)
         updated = await tx.get_company(company_id)
     assert updated is not None
-    return updated
+    return updated, decision
 
 
 def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:
@@ -218,8 +230,15 @@ async def save_revision(tx: IntakeTx, current: FlowSnapshot, flow: FlowInput, by
 async def declare_flow(
     store: IntakeStore, principal: Principal, company_id: uuid.UUID, body: FlowCreate
 ) -> FlowSnapshot:
+    return await declare_flow_fields(store, principal, company_id, body.model_dump())
+
+
+async def declare_flow_fields(
+    store: IntakeStore, principal: Principal, company_id: uuid.UUID, fields: Mapping[str, object]
+) -> FlowSnapshot:
+    """Declare a flow from fields as the API names them, in any form the rules read (web forms send text)."""
     with domain_errors():
-        flow = validate_flow(body.model_dump())
+        flow = validate_flow(fields)
     async with store.transaction() as tx:
         company = await company_for(tx, principal, company_id)
         return await save_new_flow(tx, company, flow, principal.id)
@@ -280,7 +299,15 @@ async def _active_flow(
 async def revise_flow(
     store: IntakeStore, principal: Principal, flow_id: uuid.UUID, body: FlowUpdate
 ) -> FlowSnapshot:
-    changes = body.model_dump(mode="json", exclude_unset=True)
+    return await revise_flow_fields(
+        store, principal, flow_id, body.model_dump(mode="json", exclude_unset=True)
+    )
+
+
+async def revise_flow_fields(
+    store: IntakeStore, principal: Principal, flow_id: uuid.UUID, changes: Mapping[str, object]
+) -> FlowSnapshot:
+    """Revise a flow: fields absent keep their value, None clears an optional one."""
     async with store.transaction() as tx:
         current, declared = await _active_flow(tx, principal, flow_id)
         with domain_errors():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, fold, keys, term_keys, words
@@ -25,6 +27,11 @@ FALLBACK_CONFIDENCE = 0.3
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+# Families that name no resource: what a need is for ("combustible"), or nothing specific.
+VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
+
+# Places a text the keywords did not read near the classes it resembles (domain/semantic.py).
+Place = Callable[[str, Collection[str]], dict[str, float]]
 
 HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
@@ -58,21 +65,38 @@ class Classification:
     fuzzy: bool = False
     # Resources the flow says it does not want or is not ("pas de sciure", "sans plâtre ni bois").
     refused: frozenset[str] = frozenset()
+    # Uses a need's words name ("pour nourrir nos porcs"), kept even when the need names a resource.
+    uses: frozenset[str] = frozenset()
+    # Resources its label or code names (not a use or a vague word, not what its description or its
+    # activity suggests): a need that names one wants that, not whatever its trade usually takes in.
+    named_resources: frozenset[str] = frozenset()
+    # Classes placed by resemblance (the semantic fallback), not named by a keyword or a code.
+    guessed: frozenset[str] = frozenset()
 
 
 class Classifier:
     """Keyword matching over stems, order-free within a short window, longest phrase wins."""
 
-    def __init__(self, terms: list[Term], lexicon: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        terms: list[Term],
+        lexicon: frozenset[str] = frozenset(),
+        everyday: frozenset[str] = frozenset(),
+        *,
+        stemmed: bool = True,
+    ) -> None:
+        # Unstemmed terms match their words exactly (in any inflection listed): for words whose stem is
+        # another word's ("usagée" and "usage" share "usag").
+        stem = term_keys if stemmed else _exact
         self._terms: list[_Compiled] = []
         self._index: defaultdict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set()
         known_keys: set[str] = set()
         for term in terms:
-            tokens = tuple(term_keys(w, term.lang) for w in words(term.phrase))
+            tokens = tuple(stem(w, term.lang) for w in words(term.phrase))
             if not tokens:
                 continue
-            excludes = frozenset().union(*(term_keys(w, term.lang) for e in term.excludes for w in words(e)))
+            excludes = frozenset().union(*(stem(w, term.lang) for e in term.excludes for w in words(e)))
             position = len(self._terms)
             self._terms.append(_Compiled(term.class_id, term.direction, tokens, excludes))
             for key in tokens[0]:
@@ -80,12 +104,19 @@ class Classifier:
             known_words.update(words(term.phrase))
             for token in tokens:
                 known_keys.update(token)
-        self._vocabulary = Vocabulary(known_words, known_keys, lexicon)
+        self._vocabulary = Vocabulary(known_words, known_keys, lexicon, everyday)
+        # The semantic fallback's batch preparation reads a batch of flows' texts just before they are
+        # classified: enough room for a rebuild batch (four readings a flow), not for every text ever.
+        self._match_cached = lru_cache(maxsize=8192)(self._match)
 
     def match_text(
         self, text: str, direction: Direction, *, negated: bool = False
     ) -> tuple[dict[str, float], bool]:
         """Classes a text names (or, `negated`, denies) with a confidence, and whether a typo was corrected."""
+        found, fuzzy = self._match_cached(text, direction, negated)
+        return dict(found), fuzzy
+
+    def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
         raw = words(denied(text) if negated else affirmed(text))
         if not raw:
             return {}, False
@@ -135,9 +166,12 @@ class Classifier:
         description: str,
         ewc: str,
         naf: str,
+        place: Place | None = None,
     ) -> Classification:
-        """Classes of a flow: its words and EWC code first, its activity when they say too little."""
+        """Classes of a flow: its words and EWC code first, then (when they name nothing specific) the
+        classes its words resemble, if `place` is given, and its activity."""
         found, fuzzy = self.match_text(label, direction)
+        from_label = tuple(found)
         from_description, fuzzy_description = self.match_text(description, direction)
         from_code = kb.ewc_classes(ewc)
         # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
@@ -148,6 +182,9 @@ class Classifier:
                 found[class_id] = max(found.get(class_id, 0.0), conf)
         named = _fitting(kb, found, category)
         specific = any(kb.classes[c].specific for c in found)
+        resources = frozenset(
+            c for c in found if kb.classes[c].specific and kb.classes[c].family not in VAGUE_FAMILIES
+        )
         # The description elaborates what the label names: once the label names a resource of the
         # flow's category, the description adds only resources of the same family ("Copeaux alu" +
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
@@ -162,11 +199,21 @@ class Classifier:
         # unless nothing fits the category the company chose (then the category may be the mistake).
         if _fitting(kb, found, category):
             found = {c: conf for c, conf in found.items() if category.value in kb.classes[c].categories}
+        uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
         if direction is Direction.NEED and any(kb.classes[c].family not in OPEN_FAMILIES for c in named):
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
             found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
+        guessed: set[str] = set()
+        worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
+        if place is not None and not worded:
+            # Words the keywords do not know ("son de blé", "tempérer l'atelier"; "sour gas" under a
+            # drilling-mud code): the classes they resemble, less surely than any keyword or code.
+            placed = place(semantic_text(label, description), kb.placeable(direction, category))
+            guessed = set(placed) - found.keys()
+            for class_id, conf in placed.items():
+                found[class_id] = max(found.get(class_id, 0.0), conf)
         if not specific and naf:
             # "Matière première" from a cement works means what a cement works takes in.
             profile = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
@@ -181,7 +228,19 @@ class Classifier:
             confidence=found,
             fuzzy=fuzzy or (described and fuzzy_description),
             refused=frozenset(refused) - found.keys(),
+            uses=uses if direction is Direction.NEED else frozenset(),
+            named_resources=resources,
+            guessed=frozenset(guessed & found.keys()),
         )
+
+
+def semantic_text(label: str, description: str) -> str:
+    """What is placed by resemblance: the label, with the description that elaborates it."""
+    return f"{label.strip()}. {description.strip()}" if description.strip() else label.strip()
+
+
+def _exact(word: str, lang: str) -> frozenset[str]:
+    return frozenset({word})
 
 
 def _fitting(kb: Knowledge, found: dict[str, float], category: Category) -> list[str]:

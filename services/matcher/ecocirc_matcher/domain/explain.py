@@ -10,6 +10,8 @@ from ecocirc_shared.reference import get_naf
 
 MONTHS_FR = MONTH_NAMES_FR
 UNITS_FR = {"t": "t", "m3": "m3", "MWh": "MWh", "h": "heures", "unit": "unités"}
+# Said when a class came from the semantic fallback: a guess, which the companies should confirm.
+GUESSED = "Rapprochement fait sur la ressemblance des mots, aucun mot-clé ne le nomme : à confirmer."
 
 
 def number_fr(value: float) -> str:
@@ -55,9 +57,12 @@ def substitution(
     distance_km: float,
     months: tuple[int, ...],
     quantity: QuantityMatch | None,
+    reason_fr: str | None = None,
 ) -> str:
+    """What is offered, who needs it and why one feeds the other (the class link's reason unless
+    another is given, e.g. a receiver link's), then quantities, months and hazard."""
     link = kb.link(offer_class, need_class)
-    reason = link.reason_fr if link else ""
+    reason = reason_fr if reason_fr is not None else link.reason_fr if link else ""
     parts = [
         f"{who(kb, offer)} propose « {offer.label} » ({kb.label(offer_class).lower()}).",
         f"{who(kb, need)}, à environ {number_fr(distance_km)} km, recherche « {need.label} »"
@@ -70,6 +75,8 @@ def substitution(
         parts.append(f"Période commune : {months_fr(months)}.")
     if offer.hazardous or kb.ewc_hazardous(offer.ewc_code):
         parts.append("Déchet dangereux : le receveur a déclaré pouvoir l'accepter ; traçabilité obligatoire.")
+    if offer_class in kb.classification(offer).guessed or need_class in kb.classification(need).guessed:
+        parts.append(GUESSED)
     return " ".join(p for p in parts if p)
 
 
@@ -94,6 +101,8 @@ def mutualisation(
         f"{first} et {second}, à environ {number_fr(distance_km)} km l'une de l'autre, {verb} « {what} » "
         f"(« {a.label} » et « {b.label} ») : {idea}"
     )
+    if any(resource_class in kb.classification(f).guessed for f in (a, b)):
+        text += " " + GUESSED
     if complementary is not None:
         text += (
             f" Leurs saisons sont complémentaires ({months_fr(complementary[0])} d'un côté, "

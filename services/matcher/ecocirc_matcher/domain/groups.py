@@ -1,13 +1,18 @@
-"""Mutualisation as one group per resource, direction and territory, rather than a lead per pair.
+"""Mutualisation as groups of companies within a resource's reach of each other, not a lead per pair.
 
-Five companies of a territory that all need pallets make one lead an advisor can act on (a grouped
-purchase), not ten pairwise ones. A group's id derives from its key, so it keeps its identity as
+Five neighbouring companies that all need pallets make one lead an advisor can act on (a grouped
+purchase), not ten pairwise ones. Groups are formed per key: a resource class, a direction, a
+territory and a cell of a grid whose side is twice the resource's reach, so an event only ever looks
+at the flows of a few bounded neighbourhoods. Inside a key, every two members of a group are within
+the resource's reach of each other (and pass every other pairwise rule); members that are not make
+groups of their own. The largest group of a key takes the key's id, so it keeps its identity as
 members join and leave: a new member revises it, the last-but-one leaving withdraws it.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections.abc import Callable
 from uuid import UUID
@@ -28,11 +33,24 @@ COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 FULL_GROUP = 4
 
 
-def area_of(flow: FlowSnapshot) -> str:
-    """The territory a group is formed in: the company's, else its department-sized cell."""
-    if flow.site.territory:
-        return flow.site.territory
-    return f"cell:{round(flow.site.lat, 0)}:{round(flow.site.lon, 0)}"
+# A key's cell is this many reaches wide: a group rarely straddles two cells, and a cell holds the
+# flows of a neighbourhood, not of a region.
+CELL_REACHES = 2.0
+KM_PER_DEGREE = 111.0
+
+
+def area_of(flow: FlowSnapshot, reach_km: float) -> str:
+    """Where a group is formed: the company's territory and a grid cell `CELL_REACHES` reaches wide.
+
+    The grid is fixed (rows of equal latitude, columns as wide in km as the rows are high), so the
+    cell depends only on the site and the reach: every worker and every rebuild agrees on it.
+    """
+    side = CELL_REACHES * reach_km / KM_PER_DEGREE  # degrees of latitude
+    row = math.floor(flow.site.lat / side)
+    middle = (row + 0.5) * side
+    column = math.floor(flow.site.lon * max(0.01, math.cos(math.radians(middle))) / side)
+    territory = flow.site.territory or "-"
+    return f"{territory}|{CELL_REACHES * reach_km:g}km:{row}:{column}"
 
 
 def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
@@ -43,7 +61,11 @@ def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
     """
     if flow.direction is not Direction.NEED:
         return set()
-    return {GroupKey(c, flow.direction, area_of(flow)) for c in kb.classify(flow) if kb.classes[c].specific}
+    return {
+        GroupKey(c, flow.direction, area_of(flow, kb.reach_km(c)))
+        for c in kb.classify(flow)
+        if kb.classes[c].specific
+    }
 
 
 def can_be_together(a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge) -> bool:
@@ -58,12 +80,13 @@ def build_groups(
 ) -> list[Proposal]:
     """The groups of `key` among flows of that class, direction and area.
 
-    Two flows can be together when the pairwise judgement accepts them: within the resource's
-    reach and both flows' own maximum distance (a territory can be wider than a heat network), no
-    hazardous waste mixed with ordinary waste, staff wanted in complementary seasons. For most
-    resources one group gathers every flow accepted with another. Seasonal staff is different:
-    companies share people only if all their seasons differ, so each largest set of companies that
-    are pairwise complementary is a group of its own.
+    Two flows can be together when the pairwise judgement accepts them: within the resource's reach
+    and both flows' own maximum distance (a cell is wider than the reach), no hazardous waste mixed
+    with ordinary waste, staff wanted in complementary seasons. A group is a set of flows every two of
+    which are accepted: the flow accepted with most others (then the earliest declared) starts one and
+    takes, nearest first, every flow accepted with all its members; the rest make further groups.
+    Seasonal staff is different: companies share people only if all their seasons differ, so each
+    largest set of companies that are pairwise complementary is a group of its own.
 
     `together` answers the pairwise judgement, by default afresh; the index passes one that
     remembers it while neither flow changes.
@@ -76,14 +99,45 @@ def build_groups(
         return []
     by_id = {f.flow_id: f for f in candidates}
     seasonal = key.resource_class in COMPLEMENTARY_SEASON_CLASSES
-    sets = _maximal_cliques(accepted) if seasonal else [frozenset().union(*accepted)]
+    sets = _maximal_cliques(accepted) if seasonal else _cliques_by_growth(accepted, by_id)
+    # The largest group keeps the key's identity across revisions; the others are their members.
+    sets.sort(key=lambda members: (-len(members), sorted(str(i) for i in members)))
     groups = []
-    for members_ids in sets:
+    for position, members_ids in enumerate(sets):
         members = sorted((by_id[i] for i in members_ids), key=lambda f: str(f.flow_id))
-        group = _group(key, members, kb, identified_by_members=seasonal)
+        group = _group(key, members, kb, identified_by_members=seasonal or position > 0)
         if group is not None:
             groups.append(group)
     return groups
+
+
+def _cliques_by_growth(edges: set[frozenset[UUID]], flows: dict[UUID, FlowSnapshot]) -> list[frozenset[UUID]]:
+    """Disjoint sets of flows, every two of them joined by an edge, grown greedily from the best seed."""
+    neighbours: dict[UUID, set[UUID]] = {}
+    for edge in edges:
+        a, b = tuple(edge)
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+
+    def seniority(flow_id: UUID) -> tuple[object, str]:
+        return (flows[flow_id].declared_at, str(flow_id))
+
+    left = set(neighbours)
+    found: list[frozenset[UUID]] = []
+    while True:
+        degree = {v: len(neighbours[v] & left) for v in left}
+        seeds = [v for v in left if degree[v] > 0]
+        if not seeds:
+            return found
+        seed = min(seeds, key=lambda v: (-degree[v], seniority(v)))
+        group = {seed}
+        for v in sorted(
+            neighbours[seed] & left, key=lambda v: (road_km(flows[seed], flows[v]), seniority(v))
+        ):
+            if group <= neighbours[v]:
+                group.add(v)
+        found.append(frozenset(group))
+        left -= group
 
 
 def _maximal_cliques(edges: set[frozenset[UUID]]) -> list[frozenset[UUID]]:

@@ -1,8 +1,9 @@
 """The incremental index: which flows could pair with a new or changed one, found without a full scan.
 
-Flows are indexed by (direction, resource class, geographic cell). A flow looks only at the partner
-classes the knowledge allows, in the cells within that class's reach: the work for one event is
-bounded by its local candidates, whatever the total number of flows.
+Flows are indexed by (direction, key, geographic cell), a key being a resource class or another index
+key of the knowledge (an offer's EWC entry, a need's NAF prefix: `Knowledge.index_keys`). A flow looks
+only at the partner keys the knowledge allows, in the cells within their reach: the work for one event
+is bounded by its local candidates, whatever the total number of flows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
+
+# A mutualisation group is formed among at most this many flows of its key (the earliest declared):
+# with reach-sized keys (groups.area_of), the work of an event on groups is bounded by
+# keys-of-the-flow x MAX_GROUP_CANDIDATES^2 / 2 pairs, whatever the number of flows.
+MAX_GROUP_CANDIDATES = 30
 
 # 0.2 degree cells: about 22 km north-south and 16 km east-west in the south of France, so a
 # 50 km reach scans a few dozen small buckets while a 5 km heat reach scans one to four.
@@ -81,9 +87,10 @@ class MatchIndex:
         self._groups: dict[GroupKey, list[Proposal]] = {}
         # Whether two members of a group can be together (the pairwise mutualisation judgement),
         # kept until either flow changes: a newcomer is judged against the members once, not every
-        # pair of the group again. Stored under both flows so that either one's change forgets it.
-        self._together: dict[UUID, dict[UUID, bool]] = {}
-        self._together_pairs = 0  # how many pairs it holds (each under both flows)
+        # pair of the group again. Kept as asked, (first, second): under the first flow as
+        # (second, True) and under the second as (first, False), so either one's change forgets it.
+        self._together: dict[UUID, dict[tuple[UUID, bool], bool]] = {}
+        self._together_pairs = 0  # how many judgements it holds (each under both flows)
         self._memo_pairs = grouping is build_groups  # a custom grouping judges its own pairs
         self.evaluations = 0  # pairs judged: what the benchmark watches
 
@@ -91,8 +98,8 @@ class MatchIndex:
         return len(self.flows)
 
     def partners_of(self, flow: FlowSnapshot) -> frozenset[str]:
-        """Every class a flow may pair with: partner classes for substitution, its own for mutualisation."""
-        own = self.kb.classify(flow)
+        """Every key a flow may pair with: partner keys for substitution, its own for mutualisation."""
+        own = self.kb.index_keys(flow)
         return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
 
     def holds(self, flow_id: UUID, version: int | None) -> bool:
@@ -139,12 +146,14 @@ class MatchIndex:
         return list(self._candidates(flow))
 
     def groups(self, key: GroupKey) -> list[Proposal]:
-        """The mutualisation groups of `key` with the flows indexed now."""
+        """The mutualisation groups of `key` with the flows indexed now (at most MAX_GROUP_CANDIDATES)."""
         cached = self._groups.get(key)
         if cached is not None:
             return cached
-        # By id (UUIDs order as their integers, which compare without a Python call).
-        members = [self.flows[i] for i in sorted(self._group_members.get(key, ()), key=lambda i: i.int)]
+        members = sorted(
+            (self.flows[i] for i in self._group_members.get(key, ())),
+            key=lambda f: (f.declared_at, str(f.flow_id)),
+        )[:MAX_GROUP_CANDIDATES]
         if len(members) < 2:
             found: list[Proposal] = []
         elif self._memo_pairs:
@@ -157,7 +166,7 @@ class MatchIndex:
 
     def _together_memo(self, a: FlowSnapshot, b: FlowSnapshot) -> bool:
         known = self._together.get(a.flow_id)
-        if known is not None and (answer := known.get(b.flow_id)) is not None:
+        if known is not None and (answer := known.get((b.flow_id, True))) is not None:
             return answer
         self.evaluations += 1
         answer = evaluate_mutualisation(a, b, self.kb) is not None
@@ -165,15 +174,15 @@ class MatchIndex:
             # Pairs grow as the square of a group's size: past the bound, start afresh.
             self._together.clear()
             self._together_pairs = 0
-        self._together.setdefault(a.flow_id, {})[b.flow_id] = answer
-        self._together.setdefault(b.flow_id, {})[a.flow_id] = answer
+        self._together.setdefault(a.flow_id, {})[(b.flow_id, True)] = answer
+        self._together.setdefault(b.flow_id, {})[(a.flow_id, False)] = answer
         self._together_pairs += 1
         return answer
 
     def put(self, flow: FlowSnapshot) -> None:
         """Index a flow without judging it (a flow another worker has already judged)."""
         self.remove(flow.flow_id)
-        classes = self.kb.classify(flow)
+        classes = self.kb.index_keys(flow)
         self.flows[flow.flow_id] = flow
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)
@@ -201,8 +210,8 @@ class MatchIndex:
                         del self._buckets[(flow.direction, c)]
         known = self._together.pop(flow_id, {})
         self._together_pairs -= len(known)
-        for other in known:
-            self._together.get(other, {}).pop(flow_id, None)
+        for other, asked_first in known:
+            self._together.get(other, {}).pop((flow_id, not asked_first), None)
         for key in self._group_keys.pop(flow_id, ()):
             self._groups.pop(key, None)
             members = self._group_members.get(key)

@@ -8,13 +8,14 @@ import io
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ecocirc_matcher.domain.classify import Classification, Classifier, Term
-from ecocirc_matcher.domain.text import words
+from ecocirc_matcher.domain.classify import USE_FAMILY, Classification, Classifier, Term
+from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
+from ecocirc_matcher.domain.text import everyday_words, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
@@ -27,6 +28,12 @@ _DATA_FILES = (
     "naf_activities.csv",
     "emission_factors.csv",
     "lexicon.csv",
+    "ewc_receivers.csv",
+    "homonyms.csv",
+    "hazard_terms.csv",
+    "bans.csv",
+    "states.csv",
+    "clean_needs.csv",
     # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
     "sources.csv",
     "glossary.csv",
@@ -39,6 +46,19 @@ EWC_WILDCARD_CONFIDENCE = 0.85
 
 # The same resource on both sides needs no reason from the data.
 IDENTITY_REASON = "Il s'agit de la même ressource."
+
+# Keys the index files flows under besides their classes: an offer's EWC entry that some activity
+# takes in, and a need's NAF prefix that takes some entries in (see ewc_receivers.csv).
+EWC_KEY, NAF_KEY = "ewc:", "naf:"
+# How far a waste travels when the classes of its code say nothing: a regional outlet.
+DEFAULT_REACH_KM = 100.0
+# Needs that can take a waste in: for a material, or for a fuel to burn. A need for heat, steam or
+# drying is met by energy delivered, not by a by-product its trade also takes in.
+RECEIVING_CATEGORIES = frozenset({Category.MATERIAL, Category.WASTE})
+FUEL_USES = frozenset({"use_fuel", "use_biomass_fuel", "use_cement_kiln"})
+# What a receiving activity does with a waste (the `use` column of ewc_receivers.csv).
+AS_MATERIAL, AS_FUEL = "matière", "combustible"
+RECEIVER_USES = frozenset({AS_MATERIAL, AS_FUEL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +87,26 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiverLink:
+    """Activities (NAF prefixes) that take wastes of some List of Waste entries as inputs, and why."""
+
+    patterns: tuple[str, ...]
+    naf_prefixes: tuple[str, ...]  # digits: "2351", "171", "01"
+    uses: frozenset[str]  # RECEIVER_USES: taken in as a material, burnt as a fuel, or both
+    weight: float
+    reason_fr: str
+    source: str
+    entries: frozenset[str]  # the six-digit entries the patterns cover, exceptions removed
+    classes: frozenset[str]  # what ewc_map.csv makes of those entries: what the link is about
+
+    def prefix_for(self, naf_code: str | None) -> str | None:
+        """The longest of this link's NAF prefixes that a code falls under, or None."""
+        digits = naf_digits(naf_code)
+        found = [p for p in self.naf_prefixes if digits.startswith(p)]
+        return max(found, key=len) if digits and found else None
+
+
+@dataclass(frozen=True, slots=True)
 class NafActivity:
     """What an activity (a NAF/NACE prefix) typically produces and uses."""
 
@@ -74,6 +114,39 @@ class NafActivity:
     produces: frozenset[str]
     uses: frozenset[str]
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class HazardTerm:
+    """Words that make a flow hazardous-or-unknown, why, and the rule or list they come from."""
+
+    terms: tuple[str, ...]
+    lang: str
+    unless: tuple[str, ...]
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    """A use the law forbids for a resource: a refusal, whatever the score would have been.
+
+    The offer side holds for an offer class listed (from an activity listed, when some are), an EWC
+    code under a listed pattern, or a listed phrase in the offer's words (none of `offer_unless`). The
+    need side holds when the need's class is listed (or the need names a listed use for the resource
+    it asks, or names no use and comes from a listed activity), and its words hold a listed phrase;
+    an empty condition holds. A phrase of `need_unless` (an authorised channel) lifts the ban.
+    """
+
+    id: str
+    offer_classes: frozenset[str]
+    offer_naf: tuple[str, ...]
+    offer_ewc: tuple[str, ...]
+    need_classes: frozenset[str]
+    need_naf: tuple[str, ...]
+    has_need_terms: bool
+    rule: str
+    reason_fr: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +169,13 @@ def _split(value: str) -> frozenset[str]:
     return frozenset(part.strip() for part in value.split(";") if part.strip())
 
 
+def ewc_pattern_matches(pattern: str, entry: str) -> bool:
+    """Whether a six-digit entry ("10 01 02") falls under a pattern: chapter "10", section "10 01",
+    the entry itself, or a cross-section pattern "07 ** 04"."""
+    wanted, parts = pattern.split(), entry.split()
+    return len(wanted) <= len(parts) and all(w in ("**", p) for w, p in zip(wanted, parts, strict=False))
+
+
 def naf_digits(code: str | None) -> str:
     """The digits of a NAF/NACE code ("16.10A" -> "1610", "4120*" -> "4120")."""
     return re.sub(r"\D", "", code or "")[:4]
@@ -104,17 +184,19 @@ def naf_digits(code: str | None) -> str:
 class Knowledge:
     """Everything the matcher knows, loaded from the packaged data files (see knowledge/README.md).
 
-    The index relies on `version`, `classify`, `partner_classes` and `reach_km`; pairing also reads
-    links, activity profiles and factors.
+    The index relies on `version`, `index_keys`, `partner_classes` and `reach_km`; pairing also reads
+    links, activity profiles and factors. With an `encoder`, words the keywords do not know are placed
+    near the classes they resemble (domain/semantic.py).
     """
 
-    def __init__(self, data: Mapping[str, bytes] | None = None) -> None:
+    def __init__(self, data: Mapping[str, bytes] | None = None, encoder: PhraseEncoder | None = None) -> None:
         # No data: the packaged files (prefer load_knowledge(), which loads them once per process).
         data = _read_packaged() if data is None else data
         digest = hashlib.sha256()
         for name in sorted(data):
             digest.update(name.encode() + b"\0" + data[name])
-        self.version = "kb-" + digest.hexdigest()[:12]
+        # The encoder changes what flows are read as, so it is part of the version (a change re-derives).
+        self.version = "kb-" + digest.hexdigest()[:12] + (f"+{encoder.name}" if encoder else "")
 
         self.classes: dict[str, ResourceClass] = {}
         for row in _rows(data, "classes.csv"):
@@ -161,6 +243,8 @@ class Knowledge:
                 self._check_class(c, "naf_activities.csv")
             self._naf[activity.prefix] = activity
 
+        self._load_receivers(data)
+
         self.factors: dict[str, EmissionFactor] = {
             row["id"]: EmissionFactor(
                 row["id"], float(row["value"]), row["unit"], _split(row["applies_to"]), row["source"]
@@ -175,12 +259,148 @@ class Knowledge:
             for phrase in row["terms"].split("|"):
                 if phrase.strip():
                     terms.append(Term(row["class_id"], row["lang"], row["direction"], phrase, excludes))
-        self._classifier = Classifier(terms, _lexicon(data))
+        # Longer phrases that contain a shorter keyword of another class ("pommes de terre", "marc de
+        # café", "bois B"): the longest phrase wins, so the shorter one no longer misleads.
+        for row in _rows(data, "homonyms.csv"):
+            self._check_class(row["class_id"], "homonyms.csv")
+            terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
+        lexicon, everyday = _lexicon(data), everyday_words()
+        self._classifier = Classifier(terms, lexicon, everyday)
+        self._terms = terms
+        self.semantic = SemanticPlacer(encoder, self.class_descriptions) if encoder else None
+        self._placeable_cached = lru_cache(maxsize=64)(self._placeable)
+
+        # Hazard words are read like keywords (stems, typos, negation: "sans amiante" is no hazard),
+        # each row standing for a class of its own; `unless` words in the same text veto the row.
+        self.hazard_terms: list[HazardTerm] = []
+        hazard_phrases: list[Term] = []
+        for row in _rows(data, "hazard_terms.csv"):
+            hazard = HazardTerm(
+                terms=tuple(t for t in row["terms"].split("|") if t.strip()),
+                lang=row["lang"],
+                unless=tuple(w for w in row["unless"].split("|") if w.strip()),
+                reason=row["reason"],
+                source=row["source"],
+            )
+            position = str(len(self.hazard_terms))
+            self.hazard_terms.append(hazard)
+            hazard_phrases += [Term(position, hazard.lang, "", t, hazard.unless) for t in hazard.terms]
+        self._hazard_reader = Classifier(hazard_phrases, lexicon, everyday)
+        self._hazards_cached = lru_cache(maxsize=200_000)(self._hazards_in)
+
+        # Regulatory bans; their phrases are read like keywords too, each list a class of its own
+        # ("offer:<id>", "offer_unless:<id>", "need:<id>", "need_unless:<id>").
+        self.bans: list[Ban] = []
+        ban_phrases: list[Term] = []
+        for row in _rows(data, "bans.csv"):
+            ban = Ban(
+                id=row["id"],
+                offer_classes=_split(row["offer_classes"]),
+                offer_naf=tuple(naf_digits(n) for n in _split(row["offer_naf"])),
+                offer_ewc=tuple(sorted(_split(row["offer_ewc"]))),
+                need_classes=_split(row["need_classes"]),
+                need_naf=tuple(naf_digits(n) for n in _split(row["need_naf"])),
+                has_need_terms=bool(row["need_terms"].strip()),
+                rule=row["rule"],
+                reason_fr=row["reason_fr"],
+            )
+            for c in ban.offer_classes | ban.need_classes:
+                self._check_class(c, "bans.csv")
+            self.bans.append(ban)
+            for column in ("offer_terms", "offer_unless", "need_terms", "need_unless"):
+                ban_phrases += [
+                    Term(f"{column}:{ban.id}", "fr", "", phrase, ())
+                    for phrase in row[column].split("|")
+                    if phrase.strip()
+                ]
+        self._ban_reader = Classifier(ban_phrases, lexicon, everyday)
+        self._ban_words_cached = lru_cache(maxsize=200_000)(self._ban_words_in)
+
+        # The state a flow's words give its resource: used, soiled or new (states.csv); and the need
+        # classes a receiver consumes as they are, which a used or soiled offer cannot meet.
+        state_phrases = [
+            Term(
+                row["state"],
+                row["lang"],
+                "",
+                phrase,
+                tuple(w for w in row["exclude"].split("|") if w.strip()),
+            )
+            for row in _rows(data, "states.csv")
+            for phrase in row["terms"].split("|")
+            if phrase.strip()
+        ]
+        self._state_reader = Classifier(state_phrases, lexicon, everyday, stemmed=False)
+        self._states_cached = lru_cache(maxsize=200_000)(self._states_in)
+        self._clean_needs: dict[str, frozenset[str]] = {}
+        for row in _rows(data, "clean_needs.csv"):
+            self._check_class(row["class_id"], "clean_needs.csv")
+            self._clean_needs[row["class_id"]] = _split(row["refuses"])
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
+        self._entries_cached = lru_cache(maxsize=4096)(self._ewc_entries)
         # Pairing asks for a company's activities at every pair it judges.
         self._activities_cached = lru_cache(maxsize=4096)(self._activities)
+
+    def _load_receivers(self, data: Mapping[str, bytes]) -> None:
+        waste_entries = [e.code for e in ewc_entries() if e.is_waste_entry]
+        headings = {e.code for e in ewc_entries()}
+        self.receivers: list[ReceiverLink] = []
+        for row in _rows(data, "ewc_receivers.csv"):
+            patterns = tuple(p.strip() for p in row["ewc"].split(";") if p.strip())
+            excluded = _split(row["except"])
+            for code in (*patterns, *excluded):
+                if "**" not in code and code not in headings:
+                    raise ValueError(f"ewc_receivers.csv: unknown List of Waste code {code!r}")
+            entries = frozenset(
+                e
+                for e in waste_entries
+                if e not in excluded and any(ewc_pattern_matches(p, e) for p in patterns)
+            )
+            if not entries:
+                raise ValueError(f"ewc_receivers.csv: {row['ewc']!r} covers no waste entry")
+            uses = _split(row["use"])
+            if not uses or not uses <= RECEIVER_USES:
+                raise ValueError(
+                    f"ewc_receivers.csv: use {row['use']!r} is not one of {sorted(RECEIVER_USES)}"
+                )
+            self.receivers.append(
+                ReceiverLink(
+                    patterns=patterns,
+                    naf_prefixes=tuple(naf_digits(p) for p in row["naf"].split(";") if naf_digits(p)),
+                    uses=uses,
+                    weight=float(row["weight"]),
+                    reason_fr=row["reason_fr"],
+                    source=row["source"],
+                    entries=entries,
+                    classes=frozenset().union(*(self._ewc_one(e).keys() for e in entries)),
+                )
+            )
+        # The index's view of these links, both ways (consistent by construction, like the class links).
+        links_of: defaultdict[str, list[ReceiverLink]] = defaultdict(list)
+        for link in self.receivers:
+            for entry in link.entries:
+                links_of[entry].append(link)
+        self._links_of_entry = {e: tuple(links) for e, links in links_of.items()}
+        by_entry: defaultdict[str, set[str]] = defaultdict(set)
+        by_prefix: defaultdict[str, set[str]] = defaultdict(set)
+        for link in self.receivers:
+            for prefix in link.naf_prefixes:
+                for entry in link.entries:
+                    by_entry[EWC_KEY + entry].add(NAF_KEY + prefix)
+                    by_prefix[NAF_KEY + prefix].add(EWC_KEY + entry)
+        self._receiving_prefixes = frozenset(key.removeprefix(NAF_KEY) for key in by_prefix)
+        self._key_partners = {k: frozenset(v | {k}) for k, v in (by_entry | by_prefix).items()}
+        # A waste travels as far as its classes do; an activity has no reach of its own (the index
+        # searches a need's partners within the reach of the wastes it takes in, and an offer's
+        # within its own wastes' reach, so a receiving activity must not widen the offer's search).
+        self._key_reach = {k: self._code_reach(k.removeprefix(EWC_KEY)) for k in by_entry}
+        self._key_reach.update(dict.fromkeys(by_prefix, 0.0))
+
+    def _code_reach(self, entry: str) -> float:
+        """How far a waste of this entry travels: the farthest of the classes its code maps to."""
+        return max((self.reach_km(c) for c in self._ewc_one(entry)), default=DEFAULT_REACH_KM)
 
     def _check_class(self, class_id: str, where: str) -> None:
         if class_id not in self.classes:
@@ -192,16 +412,46 @@ class Knowledge:
         """Resource classes of a flow; never empty (a category-level class at worst)."""
         return frozenset(self.classification(flow).confidence)
 
+    def index_keys(self, flow: FlowSnapshot) -> frozenset[str]:
+        """What the index files a flow under: its classes, plus, for an offer, each EWC entry of its
+        code that some activity takes in ("ewc:10 01 02") and, for a need that may take wastes in by
+        its activity, each NAF prefix of its activity that takes some entries in ("naf:2351")."""
+        keys = set(self.classify(flow))
+        if flow.direction is Direction.OFFER:
+            keys.update(
+                EWC_KEY + e for e in self.ewc_entries_of(flow.ewc_code) if EWC_KEY + e in self._key_reach
+            )
+        elif self.takes_in_by_activity(flow):
+            digits = naf_digits(flow.naf_code)
+            keys.update(NAF_KEY + digits[:n] for n in (2, 3, 4) if digits[:n] in self._receiving_prefixes)
+        return frozenset(keys)
+
+    def takes_in_by_activity(self, need: FlowSnapshot) -> bool:
+        """Whether receiver links may feed a need: it has an activity code, its label names no
+        resource ("matière première", "combustible", "intrants"; not "vapeur" or "litière : sciure ou
+        paille", which are matched on what they name), and it wants a material or a fuel."""
+        if not need.naf_code:
+            return False
+        classified = self.classification(need)
+        if classified.named_resources:
+            return False
+        return need.category in RECEIVING_CATEGORIES or not FUEL_USES.isdisjoint(classified.confidence)
+
     def partner_classes(self, resource_class: str, direction: Direction) -> frozenset[str]:
         """For an offer class, the need classes it can feed; for a need class, the offer classes
-        that can feed it; itself included either way."""
+        that can feed it; itself included either way. Index keys too: an offer's EWC entry pairs with
+        the NAF prefixes that take it in, a NAF prefix with the entries it takes in."""
+        if resource_class in self._key_partners:
+            return self._key_partners[resource_class]
         table = self._feeds if direction is Direction.OFFER else self._fed_by
         return table.get(resource_class, frozenset({resource_class}))
 
     def reach_km(self, resource_class: str) -> float:
-        """How far a flow of this class sensibly travels (road km)."""
+        """How far a flow of this class (or index key) sensibly travels (road km)."""
         found = self.classes.get(resource_class)
-        return found.reach_km if found else 50.0
+        if found is not None:
+            return found.reach_km
+        return self._key_reach.get(resource_class, 50.0)
 
     def label(self, resource_class: str) -> str:
         """French label of a class."""
@@ -224,7 +474,116 @@ class Knowledge:
     def _classify_key(
         self, direction: Direction, category: Category, label: str, description: str, ewc: str, naf: str
     ) -> Classification:
-        return self._classifier.classify(self, direction, category, label, description, ewc, naf)
+        place = self.semantic.place if self.semantic else None
+        return self._classifier.classify(self, direction, category, label, description, ewc, naf, place)
+
+    def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
+        """Encode in one batch what the semantic fallback will read of these flows (no-op without it)."""
+        if self.semantic is not None:
+            self.semantic.prepare(self.unread_texts(flows))
+
+    def unread_texts(self, flows: Iterable[FlowSnapshot]) -> list[str]:
+        """What the semantic fallback reads of these flows: the words of those no keyword reads."""
+        wanted: list[str] = []
+
+        def record(text: str, candidates: object) -> dict[str, float]:
+            wanted.append(text)
+            return {}
+
+        for f in flows:
+            self._classifier.classify(
+                self,
+                f.direction,
+                f.category,
+                f.label,
+                f.description or "",
+                f.ewc_code or "",
+                f.naf_code or "",
+                record,
+            )
+        return wanted
+
+    def placeable(self, direction: Direction, category: Category) -> frozenset[str]:
+        """Classes a flow may be placed near by resemblance: specific ones of its category; for an
+        offer, resources only (a use is what a need is for)."""
+        return self._placeable_cached(direction, category)
+
+    def _placeable(self, direction: Direction, category: Category) -> frozenset[str]:
+        return frozenset(
+            c.id
+            for c in self.classes.values()
+            if c.specific
+            and category.value in c.categories
+            and (direction is Direction.NEED or c.family != USE_FAMILY)
+        )
+
+    def class_descriptions(self) -> list[tuple[str, str]]:
+        """What the semantic fallback places texts near: each specific class's French and English labels
+        and keyword terms (domain/semantic.py)."""
+        terms: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+        for term in self._terms:
+            terms[(term.class_id, term.lang)].append(term.phrase.strip())
+        return class_phrases(
+            ClassText(c.id, c.label_fr, c.label_en, tuple(terms[(c.id, "fr")]), tuple(terms[(c.id, "en")]))
+            for c in self.classes.values()
+            if c.specific
+        )
+
+    def hazards_named(self, flow: FlowSnapshot) -> tuple[HazardTerm, ...]:
+        """The hazards a flow's own words affirm ("sciure traitée CCA", "terres polluées"), if any."""
+        return self._hazards_cached(flow.label, flow.description or "")
+
+    def _hazards_in(self, label: str, description: str) -> tuple[HazardTerm, ...]:
+        # One text, so that a veto word of the description ("paille") counts for the label's term.
+        found, _ = self._hazard_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return tuple(self.hazard_terms[int(i)] for i in sorted(found, key=int))
+
+    def ban(self, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str) -> Ban | None:
+        """The regulatory ban that forbids this offer class feeding this need class, if any (bans.csv)."""
+        offer_words = self._ban_words_cached(offer.label, offer.description or "")
+        need_words = self._ban_words_cached(need.label, need.description or "")
+        uses = self.classification(need).uses
+        resource_asked = self.classes[need_class].family != "use"
+        for ban in self.bans:
+            if f"need_unless:{ban.id}" in need_words or f"offer_unless:{ban.id}" in offer_words:
+                continue
+            offer_side = (
+                f"offer_terms:{ban.id}" in offer_words
+                or _under(offer.ewc_code, ban.offer_ewc)
+                or (offer_class in ban.offer_classes and _in_activity(offer.naf_code, ban.offer_naf))
+            )
+            if not offer_side:
+                continue
+            classes_hold = (
+                not ban.need_classes
+                or need_class in ban.need_classes
+                or (resource_asked and not uses.isdisjoint(ban.need_classes))
+                or (
+                    resource_asked
+                    and not uses
+                    and bool(ban.need_naf)
+                    and _in_activity(need.naf_code, ban.need_naf, empty=False)
+                )
+            )
+            if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
+                return ban
+        return None
+
+    def states(self, flow: FlowSnapshot) -> frozenset[str]:
+        """What a flow's words say of its resource's state: "used", "soiled", "new" (states.csv)."""
+        return self._states_cached(flow.label, flow.description or "")
+
+    def _states_in(self, label: str, description: str) -> frozenset[str]:
+        found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return frozenset(found)
+
+    def refused_states(self, need_class: str) -> frozenset[str]:
+        """States of an offer that a need of this class, asking for no waste, cannot take (clean_needs.csv)."""
+        return self._clean_needs.get(need_class, frozenset())
+
+    def _ban_words_in(self, label: str, description: str) -> frozenset[str]:
+        found, _ = self._ban_reader.match_text(f"{label}. {description}", Direction.OFFER)
+        return frozenset(found)
 
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""
@@ -264,6 +623,25 @@ class Knowledge:
                 return dict.fromkeys(self._ewc[pattern], conf)
         return {}
 
+    def ewc_entries_of(self, code: str | None) -> tuple[str, ...]:
+        """The six-digit List of Waste entries a code field names ("20 01 08;20 01 25" names two)."""
+        return self._entries_cached(code) if code else ()
+
+    def _ewc_entries(self, code: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for part in code.split(";"):
+            try:
+                parsed = parse_ewc_code(re.sub(r"[^0-9 .\-*]", "", part))
+            except EwcCodeError:
+                continue
+            if len(parsed.code.split()) == 3 and parsed.code not in found:
+                found.append(parsed.code)
+        return tuple(found)
+
+    def receivers_of_entry(self, entry: str) -> tuple[ReceiverLink, ...]:
+        """The receiver links that take this six-digit entry in."""
+        return self._links_of_entry.get(entry, ())
+
     def ewc_hazardous(self, code: str | None) -> bool:
         """True when any code given is marked hazardous (*) in the List of Waste."""
         return bool(code) and self._hazardous_cached(code)
@@ -290,6 +668,28 @@ class Knowledge:
         return frozenset().union(*(a.uses for a in self.activities(naf_code)))
 
 
+def _under(code: str | None, patterns: tuple[str, ...]) -> bool:
+    """Whether any EWC code given ("17 06 05*", "170605", "20 01 08;20 01 25") falls under a pattern."""
+    if not code or not patterns:
+        return False
+    for part in code.split(";"):
+        try:
+            parsed = parse_ewc_code(re.sub(r"[^0-9 .\-*]", "", part)).code
+        except EwcCodeError:
+            continue
+        if any(parsed == p or parsed.startswith(p + " ") for p in patterns):
+            return True
+    return False
+
+
+def _in_activity(naf_code: str | None, prefixes: tuple[str, ...], *, empty: bool = True) -> bool:
+    """Whether a NAF code falls under one of the prefixes (digits); `empty` when no prefix is listed."""
+    if not prefixes:
+        return empty
+    digits = naf_digits(naf_code)
+    return bool(digits) and any(digits.startswith(p) for p in prefixes)
+
+
 def _lexicon(data: Mapping[str, bytes]) -> frozenset[str]:
     """Plain words that are not typos of a keyword: lexicon.csv and every word of the official
     nomenclatures' labels (EWC in French and English, NAF in French)."""
@@ -311,14 +711,15 @@ def _read_packaged() -> dict[str, bytes]:
 
 
 _lock = threading.Lock()
-_loaded: list[Knowledge] = []
+_loaded: dict[str, Knowledge] = {}
 
 
-def load_knowledge() -> Knowledge:
-    """The knowledge built from the packaged data files, loaded once per process."""
-    if _loaded:
-        return _loaded[0]
+def load_knowledge(encoder: PhraseEncoder | None = None) -> Knowledge:
+    """The knowledge built from the packaged data files (with that encoder), loaded once per process."""
+    key = encoder.name if encoder else ""
+    if key in _loaded:
+        return _loaded[key]
     with _lock:
-        if not _loaded:
-            _loaded.append(Knowledge(_read_packaged()))
-        return _loaded[0]
+        if key not in _loaded:
+            _loaded[key] = Knowledge(_read_packaged(), encoder)
+        return _loaded[key]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ecocirc_matcher.domain import explain, impact
-from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.knowledge import AS_FUEL, EWC_KEY, Knowledge
 from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
     MUTUALISATION_WEIGHTS,
-    SUBSTITUTION_WEIGHTS,
     UNKNOWN_QUANTITY,
     activity_part,
     allowed_reach,
@@ -18,23 +19,43 @@ from ecocirc_matcher.domain.scoring import (
     offered_only,
     road_km,
     season_part,
+    substitution_score,
     weighted,
 )
-from ecocirc_shared.flows import Direction, FlowSnapshot
+from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
+
+# States of a resource that make it waste rather than the thing itself (states.csv).
+WORN_STATES = frozenset({"used", "soiled"})
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why an offer may feed a need: a link between their classes, or the need's activity taking the
+    offer's waste in (ewc_receivers.csv); how strong, over which reach, and the reason in French."""
+
+    strength: float
+    offer_class: str
+    need_class: str
+    reach: float
+    reason_fr: str | None = None  # None: the class link's own reason
+    # The receiver activity's NAF prefix that takes the offer in (a receiver link only).
+    receiving_prefix: str | None = None
+
+
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
-    """Declared hazardous, or carrying an EWC code marked hazardous (*) in the List of Waste."""
-    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code)
+    """Hazardous or unknown: declared hazardous, carrying an EWC code marked hazardous (*) in the List of
+    Waste, or saying so in words ("traité CCA", "fibrociment", "souillé", "huile de vidange")."""
+    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
-    """An offer feeding a need: accepted only for linked classes, within reach, months and hazard rules."""
+    """An offer feeding a need: accepted only for linked classes or a receiver link (the need's activity
+    takes the offer's EWC code in), within reach, months, hazard rules and the law."""
     if offer.direction is not Direction.OFFER or need.direction is not Direction.NEED:
         return None
     if offer.company_id == need.company_id:
@@ -52,42 +73,37 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if need_classified.refused and _primary(offer_conf) & need_classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
+    worn = kb.states(offer) & WORN_STATES
+    need_states = kb.states(need)
+    if worn and "new" in need_states:
+        # "Palettes neuves", "emballages neufs": nothing used or soiled will do.
+        return None
+    # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
+    wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
-    # Best pair of classes the knowledge links, among those whose resource can travel that far.
-    best: tuple[float, str, str, float] | None = None
-    for o in sorted(offer_conf):
-        reach = allowed_reach(kb.reach_km(o), offer, need)
-        if distance > reach:
-            continue
-        partners = kb.partner_classes(o, Direction.OFFER)
-        for n in sorted(need_conf):
-            if n not in partners:
-                continue
-            link = kb.link(o, n)
-            if link is None:
-                continue
-            strength = link.weight * offer_conf[o] * need_conf[n]
-            if not kb.classes[o].specific:
-                # Two vague flows ("matière", "déchet") are not a lead on their own.
-                continue
-            if best is None or strength > best[0]:
-                best = (strength, o, n, reach)
-    if best is None:
+    evidence = [
+        *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
+        *_receiver_links(kb, offer, need, offer_conf, distance),
+    ]
+    if not evidence:
         return None
-    strength, offer_class, need_class, reach = best
+    # The strongest evidence wins; on a tie, what the words link comes before what the activity takes.
+    best = max(evidence, key=lambda e: e.strength)
+    offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
 
     quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
     parts = {
-        "resource": round(strength, 3),
-        "activity": activity_part(kb, offer, need, offer_class, need_class),
+        "resource": round(best.strength, 3),
+        "activity": activity_part(kb, offer, need, offer_class, need_class, best.receiving_prefix),
         "distance": round(distance_part(distance, reach), 3),
         "quantity": round(quantity.coverage, 3) if quantity else UNKNOWN_QUANTITY,
         "season": round(season_part(need, months), 3),
     }
     parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
-    parts["text_confidence"] = round(offer_conf[offer_class] * need_conf[need_class], 3)
-    score = round(min(1.0, max(0.0, weighted(parts, SUBSTITUTION_WEIGHTS) * parts["hazard"])), 3)
+    # A receiver link reads the need's activity, not its words: only the offer's words count.
+    parts["text_confidence"] = round(offer_conf[offer_class] * need_conf.get(need_class, 1.0), 3)
+    score = round(substitution_score(parts), 3)
 
     return Proposal(
         kind=SynergyKind.SUBSTITUTION,
@@ -99,7 +115,7 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.substitution(
-            kb, offer, need, offer_class, need_class, distance, months, quantity
+            kb, offer, need, offer_class, need_class, distance, months, quantity, best.reason_fr
         ),
         months=months,
         quantity=(
@@ -117,6 +133,91 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
             need_known=quantity is not None,
         ),
     )
+
+
+def _class_links(
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_conf: dict[str, float],
+    need_conf: dict[str, float],
+    distance: float,
+    worn: frozenset[str],
+) -> list[Evidence]:
+    """Pairs of classes the knowledge links, among those whose resource can travel that far, the law
+    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so."""
+    found: list[Evidence] = []
+    for o in sorted(offer_conf):
+        if not kb.classes[o].specific:
+            # Two vague flows ("matière", "déchet") are not a lead on their own.
+            continue
+        reach = allowed_reach(kb.reach_km(o), offer, need)
+        if distance > reach:
+            continue
+        partners = kb.partner_classes(o, Direction.OFFER)
+        for n in sorted(need_conf):
+            link = kb.link(o, n) if n in partners else None
+            if link is None:
+                continue
+            if worn & kb.refused_states(n):
+                # "Litière usagée" is not litter, "huile usagée" is not oil, "emballages souillés" are
+                # not packaging: a receiver that consumes the thing as it is wants it clean.
+                continue
+            if kb.ban(offer, need, o, n) is not None:
+                # The law forbids this use of this resource: a refusal, never a low weight.
+                continue
+            found.append(Evidence(link.weight * offer_conf[o] * need_conf[n], o, n, reach))
+    return found
+
+
+def _receiver_links(
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_conf: dict[str, float],
+    distance: float,
+) -> list[Evidence]:
+    """The need's activity takes the offer's waste in, read from the offer's EWC code (ewc_receivers.csv).
+
+    Only for a need that may take wastes in by its activity (`Knowledge.takes_in_by_activity`: its
+    label names no resource, and it wants a material or a fuel). An offer without a code is matched
+    on its words only: a class of words is too coarse to stand for a code ("biodéchets" covers both
+    food-industry by-products, which may feed animals, and catering waste, which may not).
+    """
+    if not kb.takes_in_by_activity(need):
+        return []
+    # An energy need takes a waste in only to burn it: a paper mill's need for process energy is not
+    # fed by the waste paper it takes in as a raw material.
+    fuel_only = need.category is Category.ENERGY
+    found: list[Evidence] = []
+    for entry in kb.ewc_entries_of(offer.ewc_code):
+        reach = allowed_reach(kb.reach_km(EWC_KEY + entry), offer, need)
+        if distance > reach:
+            continue
+        for link in kb.receivers_of_entry(entry):
+            prefix = link.prefix_for(need.naf_code)
+            if prefix is None or (fuel_only and AS_FUEL not in link.uses):
+                continue
+            resource = _resource_of(kb, offer_conf, link.classes | frozenset(kb.ewc_classes(entry)))
+            if kb.ban(offer, need, resource, resource) is not None:
+                # A receiving activity is no exception to the law (used engine oil, catering waste).
+                continue
+            reason = f"Code déchet {entry} : {link.reason_fr}"
+            found.append(Evidence(link.weight, resource, resource, reach, reason, prefix))
+    return found
+
+
+def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozenset[str]) -> str:
+    """The offer's class a receiver link is about: the surest of those the link names, else the
+    surest specific class of the offer, else its surest class."""
+    for pool in (
+        [c for c in offer_conf if c in preferred],
+        [c for c in offer_conf if kb.classes[c].specific],
+        list(offer_conf),
+    ):
+        if pool:
+            return max(sorted(pool), key=lambda c: offer_conf[c])
+    raise ValueError("a classification is never empty")
 
 
 def _primary(confidence: dict[str, float]) -> frozenset[str]:

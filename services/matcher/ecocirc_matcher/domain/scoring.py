@@ -12,8 +12,11 @@ from ecocirc_shared.units import AnnualQuantity, Dimension, to_annual
 # Roads are longer than the great circle; 1.3 is the usual detour factor for rural France.
 DETOUR_FACTOR = 1.3
 
-# Weights of the substitution score; they sum to 1 so the score stays in [0, 1].
-SUBSTITUTION_WEIGHTS = {"resource": 0.5, "activity": 0.15, "distance": 0.15, "quantity": 0.1, "season": 0.1}
+# A substitution's score is its resource evidence tempered by its feasibility (see substitution_score
+# and knowledge/README.md, "What a score means"). Feasibility weighs these parts; they sum to 1.
+FEASIBILITY_WEIGHTS = {"activity": 0.3, "distance": 0.3, "quantity": 0.15, "season": 0.25}
+# The least feasible exchange keeps this share of its resource evidence; the most feasible keeps all.
+FEASIBILITY_FLOOR = 0.6
 MUTUALISATION_WEIGHTS = {"resource": 0.55, "distance": 0.3, "season": 0.15}
 
 # When a side says nothing about quantity we neither reward nor punish much.
@@ -108,12 +111,19 @@ def offered_only(offer: Quantity | None) -> QuantityMatch | None:
 
 
 def activity_part(
-    kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str
+    kb: Knowledge,
+    offer: FlowSnapshot,
+    need: FlowSnapshot,
+    offer_class: str,
+    need_class: str,
+    receiving_prefix: str | None = None,
 ) -> float:
     """How well the two trades fit the resource: the receiver's activity uses it, the supplier's makes it.
 
     A resource listed for the receiver's precise activity (NAF class) counts more than one listed for
-    its whole division: "chimie inorganique de base" says more than "industrie chimique".
+    its whole division: "chimie inorganique de base" says more than "industrie chimique". A receiver
+    link (`receiving_prefix`, the NAF prefix of ewc_receivers.csv that takes the offer in) is such a
+    listing.
     """
     profiles = kb.activities(need.naf_code)
     if not profiles:
@@ -124,11 +134,27 @@ def activity_part(
             if offer_class in profile.uses or need_class in profile.uses:
                 depth = len(profile.prefix)
                 receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - depth))
+    if receiving_prefix is not None:
+        receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
     if not kb.activities(offer.naf_code):
         supplier = ACTIVITY_UNKNOWN
     else:
         supplier = ACTIVITY_KNOWN_USE if offer_class in kb.naf_produces(offer.naf_code) else ACTIVITY_UNKNOWN
     return round(0.7 * receiver + 0.3 * supplier, 3)
+
+
+def substitution_score(parts: dict[str, float]) -> float:
+    """Resource evidence x feasibility x hazard, in [0, 1]: the evidence gates the score.
+
+    A score never exceeds its `resource` part, so a weak link (a link weight of 0.3, or a sure link
+    between flows read with little confidence) cannot clear the emailing threshold however close,
+    in season and sized the partner is. Feasibility (activity fit, distance, season, quantity) only
+    takes off up to 1 - FEASIBILITY_FLOOR. An unknown quantity counts as half covered, and so does a
+    known need much larger than the offer: the receiver still takes all of it.
+    """
+    fit = {**parts, "quantity": max(parts["quantity"], UNKNOWN_QUANTITY)}
+    feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * weighted(fit, FEASIBILITY_WEIGHTS)
+    return min(1.0, max(0.0, parts["resource"] * feasibility * parts["hazard"]))
 
 
 def weighted(parts: dict[str, float], weights: dict[str, float]) -> float:

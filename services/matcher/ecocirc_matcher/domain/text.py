@@ -9,6 +9,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from unidecode import unidecode
+from wordfreq import get_frequency_dict
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -22,13 +23,19 @@ _STOPWORDS_TEXT = """
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
-# What follows a negation, up to the end of its clause, is what a flow is *not*: "Pas de sciure",
-# "sans plâtre ni bois", "pas de filtres, de batteries ni de fûts souillés". ("non" is no cue: "bois non
-# traité", "déchets non dangereux" are names of resources.)
-_NEGATED = re.compile(
+# A negation denies what follows it in its own clause: "Pas de sciure : elle bouche la vis". The clause
+# ends at a sentence mark or a colon, and the negation at a comma or a conjunction ("sans poussière,
+# copeaux ou sciure" still wants chips and sawdust) unless the list goes on negated: its next item
+# repeats the partitive or a negation ("pas de filtres, de batteries"), or a "ni" closes it later in
+# the sentence ("pas de filtres, de batteries ni de fûts souillés", "sans plâtre ni bois"). ("non" is no
+# cue: "bois non traité", "déchets non dangereux" are names of resources.)
+_CUE = re.compile(
     r"\b(?:pas|sans|ni|aucun|aucune|jamais|sauf|excepte|exceptes|except|without|no|not|never|nor)\b"
-    r"[^.;!?()\[\]\n]*"
 )
+_CLAUSE = re.compile(r"[^.;:!?()\[\]\n]+")
+_BREAK = re.compile(r",|\b(?:et|ou|mais|puis|and|or|but)\b")
+_GOES_ON = re.compile(r"\s*(?:de|d|du|des|ni|nor|no|pas|sans|aucun|aucune|without)\b")
+_CLOSING_NI = re.compile(r"\b(?:ni|nor)\b")
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
@@ -41,6 +48,10 @@ MIN_FUZZY_LENGTH = 5
 # keeps its first letter: "copaux" is "copeaux", but "scierie" is not "acierie" nor "vendanges"
 # "vendangeurs".
 LONG_WORD = 10
+# A word people use is never a typo, even when it is one slip from a keyword: "canettes" are not
+# "cagettes", "soupe" is not "soude", "cavistes" are not "caristes". Everyday words are those of
+# wordfreq's French and English lists seen at least once in ten million words (Zipf 2).
+EVERYDAY_ZIPF = 2.0
 
 
 def fold(text: str) -> str:
@@ -53,14 +64,58 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
 
 
+def _negated_spans(folded: str) -> list[tuple[int, int]]:
+    """Where a folded text denies something: from each negation to the end of what it governs."""
+    spans: list[tuple[int, int]] = []
+    for clause in _CLAUSE.finditer(folded):
+        text, offset, pos = clause.group(0), clause.start(), 0
+        while (cue := _CUE.search(text, pos)) is not None:
+            end = _scope_end(text, cue.end())
+            spans.append((offset + cue.start(), offset + end))
+            pos = max(end, cue.end())
+    return spans
+
+
+def _scope_end(clause: str, start: int) -> int:
+    """Where a negation starting at `start` stops within its clause."""
+    closing = max((m.end() for m in _CLOSING_NI.finditer(clause, start)), default=None)
+    pos = closing if closing is not None else start
+    while (brk := _BREAK.search(clause, pos)) is not None:
+        if closing is None and _GOES_ON.match(clause, brk.end()):
+            pos = brk.end()
+            continue
+        return brk.start()
+    return len(clause)
+
+
 def affirmed(text: str) -> str:
-    """The folded text without what it denies: "bois sec. Pas de sciure" -> "bois sec. "."""
-    return _NEGATED.sub(" . ", fold(text))
+    """The folded text without what it denies: "bois sec. Pas de sciure" -> "bois sec.  . "."""
+    folded = fold(text)
+    kept, last = [], 0
+    for start, end in _negated_spans(folded):
+        kept.append(folded[last:start])
+        kept.append(" . ")
+        last = end
+    kept.append(folded[last:])
+    return "".join(kept)
 
 
 def denied(text: str) -> str:
-    """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "sciure . ecorces"."""
-    return " . ".join(m.group(0) for m in _NEGATED.finditer(fold(text)))
+    """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "pas de sciure, ni d'ecorces"."""
+    folded = fold(text)
+    return " . ".join(folded[start:end] for start, end in _negated_spans(folded))
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Folded French and English words in common use (wordfreq), long enough to be mistaken for a typo."""
+    floor = 10 ** (EVERYDAY_ZIPF - 9)  # wordfreq gives frequencies; Zipf = log10(per billion words)
+    found: set[str] = set()
+    for lang in ("fr", "en"):
+        for word, frequency in get_frequency_dict(lang, wordlist="large").items():
+            if frequency >= floor and len(word) >= MIN_FUZZY_LENGTH:
+                found.update(w for w in _WORD.findall(fold(word)) if len(w) >= MIN_FUZZY_LENGTH)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=65536)
@@ -79,8 +134,13 @@ class Vocabulary:
     """Known words of the knowledge, for correcting typos in what people write."""
 
     def __init__(
-        self, known_words: set[str], known_keys: set[str], lexicon: frozenset[str] = frozenset()
+        self,
+        known_words: set[str],
+        known_keys: set[str],
+        lexicon: frozenset[str] = frozenset(),
+        everyday: frozenset[str] = frozenset(),
     ) -> None:
+        self._everyday = everyday
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(known_words):
             self._by_initial.setdefault(word[:1], []).append(word)
@@ -92,8 +152,8 @@ class Vocabulary:
         return not keys(word).isdisjoint(self._keys)
 
     def correct(self, word: str) -> str | None:
-        """The known word a misspelt word most likely meant, or None."""
-        if len(word) < MIN_FUZZY_LENGTH or self.is_known(word):
+        """The known word a misspelt word most likely meant, or None (for a known or an everyday word)."""
+        if len(word) < MIN_FUZZY_LENGTH or word in self._everyday or self.is_known(word):
             return None
         return self._correct(word)
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
-import asyncpg
 import faust
 
+from ecocirc_matcher.adapters.faust_security import broker_credentials
 from ecocirc_matcher.adapters.faust_transport import register
 from ecocirc_matcher.bootstrap import Matcher, build
-from ecocirc_matcher.service_layer.matching import MatcherService
-from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn, PoisonEvent, decode
+from ecocirc_shared.consumer import Incoming, apply_batch, dead_letter_headers, decode_batch
+from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.metrics import serve_metrics
-from ecocirc_shared.settings import Settings
+from ecocirc_shared.settings import MatcherSettings
 from ecocirc_shared.topics import DEAD_LETTERS, FLOW_EVENTS
 
 log = get_logger(__name__)
@@ -27,49 +27,11 @@ APP_VERSION = 1
 
 BATCH_SIZE = 500
 BATCH_WINDOW_S = 0.02
-RETRY_MAX_S = 10.0
-# The database or broker being away is temporary: wait for it rather than drop or reorder events.
-UNAVAILABLE = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-)
+GROUP = "ecocirc-matcher"
+ACCEPTED = (FlowDeclared, FlowRevised, FlowWithdrawn)
 
 
-async def apply_batch(
-    service: MatcherService,
-    events: list[tuple[FlowEvent, bytes]],
-    to_dead_letters: Callable[[bytes], Awaitable[None]],
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> None:
-    """Apply a batch until it succeeds; an event that fails for another reason goes to the dead letters.
-
-    Only infrastructure failures are retried (forever, with backoff): nothing is acked before it is
-    applied. Any other failure is a defect for one event: the batch is replayed one event at a time
-    and the events that still fail are set aside, so one bad event cannot stop the matcher.
-    """
-    delay = 0.5
-    while True:
-        try:
-            await service.handle_batch([e for e, _ in events])
-            return
-        except UNAVAILABLE as exc:
-            log.warning("flow_batch_retry", events=len(events), error=repr(exc), retry_in_s=delay)
-            await sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-        except Exception as exc:  # any other failure: isolate the event at fault
-            if len(events) == 1:
-                log.exception("flow_event_failed", event_id=str(events[0][0].event_id), error=repr(exc))
-                await to_dead_letters(events[0][1])
-                return
-            log.warning("flow_batch_failed_splitting", events=len(events), error=repr(exc))
-            for single in events:
-                await apply_batch(service, [single], to_dead_letters, sleep)
-            return
-
-
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: MatcherSettings) -> faust.App:
     scheme = register(settings.kafka_fetch_max_wait_ms)
     brokers = ";".join(
         f"{scheme}://{h}" for h in settings.require(settings.kafka_bootstrap, "kafka_bootstrap").split(",")
@@ -81,6 +43,7 @@ def create_app(settings: Settings) -> faust.App:
         "ecocirc-matcher",
         version=APP_VERSION,
         broker=brokers,
+        broker_credentials=broker_credentials(settings),
         value_serializer="raw",
         key_serializer="raw",
         topic_partitions=settings.flow_partitions,
@@ -107,28 +70,25 @@ def create_app(settings: Settings) -> faust.App:
         app.add_future(relay)
         ready.set()
 
-    async def to_dead_letters(raw: bytes) -> None:
-        await dead_letters.send(key=b"flow-events", value=raw)
+    async def set_aside(record: Incoming, reason: str) -> None:
+        headers = dead_letter_headers(record, reason, GROUP)
+        await dead_letters.send(key=record.key, value=record.value, headers=headers)
 
     @app.agent(flow_topic)
     async def flows(stream: faust.StreamT[bytes]) -> AsyncIterator[Any]:
         # Batches: one transaction (locks, catch-up, writes) for what arrived together, and the
         # revisions of one synergy within it announced once. faust acks a batch after this body.
-        async for batch in stream.take(BATCH_SIZE, within=BATCH_WINDOW_S):
+        async for batch in cast("faust.Stream[bytes]", stream).take_events(BATCH_SIZE, within=BATCH_WINDOW_S):
             await ready.wait()
-            events: list[tuple[FlowEvent, bytes]] = []
-            for raw in batch:
-                try:
-                    event = decode(raw)
-                    if not isinstance(event, FlowDeclared | FlowRevised | FlowWithdrawn):
-                        raise PoisonEvent(f"{event.event_type} does not belong on {FLOW_EVENTS}")
-                except PoisonEvent as exc:
-                    log.error("poison_flow_event", error=str(exc))
-                    await to_dead_letters(raw)
-                    continue
-                events.append((event, raw))
+            records = [
+                Incoming(m.topic, m.partition, m.offset, m.key, m.value) for m in (e.message for e in batch)
+            ]
+            events, poison = decode_batch(records, ACCEPTED)
+            for record, reason in poison:
+                await set_aside(record, reason)
             if events:
-                await apply_batch(state["matcher"].service, events, to_dead_letters)
+                flow_events = cast("list[tuple[FlowEvent, Incoming]]", events)  # ACCEPTED only
+                await apply_batch(state["matcher"].service.handle_batch, flow_events, set_aside)
             yield None
 
     return app
@@ -137,7 +97,7 @@ def create_app(settings: Settings) -> faust.App:
 def main() -> None:
     from ecocirc_shared.logging import configure_logging
 
-    settings = Settings()
+    settings = MatcherSettings()
     configure_logging("matcher", settings.log_level, settings.log_json)
     app = create_app(settings)
     app.conf.loghandlers = list(logging.getLogger().handlers)

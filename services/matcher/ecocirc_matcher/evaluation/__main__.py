@@ -6,14 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecocirc_matcher.domain.knowledge import load_knowledge
-from ecocirc_matcher.evaluation.demo import DEFAULT_TERRITORY, evaluate_demo, format_demo_report
+from ecocirc_matcher.domain.knowledge import _read_packaged, load_knowledge
+from ecocirc_matcher.evaluation.demo import (
+    DEFAULT_TERRITORY,
+    NOTIFY_THRESHOLD,
+    evaluate_demo,
+    format_demo_report,
+)
 from ecocirc_matcher.evaluation.maestri import HALVES, LAYOUTS, evaluate, format_report, load_cases, select
+from ecocirc_matcher.evaluation.terms import evaluate_terms, format_terms_report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecocirc_matcher.evaluation")
-    parser.add_argument("dataset", choices=["maestri", "demo"])
+    parser.add_argument("dataset", choices=["maestri", "demo", "terms"])
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -37,12 +43,39 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_TERRITORY,
         help="demo only: the territory file (default: the repository's demo/gers/territory.json)",
     )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=NOTIFY_THRESHOLD,
+        help=f"demo only: the score from which a proposal is emailed (default {NOTIFY_THRESHOLD:g}, as the notifier)",
+    )
+    parser.add_argument(
+        "--semantic",
+        choices=["on", "off"],
+        default="on",
+        help="place words the keywords do not know near the classes they resemble (a sentence encoder;"
+        " on, as the matcher runs by default)",
+    )
+    parser.add_argument("--encoder", default="use-m3", help="with --semantic on: use-m3 or e5-small")
     args = parser.parse_args(argv)
-    kb = load_knowledge()
+    if args.semantic == "on":
+        from ecocirc_matcher.adapters.encoder import SentenceEncoder  # numpy and the model: only when on
+
+        kb = load_knowledge(SentenceEncoder(args.encoder))
+    else:
+        kb = load_knowledge()
+    if args.dataset == "terms":
+        sys.stdout.write(
+            format_terms_report(
+                evaluate_terms(_read_packaged(), kb.semantic.encoder if kb.semantic else None)
+            )
+        )
+        return 0
     if args.dataset == "demo":
         if not args.file.is_file():
             parser.error(f"territory file not found: {args.file}")
-        sys.stdout.write(format_demo_report(evaluate_demo(kb, args.file), kb, verbose=args.verbose))
+        demo = evaluate_demo(kb, args.file, args.threshold)
+        sys.stdout.write(format_demo_report(demo, kb, verbose=args.verbose))
         return 0
     cases = load_cases()
     for half in HALVES if args.half == "each" else (args.half,):

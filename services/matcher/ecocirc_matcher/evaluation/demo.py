@@ -11,6 +11,9 @@ service does. Results are counted in pairs of flows:
 
 Traps are pairs of flows that look like a synergy but are not; a trap is "proposed" when its pair is
 among the predicted pairs of either kind.
+
+The same figures are given again counting only what is emailed to companies: the pairs whose proposal
+scores at or above the notification threshold (ECOCIRC_NOTIFY_THRESHOLD, its default unless told).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from ecocirc_shared.flows import (
     Unit,
 )
 from ecocirc_shared.reference.communes import resolve_commune
+from ecocirc_shared.settings import Settings
 from ecocirc_shared.synergies import Role, SynergyKind
 
 # services/matcher/ecocirc_matcher/evaluation/demo.py -> the repository root is four levels up.
@@ -53,6 +57,9 @@ HARD_RULE_TRAPS = frozenset({"hazardous", "same_company", "regulatory"})
 
 # A pair of flow references: (offer, need) for a substitution, sorted for a mutualisation.
 Pair = tuple[str, str]
+
+# What the notifier emails companies by default: proposals scoring at least this.
+NOTIFY_THRESHOLD = float(Settings.model_fields["notify_threshold"].default)
 
 
 def flow_uuid(ref: str) -> uuid.UUID:
@@ -175,22 +182,40 @@ class DemoReport:
     mutualisation: Scores
     # The proposal behind each predicted pair (the best scored one when several share a pair).
     evidence: dict[tuple[SynergyKind, Pair], Proposal] = field(default_factory=dict)
+    threshold: float = NOTIFY_THRESHOLD
 
     @property
     def overall(self) -> Scores:
-        return Scores(
-            self.substitution.predicted | self.mutualisation.predicted,
-            self.substitution.expected | self.mutualisation.expected,
-        )
+        return _union(self.substitution, self.mutualisation)
 
     @property
     def proposed_traps(self) -> tuple[Trap, ...]:
-        predicted = {frozenset(p) for p in self.substitution.predicted | self.mutualisation.predicted}
+        return self._traps_among(self.substitution.predicted | self.mutualisation.predicted)
+
+    def emailed(self, kind: SynergyKind | None = None) -> Scores:
+        """Scores over the pairs whose proposal is emailed (score >= threshold); both kinds if None."""
+        if kind is None:
+            return _union(self.emailed(SynergyKind.SUBSTITUTION), self.emailed(SynergyKind.MUTUALISATION))
+        scores = self.substitution if kind is SynergyKind.SUBSTITUTION else self.mutualisation
+        sent = frozenset(p for p in scores.predicted if self.evidence[(kind, p)].score >= self.threshold)
+        return Scores(sent, scores.expected)
+
+    @property
+    def emailed_traps(self) -> tuple[Trap, ...]:
+        return self._traps_among(self.emailed().predicted)
+
+    def _traps_among(self, pairs: frozenset[Pair]) -> tuple[Trap, ...]:
+        predicted = {frozenset(p) for p in pairs}
         return tuple(t for t in self.territory.traps if frozenset(t.flows) in predicted)
+
+
+def _union(a: Scores, b: Scores) -> Scores:
+    return Scores(a.predicted | b.predicted, a.expected | b.expected)
 
 
 def run_index(flows: Sequence[FlowSnapshot], kb: Knowledge) -> list[Proposal]:
     """Every proposal the index makes once all flows are in it, deduplicated by synergy id."""
+    kb.prepare(flows)
     index = MatchIndex(kb)
     for flow in flows:
         index.put(flow)
@@ -201,7 +226,9 @@ def run_index(flows: Sequence[FlowSnapshot], kb: Knowledge) -> list[Proposal]:
     return list(found.values())
 
 
-def evaluate_demo(kb: Knowledge, path: Path = DEFAULT_TERRITORY) -> DemoReport:
+def evaluate_demo(
+    kb: Knowledge, path: Path = DEFAULT_TERRITORY, threshold: float = NOTIFY_THRESHOLD
+) -> DemoReport:
     territory = load_territory(path)
     ref_of = {f.flow_id: ref for ref, f in territory.flows.items()}
     proposals = run_index(list(territory.flows.values()), kb)
@@ -229,6 +256,7 @@ def evaluate_demo(kb: Knowledge, path: Path = DEFAULT_TERRITORY) -> DemoReport:
         substitution=Scores(frozenset(substitutions), territory.expected_substitutions),
         mutualisation=Scores(frozenset(mutualisations), territory.expected_mutualisations),
         evidence=evidence,
+        threshold=threshold,
     )
 
 
@@ -247,6 +275,10 @@ def _why_missed(kind: SynergyKind, pair: Pair, territory: Territory, kb: Knowled
         else "pairing rejects it"
     )
     return f"{verdict}; {road_km(a, b):.1f} km road; classes: {classes}"
+
+
+def _parts(p: Proposal) -> str:
+    return " ".join(f"{k}={v:g}" for k, v in p.score_parts.items())
 
 
 def format_demo_report(report: DemoReport, kb: Knowledge, *, verbose: bool = False) -> str:
@@ -268,6 +300,11 @@ def format_demo_report(report: DemoReport, kb: Knowledge, *, verbose: bool = Fal
     for trap_type in sorted(by_type):
         lines.append(f"  {trap_type}: {len(by_type[trap_type])}")
         lines.extend(f"    - {trap.flows[0]} + {trap.flows[1]}: {trap.why}" for trap in by_type[trap_type])
+    lines.append(f"emailed only (score >= {report.threshold:.2f}):")
+    lines.append(report.emailed(SynergyKind.SUBSTITUTION).line("  substitution"))
+    lines.append(report.emailed(SynergyKind.MUTUALISATION).line("  mutualisation"))
+    lines.append(report.emailed().line("  overall"))
+    lines.append(f"  traps emailed: {len(report.emailed_traps)}/{len(t.traps)}")
     if verbose:
         for kind, scores in (
             (SynergyKind.SUBSTITUTION, report.substitution),
@@ -277,8 +314,14 @@ def format_demo_report(report: DemoReport, kb: Knowledge, *, verbose: bool = Fal
             lines.append(f"False positives ({kind.value}):")
             for pair in sorted(scores.predicted - scores.expected):
                 p = report.evidence[(kind, pair)]
-                lines.append(f"- {pair[0]} -> {pair[1]}  score {p.score:.3f} [{p.resource_class}]")
+                lines.append(
+                    f"- {pair[0]} -> {pair[1]}  score {p.score:.3f} [{p.resource_class}] {_parts(p)}"
+                )
                 lines.append(f"      {p.explanation}")
+            lines.append(f"Expected but not emailed ({kind.value}, proposed under {report.threshold:.2f}):")
+            for pair in sorted(scores.true_positives - report.emailed(kind).predicted):
+                p = report.evidence[(kind, pair)]
+                lines.append(f"- {pair[0]} -> {pair[1]}  score {p.score:.3f} {_parts(p)}")
             lines.append(f"False negatives ({kind.value}):")
             for pair in sorted(scores.expected - scores.predicted):
                 lines.append(f"- {pair[0]} -> {pair[1]}")

@@ -208,6 +208,7 @@ def evaluate(
         needs.setdefault(key, need)
         truth.append(key)
     keys = list(needs)
+    kb.prepare([*needs.values(), *(offer_of(case, layout) for case in cases)])
     ranked: list[Ranked] = []
     for case, true_key in zip(cases, truth, strict=True):
         offer = offer_of(case, layout)

@@ -29,6 +29,9 @@ EVENTS = Counter("ecocirc_matcher_events_total", "Flow events handled", ["outcom
 SYNERGY_NEWS = Counter("ecocirc_matcher_synergy_news_total", "Synergy events emitted", ["kind"])
 LATENCY = Histogram("ecocirc_matcher_event_seconds", "Time to apply one flow event")
 
+# Flows read from the database per batch at a rebuild (the semantic fallback encodes a batch at once).
+REBUILD_BATCH = 1000
+
 NO_LONGER_HOLDS = "La piste ne tient plus : un des flux a changé ou a été retiré."
 KNOWLEDGE_CHANGED = "La piste ne tient plus avec la nouvelle version des connaissances du moteur."
 
@@ -59,8 +62,13 @@ class MatcherService:
                 await self._rederive(tx)  # loads the index itself, under the re-derivation lock
         if not knowledge_changed:
             self._reset_index()
+            batch: list[tuple[FlowSnapshot, int]] = []
             async for flow, seq in self.store.active_flows():
-                self._index_external(flow, seq)
+                batch.append((flow, seq))
+                if len(batch) == REBUILD_BATCH:
+                    self._index_batch(batch)
+                    batch = []
+            self._index_batch(batch)
         self._stale = False
         log.info("matcher_rebuilt", flows=len(self.index), knowledge=self.kb.version)
 
@@ -68,8 +76,12 @@ class MatcherService:
         """Recompute every synergy with the knowledge in force, alone (no event runs meanwhile)."""
         await tx.lock_for_rederivation()
         self._reset_index()
-        for row in await tx.all_active_flows():
-            self._index_external(FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"])
+        self._index_batch(
+            [
+                (FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"])
+                for row in await tx.all_active_flows()
+            ]
+        )
         if await tx.knowledge_version() == self.kb.version:
             return  # another worker re-derived while we waited for the lock
         found = {p.synergy_id: p for p in self.index.all_proposals()}
@@ -81,6 +93,12 @@ class MatcherService:
     def _reset_index(self) -> None:
         self.index = self._new_index(self.kb)
         self._synced = {}
+
+    def _index_batch(self, flows: list[tuple[FlowSnapshot, int]]) -> None:
+        # What the semantic fallback (if on) reads of these flows is encoded in one batch.
+        self.kb.prepare(flow for flow, _ in flows)
+        for flow, seq in flows:
+            self._index_external(flow, seq)
 
     def _index_external(self, flow: FlowSnapshot | None, seq: int, flow_id: UUID | None = None) -> None:
         if flow is None:
@@ -136,6 +154,8 @@ class MatcherService:
             version = new.version if new else event.version  # type: ignore[union-attr]
             if flow_id not in latest or latest[flow_id][0] < version:
                 latest[flow_id] = (version, new, event)
+        # What the semantic fallback reads of the new flows is encoded in one batch, outside the locks.
+        self.kb.prepare(new for _, new, _ in latest.values() if new is not None)
         async with self.store.transaction() as tx:
             await tx.lock_for_event()
             stored = await tx.flow_states(sorted(latest))
@@ -152,7 +172,7 @@ class MatcherService:
             for _, new, _, old in todo.values():
                 for flow in (old, new):
                     if flow is not None:
-                        written |= self.kb.classify(flow)
+                        written |= self.kb.index_keys(flow)
                         group_keys |= self.index.group_keys_of(flow)
                 if new is not None:
                     read |= self.index.partners_of(new)
@@ -182,8 +202,8 @@ class MatcherService:
                         flow_id,
                         version,
                         new,
-                        (self.kb.classify(old) if old else frozenset())
-                        | (self.kb.classify(new) if new else frozenset()),
+                        (self.kb.index_keys(old) if old else frozenset())
+                        | (self.kb.index_keys(new) if new else frozenset()),
                     )
                     for flow_id, (version, new, _, old) in todo.items()
                 ]

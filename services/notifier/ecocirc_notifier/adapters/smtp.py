@@ -8,7 +8,7 @@ from email.utils import formatdate
 import aiosmtplib
 
 from ecocirc_notifier.domain.emails import RenderedEmail
-from ecocirc_shared.settings import Settings, SmtpTls
+from ecocirc_shared.settings import SmtpSettings, SmtpTls
 
 
 def build_message(rendered: RenderedEmail, *, sender: str, to: str, message_id: str) -> EmailMessage:
@@ -27,7 +27,7 @@ def build_message(rendered: RenderedEmail, *, sender: str, to: str, message_id: 
 
 
 class SmtpSender:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: SmtpSettings):
         self.settings = settings
 
     async def send(self, message: EmailMessage) -> None:

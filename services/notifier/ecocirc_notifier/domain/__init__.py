@@ -1,6 +1,5 @@
 """The notifier's pure core: who hears of a synergy, which news is new, and what the email says."""
 
-from ecocirc_notifier.domain.directory import AdvisorEntry, CompanyEntry, DeliveryMode, Directory
 from ecocirc_notifier.domain.emails import EmailSettings, RenderedEmail, render, render_digest
 from ecocirc_notifier.domain.headers import UnsubscribeSettings, unsubscribe_token
 from ecocirc_notifier.domain.news import News, NewsKind, digest_key, message_id, news_key, proposed, withdrawn
@@ -14,6 +13,7 @@ from ecocirc_notifier.domain.recipients import (
     proposal_audience,
     withdrawal_audience,
 )
+from ecocirc_shared.directory import AdvisorEntry, CompanyEntry, DeliveryMode, Directory
 
 __all__ = [
     "AdvisorEntry",

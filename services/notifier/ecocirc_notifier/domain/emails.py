@@ -13,15 +13,6 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
 
-from ecocirc_notifier.domain import french
-from ecocirc_notifier.domain.content import (
-    Contact,
-    SynergyView,
-    contact_for,
-    synergy_view,
-    withdrawal_reason,
-)
-from ecocirc_notifier.domain.directory import Directory, synergy_territories
 from ecocirc_notifier.domain.headers import (
     UnsubscribeSettings,
     check_header_value,
@@ -31,8 +22,11 @@ from ecocirc_notifier.domain.headers import (
     unsubscribe_url,
 )
 from ecocirc_notifier.domain.news import News, NewsKind
-from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
+from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
+from ecocirc_shared import french
+from ecocirc_shared.directory import Directory, synergy_territories
 from ecocirc_shared.synergies import SynergyKind
+from ecocirc_shared.wording import SynergyView, synergy_view, withdrawal_reason
 
 NO_TERRITORY = "Territoire non renseigné"
 
@@ -58,6 +52,21 @@ class RenderedEmail:
 
 
 @dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+
+
+def contact_for(viewer: Recipient, directory: Directory, programme: Contact) -> Contact:
+    """Whom a company should call about a lead: its territory's advisor, else the programme mailbox."""
+    territory = viewer.territories[0] if viewer.territories else None
+    advisor = contact_advisor(territory, directory) if viewer.kind is RecipientKind.COMPANY else None
+    if advisor is None or not advisor.email:
+        return programme
+    return Contact(name=advisor.name, email=advisor.email)
+
+
+@dataclass(frozen=True)
 class DigestEntry:
     news_kind: str
     synergy: SynergyView
@@ -80,7 +89,7 @@ def render(news: News, recipient: Recipient, directory: Directory, settings: Ema
 def render_proposal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
-    view = synergy_view(news.synergy, directory, recipient)
+    view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
     where = ""
     if view.distance and news.synergy.kind is SynergyKind.MUTUALISATION:
         where = f", dans un rayon de {view.distance}"
@@ -104,8 +113,8 @@ def render_proposal(
 def render_withdrawal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
-    view = synergy_view(news.synergy, directory, recipient)
-    reason = withdrawal_reason(news.reason, news.synergy, directory, recipient)
+    view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
+    reason = withdrawal_reason(news.reason, news.synergy, directory, recipient, introduced=news.introduced)
     subject = f"{settings.programme_name} — piste de synergie retirée : {view.resource}"
     return _render(
         "withdrawal",
@@ -129,8 +138,11 @@ def render_digest(
         territories = [t for t in synergy_territories(item.synergy, directory) if recipient.follows(t)]
         reason = None
         if item.kind is NewsKind.WITHDRAWN:
-            reason = withdrawal_reason(item.reason, item.synergy, directory, recipient)
-        entry = DigestEntry(item.kind.value, synergy_view(item.synergy, directory, recipient), reason)
+            reason = withdrawal_reason(
+                item.reason, item.synergy, directory, recipient, introduced=item.introduced
+            )
+        view = synergy_view(item.synergy, directory, recipient, introduced=item.introduced)
+        entry = DigestEntry(item.kind.value, view, reason)
         groups[" / ".join(territories) or NO_TERRITORY].append((item, entry))
     ordered = tuple(
         DigestGroup(
@@ -190,6 +202,13 @@ def _render(
         html=_environment(html=True).get_template(f"{template}.html.j2").render(context),
         headers={name: check_header_value(value) for name, value in headers.items()},
     )
+
+
+def render_parts(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The plain-text and HTML parts of a template pair, for emails that are not about a synergy."""
+    text = _environment(html=False).get_template(f"{template}.txt.j2").render(context)
+    html = _environment(html=True).get_template(f"{template}.html.j2").render(context)
+    return text, html
 
 
 @pass_eval_context

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from urllib.parse import quote, urlencode
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ecocirc_notifier.domain.recipients import Recipient
+from ecocirc_shared import links
 
 # CR/LF would let a label inject headers; other controls and Unicode line breaks are refused by some
 # servers or shown as line breaks by some clients, so they all become spaces.
@@ -66,17 +64,7 @@ class UnsubscribeSettings(BaseModel):
 
 
 def unsubscribe_token(secret: str, recipient: Recipient) -> str:
-    return token_for(secret, recipient.kind.value, recipient.id)
-
-
-def token_for(secret: str, kind: str, recipient_id: UUID) -> str:
-    message = f"unsubscribe:{kind}:{recipient_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
-
-
-def token_matches(secret: str, kind: str, recipient_id: UUID, token: str) -> bool:
-    """Check an unsubscribe link's token in constant time."""
-    return hmac.compare_digest(token_for(secret, kind, recipient_id), token)
+    return links.unsubscribe_token(secret, recipient.kind.value, recipient.id)
 
 
 def unsubscribe_url(settings: UnsubscribeSettings, recipient: Recipient) -> str | None:

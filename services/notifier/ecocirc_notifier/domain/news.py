@@ -49,6 +49,10 @@ class News(BaseModel):
     synergy: SynergySnapshot
     reason: str | None = None
     reopened: int = Field(default=0, ge=0)
+    # Every participant said yes: the email names everyone and gives exact figures. Read at sending
+    # time from the synergy's row (the answer flow sets it, like `delivery.latest` sets the snapshot),
+    # so neither stored with the queued news nor part of its ledger key.
+    introduced: bool = Field(default=False, exclude=True)
 
 
 def proposed(synergy: SynergySnapshot, reopened: int = 0) -> News:

@@ -8,45 +8,33 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from ecocirc_notifier.domain.directory import (
+from ecocirc_shared.directory import (
     AdvisorEntry,
     CompanyEntry,
     DeliveryMode,
     Directory,
+    RecipientKind,
+    Viewer,
     synergy_territories,
 )
 from ecocirc_shared.synergies import SynergySnapshot
-from ecocirc_shared.territories import ALL_TERRITORIES, covers
+from ecocirc_shared.territories import ALL_TERRITORIES
 
-
-class RecipientKind(StrEnum):
-    COMPANY = "company"
-    ADVISOR = "advisor"
-
+__all__ = ["RecipientKind"]
 
 RecipientRef = tuple[RecipientKind, UUID]
 
 
-class Recipient(BaseModel):
+class Recipient(Viewer):
     """One person or company to write to, with what rendering needs to know about them."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: RecipientKind
-    id: UUID
     email: str
     name: str
     delivery: DeliveryMode = DeliveryMode.IMMEDIATE
-    # A company's own territory (zero or one), or the territories an advisor follows.
-    territories: tuple[str, ...] = ()
 
     @property
     def ref(self) -> RecipientRef:
         return (self.kind, self.id)
-
-    def follows(self, territory: str | None) -> bool:
-        """Whether this recipient is an advisor following `territory`."""
-        return self.kind is RecipientKind.ADVISOR and covers(self.territories, territory)
 
 
 class SkipReason(StrEnum):
@@ -112,25 +100,28 @@ def withdrawal_audience(directory: Directory, told: Collection[RecipientRef]) ->
             skipped.append(Skipped(kind=kind, id=recipient_id, reason=reason or SkipReason.NO_EMAIL))
             continue
         advisor = advisors.get(recipient_id)
-        if advisor is None or advisor.opted_out:
-            reason = SkipReason.UNKNOWN_ADVISOR if advisor is None else SkipReason.OPTED_OUT
-            skipped.append(Skipped(kind=kind, id=recipient_id, reason=reason))
+        reason = _advisor_skip_reason(advisor, below=False)
+        if reason is not None or advisor is None:
+            skipped.append(Skipped(kind=kind, id=recipient_id, reason=reason or SkipReason.UNKNOWN_ADVISOR))
             continue
         recipients.append(_advisor_recipient(advisor))
     return Audience(recipients=tuple(recipients), skipped=tuple(skipped))
 
 
 def contact_advisor(territory: str | None, directory: Directory) -> AdvisorEntry | None:
-    """The advisor a company should call: one of its territory first, else one following all territories."""
+    """The advisor a company should call: one of its own territory with a mailbox, if any.
+
+    Nobody following every territory is offered instead (the admin is one): a company with no
+    advisor of its own is given the programme's contact address (ECOCIRC_PROGRAMME_CONTACT).
+    """
 
     def by_name(advisor: AdvisorEntry) -> tuple[str, str]:
         return (advisor.name.casefold(), str(advisor.id))
 
-    local = [a for a in directory.advisors if territory is not None and territory in a.territories]
-    if local:
-        return min(local, key=by_name)
-    general = [a for a in directory.advisors if ALL_TERRITORIES in a.territories]
-    return min(general, key=by_name) if general else None
+    local = [
+        a for a in directory.advisors if territory is not None and territory in a.territories and a.email
+    ]
+    return min(local, key=by_name) if local else None
 
 
 def _companies(
@@ -165,6 +156,7 @@ def _company_recipient(entry: CompanyEntry, territory: str | None) -> Recipient:
 
 
 def _advisor_recipient(advisor: AdvisorEntry) -> Recipient:
+    assert advisor.email, "callers skip advisors without an email"
     return Recipient(
         kind=RecipientKind.ADVISOR,
         id=advisor.id,
@@ -187,6 +179,18 @@ def _company_skip_reason(entry: CompanyEntry | None, *, below: bool) -> SkipReas
     return None
 
 
+def _advisor_skip_reason(advisor: AdvisorEntry | None, *, below: bool) -> SkipReason | None:
+    if advisor is None:
+        return SkipReason.UNKNOWN_ADVISOR
+    if below:
+        return SkipReason.BELOW_THRESHOLD
+    if advisor.opted_out:
+        return SkipReason.OPTED_OUT
+    if not advisor.email:
+        return SkipReason.NO_EMAIL
+    return None
+
+
 def _advisors(
     synergy: SynergySnapshot, directory: Directory, *, below: bool
 ) -> tuple[tuple[Recipient, ...], tuple[Skipped, ...]]:
@@ -199,8 +203,8 @@ def _advisors(
         if not concerned or advisor.id in seen:
             continue
         seen.add(advisor.id)
-        if below or advisor.opted_out:
-            reason = SkipReason.BELOW_THRESHOLD if below else SkipReason.OPTED_OUT
+        reason = _advisor_skip_reason(advisor, below=below)
+        if reason is not None:
             skipped.append(Skipped(kind=RecipientKind.ADVISOR, id=advisor.id, reason=reason))
             continue
         recipients.append(_advisor_recipient(advisor))

@@ -1,4 +1,5 @@
-"""The notifier process: consume synergy events, record them, and deliver emails in the background."""
+"""The notifier process: consume synergy events and decisions, deliver emails in the background, and
+send the sign-in links intake asks for."""
 
 from __future__ import annotations
 
@@ -7,123 +8,113 @@ import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 
-import asyncpg
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer
 from prometheus_client import Gauge
 
-from ecocirc_notifier.bootstrap import build
-from ecocirc_notifier.service_layer.delivery import Deliverer
-from ecocirc_notifier.service_layer.recording import Recorder
+from ecocirc_notifier.bootstrap import Notifier, build, build_access_mailer
+from ecocirc_notifier.service_layer.access import AccessMailer
+from ecocirc_shared import consumer as shared_consumer
 from ecocirc_shared.events import (
-    PoisonEvent,
+    DecisionEvent,
+    EmailPreferencesChanged,
+    ReviewModeChanged,
+    SignInLinkRequested,
     SynergyEvent,
     SynergyProposed,
     SynergyRevised,
+    SynergyStatusChanged,
     SynergyWithdrawn,
-    decode,
 )
-from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer, wait_for_broker
+from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
 from ecocirc_shared.metrics import serve_metrics
-from ecocirc_shared.settings import Settings
-from ecocirc_shared.topics import DEAD_LETTERS, SYNERGY_EVENTS, all_topics
+from ecocirc_shared.settings import NotifierSettings
+from ecocirc_shared.topics import ACCESS_EVENTS, DECISION_EVENTS, SYNERGY_EVENTS, all_topics
 
 log = get_logger(__name__)
-LAG = Gauge("ecocirc_notifier_consumer_lag", "Synergy events not yet consumed", ["partition"])
+LAG = Gauge("ecocirc_notifier_consumer_lag", "Events not yet consumed", ["topic", "partition"])
 GROUP = "ecocirc-notifier"
-
-
-# The database being away is temporary: wait for it rather than skip or reorder events.
-UNAVAILABLE = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
+# Its own group: a sign-in link must not wait behind a backlog of synergy events.
+ACCESS_GROUP = "ecocirc-notifier-access"
+TOPICS = (SYNERGY_EVENTS, DECISION_EVENTS)
+ACCEPTED = (
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+    SynergyStatusChanged,
+    ReviewModeChanged,
+    EmailPreferencesChanged,
 )
-RETRY_MAX_S = 10.0
+Handled = SynergyEvent | DecisionEvent
 
 
-async def record(
-    recorder: Recorder, event: SynergyEvent, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-) -> str | None:
-    """Record an event, waiting out an unavailable database; None if the event itself makes it fail."""
-    delay = 0.5
-    while True:
-        try:
-            return await recorder.handle(event)
-        except UNAVAILABLE as exc:
-            log.warning(
-                "synergy_event_retry", event_id=str(event.event_id), error=repr(exc), retry_in_s=delay
+def handler(notifier: Notifier) -> Callable[[list[Handled]], Awaitable[None]]:
+    """Apply a batch of events one by one, in order; each is one transaction."""
+
+    async def handle_batch(events: list[Handled]) -> None:
+        for event in events:
+            if isinstance(event, SynergyProposed | SynergyRevised | SynergyWithdrawn):
+                outcome = await notifier.recorder.handle(event)
+            else:
+                outcome = await notifier.decisions.handle(event)
+            log.info(
+                "event_applied", event_id=str(event.event_id), outcome=outcome, event_type=event.event_type
             )
-            await sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_S)
-        except Exception as exc:  # a defect for this event must not stop every email
-            log.exception("synergy_event_failed", event_id=str(event.event_id), error=repr(exc))
-            return None
+
+    return handle_batch
 
 
-async def consume(settings: Settings, recorder: Recorder, deliverer: Deliverer, group: str = GROUP) -> None:
-    """Record each synergy event, then commit its offset: a crash in between replays it harmlessly.
+async def consume(settings: NotifierSettings, notifier: Notifier, group: str = GROUP) -> None:
+    """Apply each synergy event and decision, then commit its offset: a crash in between replays it
+    harmlessly.
 
-    The position stays in Kafka rather than in the ledger's transaction: recording is idempotent
-    (revision check under a row lock, ledger keys), and the embedded broker forgets its log when it
-    restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
+    The position stays in Kafka rather than in the ledger's transaction: applying is idempotent
+    (revision check under a row lock, ledger keys, decision ids), and the embedded broker forgets its
+    log when it restarts, so a position kept in PostgreSQL would point past the end of the refilled topic.
     """
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
-    consumer = make_consumer(settings, SYNERGY_EVENTS, group_id=group)
-    producer = make_producer(settings)
-    await consumer.start()
-    await producer.start()
-    try:
-        while True:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=200)
-            for _tp, messages in batches.items():
-                for message in messages:
-                    try:
-                        event = decode(message.value)
-                        if not isinstance(event, SynergyProposed | SynergyRevised | SynergyWithdrawn):
-                            raise PoisonEvent(f"{event.event_type} does not belong on {SYNERGY_EVENTS}")
-                    except PoisonEvent as exc:
-                        log.error("poison_synergy_event", error=str(exc), offset=message.offset)
-                        await producer.send_and_wait(DEAD_LETTERS, message.value, key=b"synergy-events")
-                        continue
-                    outcome = await record(recorder, event)
-                    if outcome is None:
-                        await producer.send_and_wait(DEAD_LETTERS, message.value, key=b"synergy-events")
-                        continue
-                    log.info(
-                        "synergy_event_recorded",
-                        event_id=str(event.event_id),
-                        outcome=outcome,
-                        event_type=event.event_type,
-                    )
-            if batches:
-                try:
-                    await consumer.commit()
-                except KafkaError as exc:
-                    # A rebalance or a broker restart: the events come again and are recorded once.
-                    log.warning("synergy_offsets_not_committed", error=repr(exc))
-            for tp in consumer.assignment():
-                highwater = consumer.highwater(tp)
-                if highwater is not None:
-                    LAG.labels(str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
-                deliverer.wake.set()
-    finally:
-        await consumer.stop()
-        await producer.stop()
+
+    async def after_poll(consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - await consumer.position(tp)))
+        notifier.deliverer.wake.set()
+
+    await shared_consumer.consume(settings, TOPICS, group, ACCEPTED, handler(notifier), after_poll=after_poll)
 
 
-async def run(settings: Settings) -> None:
+def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]], Awaitable[None]]:
+    async def handle_batch(events: list[SignInLinkRequested]) -> None:
+        for event in events:
+            outcome = await mailer.handle(event)
+            log.info("access_event_handled", event_id=str(event.event_id), outcome=outcome)
+
+    return handle_batch
+
+
+async def consume_access(settings: NotifierSettings, mailer: AccessMailer, group: str = ACCESS_GROUP) -> None:
+    """Send each sign-in link intake asks for (ecocirc.access-events.v1)."""
+    await wait_for_broker(settings)
+    await ensure_topics(settings, all_topics(settings))
+    await shared_consumer.consume(
+        settings, [ACCESS_EVENTS], group, (SignInLinkRequested,), access_handler(mailer)
+    )
+
+
+async def run(settings: NotifierSettings) -> None:
     serve_metrics(settings)
-    pool, recorder, deliverer = await build(settings)
+    notifier = await build(settings)
+    mailer = build_access_mailer(settings, notifier.pool)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [
-        asyncio.create_task(consume(settings, recorder, deliverer)),
-        asyncio.create_task(deliverer.run()),
+        asyncio.create_task(consume(settings, notifier)),
+        asyncio.create_task(notifier.deliverer.run()),
+        asyncio.create_task(consume_access(settings, mailer)),
     ]
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -132,14 +123,14 @@ async def run(settings: Settings) -> None:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    await pool.close()
+    await notifier.pool.close()
     for task in done:
         if task is not stopper and task.exception():
             raise task.exception()  # type: ignore[misc]
 
 
 def main() -> None:
-    settings = Settings()
+    settings = NotifierSettings()
     configure_logging("notifier", settings.log_level, settings.log_json)
     asyncio.run(run(settings))
 

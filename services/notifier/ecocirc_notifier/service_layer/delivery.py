@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -14,7 +15,6 @@ from prometheus_client import Counter
 from ecocirc_notifier.adapters.directory import load_directory
 from ecocirc_notifier.adapters.smtp import build_message
 from ecocirc_notifier.clock import Clock, system_clock
-from ecocirc_notifier.domain.directory import Directory
 from ecocirc_notifier.domain.emails import EmailSettings, RenderedEmail, render, render_digest
 from ecocirc_notifier.domain.news import News, NewsKind, message_id
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
@@ -22,8 +22,10 @@ from ecocirc_notifier.domain.schedule import backoff
 from ecocirc_notifier.options import NotifierOptions
 from ecocirc_notifier.service_layer import digests
 from ecocirc_shared.db import Connection
+from ecocirc_shared.directory import Directory, synergy_territories
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.synergies import SynergySnapshot
+from ecocirc_shared.territories import ALL_TERRITORIES
 
 log = get_logger(__name__)
 
@@ -32,6 +34,8 @@ FAILED = Counter("ecocirc_notifier_emails_failed_total", "Emails given up after 
 RETRIED = Counter("ecocirc_notifier_email_retries_total", "SMTP attempts that failed and will be retried")
 
 BATCH = 20
+# Why an email queued for someone is not sent: opted out, deactivated, or no longer concerned.
+NOT_A_RECIPIENT = "no longer a recipient"
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 
 
@@ -39,12 +43,35 @@ class Sender(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
 
-def opted_out(recipient: Recipient, directory: Directory) -> bool:
-    """Preferences are read at sending time: an unsubscribe clicked after queueing still counts."""
+def current_recipient(
+    recipient: Recipient, directory: Directory, proposals: Sequence[SynergySnapshot] = ()
+) -> Recipient | None:
+    """The recipient as the directory knows them now, or None if they must not be written to.
+
+    Read at sending time, so that what changed after queueing counts at once: an unsubscribe, a new
+    contact address, an advisor deactivated, or one who no longer follows any territory of the
+    `proposals` (a withdrawal still goes to whoever was told).
+    """
     if recipient.kind is RecipientKind.COMPANY:
-        entry = directory.companies.get(recipient.id)
-        return entry is None or entry.opted_out
-    return any(a.id == recipient.id and a.opted_out for a in directory.advisors)
+        company = directory.companies.get(recipient.id)
+        if company is None or company.opted_out or not company.contact_email:
+            return None
+        territories = (company.territory,) if company.territory else recipient.territories
+        return recipient.model_copy(
+            update={"email": company.contact_email, "name": company.name, "territories": territories}
+        )
+    advisor = next((a for a in directory.advisors if a.id == recipient.id), None)
+    if advisor is None or advisor.opted_out or not advisor.email:
+        return None
+    if proposals and not any(
+        ALL_TERRITORIES in advisor.territories
+        or any(advisor.covers(t) for t in synergy_territories(s, directory))
+        for s in proposals
+    ):
+        return None
+    return recipient.model_copy(
+        update={"email": advisor.email, "name": advisor.name, "territories": advisor.territories}
+    )
 
 
 def latest(news: News, row: asyncpg.Record) -> News:
@@ -96,8 +123,13 @@ class Deliverer:
         async with self.pool.acquire() as conn:
             while handled < BATCH:
                 async with conn.transaction():
-                    # One row at a time, locked while it is sent: a withdrawal arriving meanwhile
-                    # waits, then sees it sent and tells that recipient.
+                    # One row at a time, locked while it is sent (the SMTP exchange, 20 s at most):
+                    # a withdrawal arriving meanwhile waits, then sees it sent and tells that
+                    # recipient; another notifier skips it. SMTP cannot take part in this
+                    # transaction: if the process dies after the server's "250" and before the
+                    # commit, the row is still pending and the email goes again after restart, with
+                    # the same deterministic Message-ID for mail systems to drop the repeat. That is
+                    # the only path to a duplicate email (tests/integration/notifier/test_ledger.py).
                     row = await conn.fetchrow(
                         """SELECT d.news_key, d.news, d.recipient, d.message_id, d.attempts, d.email,
                                   s.snapshot AS latest, s.active
@@ -121,12 +153,14 @@ class Deliverer:
             return
         news = latest(news, row)
         directory = await load_directory(conn, [p.company_id for p in news.synergy.participants], False)
-        if opted_out(recipient, directory):
-            await self._close(conn, [row["news_key"]], "cancelled", "opted out")
+        proposals = [news.synergy] if news.kind is NewsKind.PROPOSED else []
+        current = current_recipient(recipient, directory, proposals)
+        if current is None:
+            await self._close(conn, [row["news_key"]], "cancelled", NOT_A_RECIPIENT)
             return
-        rendered = render(news, recipient, directory, self.email_settings)
+        rendered = render(news, current, directory, self.email_settings)
         if await self._send(
-            conn, rendered, row["email"], row["message_id"], [row["news_key"]], row["attempts"]
+            conn, rendered, current.email, row["message_id"], [row["news_key"]], row["attempts"]
         ):
             SENT.labels(news.kind.value).inc()
             log.info(
@@ -152,33 +186,46 @@ class Deliverer:
                     sent += await self._deliver_digest(conn, rows)
 
     async def _deliver_digest(self, conn: Connection, rows: list[asyncpg.Record]) -> int:
-        keys = [r["news_key"] for r in rows]
         recipient = Recipient.model_validate_json(rows[0]["recipient"])
-        told: list[News] = []
-        dropped: list[str] = []
+        live: list[tuple[str, News]] = []
+        withdrawn: list[str] = []
         for row in rows:
             news = News.model_validate_json(row["news"])
             if news.kind is NewsKind.PROPOSED and not row["active"]:
-                dropped.append(row["news_key"])
+                withdrawn.append(row["news_key"])
             else:
-                told.append(latest(news, row))
-        companies = {p.company_id for n in told for p in n.synergy.participants}
+                live.append((row["news_key"], latest(news, row)))
+        companies = {p.company_id for _, news in live for p in news.synergy.participants}
         directory = await load_directory(conn, companies, True)
-        if dropped:
-            await self._close(conn, dropped, "cancelled", "withdrawn")
-        if opted_out(recipient, directory) or not told:
-            await self._close(conn, [k for k in keys if k not in dropped], "cancelled", "opted out")
+        if withdrawn:
+            await self._close(conn, withdrawn, "cancelled", "withdrawn")
+        current = current_recipient(recipient, directory)
+        # A proposal about territories the advisor no longer follows is not theirs to read.
+        theirs = [
+            (key, news)
+            for key, news in live
+            if current is not None
+            and (news.kind is not NewsKind.PROPOSED or current_recipient(current, directory, [news.synergy]))
+        ]
+        kept = {key for key, _ in theirs}
+        if not_theirs := [key for key, _ in live if key not in kept]:
+            await self._close(conn, not_theirs, "cancelled", NOT_A_RECIPIENT)
+        if current is None or not theirs:
             return 0
-        rendered = render_digest(told, recipient, directory, self.email_settings)
+        rendered = render_digest([news for _, news in theirs], current, directory, self.email_settings)
         # The batch is fixed when planned, so a retried digest has the same Message-ID.
         batch = rows[0]["batch_key"]
-        live = [k for k in keys if k not in dropped]
         sent = await self._send(
-            conn, rendered, rows[0]["email"], message_id(batch, self.mail_domain), live, rows[0]["attempts"]
+            conn,
+            rendered,
+            current.email,
+            message_id(batch, self.mail_domain),
+            [key for key, _ in theirs],
+            rows[0]["attempts"],
         )
         if sent:
             SENT.labels("digest").inc()
-            log.info("digest_sent", advisor_id=str(recipient.id), news=len(told), batch_key=batch)
+            log.info("digest_sent", advisor_id=str(recipient.id), news=len(theirs), batch_key=batch)
         return int(sent)
 
     async def _send(
@@ -205,10 +252,12 @@ class Deliverer:
             )
             return False
         await conn.execute(
-            """UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL
+            """UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL,
+                                     email = $3
                WHERE news_key = ANY($1::text[])""",
             keys,
             self.clock(),
+            to,
         )
         return True
 

@@ -11,8 +11,6 @@ from prometheus_client import Counter
 
 from ecocirc_notifier.adapters.directory import load_directory, review_territories
 from ecocirc_notifier.clock import Clock, system_clock
-from ecocirc_notifier.domain.directory import DeliveryMode, synergy_territories
-from ecocirc_notifier.domain.followup import StatusSource, SynergyStatus, initial_status
 from ecocirc_notifier.domain.news import News, NewsKind, message_id, news_key, proposed, withdrawn
 from ecocirc_notifier.domain.recipients import (
     Audience,
@@ -23,7 +21,9 @@ from ecocirc_notifier.domain.recipients import (
 )
 from ecocirc_notifier.options import NotifierOptions
 from ecocirc_shared.db import Connection
+from ecocirc_shared.directory import DeliveryMode, synergy_territories
 from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised
+from ecocirc_shared.followup import StatusSource, SynergyStatus, initial_status
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.synergies import SynergySnapshot
 
@@ -78,7 +78,7 @@ class Recorder:
 
     async def _stored(self, conn: Connection, synergy_id: object) -> asyncpg.Record | None:
         return await conn.fetchrow(
-            """SELECT revision, active, snapshot, reopened, status, released
+            """SELECT revision, active, snapshot, reopened, status, released, held_by
                FROM synergies WHERE synergy_id = $1 FOR UPDATE""",
             synergy_id,
         )
@@ -93,21 +93,24 @@ class Recorder:
         company_ids = [p.company_id for p in synergy.participants]
         directory = await load_directory(conn, company_ids, self.options.advisor_digest.total_seconds() > 0)
         if new_round:
-            in_review = bool(await review_territories(conn, synergy_territories(synergy, directory)))
-            status, released = initial_status(in_review), not in_review
+            # The territories in review mode hold the companies' emails until an advisor of each decides.
+            held_by = await review_territories(conn, synergy_territories(synergy, directory))
+            status, released = initial_status(bool(held_by)), not held_by
         else:
             assert stored is not None
             status, released = SynergyStatus(stored["status"]), stored["released"]
+            held_by = list(stored["held_by"])
         await conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, status, kind, score, company_ids,
                                       territories, snapshot, reopened, released, company_viewers,
-                                      created_at, updated_at)
-               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                                      held_by, created_at, updated_at)
+               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12)
                ON CONFLICT (synergy_id) DO UPDATE SET
                  revision = EXCLUDED.revision, active = true, status = EXCLUDED.status, kind = EXCLUDED.kind,
                  score = EXCLUDED.score, company_ids = EXCLUDED.company_ids, territories = EXCLUDED.territories,
                  snapshot = EXCLUDED.snapshot, reopened = EXCLUDED.reopened, released = EXCLUDED.released,
-                 company_viewers = EXCLUDED.company_viewers, updated_at = EXCLUDED.updated_at""",
+                 company_viewers = EXCLUDED.company_viewers, held_by = EXCLUDED.held_by,
+                 updated_at = EXCLUDED.updated_at""",
             synergy.synergy_id,
             synergy.revision,
             status.value,
@@ -120,6 +123,7 @@ class Recorder:
             released,
             company_ids if released else [],
             now,
+            held_by,
         )
         if new_round:
             previous = None if stored is None else stored["status"]

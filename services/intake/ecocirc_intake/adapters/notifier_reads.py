@@ -1,0 +1,228 @@
+"""What intake serves of the notifier's state, read through the notifier's read contract
+(`notifier_read` views, docs/boundaries.md): synergies scoped to the caller, follow-up, review mode,
+email preferences, and the outcome of the decisions intake sent.
+
+The notifier creates the views at its first start; until then intake answers as if they were empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from ecocirc_shared.db import Connection
+from ecocirc_shared.synergies import SynergySnapshot
+from ecocirc_shared.territories import ALL_TERRITORIES
+
+Reader = Connection | asyncpg.Pool
+
+
+@asynccontextmanager
+async def _contract(reader: Reader) -> AsyncIterator[None]:
+    """Reads a view of the contract; inside the caller's transaction, in a savepoint, so that a view not
+    created yet (UndefinedTableError, handled by the caller) does not abort that transaction."""
+    if isinstance(reader, asyncpg.Pool):
+        yield
+        return
+    async with reader.transaction():
+        yield
+
+
+@dataclass(frozen=True)
+class StoredSynergy:
+    snapshot: SynergySnapshot
+    status: str
+    updated_at: datetime
+    active: bool = True
+    released: bool = True
+    # Territories in review mode holding the companies' emails (empty once released).
+    held_by: tuple[str, ...] = ()
+    # Every participant said yes: names and exact figures for all (ecocirc_shared.visibility). The
+    # answer flow fills it from an `introduced_at` column it adds to notifier_read.synergies_v1.
+    introduced: bool = False
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see: one company's synergies, or those touching some territories ("*": all)."""
+
+    company_id: UUID | None = None
+    territories: tuple[str, ...] = ()
+
+
+def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -> tuple[str, list[object]]:
+    clauses: list[str] = [] if include_withdrawn else ["active"]
+    args: list[object] = []
+    if scope.company_id is not None:
+        # company_viewers holds the participants once the synergy is released to them (review mode).
+        args.append(scope.company_id)
+        clauses.append(f"${len(args)} = ANY(company_viewers)")
+    elif ALL_TERRITORIES not in scope.territories:
+        args.append(list(scope.territories))
+        clauses.append(f"territories && ${len(args)}::text[]")
+    if filter_company is not None and scope.company_id is not None and filter_company != scope.company_id:
+        # A company may filter on itself only: filtering on another id would tell it whether that
+        # company is its counterpart, named or not.
+        clauses.append("false")
+    elif filter_company is not None:
+        args.append(filter_company)
+        clauses.append(f"${len(args)} = ANY(company_ids)")
+    return (" AND ".join(clauses) or "true"), args
+
+
+def _stored(r: asyncpg.Record) -> StoredSynergy:
+    return StoredSynergy(
+        SynergySnapshot.model_validate_json(r["snapshot"]),
+        r["status"],
+        r["updated_at"],
+        r["active"],
+        r["released"],
+        tuple(r["held_by"]),
+    )
+
+
+_COLUMNS = "snapshot, status, updated_at, active, released, held_by"
+_SYNERGIES = "notifier_read.synergies_v1"
+
+
+async def list_synergies(
+    pool: asyncpg.Pool,
+    scope: Scope,
+    *,
+    company_id: UUID | None,
+    include_withdrawn: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[StoredSynergy], int]:
+    where, args = _where(scope, company_id, include_withdrawn)
+    try:
+        rows = await pool.fetch(
+            f"SELECT {_COLUMNS}, count(*) OVER () AS total FROM {_SYNERGIES} WHERE {where} "
+            f"ORDER BY score DESC, synergy_id LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args,
+            limit,
+            offset,
+        )
+        if rows:
+            total = int(rows[0]["total"])
+        else:
+            # An offset past the end returns no row to carry the window count.
+            total = int(await pool.fetchval(f"SELECT count(*) FROM {_SYNERGIES} WHERE {where}", *args))
+    except asyncpg.UndefinedTableError:
+        return [], 0
+    return [_stored(r) for r in rows], total
+
+
+async def get_synergy(conn: Reader, scope: Scope, synergy_id: UUID) -> StoredSynergy | None:
+    where, args = _where(scope, None, include_withdrawn=True)
+    args.append(synergy_id)
+    try:
+        async with _contract(conn):
+            row = await conn.fetchrow(
+                f"SELECT {_COLUMNS} FROM {_SYNERGIES} WHERE {where} AND synergy_id = ${len(args)}", *args
+            )
+    except asyncpg.UndefinedTableError:
+        return None
+    return None if row is None else _stored(row)
+
+
+async def history(pool: asyncpg.Pool, synergy_id: UUID) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        """SELECT status, previous, source, changed_by, note, changed_at FROM notifier_read.status_history_v1
+           WHERE synergy_id = $1 ORDER BY id""",
+        synergy_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def deliveries(pool: asyncpg.Pool, synergy_id: UUID) -> list[dict[str, Any]]:
+    """Every email queued about a synergy, with its outcome and the territories of its recipient."""
+    rows = await pool.fetch(
+        """SELECT news_kind, recipient_kind, recipient_id, email, status, attempts, last_error, digest,
+                  created_at, next_attempt_at, sent_at, recipient_territories
+           FROM notifier_read.deliveries_v1 WHERE synergy_id = $1 ORDER BY created_at, news_key""",
+        synergy_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def review_mode(pool: asyncpg.Pool, territory: str) -> bool:
+    try:
+        found = await pool.fetchval(
+            "SELECT 1 FROM notifier_read.review_territories_v1 WHERE territory = $1", territory
+        )
+    except asyncpg.UndefinedTableError:
+        return False
+    return found is not None
+
+
+@dataclass(frozen=True)
+class EmailPreferences:
+    opted_out: bool = False
+    delivery: str | None = None  # None: the programme's default
+
+
+async def email_preferences(conn: Reader, kind: str, ids: Iterable[UUID]) -> dict[UUID, EmailPreferences]:
+    """The preferences the notifier applies, for the given companies or advisors (absent: defaults)."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT recipient_id, opted_out, delivery FROM notifier_read.email_preferences_v1
+                   WHERE recipient_kind = $1 AND recipient_id = ANY($2::uuid[])""",
+                kind,
+                list(ids),
+            )
+    except asyncpg.UndefinedTableError:
+        return {}
+    return {r["recipient_id"]: EmailPreferences(r["opted_out"], r["delivery"]) for r in rows}
+
+
+async def digest_minutes(conn: Reader) -> int:
+    """The digest interval the notifier runs with (0: no digest, or no notifier started yet)."""
+    try:
+        async with _contract(conn):
+            minutes = await conn.fetchval("SELECT advisor_digest_minutes FROM notifier_read.programme_v1")
+    except asyncpg.UndefinedTableError:
+        return 0
+    return int(minutes or 0)
+
+
+async def decision_outcome(conn: Reader, decision_id: UUID) -> str | None:
+    """How the notifier applied a decision, or None while it has not."""
+    try:
+        async with _contract(conn):
+            outcome: str | None = await conn.fetchval(
+                "SELECT outcome FROM notifier_read.decisions_v1 WHERE decision_id = $1", decision_id
+            )
+    except asyncpg.UndefinedTableError:
+        return None
+    return outcome
+
+
+async def wait_for_decision(
+    pool: asyncpg.Pool,
+    decision_id: UUID,
+    timeout_s: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> str | None:
+    """The decision's outcome once applied, or None if the notifier has not applied it within `timeout_s`.
+
+    Polled (10 ms, doubling to 200 ms): a decision crosses the outbox relay, the broker and the
+    notifier's consumer, about a hundred milliseconds when all run.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    delay = 0.01
+    while True:
+        outcome = await decision_outcome(pool, decision_id)
+        if outcome is not None or loop.time() >= deadline:
+            return outcome
+        await sleep(min(delay, max(0.0, deadline - loop.time())))
+        delay = min(delay * 2, 0.2)

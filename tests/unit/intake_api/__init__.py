@@ -1,1 +1,0 @@
-"""Intake API pieces without fixtures: error translation, spreadsheets, import rows, body limits."""

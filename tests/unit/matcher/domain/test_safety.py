@@ -1,0 +1,219 @@
+"""Safety and law as hard rules: hazards read from the words, regulatory bans refused whatever the score."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecocirc_matcher.domain.knowledge import Knowledge, _read_packaged, load_knowledge
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution, is_hazardous
+from ecocirc_shared.flows import Category, FlowSnapshot
+from tests.unit.matcher.factories import need, offer
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "sciure traitée CCA",
+        "poteaux en bois traité autoclave",
+        "vieilles traverses créosotées",
+        "plaques de fibro-ciment",
+        "gravats avec un peu d'amiante",
+        "transformateur au pyralène",
+        "chiffons souillés de l'atelier",
+        "terres polluées du chantier",
+        "boues huileuses du séparateur",
+        "huile de vidange des tracteurs",
+        "fonds de pots de peinture",
+        "bidons de produits phytos vides",
+        "old railway sleepers, creosote",
+        "contaminated soil",
+    ],
+)
+def test_words_of_a_hazard_make_the_flow_hazardous(kb: Knowledge, label: str) -> None:
+    flow = offer(label)
+    assert flow.ewc_code is None and not flow.hazardous
+    assert is_hazardous(kb, flow)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "chutes de bois non traité",
+        "palettes sans peinture ni traitement",
+        "gravats de béton, sans amiante",
+        "terres non polluées de terrassement",
+        "litière souillée de la volaille",  # soiled with droppings: manure, not a chemical hazard
+        "huile alimentaire usagée",
+        "déchets non dangereux en mélange",
+        "chutes de tuyaux de plomberie en cuivre",  # plomberie is not plomb
+    ],
+)
+def test_what_is_denied_or_harmless_is_no_hazard(kb: Knowledge, label: str) -> None:
+    assert not is_hazardous(kb, offer(label))
+
+
+def test_a_hazard_in_words_needs_a_receiver_that_accepts_hazardous_waste(kb: Knowledge) -> None:
+    assert evaluate_substitution(offer("chutes de bois traité autoclave"), need("chaudière bois"), kb) is None
+    assert evaluate_substitution(offer("chutes de bois non traité"), need("chaudière bois"), kb) is not None
+
+
+def test_hazard_in_words_keeps_ordinary_and_hazardous_needs_apart(kb: Knowledge) -> None:
+    ordinary = need("collecte de cartons", category=Category.SERVICE)
+    hazardous = need("collecte de chiffons souillés et solvants", category=Category.SERVICE, road_km=5)
+    assert evaluate_mutualisation(ordinary, hazardous, kb) is None
+    plain = need("collecte de chiffons et papiers", category=Category.SERVICE, road_km=5)
+    assert evaluate_mutualisation(ordinary, plain, kb) is not None
+
+
+def test_every_hazard_row_cites_its_source() -> None:
+    kb = Knowledge(_read_packaged())
+    assert len(kb.hazard_terms) >= 30
+    for hazard in kb.hazard_terms:
+        assert hazard.terms and hazard.reason.strip() and hazard.source.strip()
+        assert hazard.lang in {"fr", "en"}
+
+
+def bans_between(kb: Knowledge, offered: FlowSnapshot, needed: FlowSnapshot) -> set[str]:
+    """Every ban that forbids some class of the offer feeding some class of the need."""
+    return {
+        ban.id
+        for o in kb.classify(offered)
+        for n in kb.classify(needed)
+        if (ban := kb.ban(offered, needed, o, n)) is not None
+    }
+
+
+# Everyday French, the way a small business writes it; the receiver even accepts hazardous waste, so
+# only the law can refuse.
+BANNED = [
+    ("biodéchets de la cuisine", "56.10A", "aliment pour les porcs", "catering_waste_to_feed"),
+    (
+        "restes des repas de la cantine scolaire",
+        None,
+        "de quoi nourrir nos cochons",
+        "catering_waste_to_feed",
+    ),
+    ("huile de friture du restaurant", "56.10A", "aliment pour volailles", "catering_waste_to_feed"),
+    (
+        "animaux morts de l'élevage",
+        None,
+        "farines pour aliments d'animaux",
+        "category_1_2_animal_by_products_to_feed",
+    ),
+    ("lisier de porc", None, "aliment pour bovins", "category_1_2_animal_by_products_to_feed"),
+    ("digestat de méthanisation", None, "alimentation de nos brebis", "digestate_compost_to_feed"),
+    ("compost de déchets verts", None, "aliment pour le bétail", "digestate_compost_to_feed"),
+    ("eaux de lavage de la laiterie", None, "eau potable pour la cantine", "reuse_water_to_drinking_water"),
+    (
+        "eaux de lavage de la laiterie",
+        None,
+        "eau pour abreuver nos vaches",
+        "reuse_water_to_livestock_or_food_contact",
+    ),
+    ("huile de vidange des camions", None, "combustible pour le poêle de l'atelier", "used_engine_oil_burnt"),
+    (
+        "boues de station d'épuration",
+        None,
+        "engrais pour notre ferme bio",
+        "sewage_sludge_in_organic_farming",
+    ),
+    ("plaques de fibrociment", None, "matériaux de remblai", "asbestos_outside_its_channel"),
+    ("gravats avec amiante", None, "remblai pour un chemin", "asbestos_outside_its_channel"),
+    (
+        "terres polluées aux hydrocarbures",
+        None,
+        "terre pour remblayer un terrain",
+        "polluted_soil_or_oily_sludge_to_backfill_or_spreading",
+    ),
+    (
+        "boues huileuses",
+        None,
+        "épandage sur nos champs",
+        "polluted_soil_or_oily_sludge_to_backfill_or_spreading",
+    ),
+    (
+        "sciure de bois traité CCA",
+        None,
+        "litière pour poulets",
+        "treated_wood_to_litter_feed_or_biomass_boiler",
+    ),
+    (
+        "palettes en bois peint broyées",
+        None,
+        "plaquettes pour chaudière biomasse",
+        "treated_wood_to_litter_feed_or_biomass_boiler",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("offered", "naf", "needed", "ban"), BANNED, ids=[f"{o} -> {n}" for o, _, n, _ in BANNED]
+)
+def test_regulatory_bans_are_refusals(
+    kb: Knowledge, offered: str, naf: str | None, needed: str, ban: str
+) -> None:
+    supply = offer(offered, naf=naf)
+    demand = need(needed, hazardous=True, category=Category.MATERIAL, road_km=5)
+    assert ban in bans_between(kb, supply, demand)
+    assert evaluate_substitution(supply, demand, kb) is None
+
+
+# Lawful neighbours of the bans: the same resources for an allowed use, or allowed resources for the
+# same use. They must still be proposed.
+ALLOWED = [
+    ("restes de repas", "intrants pour notre méthaniseur"),
+    ("lactosérum", "alimentation des porcs"),
+    ("drêches de brasserie", "aliment pour nos vaches"),
+    ("lisier de porc", "intrants pour notre méthaniseur"),
+    ("digestat de méthanisation", "engrais pour nos cultures"),
+    ("boues de station d'épuration", "engrais pour nos cultures"),
+    ("huile moteur usagée", "combustible de substitution pour la cimenterie"),
+    ("sciure de chêne non traité", "litière pour poulets"),
+    ("eaux de pluie récupérées", "eau pour arroser les cultures"),
+]
+
+
+@pytest.mark.parametrize(("offered", "needed"), ALLOWED)
+def test_lawful_neighbours_of_the_bans_still_pair(kb: Knowledge, offered: str, needed: str) -> None:
+    supply, demand = offer(offered), need(needed, hazardous=True, category=Category.MATERIAL, road_km=5)
+    assert not bans_between(kb, supply, demand)
+    assert evaluate_substitution(supply, demand, kb) is not None
+
+
+def test_a_ban_holds_whatever_says_the_hazard(kb: Knowledge) -> None:
+    # Declared hazardous by a code, by the tick, or by nothing: the receiver's acceptance changes nothing.
+    for hazardous in (True, False):
+        for ewc in ("03 01 04*", "03 01 05", None):
+            sawdust = offer("sciure traitée CCA", ewc=ewc, hazardous=hazardous)
+            assert evaluate_substitution(sawdust, need("litière pour volailles", hazardous=True), kb) is None
+
+
+def test_a_named_use_bans_the_resource_a_need_asks_for(kb: Knowledge) -> None:
+    # "drêches ou restes de repas pour l'alimentation des porcs" names resources; the use still says feed.
+    demand = need(
+        "drêches ou restes de repas pour l'alimentation des porcs", hazardous=True, category=Category.MATERIAL
+    )
+    assert evaluate_substitution(offer("restes de repas de la cantine"), demand, kb) is None
+    assert evaluate_substitution(offer("drêches de brasserie"), demand, kb) is not None
+
+
+def test_a_livestock_farm_asking_for_food_without_a_use_is_asking_for_feed(kb: Knowledge) -> None:
+    demand = need("restes de repas", naf="01.46Z", hazardous=True, category=Category.MATERIAL)
+    assert evaluate_substitution(offer("restes de repas de la cantine"), demand, kb) is None
+    methaniser = need("restes de repas", naf="35.21Z", hazardous=True, category=Category.MATERIAL)
+    assert evaluate_substitution(offer("restes de repas de la cantine"), methaniser, kb) is not None
+
+
+def test_every_ban_cites_its_rule_and_gives_a_french_reason() -> None:
+    kb = Knowledge(_read_packaged())
+    assert len(kb.bans) >= 10
+    for ban in kb.bans:
+        assert ban.rule.strip() and ban.reason_fr.strip()
+        assert any(
+            word in ban.rule for word in ("Règlement", "Directive", "Code", "code", "Décret", "arrêté")
+        )
