@@ -458,8 +458,10 @@ def _matcher_rate_with(
                         stderr=subprocess.DEVNULL,
                     )
                 )
-            # Let the group settle before the events arrive, so the rate is processing, not joining.
-            time.sleep(6 + 3 * workers)
+            # Let the workers start (knowledge loaded, index rebuilt) and the group settle before the
+            # events arrive, so the rate is processing, not starting or joining.
+            asyncio.run(_wait_for_start(pg.url))
+            time.sleep(4 + 2 * workers)
             cpu = _cpu_seconds(procs)
             rate = asyncio.run(_produce_and_time(pg.url, boot, events, keys))
             return rate, (_cpu_seconds(procs) - cpu) / len(flows) * 1e3
@@ -470,6 +472,25 @@ def _matcher_rate_with(
                 proc.wait(30)
             broker.terminate()
             pg.stop()
+
+
+async def _wait_for_start(url: str, timeout_s: float = 180) -> None:
+    """Until a worker has rebuilt its index (it then records the knowledge version it derived with)."""
+    import asyncpg
+
+    deadline = time.monotonic() + timeout_s
+    conn = await asyncpg.connect(url)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if await conn.fetchval("SELECT value FROM matcher.state WHERE key = 'knowledge_version'"):
+                    return
+            except asyncpg.UndefinedTableError:
+                pass
+            await asyncio.sleep(0.2)
+        raise TimeoutError("no matcher worker started in time")
+    finally:
+        await conn.close()
 
 
 def _cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:

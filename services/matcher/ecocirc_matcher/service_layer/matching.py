@@ -249,9 +249,8 @@ class MatcherService:
         SYNERGY_NEWS.labels("proposed").inc(sum(c.new for c in changes))
         SYNERGY_NEWS.labels("revised").inc(sum(not c.new for c in changes))
         SYNERGY_NEWS.labels("withdrawn").inc(len(withdrawals))
-        if logging.getLogger(__name__).isEnabledFor(
-            logging.DEBUG
-        ):  # a line per synergy: built only if wanted
+        # A line per synergy: its arguments built only when the level wants it.
+        if logging.getLogger(__name__).isEnabledFor(logging.DEBUG):
             for c in changes:
                 log.debug(
                     "synergy_recorded",
