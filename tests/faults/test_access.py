@@ -678,9 +678,10 @@ def test_an_unnamed_counterpart_is_told_by_sector_and_distance_band_only(
     assert 120.0 not in _numbers(seen)
     mail = far.mail_to(platform, R_EMAIL)
     assert "16.10A" not in mail and "sciage" not in mail and not re.search(r"\d+,\d\s*km", mail)
-    # The farm's advisor (the sawmill's flow is public) reads the matcher's sentence, NAF code and
-    # distance to 0.1 km included.
-    assert "16.10A" in views["y"]["explanation"] and exact_km in views["y"]["explanation"]
+    # The farm's advisor (the sawmill's flow is public) reads the matcher's sentence, NAF code included
+    # (its distance is worded rounded, « environ 30 km », for everyone), and the exact distance.
+    assert "16.10A" in views["y"]["explanation"]
+    assert views["y"]["distance_km"] == views["admin"]["distance_km"]
 
 
 # ---- revocation and rotation ------------------------------------------------------------------------
