@@ -17,18 +17,8 @@ async def companies(conn: Connection, company_ids: Iterable[UUID]) -> Directory:
         list(company_ids),
     )
     return Directory(
-        companies={
-            r["id"]: CompanyEntry(
-                id=r["id"],
-                name=r["name"],
-                contact_email=r["contact_email"],
-                naf_code=r["naf_code"],
-                city=r["city"],
-                territory=r["territory"],
-                consent_to_be_named=r["consent_to_be_named"],
-            )
-            for r in rows
-        }
+        # The columns are named as CompanyEntry's fields (it forbids any other): one row, one entry.
+        companies={r["id"]: CompanyEntry(**dict(r)) for r in rows}
     )
 
 
