@@ -54,10 +54,11 @@ eval: $(STAMP) ## matcher quality: MAESTRI halves recall@k and MRR; Gers demo, F
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
 	    --file services/matcher/ecocirc_matcher/evaluation/data/france_independent/territory.json
 
-bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the same command (~10 min)
+bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the same command (~12 min)
 	$(VENV)/bin/python -m bench.matcher_bench
 	$(VENV)/bin/python -m bench.intake_bench
 	$(VENV)/bin/python -m bench.notifier_bench
+	$(VENV)/bin/python -m bench.summary
 
 demo: $(STAMP) ## load the Gers demo territory into the platform `make run` started
 	$(VENV)/bin/python demo/load.py --api http://127.0.0.1:$${ECOCIRC_API_PORT:-8000} \

@@ -31,6 +31,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI, Request
 
+from bench.results import save
 from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broker, wait_port
 
 ADMIN_TOKEN = "bench-admin-token-with-enough-entropy-000"
@@ -90,14 +91,25 @@ class Result:
     seconds: float
     latencies_ms: list[float]
 
-    def row(self) -> str:
+    def percentiles(self) -> tuple[float, float]:
         ordered = sorted(self.latencies_ms)
-        p50 = statistics.median(ordered)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+    def row(self) -> str:
+        p50, p99 = self.percentiles()
         return (
             f"{self.name:<28} {self.requests:>8} {self.errors:>6} {self.requests / self.seconds:>10.0f} "
             f"{p50:>9.1f} {p99:>9.1f}"
         )
+
+    def figures(self) -> dict[str, float]:
+        p50, p99 = self.percentiles()
+        return {
+            "requests_per_s": round(self.requests / self.seconds, 1),
+            "errors": self.errors,
+            "p50_ms": round(p50, 1),
+            "p99_ms": round(p99, 1),
+        }
 
 
 def serve(factory: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -243,8 +255,17 @@ async def main(concurrency: int, seconds: float) -> None:
     print(f"{'':<28} {'requests':>8} {'errors':>6} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
     print(baseline.row())
     print(measured.row())
-    print(
-        f"intake / baseline throughput: {measured.requests / measured.seconds / (baseline.requests / baseline.seconds):.2f}"
+    ratio = measured.requests / measured.seconds / (baseline.requests / baseline.seconds)
+    print(f"intake / baseline throughput: {ratio:.2f}")
+    save(
+        "intake",
+        {
+            "intake_ratio": round(ratio, 3),
+            "intake": measured.figures(),
+            "baseline": baseline.figures(),
+            "concurrency": concurrency,
+            "seconds": seconds,
+        },
     )
 
 

@@ -1,8 +1,16 @@
 """Matcher cost per flow event at 1k, 10k and 100k active flows, against a naive scan of every flow;
-the cost of the semantic fallback against the same events without it; and the worker's events per
-second against a bare faust agent on the same broker.
+the cost of the semantic fallback against the same events without it; the worker's events per second
+against a bare faust agent on the same broker, dense (one territory) and spread (several regions); the
+time to re-derive every synergy after a knowledge change.
 
-    python -m bench.matcher_bench [--quick]
+    python -m bench.matcher_bench [--quick] [--skip-core] [--skip-semantic] [--skip-faust]
+                                  [--skip-rederive] [--before-tree DIR]
+
+The machine may be shared: each worker configuration runs right after a bare agent on the same
+input, and the ratio to that baseline is the figure to compare. Figures are written to
+var/bench/matcher.json (`python -m bench.summary` adds the intake and notifier figures and the targets).
+`--before-tree DIR` also runs, alternately, the matcher of another checkout (e.g. `git worktree add`
+of an older commit) on the dense input, for a before/after in one command.
 """
 
 from __future__ import annotations
@@ -11,14 +19,17 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.results import save
 from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
@@ -56,15 +67,21 @@ UNKNOWN_LABELS = [
 ]
 
 GERS_AND_NEIGHBOURS = {"31", "32", "47", "65", "82"}
+# One department in each of eight regions, for the spread benchmark: Gers, Finistère, Nord,
+# Bas-Rhin, Rhône, Bouches-du-Rhône, Loiret, Gironde.
+SPREAD_DEPARTMENTS = ("32", "29", "59", "67", "69", "13", "45", "33")
 # North of this latitude a commune is well beyond 300 km (the longest reach of any resource) of the Gers.
 FAR_NORTH_LAT = 48.0
 
 
 def random_flows(n: int, seed: int, where: str = "local", labels: list[str] = LABELS) -> list[FlowSnapshot]:
-    """Flows over the communes around the Gers ("local") or far from it ("far"), half with an EWC code."""
+    """Flows over the communes around the Gers ("local"), far from it ("far") or over one department
+    of each of eight regions ("spread"), half with an EWC code."""
     rng = random.Random(seed)
     if where == "local":
         communes = [c for c in commune_entries() if c.department in GERS_AND_NEIGHBOURS]
+    elif where == "spread":
+        communes = [c for c in commune_entries() if c.department in SPREAD_DEPARTMENTS]
     else:
         communes = [c for c in commune_entries() if c.lat > FAR_NORTH_LAT]
     codes = [e.code for e in ewc_entries() if e.is_waste_entry]
@@ -108,23 +125,36 @@ def probes_in(background: list[FlowSnapshot], count: int, seed: int) -> list[Flo
 
 
 def per_event_indexed(
-    kb: Knowledge, background: list[FlowSnapshot], probes: list[FlowSnapshot]
+    kb: Knowledge,
+    background: list[FlowSnapshot],
+    probes: list[FlowSnapshot],
+    rounds: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[float, float]:
-    """Microseconds and pair evaluations per new flow, with `background` already indexed."""
+    """Microseconds (by `clock`) and pair evaluations per new flow, with `background` already indexed.
+
+    With several rounds the probes are declared, then withdrawn, each time, and the fastest round
+    counts (the machine may be shared: what others take only ever adds).
+    """
     index = MatchIndex(kb)
     for f in background:
         index.put(f)
-    before = index.evaluations
-    started = time.perf_counter()
-    for f in probes:
-        index.upsert(f)
-    elapsed = time.perf_counter() - started
-    return elapsed / len(probes) * 1e6, (index.evaluations - before) / len(probes)
+    measured = []
+    for _ in range(rounds):
+        before = index.evaluations
+        started = clock()
+        for f in probes:
+            index.upsert(f)
+        measured.append((clock() - started, index.evaluations - before))
+        for f in probes:
+            index.remove(f.flow_id)
+    elapsed, evaluations = min(measured)
+    return elapsed / len(probes) * 1e6, evaluations / len(probes)
 
 
 def per_event_naive(kb: Knowledge, background: list[FlowSnapshot], probes: list[FlowSnapshot]) -> float:
-    """Microseconds per new flow when every flow is judged against it (no index)."""
-    started = time.perf_counter()
+    """CPU microseconds per new flow when every flow is judged against it (no index)."""
+    started = time.process_time()
     for f in probes:
         for other in background:
             if other.direction is f.direction:
@@ -133,10 +163,10 @@ def per_event_naive(kb: Knowledge, background: list[FlowSnapshot], probes: list[
                 evaluate_substitution(f, other, kb)
             else:
                 evaluate_substitution(other, f, kb)
-    return (time.perf_counter() - started) / len(probes) * 1e6
+    return (time.process_time() - started) / len(probes) * 1e6
 
 
-def core_table(quick: bool) -> None:
+def core_table(quick: bool) -> dict[str, float]:
     """Per-event cost with the same 1,000 flows around the Gers and more and more flows elsewhere."""
     kb = load_knowledge()
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
@@ -152,10 +182,12 @@ def core_table(quick: bool) -> None:
         f" {'scan-all µs/event':>17} | {'scan / indexed':>14} | {'recompute-all s/event':>21}"
     )
     base = None
+    per_event: dict[str, float] = {}
     for n in sizes:
         background = local + random_flows(n - len(local), seed=n, where="far")
-        us, pairs = per_event_indexed(kb, background, probes)
+        us, pairs = per_event_indexed(kb, background, probes, rounds=3, clock=time.process_time)
         base = base or us
+        per_event[str(n)] = round(us, 1)
         scan = per_event_naive(kb, background, probes[: 10 if n <= 10_000 else 3])
         # Recomputing every pair after each event judges n(n-1)/2 pairs, each at the scan's cost per pair.
         recompute_s = (scan / n) * (n * (n - 1) / 2) / 1e6
@@ -166,6 +198,12 @@ def core_table(quick: bool) -> None:
     print(
         "recompute-all is extrapolated from the measured cost per pair (timing n(n-1)/2 pairs would take hours)."
     )
+    print("µs are CPU time of this process; the indexed figure is the fastest of three rounds.")
+    assert base is not None
+    return {
+        "index_us_per_event": per_event,
+        "cost_ratio_100k_1k" if not quick else "cost_ratio_10k_1k": round(us / base, 3),
+    }
 
 
 def semantic_table(quick: bool) -> None:
@@ -223,14 +261,15 @@ app = faust.App("bench-bare-" + os.environ["RUN"], broker=f"{scheme}://" + os.en
                 consumer_auto_offset_reset="earliest", topic_partitions=int(os.environ["PARTS"]),
                 datadir=os.environ["DATADIR"])
 topic = app.topic(os.environ["TOPIC"], value_type=bytes, partitions=int(os.environ["PARTS"]))
-N = int(os.environ["N"]); seen = 0; first = None
+N = int(os.environ["N"]); seen = 0; first = None; cpu = None
 @app.agent(topic)
 async def count(stream):
-    global seen, first
+    global seen, first, cpu
     async for _ in stream:
-        first = first or time.perf_counter(); seen += 1
+        first = first or time.perf_counter(); cpu = cpu or time.process_time(); seen += 1
         if seen == N:
-            print(f"RESULT {N / (time.perf_counter() - first):.0f}", flush=True); os._exit(0)
+            rate, cpu_ms = N / (time.perf_counter() - first), (time.process_time() - cpu) / N * 1e3
+            print(f"RESULT {rate:.0f} {cpu_ms:.4f}", flush=True); os._exit(0)
         yield None
 app.main()
 """
@@ -249,20 +288,82 @@ async def produce(bootstrap: str, topic: str, events: list[bytes], keys: list[by
         await producer.stop()
 
 
-def faust_table(quick: bool) -> None:
-    """Events per second: a bare faust agent, then the matcher with one and two workers, same input."""
-    n = 1_000 if quick else 3_000
-    flows = random_flows(n, seed=7)
-    bare = _bare_faust_rate(flows)
-    one = _matcher_rate_with(flows, workers=1)
-    two = _matcher_rate_with(flows, workers=2)
-    print(f"\nfaust on tansu, {n} flow events declared around the Gers (2 partitions), events per second:")
-    print(f"  bare faust agent (baseline)                  {bare:8.0f}")
-    print(f"  matcher, 1 worker (index + PostgreSQL + outbox) {one:8.0f}   {one / bare:.3f} of the baseline")
-    print(f"  matcher, 2 workers                            {two:8.0f}   {two / one:.2f} x one worker")
+def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
+    """Events per second of the matcher, each configuration right after a bare faust agent on its input."""
+    dense = random_flows(1_000 if quick else 3_000, seed=7)
+    spread = random_flows(1_000 if quick else 4_000, seed=11, where="spread")
+    runs: list[tuple[str, list[FlowSnapshot], int, int, Path | None]] = [
+        ("dense", dense, 2, 1, None),
+        ("dense", dense, 2, 2, None),
+        ("spread", spread, 4, 1, None),
+        ("spread", spread, 4, 2, None),
+        ("spread", spread, 4, 4, None),
+    ]
+    if before_tree is not None:
+        runs[1:1] = [("dense-before", dense, 2, 1, before_tree)]
+        runs[3:3] = [("dense-before", dense, 2, 2, before_tree)]
+    rates: dict[str, dict[str, float]] = {}
+    bares: dict[str, dict[str, float]] = {}
+    cpus: dict[str, dict[str, float]] = {}
+    bare_cpus: dict[str, dict[str, float]] = {}
+    print(
+        f"\nfaust on tansu: dense = {len(dense)} flow events around the Gers (2 partitions), several synergies"
+        f" each; spread = {len(spread)} over one department in each of {len(SPREAD_DEPARTMENTS)} regions"
+        " (4 partitions). Each line runs right after its own bare faust agent on the same input."
+        " CPU: milliseconds per event of the agent's or the matcher workers' processes (steadier than"
+        " rates on a shared machine)."
+    )
+    print(
+        f"  {'input':<13} {'workers':>7} {'bare ev/s':>10} {'matcher ev/s':>13} {'/ bare':>7}"
+        f" {'bare CPU ms':>12} {'matcher CPU ms':>15} {'bare / matcher CPU':>19}"
+    )
+    for name, flows, partitions, workers, tree in runs:
+        bare, bare_cpu = _bare_faust_rate(flows, partitions)
+        rate, cpu = _matcher_rate_with(flows, workers, partitions, tree)
+        rates.setdefault(name, {})[str(workers)] = round(rate, 1)
+        bares.setdefault(name, {})[str(workers)] = round(bare, 1)
+        cpus.setdefault(name, {})[str(workers)] = round(cpu, 3)
+        bare_cpus.setdefault(name, {})[str(workers)] = round(bare_cpu, 4)
+        print(
+            f"  {name:<13} {workers:>7} {bare:>10.0f} {rate:>13.0f} {rate / bare:>7.3f}"
+            f" {bare_cpu:>12.3f} {cpu:>15.2f} {bare_cpu / cpu:>19.3f}"
+        )
+    dense_bares = list(bares["dense"].values())
+    figures: dict[str, object] = {
+        "bare_events_per_s": round(statistics.fmean(dense_bares), 1),
+        "bare_events_per_s_by_run": bares,
+        "dense_events_per_s": rates["dense"],
+        "spread_events_per_s": rates["spread"],
+        "dense_1_vs_bare": round(rates["dense"]["1"] / bares["dense"]["1"], 4),
+        "dense_2_vs_bare": round(rates["dense"]["2"] / bares["dense"]["2"], 4),
+        "dense_2_vs_1": round(rates["dense"]["2"] / rates["dense"]["1"], 3),
+        "spread_2_vs_1": round(rates["spread"]["2"] / rates["spread"]["1"], 3),
+        "spread_4_vs_1": round(rates["spread"]["4"] / rates["spread"]["1"], 3),
+        "bare_cpu_ms_per_event_by_run": bare_cpus,
+        "dense_cpu_ms_per_event": cpus["dense"],
+        "spread_cpu_ms_per_event": cpus["spread"],
+    }
+    if before_tree is not None:
+        before = rates["dense-before"]
+        figures["dense_before_events_per_s"] = before
+        figures["dense_before_tree"] = str(before_tree)
+        figures["dense_after_vs_before"] = {w: round(rates["dense"][w] / before[w], 2) for w in before}
+        figures["dense_before_cpu_ms_per_event"] = cpus["dense-before"]
+        print(
+            "  after / before, dense: "
+            + ", ".join(f"{w} worker(s) {rates['dense'][w] / before[w]:.2f}x" for w in before)
+            + "; CPU per event before / after: "
+            + ", ".join(f"{w} worker(s) {cpus['dense-before'][w] / cpus['dense'][w]:.2f}x" for w in before)
+        )
+    print(
+        f"  dense: 2 workers {figures['dense_2_vs_1']:.2f}x one; spread: 2 workers {figures['spread_2_vs_1']:.2f}x,"
+        f" 4 workers {figures['spread_4_vs_1']:.2f}x one"
+    )
+    return figures
 
 
-def _bare_faust_rate(flows: list[FlowSnapshot]) -> float:
+def _bare_faust_rate(flows: list[FlowSnapshot], partitions: int) -> tuple[float, float]:
+    """Events per second of a bare faust agent, and its CPU milliseconds per event."""
     from ecocirc_devstack.components import free_port, start_broker
     from ecocirc_shared.kafka import ensure_topics
     from ecocirc_shared.settings import Settings
@@ -275,14 +376,14 @@ def _bare_faust_rate(flows: list[FlowSnapshot]) -> float:
         try:
             boot = f"127.0.0.1:{port}"
             settings = Settings(embedded=True, kafka_bootstrap=boot)
-            asyncio.run(ensure_topics(settings, [TopicSpec("bench.bare", 2, 1)]))
+            asyncio.run(ensure_topics(settings, [TopicSpec("bench.bare", partitions, 1)]))
             asyncio.run(produce(boot, "bench.bare", events, keys))
             env = {
                 **os.environ,
                 "BOOT": boot,
                 "TOPIC": "bench.bare",
                 "N": str(len(flows)),
-                "PARTS": "2",
+                "PARTS": str(partitions),
                 "RUN": uuid.uuid4().hex[:6],
                 "DATADIR": str(Path(tmp) / "faust"),
             }
@@ -293,13 +394,12 @@ def _bare_faust_rate(flows: list[FlowSnapshot]) -> float:
                 text=True,
                 timeout=300,
             )
-            return float(
-                next(
-                    line.split("RESULT")[1]
-                    for line in (out.stdout + out.stderr).splitlines()
-                    if "RESULT" in line
-                )
+            rate, cpu_ms = next(
+                line.split("RESULT")[1].split()
+                for line in (out.stdout + out.stderr).splitlines()
+                if "RESULT" in line
             )
+            return float(rate), float(cpu_ms)
         finally:
             broker.terminate()
 
@@ -310,12 +410,18 @@ def _encoded(flows: list[FlowSnapshot]) -> tuple[list[bytes], list[bytes]]:
     return [encode(FlowDeclared(flow=f)) for f in flows], [str(f.flow_id).encode() for f in flows]
 
 
-def _matcher_rate_with(flows: list[FlowSnapshot], workers: int) -> float:
-    """Matcher workers on a fresh broker and database; the rate from the first applied event to the last."""
+def _matcher_rate_with(
+    flows: list[FlowSnapshot], workers: int, partitions: int, tree: Path | None = None
+) -> tuple[float, float]:
+    """Matcher workers on a fresh broker and database; the rate from the first applied event to the last,
+    and the workers' CPU milliseconds per event (all workers, from the events' arrival to the last applied).
+
+    `tree`: run the matcher (and the shared package) of that checkout instead of this one.
+    """
     from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broker
     from ecocirc_shared.kafka import ensure_topics
     from ecocirc_shared.settings import Settings
-    from ecocirc_shared.topics import FLOW_EVENTS, all_topics
+    from ecocirc_shared.topics import all_topics
 
     events, keys = _encoded(flows)
     with tempfile.TemporaryDirectory() as tmp:
@@ -325,19 +431,23 @@ def _matcher_rate_with(flows: list[FlowSnapshot], workers: int) -> float:
         procs: list[subprocess.Popen[bytes]] = []
         try:
             boot = f"127.0.0.1:{port}"
-            settings = Settings(embedded=True, kafka_bootstrap=boot, database_url=pg.url, flow_partitions=2)
+            settings = Settings(
+                embedded=True, kafka_bootstrap=boot, database_url=pg.url, flow_partitions=partitions
+            )
             asyncio.run(ensure_topics(settings, all_topics(settings)))
             env = {
                 **os.environ,
                 "ECOCIRC_EMBEDDED": "true",
                 "ECOCIRC_KAFKA_BOOTSTRAP": boot,
                 "ECOCIRC_DATABASE_URL": pg.url,
-                "ECOCIRC_FLOW_PARTITIONS": "2",
+                "ECOCIRC_FLOW_PARTITIONS": str(partitions),
                 "ECOCIRC_LOG_LEVEL": "WARNING",
                 "ECOCIRC_KAFKA_FETCH_MAX_WAIT_MS": "100",
                 "ECOCIRC_KAFKA_SESSION_TIMEOUT_MS": "3000",
                 "ECOCIRC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
             }
+            if tree is not None:
+                env["PYTHONPATH"] = f"{tree / 'services' / 'matcher'}{os.pathsep}{tree / 'shared'}"
             for i in range(workers):
                 # Each worker its own data folder, as on separate machines.
                 procs.append(
@@ -348,10 +458,13 @@ def _matcher_rate_with(flows: list[FlowSnapshot], workers: int) -> float:
                         stderr=subprocess.DEVNULL,
                     )
                 )
-            # Let the group settle before the events arrive, so the rate is processing, not joining.
-            time.sleep(6 + 3 * workers)
-            asyncio.run(produce(boot, FLOW_EVENTS, events, keys))
-            return asyncio.run(_matcher_rate(pg.url, len(flows)))
+            # Let the workers start (knowledge loaded, index rebuilt) and the group settle before the
+            # events arrive, so the rate is processing, not starting or joining.
+            asyncio.run(_wait_for_start(pg.url))
+            time.sleep(4 + 2 * workers)
+            cpu = _cpu_seconds(procs)
+            rate = asyncio.run(_produce_and_time(pg.url, boot, events, keys))
+            return rate, (_cpu_seconds(procs) - cpu) / len(flows) * 1e3
         finally:
             for proc in procs:
                 proc.terminate()
@@ -361,47 +474,156 @@ def _matcher_rate_with(flows: list[FlowSnapshot], workers: int) -> float:
             pg.stop()
 
 
-async def _matcher_rate(url: str, n: int) -> float:
-    """Poll the matcher's database until it has applied n flows; rate from first to last."""
+async def _wait_for_start(url: str, timeout_s: float = 180) -> None:
+    """Until a worker has rebuilt its index (it then records the knowledge version it derived with)."""
     import asyncpg
 
-    deadline = time.monotonic() + 600
-    while True:
-        try:
-            conn = await asyncpg.connect(url)
-            break
-        except OSError:
-            await asyncio.sleep(0.2)
+    deadline = time.monotonic() + timeout_s
+    conn = await asyncpg.connect(url)
     try:
         while time.monotonic() < deadline:
             try:
-                row = await conn.fetchrow(
-                    "SELECT count(*) AS n, extract(epoch FROM max(updated_at) - min(updated_at)) AS span "
-                    "FROM matcher.flows"
-                )
+                if await conn.fetchval("SELECT value FROM matcher.state WHERE key = 'knowledge_version'"):
+                    return
             except asyncpg.UndefinedTableError:
-                row = None
-            if row and row["n"] >= n:
-                return float(n / max(row["span"], 1e-6))
-            await asyncio.sleep(0.5)
+                pass
+            await asyncio.sleep(0.2)
+        raise TimeoutError("no matcher worker started in time")
+    finally:
+        await conn.close()
+
+
+def _cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:
+    """User and system CPU seconds used so far by these processes."""
+    import psutil
+
+    total = 0.0
+    for proc in procs:
+        times = psutil.Process(proc.pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
+async def _produce_and_time(url: str, bootstrap: str, events: list[bytes], keys: list[bytes]) -> float:
+    """Produce the events and poll the matcher's database until it has applied them all: events per
+    second from the first sent to the last applied.
+
+    (The rows' `updated_at` is each batch's transaction start, so their span would leave out the
+    first batch and the last one's work.)
+    """
+    import asyncpg
+
+    from ecocirc_shared.topics import FLOW_EVENTS
+
+    conn = await asyncpg.connect(url)
+    try:
+        started = time.perf_counter()
+        await produce(bootstrap, FLOW_EVENTS, events, keys)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                applied = await conn.fetchval("SELECT count(*) FROM matcher.flows")
+            except asyncpg.UndefinedTableError:
+                applied = 0
+            if applied >= len(events):
+                return len(events) / (time.perf_counter() - started)
+            await asyncio.sleep(0.05)
         raise TimeoutError("the matcher did not apply every event in time")
     finally:
         await conn.close()
 
 
+REDERIVE_TARGET_FLOWS = 1_000_000
+REDERIVE_WORKERS = 4
+
+
+def rederive_table(quick: bool) -> dict[str, object]:
+    """Time to re-derive every synergy of n spread flows after a knowledge change, extrapolated to 1M.
+
+    Measured in-process (no broker): the flows are stored as a worker would have, the stored
+    knowledge version is made stale, and a worker's start re-derives. The re-derivation runs on one
+    worker under the re-derivation lock, so 4 workers take as long as one.
+    """
+    n = 1_000 if quick else 8_000
+    flows = random_flows(n, seed=13, where="spread")
+    seconds, synergies = asyncio.run(_rederive_seconds(flows))
+    per_flow_ms = seconds / n * 1e3
+    minutes = per_flow_ms * REDERIVE_TARGET_FLOWS / 1e3 / 60
+    print(
+        f"\nre-derivation after a knowledge change: {n:,} flows over {len(SPREAD_DEPARTMENTS)} departments"
+        f" ({n // len(SPREAD_DEPARTMENTS):,} each), {synergies:,} synergies: {seconds:.1f} s,"
+        f" {per_flow_ms:.2f} ms per flow"
+    )
+    print(
+        f"  1M flows at that cost per flow: {minutes:.0f} min on {REDERIVE_WORKERS} workers (the re-derivation"
+        " runs on one worker under a lock, so as long as on one; 1M flows at this density per department"
+        " means more departments, a denser territory costs more per flow)"
+    )
+    return {
+        "rederive_measured_flows": n,
+        "rederive_measured_synergies": synergies,
+        "rederive_ms_per_flow": round(per_flow_ms, 3),
+        "rederive_1m_minutes_4_workers": round(minutes, 1),
+    }
+
+
+async def _rederive_seconds(flows: list[FlowSnapshot]) -> tuple[float, int]:
+    from ecocirc_devstack.components import EmbeddedPostgres
+    from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+    from ecocirc_matcher.bootstrap import MIGRATIONS
+    from ecocirc_matcher.service_layer.matching import MatcherService
+    from ecocirc_shared.db import create_pool, migrate
+    from ecocirc_shared.outbox import outbox_ddl
+    from ecocirc_shared.settings import Settings
+
+    kb = load_knowledge()
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg")
+        try:
+            pool = await create_pool(Settings(embedded=True, database_url=pg.url), SCHEMA)
+            await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
+            store = MatcherStore(pool)
+            async with store.transaction() as tx:
+                for i in range(0, len(flows), 1_000):
+                    chunk = flows[i : i + 1_000]
+                    await tx.save_flows([(f.flow_id, f.version, f, kb.classify(f)) for f in chunk])
+                await tx.set_knowledge_version("kb-before-the-change")
+            started = time.perf_counter()
+            await MatcherService(store, kb).rebuild()
+            seconds = time.perf_counter() - started
+            synergies = int(await pool.fetchval("SELECT count(*) FROM synergies WHERE active"))
+            await pool.close()
+            return seconds, synergies
+        finally:
+            pg.stop()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--skip-faust", action="store_true", help="without the faust worker figures")
     parser.add_argument("--skip-core", action="store_true", help="without the pure index figures")
     parser.add_argument("--skip-semantic", action="store_true", help="without the semantic fallback's cost")
+    parser.add_argument("--skip-rederive", action="store_true", help="no re-derivation figure")
+    parser.add_argument(
+        "--before-tree", type=Path, help="a checkout whose matcher to run alternately (dense)"
+    )
     args = parser.parse_args()
+    from ecocirc_shared.logging import configure_logging
+
+    configure_logging("bench", "WARNING", json=False)
+    figures: dict[str, object] = {"quick": args.quick}
     if not args.skip_core:
-        core_table(args.quick)
+        figures.update(core_table(args.quick))
     if not args.skip_semantic:
         semantic_table(args.quick)
     if not args.skip_faust:
-        faust_table(args.quick)
+        figures.update(faust_table(args.quick, args.before_tree))
+    if not args.skip_rederive:
+        figures.update(rederive_table(args.quick))
+    save("matcher", figures)
 
 
 if __name__ == "__main__":

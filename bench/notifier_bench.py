@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.results import save
 from ecocirc_devstack.components import EmbeddedPostgres, free_port, start_broker
 from ecocirc_devstack.smtp_sink import start_sink
 from ecocirc_intake.bootstrap import MIGRATIONS as INTAKE_MIGRATIONS
@@ -309,6 +310,19 @@ def main() -> None:
     print(f"\n{'measure':<{width}}  {'result':>22}  notes")
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>22}  {note}")
+    save(
+        "notifier",
+        {
+            "render_emails_per_s": round(rendered, 1),
+            "send_emails_per_s": round(sent, 1),
+            "broker_hop_p50_ms": round(percentile(hops, 0.5), 2),
+            "broker_hop_p99_ms": round(percentile(hops, 0.99), 2),
+            "e2e_p50_ms": round(percentile(latencies, 0.5) * 1000, 1) if latencies else None,
+            "e2e_p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+            "e2e_samples": len(latencies),
+            "e2e_hold_s": E2E_HOLD_S,
+        },
+    )
     print(
         f"\nend to end measured with ECOCIRC_NOTIFY_HOLD_SECONDS={E2E_HOLD_S}; add the hold in force "
         f"(default {default_hold} s) for what a company waits. "

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, cast
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import to_json
 
+from ecocirc_shared.answers import COMMENT_MAX_LENGTH, Answer, DeclineReason
 from ecocirc_shared.directory import RecipientKind
 from ecocirc_shared.flows import FlowSnapshot, Revision
 from ecocirc_shared.followup import AbandonReason, SynergyStatus, from_legacy
@@ -164,9 +167,25 @@ class EmailPreferencesChanged(Event):
     delivery: Literal["immediate", "digest", "default"] | None = None
 
 
+class SynergyAnswered(Event):
+    """A participant company answered a lead (the API, a page, or a signed link in an email).
+
+    The notifier records it in the lead's history; the last yes introduces the companies to each
+    other. `channel` says where the answer was given, for the advisor who reads the history.
+    """
+
+    event_type: Literal["synergy.answered"] = "synergy.answered"
+    synergy_id: UUID
+    company_id: UUID
+    answer: Answer
+    reason: DeclineReason | None = None
+    comment: str | None = Field(None, max_length=COMMENT_MAX_LENGTH)
+    channel: Literal["api", "web", "email"] = "api"
+
+
 def decision_key(event: DecisionEvent) -> str:
     """The Kafka key of a decision: its subject, so that one subject's decisions stay in order."""
-    if isinstance(event, SynergyStatusChanged | FollowUpChanged | OutcomeRecorded):
+    if isinstance(event, SynergyStatusChanged | FollowUpChanged | OutcomeRecorded | SynergyAnswered):
         return str(event.synergy_id)
     if isinstance(event, SynergyRecorded):
         return str(event.synergy.synergy_id)
@@ -191,6 +210,22 @@ class SignInLinkRequested(Event):
     expires_at: datetime
 
 
+class WelcomeRequested(Event):
+    """An advisor registered a company (the API, an import): its contact is to be welcomed by email,
+    with a sign-in link valid longer than one asked for (`expires_at`), usable once.
+
+    Like a sign-in request, it carries the link's id and no credential. The notifier finds the
+    company's advisor (or the programme's contact) in intake's read contract.
+    """
+
+    event_type: Literal["access.welcome_requested"] = "access.welcome_requested"
+    company_id: UUID
+    company_name: str = Field(max_length=200)
+    link_id: UUID
+    email: str = Field(max_length=254)
+    expires_at: datetime
+
+
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
 DecisionEvent = (
@@ -200,8 +235,9 @@ DecisionEvent = (
     | OutcomeRecorded
     | ReviewModeChanged
     | EmailPreferencesChanged
+    | SynergyAnswered
 )
-AccessEvent = SignInLinkRequested
+AccessEvent = SignInLinkRequested | WelcomeRequested
 AnyEvent = Annotated[
     FlowEvent | SynergyEvent | DecisionEvent | AccessEvent, Field(discriminator="event_type")
 ]
@@ -219,7 +255,9 @@ CURRENT_VERSIONS: dict[str, int] = {
     "synergy.outcome_recorded": 1,
     "territory.review_mode_changed": 1,
     "recipient.email_preferences_changed": 1,
+    "synergy.answered": 1,
     "access.sign_in_link_requested": 1,
+    "access.welcome_requested": 1,
 }
 
 # (event_type, from_version) -> function turning that version's dict into the next version's dict.
@@ -276,6 +314,30 @@ class PoisonEvent(ValueError):
 
 def encode(event: Event) -> bytes:
     return event.model_dump_json().encode()
+
+
+def encode_synergy_news(
+    event_type: type[SynergyProposed | SynergyRevised], synergy_json: str
+) -> tuple[UUID, bytes]:
+    """A new event of this type carrying a snapshot already serialised: its id and what `encode` gives.
+
+    The snapshot (most of the bytes) is not serialised a second time: the envelope's own fields
+    (their defaults: a fresh id and time, the type) are, in the model's order, and the snapshot's
+    JSON is their last member. (`model_construct` would do it too, at several times the cost.)
+    """
+    envelope = {name: factory() if factory else default for name, default, factory in _envelope(event_type)}
+    head = to_json(envelope).decode()
+    return envelope["event_id"], f'{head[:-1]},"synergy":{synergy_json}}}'.encode()
+
+
+@cache
+def _envelope(event_type: type[Event]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
+    """An event type's fields but the snapshot, in order: (name, default, default factory)."""
+    return tuple(
+        (name, field.default, cast("Callable[[], Any] | None", field.default_factory))
+        for name, field in event_type.model_fields.items()
+        if name != "synergy"
+    )
 
 
 def decode(raw: bytes | None) -> FlowEvent | SynergyEvent | DecisionEvent | AccessEvent:

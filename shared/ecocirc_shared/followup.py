@@ -102,6 +102,12 @@ def from_legacy(value: str, *, set_by_advisor: bool = True) -> SynergyStatus:
 class StatusSource(StrEnum):
     MATCHER = "matcher"
     ADVISOR = "advisor"
+    # A participant company's answer (ecocirc_shared.answers); the last yes moves the lead by itself.
+    COMPANY = "company"
+
+
+# Where a lead goes by itself once every participant company said yes: in contact.
+INTRODUCED_STATUS = SynergyStatus.IN_CONTACT
 
 
 def allowed_moves(current: SynergyStatus) -> frozenset[SynergyStatus]:

@@ -38,27 +38,33 @@ KINDS = {
     SynergyKind.MUTUALISATION: "mutualisation : partager un besoin commun",
 }
 
-# The matcher's score parts, as people read them; unknown parts fall back to their key, humanised.
+# The matcher's score parts, as people read them (every key the matcher writes: tests/unit/shared/
+# test_french.py checks them against its scoring); an unknown part is never shown as a raw key.
 SCORE_PARTS = {
     "resource": "correspondance des ressources",
     "resource_match": "correspondance des ressources",
     "similarity": "correspondance des ressources",
+    "activity": "usage connu dans le métier du preneur",
     "distance": "proximité",
     "proximity": "proximité",
     "quantity": "quantités compatibles",
     "volume": "quantités compatibles",
+    "season": "calendrier",
     "timing": "calendrier",
     "months": "calendrier",
     "seasonality": "calendrier",
     "quality": "qualité et contraintes",
     "constraints": "qualité et contraintes",
     "hazard": "risques (matières dangereuses)",
+    "text_confidence": "clarté des déclarations",
+    "group_size": "taille du groupe",
     "evidence": "précédents documentés",
     "precedent": "précédents documentés",
     "precedents": "précédents documentés",
     "completeness": "précision des informations",
     "data_quality": "précision des informations",
 }
+OTHER_SCORE_PART = "autre critère"
 
 
 def number(value: float, max_decimals: int | None = None) -> str:
@@ -108,6 +114,18 @@ def distance(km: float) -> str:
     return f"{number(rounded, 0)}{NBSP}km"
 
 
+def about_distance(km: float) -> str:
+    """« environ 5 km », « moins de 1 km » (never « environ moins de 1 km » nor « environ 0 km »)."""
+    if km < 1:
+        return distance(km)
+    return f"environ {distance(km)}"
+
+
+def at_distance(km: float) -> str:
+    """« à environ 5 km », « à moins de 1 km »: where a site is, as a sentence says it."""
+    return f"à {about_distance(km)}"
+
+
 def months(values: Sequence[int]) -> str:
     """« de mars à juin », « en mai », « de novembre à février », « toute l'année »."""
     chosen = sorted(set(values))
@@ -149,7 +167,7 @@ def _run(run: list[int]) -> str:
 
 
 def score_part(key: str) -> str:
-    return SCORE_PARTS.get(key, key.replace("_", " ").strip())
+    return SCORE_PARTS.get(key, OTHER_SCORE_PART)
 
 
 def plural(count: int, singular: str, plural_form: str) -> str:

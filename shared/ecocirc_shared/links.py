@@ -1,5 +1,6 @@
-"""Signed links put in emails and checked by the API: one key, `ECOCIRC_LINK_SECRET`, and a purpose
-in every signature so that a token made for one kind of link is worth nothing for another.
+"""Signed links put in emails and checked by the API (unsubscribe, sign-in, a lead and its answers):
+one key, `ECOCIRC_LINK_SECRET`, and a purpose in every signature so that a token made for one kind of
+link is worth nothing for another.
 
 The key is its own secret: rotating the admin token breaks no link already sent. Unsubscribe links
 have no expiry on purpose (RFC 8058: they must keep working from an old email).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import urlencode
 from uuid import UUID
 
 from ecocirc_shared.settings import LinkSettings
@@ -76,3 +78,59 @@ def read_sign_in_value(secret: str, value: str) -> tuple[UUID, str] | None:
     if not signature_matches(secret, token, "sign-in", str(link_id)):
         return None
     return link_id, token
+
+
+# A lead's page, and the answers to it, as an email links them for one company (intake's web front
+# end). The link names the company and when it expires, signed together with the lead: it lets
+# whoever holds the email read the lead as that company reads it and answer for it after a
+# confirmation (a mail scanner that follows links answers nothing), until it expires.
+LEAD_PATH = "/pistes"
+LEAD_ANSWER_SUFFIX = "/repondre"
+LEAD_COMPANY, LEAD_EXPIRES, LEAD_TOKEN, LEAD_ANSWER = "entreprise", "expire", "jeton", "reponse"
+
+
+def lead_token(secret: str, synergy_id: UUID, company_id: UUID, expires_at: int) -> str:
+    """`expires_at`: seconds since the epoch (UTC)."""
+    return sign(secret, "lead", str(synergy_id), str(company_id), str(expires_at))
+
+
+def lead_path(synergy_id: UUID) -> str:
+    return f"{LEAD_PATH}/{synergy_id}"
+
+
+def lead_url(
+    base_url: str,
+    secret: str,
+    synergy_id: UUID,
+    company_id: UUID,
+    expires_at: int,
+    answer: str | None = None,
+) -> str:
+    """The lead's page (`answer` None) or the page confirming an answer ("interested", "declined")."""
+    query = {
+        LEAD_COMPANY: company_id.hex,
+        LEAD_EXPIRES: str(expires_at),
+        LEAD_TOKEN: lead_token(secret, synergy_id, company_id, expires_at),
+    }
+    path = lead_path(synergy_id)
+    if answer is not None:
+        path += LEAD_ANSWER_SUFFIX
+        query = {LEAD_ANSWER: answer, **query}
+    return f"{base_url.rstrip('/')}{path}?{urlencode(query)}"
+
+
+def read_lead_link(
+    secret: str, synergy_id: UUID, company: str, expires: str, token: str, now: float
+) -> UUID | None:
+    """The company a lead link speaks for, if its signature holds and it has not expired; else None."""
+    if len(company) != 32 or not expires.isascii() or not expires.isdigit() or not token.isascii():
+        return None
+    try:
+        company_id = UUID(hex=company)
+    except ValueError:
+        return None
+    if int(expires) <= now or not signature_matches(
+        secret, token, "lead", str(synergy_id), str(company_id), expires
+    ):
+        return None
+    return company_id

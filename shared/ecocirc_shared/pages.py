@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-# A lead's page (the advisor's follow-up of one synergy): /pistes/{synergy id}.
-LEAD_PATH = "/pistes"
+from ecocirc_shared.links import lead_path
 
 
-def lead_url(public_base_url: str, synergy_id: UUID) -> str:
-    return f"{public_base_url.rstrip('/')}{LEAD_PATH}/{synergy_id}"
+def lead_page_url(public_base_url: str, synergy_id: UUID) -> str:
+    """A lead's page, unsigned: an advisor, or a company signed in, opens it (/pistes/{synergy id})."""
+    return f"{public_base_url.rstrip('/')}{lead_path(synergy_id)}"

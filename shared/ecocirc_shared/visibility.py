@@ -8,7 +8,8 @@ Participants:
   and never its contact details: the next step goes through an advisor. Otherwise the company is
   described by its sector in words and a distance to 5 km (« une entreprise de la filière bois à
   environ 5 km »), never by its NAF code.
-- Once every participant has said yes (`introduced`, set by the answer flow), whoever reads the
+- Once every participant has said yes (`introduced`, set by the answer flow, ecocirc_shared.answers:
+  saying yes is the consent to be named), whoever reads the
   synergy sees every participant in full: names, contacts, flows.
 
 Figures (distance, quantity, coverage, months, impact, score), one `Disclosure` per reader:
@@ -236,7 +237,7 @@ def _view(
     description = sector_phrase(entry.naf_code if entry else None)
     if synergy.kind is SynergyKind.SUBSTITUTION and synergy.distance_km is not None:
         km = synergy.distance_km if level is Disclosure.EXACT else rounded_distance(synergy.distance_km)
-        description += f" à environ {french.distance(km)}"
+        description += f" {french.at_distance(km)}"
     return PartyView(
         company_id=participant.company_id,
         role=french.ROLES[participant.role],

@@ -145,7 +145,7 @@ def worded_explanation(synergy: SynergySnapshot, view: SynergyView) -> str:
             "la mutualiser (achat groupé, collecte commune, partage) est à étudier"
         )
         if view.distance:
-            sentences.append(f"Les sites sont dans un rayon d'environ {view.distance}")
+            sentences.append(f"Les sites sont {_spread(view.distance)}")
     else:
         pairs = sorted(
             zip(synergy.participants, view.parties, strict=True), key=lambda pair: not pair[1].is_viewer
@@ -236,13 +236,22 @@ def _percent(value: Figure) -> str:
     return french.percent(value.low if isinstance(value, Band) else value)
 
 
+def _spread(distance: str) -> str:
+    """How far apart a group's sites are: « dans un rayon d'environ 12 km », « à moins de 1 km les uns
+    des autres » (never « environ moins de 1 km »)."""
+    if distance.startswith("moins"):
+        return f"à {distance} les uns des autres"
+    return f"dans un rayon d'environ {distance}"
+
+
 def _distance_text(kind: SynergyKind, distance: str | None) -> str:
     if distance is None:
         return "non connue"
     if kind is SynergyKind.MUTUALISATION:
         # One figure for several sites: the matcher gives the widest spread.
-        return f"sites dans un rayon d'environ {distance}"
-    return f"environ {distance}"
+        return f"sites {_spread(distance)}"
+    # "moins de 1 km" is already an approximation: never "environ moins de 1 km".
+    return distance if distance.startswith("moins") else f"environ {distance}"
 
 
 def _tonnes(impact: ImpactFacts | None) -> str:

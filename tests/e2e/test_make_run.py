@@ -45,6 +45,11 @@ def _recipients(paths: list[Path]) -> list[str]:
     return [str(_parsed(p)["To"]) for p in paths]
 
 
+def _about_leads(platform: Platform) -> list[Path]:
+    """The emails about synergies (proposals, withdrawals), not the companies' welcome emails."""
+    return [p for p in platform.mails() if "piste" in str(_parsed(p)["Subject"])]
+
+
 def _synergies(client, **params: object) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     r = client.get("/v1/synergies", params=params)
     assert r.status_code == 200, r.text
@@ -86,10 +91,16 @@ def test_slice_restart_and_clean_stop(tmp_path: Path) -> None:
                 quantity={"amount": 40, "unit": "t", "period": "year"},
             )
             # An email to each company; none to the admin, which has no mailbox (no ECOCIRC_ADMIN_EMAIL).
-            platform.wait_for(lambda: len(platform.mails()) >= 2)
+            platform.wait_for(lambda: len(_about_leads(platform)) >= 2)
             latency = time.monotonic() - sent_at
-            assert sorted(_recipients(platform.mails())) == ["elevage@example.org", "scierie@example.org"]
-            [to_scierie] = [_parsed(p) for p in platform.mails() if "scierie" in str(_parsed(p)["To"])]
+            assert sorted(_recipients(_about_leads(platform))) == [
+                "elevage@example.org",
+                "scierie@example.org",
+            ]
+            # Each was welcomed when registered: what the programme is, and a sign-in link.
+            welcomed = [str(_parsed(p)["To"]) for p in platform.mails() if p not in _about_leads(platform)]
+            assert sorted(welcomed) == ["elevage@example.org", "scierie@example.org"]
+            [to_scierie] = [_parsed(p) for p in _about_leads(platform) if "scierie" in str(_parsed(p)["To"])]
             html_part, text_part = (to_scierie.get_body(preferencelist=(k,)) for k in ("html", "plain"))
             assert html_part is not None and text_part is not None
             html = html_part.get_content()
@@ -103,7 +114,7 @@ def test_slice_restart_and_clean_stop(tmp_path: Path) -> None:
 
             # Withdrawing the need retracts the synergy and tells the two who were told.
             assert client.delete(f"/v1/flows/{need}").status_code == 204
-            platform.wait_for(lambda: len(platform.mails()) >= 4)
+            platform.wait_for(lambda: len(_about_leads(platform)) >= 4)
             assert _synergies(client) == []
             [withdrawn] = _synergies(client, include_withdrawn="true")
             assert withdrawn["status"] == "withdrawn"

@@ -30,6 +30,8 @@ CONVERGE_TIMEOUT_S = 120.0
 FlowKey = tuple[str, str, str]
 SynergyKey = tuple[str, tuple[tuple[FlowKey, str], ...]]
 EmailKey = tuple[str, SynergyKey, str]
+# Emails about access (a company's welcome, a sign-in link) are not in the synergy ledger.
+ACCESS_SUBJECTS = ("Bienvenue dans le programme", "Eco'circulaire — votre lien de connexion")
 
 
 def load_territory() -> list[dict[str, Any]]:
@@ -173,7 +175,11 @@ def settled(h: Harness, accepted: set[str]) -> bool:
     waiting = h.query("SELECT count(*) AS n FROM notifier.deliveries WHERE status = 'pending'")[0]["n"]
     if waiting:
         return False
-    sent = h.query("SELECT count(*) AS n FROM notifier.deliveries WHERE status = 'sent'")[0]["n"]
+    # One email per Message-ID: several proposals for one person may have left as one email.
+    sent = h.query(
+        """SELECT count(DISTINCT coalesce(sent_message_id, message_id)) AS n FROM notifier.deliveries
+           WHERE status = 'sent'"""
+    )[0]["n"]
     return bool(sent <= len(list(h.mail_dir.glob("*.eml"))))
 
 
@@ -222,10 +228,13 @@ def collect(h: Harness, fault: str, declarer: Declarer, recovery_s: float | None
         """SELECT count(*) AS n FROM matcher.synergies m FULL JOIN notifier.synergies n USING (synergy_id)
            WHERE m.revision IS DISTINCT FROM n.revision OR m.active IS DISTINCT FROM n.active"""
     )[0]["n"]
-    ledger = {
-        r["message_id"]: (str(r["synergy_id"]), r["news_kind"])
-        for r in h.query("SELECT message_id, synergy_id, news_kind FROM notifier.deliveries")
-    }
+    # An email carries one news, or several proposals for one person (sent together within the hold):
+    # the ledger records the Message-ID each news went out with.
+    ledger: dict[str, list[tuple[str, str]]] = {}
+    for r in h.query(
+        "SELECT coalesce(sent_message_id, message_id) AS mid, synergy_id, news_kind FROM notifier.deliveries"
+    ):
+        ledger.setdefault(r["mid"], []).append((str(r["synergy_id"]), r["news_kind"]))
     pairs: Counter[tuple[str, str]] = Counter()
     emails: Counter[EmailKey] = Counter()
     notes: list[str] = []
@@ -234,9 +243,9 @@ def collect(h: Harness, fault: str, declarer: Declarer, recovery_s: float | None
         for rcpt in msg.get_all("X-Envelope-To") or [str(msg["To"])]:
             pairs[(str(rcpt), mid)] += 1
             if mid in ledger:
-                sid, kind = ledger[mid]
-                emails[(str(rcpt), synergies.get(sid, ("?", ())), kind)] += 1
-            else:
+                for sid, kind in ledger[mid]:
+                    emails[(str(rcpt), synergies.get(sid, ("?", ())), kind)] += 1
+            elif not str(msg["Subject"]).startswith(ACCESS_SUBJECTS):
                 notes.append(f"email {mid} to {rcpt} not in the ledger")
     pending = h.query("SELECT count(*) AS n FROM notifier.deliveries WHERE status IN ('pending', 'failed')")
     return Outcome(

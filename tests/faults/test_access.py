@@ -185,6 +185,8 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/synergies/{synergy_id}"): {},
     ("POST", "/v1/synergies/{synergy_id}/status"): {"json": {"status": "contacted"}},
     ("GET", "/v1/synergies/{synergy_id}/followup"): {},
+    # A no: it leaves the lead's status as it is (a yes from both would introduce them).
+    ("POST", "/v1/synergies/{synergy_id}/answer"): {"json": {"answer": "declined", "reason": "other"}},
     ("GET", "/v1/territories/{territory}/review-mode"): {},
     ("PUT", "/v1/territories/{territory}/review-mode"): {"json": {"enabled": True}},
     ("PATCH", "/v1/synergies/{synergy_id}/followup"): {"json": {"next_action_on": "2030-01-07"}},
@@ -345,6 +347,11 @@ REFUSALS += [
     call("c3", "GET", "/v1/synergies/{synergy_id}", 404),
     call("c3", "POST", "/v1/synergies/{synergy_id}/status", 403),
     call("c3", "GET", "/v1/synergies/{synergy_id}/followup", 403),
+    call("c3", "POST", "/v1/synergies/{synergy_id}/answer", 404),  # not its lead
+    # Advisors follow leads up; only their companies answer them.
+    call("admin", "POST", "/v1/synergies/{synergy_id}/answer", 403),
+    call("a", "POST", "/v1/synergies/{synergy_id}/answer", 403),
+    call("b", "POST", "/v1/synergies/{synergy_id}/answer", 403),
     # An advisor reaches the companies of their territories only.
     call("b", "GET", "/v1/companies/{company_id}", 404),
     call("b", "PATCH", "/v1/companies/{company_id}", 404),
@@ -441,6 +448,7 @@ def _permitted() -> list[Call]:
             call(who, "DELETE", "/v1/flows/{flow_id}", 204, flow_id=f"d_flow{i + 1}"),
         ]
     calls.append(call("c2", "GET", "/v1/synergies/{synergy_id}", 200))
+    calls.append(call("c1", "POST", "/v1/synergies/{synergy_id}/answer", 200))
     for who in ("admin", "a"):
         calls += [
             call(who, "GET", "/v1/advisors/{advisor_id}", 200),
@@ -534,7 +542,11 @@ def test_advisor_only_flows_stay_hidden_from_companies(platform: Harness, cast: 
     with platform.client(cast.advisor_a[1]) as a:
         assert SECRET_LABEL in a.get(f"/v1/synergies/{cast.synergy}").text
     # Nor in the email C1 received (decoded: an encoded body would hide the label from a search).
-    to_c1 = [mail_text(m) for m in platform.mails() if m["To"] == "scierie@example.org"]
+    to_c1 = [
+        mail_text(m)
+        for m in platform.mails()
+        if m["To"] == "scierie@example.org" and "piste" in str(m["Subject"])  # not its welcome
+    ]
     assert to_c1, "C1 received no email about its synergy"
     for text in to_c1:
         assert SECRET_LABEL not in text
@@ -621,7 +633,8 @@ def far(platform: Harness, cast: Cast) -> FarPair:
         wait_until(synergy, 30)
         pair = FarPair(x, y, s, r, s_flow, r_flow, str(synergy()))
     recipients = {S_EMAIL, R_EMAIL, "x@cci82.example", "y@cci47.example"}
-    wait_until(lambda: recipients <= {m["To"] for m in platform.mails()}, 30)
+    # The companies' welcome emails come first: wait for the lead's.
+    wait_until(lambda: recipients <= {m["To"] for m in platform.mails() if "piste" in str(m["Subject"])}, 30)
     cast.tokens += [x[1], y[1], s[1], r[1]]
     return pair
 
@@ -724,9 +737,10 @@ def test_an_unnamed_counterpart_is_told_by_sector_and_distance_band_only(
     assert 120.0 not in _numbers(seen)
     mail = far.mail_to(platform, R_EMAIL)
     assert "16.10A" not in mail and "sciage" not in mail and not re.search(r"\d+,\d\s*km", mail)
-    # The farm's advisor (the sawmill's flow is public) reads the matcher's sentence, NAF code and
-    # distance to 0.1 km included.
-    assert "16.10A" in views["y"]["explanation"] and exact_km in views["y"]["explanation"]
+    # The farm's advisor (the sawmill's flow is public) reads the matcher's sentence, NAF code included
+    # (its distance is worded rounded, « environ 30 km », for everyone), and the exact distance.
+    assert "16.10A" in views["y"]["explanation"]
+    assert views["y"]["distance_km"] == views["admin"]["distance_km"]
 
 
 # ---- revocation and rotation ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
 from ecocirc_intake.entrypoints import (
     access_routes,
+    answer_routes,
     api,
     auth_routes,
     followup_routes,
@@ -146,6 +147,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(synergy_routes.router)
     app.include_router(followup_routes.router)
     app.include_router(territory_routes.router)
+    app.include_router(answer_routes.router)
     app.include_router(auth_routes.router)
     install_error_handlers(app)
     # The web pages: a second entrypoint over the same use cases (and error pages for its addresses).

@@ -10,7 +10,7 @@ import asyncpg
 from ecocirc_notifier.adapters.directory import wait_for_contract
 from ecocirc_notifier.adapters.smtp import SmtpSender
 from ecocirc_notifier.clock import Clock, system_clock
-from ecocirc_notifier.domain.emails import EmailSettings
+from ecocirc_notifier.domain.emails import EmailSettings, LeadLinkSettings
 from ecocirc_notifier.domain.headers import UnsubscribeSettings
 from ecocirc_notifier.options import NotifierOptions, notifier_options
 from ecocirc_notifier.service_layer.access import AccessMailer
@@ -48,7 +48,9 @@ def email_settings(settings: NotifierSettings) -> EmailSettings:
             url_base=unsubscribe_base(settings) if secret else None,
             secret=secret,
         ),
-        public_base_url=settings.public_base_url,
+        leads=LeadLinkSettings(
+            base_url=settings.public_base_url, secret=secret, days=settings.lead_link_days
+        ),
     )
 
 
@@ -93,7 +95,7 @@ async def build(
         mail_domain=domain,
         clock=clock,
     )
-    return Notifier(pool, recorder, DecisionApplier(pool, clock), deliverer)
+    return Notifier(pool, recorder, DecisionApplier(pool, clock, recorder), deliverer)
 
 
 def build_access_mailer(

@@ -61,20 +61,22 @@ class Site:
         created: dict[str, Any] = r.json()
         return created
 
-    async def email_to(self, address: str, timeout_s: float = 30.0) -> EmailMessage:
-        """The first email to `address`; it travels intake's outbox, the broker and the notifier."""
+    async def email_to(self, address: str, subject: str = "", timeout_s: float = 30.0) -> EmailMessage:
+        """The first email to `address` whose subject has `subject`; it travels intake's outbox, the
+        broker and the notifier."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for path in sorted(self.mailbox.directory.glob("*.eml")):
                 message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
                 assert isinstance(message, EmailMessage)
-                if str(message["To"]) == address:
+                if str(message["To"]) == address and subject in str(message["Subject"]):
                     return message
             await asyncio.sleep(0.1)
         raise AssertionError(f"no email to {address} within {timeout_s} s")
 
     async def sign_in_link(self, address: str) -> tuple[str, EmailMessage]:
-        message = await self.email_to(address)
+        # The link asked for, not the one of the welcome email the company got when registered.
+        message = await self.email_to(address, "votre lien de connexion")
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
         match = re.search(rf"{re.escape(self.url)}/connexion/lien\?jeton=\S+", body.get_content())

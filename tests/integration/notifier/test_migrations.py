@@ -1,4 +1,4 @@
-"""The notifier's migration 006 on data of the first follow-up: statuses in the pipeline's words, reasons
+"""The notifier's migration 007 on data of the first follow-up: statuses in the pipeline's words, reasons
 for what was refused, the last advisor's move kept for the reminders, and the v1 views still in the old
 words for an intake of the previous release."""
 
@@ -24,9 +24,9 @@ CREATED = datetime(2024, 9, 1, tzinfo=UTC)
 async def test_the_first_follow_up_moves_into_the_pipeline(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    before = tmp_path / "before-006"
+    before = tmp_path / "before-007"
     before.mkdir()
-    for path in sorted(MIGRATIONS.glob("00[1-5]_*.sql")):
+    for path in sorted(MIGRATIONS.glob("00[1-6]_*.sql")):
         shutil.copy(path, before / path.name)
     pool = await create_pool(make_settings(), "notifier")
     statuses = ["under_review", "proposed", "contacted", "accepted", "refused", "done", "withdrawn"]
@@ -62,7 +62,7 @@ async def test_the_first_follow_up_moves_into_the_pipeline(
                 "Appel" if previous == status else None,
                 at,
             )
-        assert await migrate(pool, "notifier", MIGRATIONS) == ["006_pipeline_outcomes_reminders.sql"]
+        assert await migrate(pool, "notifier", MIGRATIONS) == ["007_pipeline_outcomes_reminders.sql"]
         now = {r["synergy_id"]: r for r in await pool.fetch("SELECT * FROM synergies")}
         history = await pool.fetch(
             "SELECT status, previous, changes FROM status_history WHERE synergy_id = $1 ORDER BY id",

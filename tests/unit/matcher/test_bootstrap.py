@@ -10,9 +10,9 @@ from ecocirc_matcher.bootstrap import knowledge
 from ecocirc_shared.settings import MatcherSettings
 
 
-def test_on_by_default_and_off_when_asked() -> None:
-    assert knowledge(MatcherSettings(embedded=True, matcher_semantic=False)).semantic is None
-    on = knowledge(MatcherSettings(embedded=True))
+def test_off_by_default_and_on_when_asked() -> None:
+    assert knowledge(MatcherSettings(embedded=True)).semantic is None
+    on = knowledge(MatcherSettings(embedded=True, matcher_semantic=True))
     assert on.semantic is not None and on.version.endswith("+use-m3")
 
 

@@ -73,10 +73,26 @@ def test_months_read_as_french_periods(months: tuple[int, ...], expected: str) -
     assert french.months(months) == expected
 
 
-def test_score_parts_have_readable_labels_and_unknown_keys_are_humanised() -> None:
+def test_score_parts_have_readable_labels_and_unknown_keys_never_show_raw() -> None:
     assert french.score_part("distance") == "proximité"
     assert french.score_part("resource") == "correspondance des ressources"
-    assert french.score_part("new_criterion") == "new criterion"
+    assert french.score_part("season") == "calendrier"
+    assert french.score_part("activity") == "usage connu dans le métier du preneur"
+    assert french.score_part("text_confidence") == "clarté des déclarations"
+    assert french.score_part("new_criterion") == "autre critère"
+
+
+@pytest.mark.parametrize(
+    ("km", "about", "at"),
+    [
+        (0.0, f"moins de 1{NBSP}km", f"à moins de 1{NBSP}km"),
+        (0.4, f"moins de 1{NBSP}km", f"à moins de 1{NBSP}km"),
+        (4.7, f"environ 5{NBSP}km", f"à environ 5{NBSP}km"),
+    ],
+)
+def test_an_approximate_distance_reads_as_french(km: float, about: str, at: str) -> None:
+    assert french.about_distance(km) == about
+    assert french.at_distance(km) == at
 
 
 def test_territories_phrase() -> None:

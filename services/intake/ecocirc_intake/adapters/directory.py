@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
 from ecocirc_shared.db import Connection
@@ -16,18 +17,8 @@ async def companies(conn: Connection, company_ids: Iterable[UUID]) -> Directory:
         list(company_ids),
     )
     return Directory(
-        companies={
-            r["id"]: CompanyEntry(
-                id=r["id"],
-                name=r["name"],
-                contact_email=r["contact_email"],
-                naf_code=r["naf_code"],
-                city=r["city"],
-                territory=r["territory"],
-                consent_to_be_named=r["consent_to_be_named"],
-            )
-            for r in rows
-        }
+        # The columns are named as CompanyEntry's fields (it forbids any other): one row, one entry.
+        companies={r["id"]: CompanyEntry(**dict(r)) for r in rows}
     )
 
 
@@ -45,3 +36,23 @@ async def active_advisors(conn: Connection, advisor_ids: Iterable[UUID]) -> dict
         "SELECT id, territories FROM advisors WHERE id = ANY($1::uuid[]) AND active", list(advisor_ids)
     )
     return {r["id"]: tuple(r["territories"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class AdvisorContact:
+    name: str
+    email: str
+
+
+async def advisor_for(conn: Connection, territory: str | None) -> AdvisorContact | None:
+    """Whom a company of `territory` calls: an active advisor of that very territory with a mailbox
+    (the first by name), as the emails say; nobody following every territory (the admin) is offered."""
+    if territory is None:
+        return None
+    row = await conn.fetchrow(
+        """SELECT name, email FROM advisors
+           WHERE active AND email IS NOT NULL AND $1 = ANY(territories)
+           ORDER BY lower(name), id LIMIT 1""",
+        territory,
+    )
+    return None if row is None else AdvisorContact(row["name"], row["email"])

@@ -362,3 +362,57 @@ async def wait_for_decision(
             return outcome
         await sleep(min(delay, max(0.0, deadline - loop.time())))
         delay = min(delay * 2, 0.2)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """A company's answer to a lead in its current round (notifier_read.answers_v1)."""
+
+    company_id: UUID
+    answer: str
+    reason: str | None
+    comment: str | None
+    channel: str
+    answered_at: datetime
+
+
+async def answers(conn: Reader, synergy_id: UUID) -> dict[UUID, StoredAnswer]:
+    """Each participant company's answer to the lead, by company (absent: not answered)."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT company_id, answer, reason, comment, channel, answered_at
+                   FROM notifier_read.answers_v1 WHERE synergy_id = $1""",
+                synergy_id,
+            )
+    except asyncpg.UndefinedTableError:
+        return {}
+    return {r["company_id"]: StoredAnswer(**dict(r)) for r in rows}
+
+
+async def own_answers(conn: Reader, company_id: UUID, synergy_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """One company's answers to some leads, by lead: "interested" or "declined"."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT synergy_id, answer FROM notifier_read.answers_v1
+                   WHERE company_id = $1 AND synergy_id = ANY($2::uuid[])""",
+                company_id,
+                list(synergy_ids),
+            )
+    except asyncpg.UndefinedTableError:
+        return {}
+    return {r["synergy_id"]: r["answer"] for r in rows}
+
+
+async def introduced(conn: Reader, synergy_ids: Iterable[UUID]) -> set[UUID]:
+    """The leads whose companies all said yes in their current round: they read each other in full."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                "SELECT synergy_id FROM notifier_read.introductions_v1 WHERE synergy_id = ANY($1::uuid[])",
+                list(synergy_ids),
+            )
+    except asyncpg.UndefinedTableError:
+        return set()
+    return {r["synergy_id"] for r in rows}

@@ -41,6 +41,9 @@ FIELD_NAMES_FR: dict[str, str] = {
     "owner_id": "le conseiller responsable",
     "next_action_on": "la date de la prochaine action",
     "participants": "la liste des participants",
+    "answer": "la réponse",
+    "reason": "la raison",
+    "comment": "le commentaire",
 }
 
 # Bidirectional overrides and isolates can make a label display as something else than it is

@@ -163,8 +163,14 @@ def company_public(c: CompanyRecord, email_opt_out: bool) -> CompanyPublic:
     responses={409: _error("A company with this SIRET exists.")},
     summary="Register a company (advisor of its territory)",
 )
-async def create_company(body: CompanyCreate, store: StoreDep, principal: PrincipalDep) -> Credentials:
-    company_id, token = await use_cases.register_company(store, principal, body)
+async def create_company(
+    body: CompanyCreate, request: Request, store: StoreDep, principal: PrincipalDep
+) -> Credentials:
+    """The company's contact is emailed a welcome: what the programme is, who its advisor is, and a
+    sign-in link to its pages (no token needs to be passed on by hand; the token is for programs)."""
+    company_id, token = await use_cases.register_company(
+        store, principal, body, welcome=request.app.state.sign_in_policy
+    )
     return Credentials(id=company_id, token=token)
 
 

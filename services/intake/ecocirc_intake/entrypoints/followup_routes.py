@@ -21,9 +21,16 @@ from ecocirc_intake.service_layer.errors import InvalidInput, NotFound, Problem
 from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_shared.directory import RecipientKind, Viewer, synergy_territories
 from ecocirc_shared.events import FollowUpField
-from ecocirc_shared.followup import LEGACY_STATUSES, AbandonReason, SynergyStatus, from_legacy, sees_in_full
+from ecocirc_shared.followup import (
+    LEGACY_STATUSES,
+    AbandonReason,
+    StatusSource,
+    SynergyStatus,
+    from_legacy,
+    sees_in_full,
+)
 from ecocirc_shared.outcomes import Estimate, estimate_for
-from ecocirc_shared.pages import lead_url
+from ecocirc_shared.pages import lead_page_url
 from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.synergies import Role, SynergyKind
 
@@ -100,8 +107,10 @@ class FollowUpPatch(BaseModel):
 class StatusEntry(BaseModel):
     status: str
     previous: str | None
-    source: str = Field(description="matcher or advisor")
-    changed_by: UUID | None = Field(description="null for an entry by an advisor of another territory")
+    source: str = Field(description="matcher, advisor, or company (its answer to the lead)")
+    changed_by: UUID | None = Field(
+        description="the advisor, or the company that answered; null for another territory's"
+    )
     note: str | None = Field(description="null when written by an advisor of another territory")
     changed_at: datetime
     changes: list[str] = Field(
@@ -133,6 +142,15 @@ class Decision(BaseModel):
     applied: bool = Field(description="false: recorded, not yet applied (the answer is then 202)")
 
 
+class AnswerEntry(BaseModel):
+    company_id: UUID
+    answer: str = Field(description="interested or declined")
+    reason: str | None = Field(description="why a company declined; null for another territory's company")
+    comment: str | None = Field(description="null for another territory's company")
+    channel: str = Field(description="api, web (a signed-in page) or email (a signed link)")
+    answered_at: datetime
+
+
 class FollowUp(BaseModel):
     synergy_id: UUID
     link: str = Field(description="The lead's page: ECOCIRC_PUBLIC_BASE_URL/pistes/{id}")
@@ -150,6 +168,9 @@ class FollowUp(BaseModel):
     released: bool = Field(description="false while companies wait for an advisor's approval (review mode)")
     held_by: list[str] = Field(description="territories in review mode whose advisors must approve it")
     history: list[StatusEntry]
+    answers: list[AnswerEntry] = Field(
+        default_factory=list, description="each participant company's answer, once given"
+    )
     deliveries: list[DeliveryPublic]
     failed: int = Field(description="emails given up after every SMTP retry")
     decision: Decision | None = Field(None, description="the change this answer follows")
@@ -272,11 +293,17 @@ async def get_followup(
     def readable(territories_of_other: tuple[str, ...], other_id: UUID | None) -> bool:
         return other_id == advisor.id or sees_in_full(advisor.territories, territories_of_other, territories)
 
+    def territories_of(source: str, by: UUID) -> tuple[str, ...]:
+        if source == StatusSource.COMPANY:  # a company's answer: its own territory
+            entry = directory.companies.get(by)
+            return (entry.territory,) if entry is not None and entry.territory else ()
+        return authors.get(by, ())
+
     entries = []
     comment_shown = True
     for h in history:
         by = h["changed_by"]
-        shown = by is None or readable(authors.get(by, ()), by)
+        shown = by is None or readable(territories_of(h["source"], by), by)
         if "abandon_reason" in h["changes"] or h["status"] != h["previous"]:
             comment_shown = shown  # whoever last set the reason wrote the comment
         hidden = {"changed_by": None, "note": None, "abandon_comment": None}
@@ -300,10 +327,23 @@ async def get_followup(
                 sent_at=d["sent_at"],
             )
         )
+    answers = []
+    for company_id, given in (await notifier_reads.answers(store.pool, synergy_id)).items():
+        shown = readable(territories_of(StatusSource.COMPANY, company_id), company_id)
+        answers.append(
+            AnswerEntry(
+                company_id=company_id,
+                answer=given.answer,
+                reason=given.reason if shown else None,
+                comment=given.comment if shown else None,
+                channel=given.channel,
+                answered_at=given.answered_at,
+            )
+        )
     pipeline = row.pipeline
     return FollowUp(
         synergy_id=synergy_id,
-        link=lead_url(_settings(request).public_base_url, synergy_id),
+        link=lead_page_url(_settings(request).public_base_url, synergy_id),
         status=row.status,
         active=row.active,
         origin=pipeline.origin,
@@ -316,6 +356,7 @@ async def get_followup(
         released=row.released,
         held_by=list(row.held_by),
         history=entries,
+        answers=sorted(answers, key=lambda a: a.answered_at),
         deliveries=deliveries,
         failed=sum(1 for d in deliveries if d.status == "failed"),
     )

@@ -108,7 +108,13 @@ async def import_file(
     report = await while_connected(
         request,
         imports.import_spreadsheet(
-            store, principal, content, file.filename, dry_run=dry_run, limits=import_limits(settings)
+            store,
+            principal,
+            content,
+            file.filename,
+            dry_run=dry_run,
+            limits=import_limits(settings),
+            welcome=request.app.state.sign_in_policy,
         ),
     )
     return ImportReportPublic.model_validate(

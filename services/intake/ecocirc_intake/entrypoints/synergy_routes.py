@@ -3,6 +3,7 @@ for the caller by the shared confidentiality rules (the advisors' follow-up is i
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 from uuid import UUID
 
@@ -41,7 +42,7 @@ def _scope(principal: Principal) -> notifier_reads.Scope:
     return notifier_reads.Scope(territories=principal.territories)
 
 
-def _viewer(principal: Principal, directory: Directory) -> Viewer:
+def viewer_of(principal: Principal, directory: Directory) -> Viewer:
     """The caller as a reader of the shared confidentiality rules: the same rules as the emails."""
     if isinstance(principal, Advisor):
         return Viewer(kind=RecipientKind.ADVISOR, id=principal.id, territories=principal.territories)
@@ -126,7 +127,10 @@ async def _shaped(
         companies.add(principal.id)
     async with store.pool.acquire() as conn:
         directory = await intake_directory.companies(conn, companies)
-    viewer = _viewer(principal, directory)
+        introduced = await notifier_reads.introduced(conn, [r.snapshot.synergy_id for r in rows])
+    viewer = viewer_of(principal, directory)
+    # Every participant said yes: each is named to the others, with the exact figures.
+    rows = [dataclasses.replace(r, introduced=r.snapshot.synergy_id in introduced) for r in rows]
     return [_public(r, directory, viewer) for r in rows]
 
 

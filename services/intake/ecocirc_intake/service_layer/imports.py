@@ -15,6 +15,7 @@ from ecocirc_intake.adapters.store import CompanyRecord, IntakeStore, IntakeTx
 from ecocirc_intake.domain.import_rows import CompanyRow, ImportPlan, ImportRejected, RowProblem, plan_import
 from ecocirc_intake.service_layer.errors import InvalidInput, Problem, Unavailable
 from ecocirc_intake.service_layer.principals import Advisor, Principal, hash_token, new_token
+from ecocirc_intake.service_layer.sign_in import SignInPolicy, queue_welcome
 from ecocirc_intake.service_layer.use_cases import (
     company_columns,
     company_territory,
@@ -143,6 +144,7 @@ async def import_spreadsheet(
     *,
     dry_run: bool,
     limits: ImportLimits = ImportLimits(),
+    welcome: SignInPolicy | None = None,
 ) -> ImportReport:
     """Create the file's new companies, declare its new flows, revise the changed ones.
 
@@ -175,7 +177,7 @@ async def import_spreadsheet(
         async with asyncio.timeout(max(budget.remaining(), 0)), store.transaction() as tx:
             # One import at a time, so two sends of one file cannot both create its companies.
             await tx.lock("intake-import")
-            await _write(tx, advisor, plan, report)
+            await _write(tx, advisor, plan, report, welcome)
             if dry_run:
                 raise _DryRun
             assert report.import_id is not None
@@ -193,11 +195,13 @@ async def import_spreadsheet(
     return report
 
 
-async def _write(tx: IntakeTx, advisor: Advisor, plan: ImportPlan, report: ImportReport) -> None:
+async def _write(
+    tx: IntakeTx, advisor: Advisor, plan: ImportPlan, report: ImportReport, welcome: SignInPolicy | None
+) -> None:
     records: dict[str, CompanyRecord] = {}
     problems: list[RowProblem] = []
     for row in plan.companies:
-        record = await _company(tx, advisor, row, report, problems)
+        record = await _company(tx, advisor, row, report, problems, welcome)
         if record is not None:
             records[row.key] = record
     if problems:
@@ -221,7 +225,12 @@ async def _write(tx: IntakeTx, advisor: Advisor, plan: ImportPlan, report: Impor
 
 
 async def _company(
-    tx: IntakeTx, advisor: Advisor, row: CompanyRow, report: ImportReport, problems: list[RowProblem]
+    tx: IntakeTx,
+    advisor: Advisor,
+    row: CompanyRow,
+    report: ImportReport,
+    problems: list[RowProblem],
+    welcome: SignInPolicy | None,
 ) -> CompanyRecord | None:
     """The known company of a row, or a new one; a known company outside the advisor's reach is an error."""
     company = row.company
@@ -247,6 +256,8 @@ async def _company(
         company_id, company_columns(company, territory, row.consent_to_be_named), advisor.id
     )
     await tx.insert_token(hash_token(token), company_id=company_id)
+    if welcome is not None:
+        await queue_welcome(tx, company_id, company.name, company.contact_email, welcome)
     report.companies.append(ImportedCompany(row.row, company_id, company.name, "created", token))
     created = await tx.get_company(company_id)
     assert created is not None

@@ -14,11 +14,11 @@ from datetime import timedelta
 from enum import StrEnum
 
 from ecocirc_intake.adapters import web_access
-from ecocirc_intake.adapters.store import SCHEMA, IntakeStore
+from ecocirc_intake.adapters.store import SCHEMA, IntakeStore, IntakeTx
 from ecocirc_intake.adapters.web_access import Account
 from ecocirc_intake.service_layer.auth_failures import FailureLimiter
 from ecocirc_intake.service_layer.principals import Principal, hash_token, new_token
-from ecocirc_shared.events import SignInLinkRequested
+from ecocirc_shared.events import SignInLinkRequested, WelcomeRequested
 from ecocirc_shared.links import read_sign_in_value, sign_in_token
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import enqueue
@@ -44,6 +44,8 @@ class SignInPolicy:
     key: str  # ECOCIRC_LINK_SECRET
     link_ttl: timedelta
     session_ttl: timedelta
+    # The link of a welcome email: nobody asked for it this minute, so it lasts days (still once).
+    welcome_ttl: timedelta = timedelta(days=7)
 
 
 class SendLimits:
@@ -55,7 +57,8 @@ class SendLimits:
         self.per_client = FailureLimiter(max_failures=per_client, window_s=HOUR_S)
 
     def allow(self, email: str, client: str) -> bool:
-        # Every request counts against its client, also one refused for its address.
+        # Every request counts against its client, also one refused for its address. The limiter
+        # takes a collection of keys: a bare string would count each of its characters as a key.
         if self.per_client.retry_after((client,)) is not None:
             return False
         self.per_client.record_failure((client,))
@@ -135,6 +138,23 @@ async def request_link(
         await web_access.purge_expired(tx.conn)
     log.info("sign_in_link_requested", address=_address_ref(email), link_id=str(link_id))
     return LinkRequest.SENT
+
+
+async def queue_welcome(
+    tx: IntakeTx, company_id: uuid.UUID, name: str, email: str, policy: SignInPolicy
+) -> None:
+    """Welcome a company just registered, in the transaction that registers it: the notifier emails
+    its contact what the programme is, who its advisor is, and a sign-in link (policy.welcome_ttl)."""
+    link_id = uuid.uuid4()
+    token = sign_in_token(policy.key, link_id)
+    expires_at = await web_access.insert_link(
+        tx.conn, link_id, hash_token(token), email.strip().lower(), policy.welcome_ttl
+    )
+    event = WelcomeRequested(
+        company_id=company_id, company_name=name, link_id=link_id, email=email, expires_at=expires_at
+    )
+    await enqueue(tx.conn, SCHEMA, ACCESS_EVENTS, f"welcome:{company_id}", event)
+    log.info("welcome_requested", company_id=str(company_id), link_id=str(link_id))
 
 
 def _link(policy: SignInPolicy, value: str) -> tuple[uuid.UUID, bytes] | None:

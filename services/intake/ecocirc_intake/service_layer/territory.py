@@ -21,7 +21,7 @@ from ecocirc_shared.directory import Directory, RecipientKind, Viewer
 from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.followup import SynergyStatus
 from ecocirc_shared.outcomes import estimate_for
-from ecocirc_shared.pages import lead_url
+from ecocirc_shared.pages import lead_page_url
 from ecocirc_shared.reference import get_naf
 from ecocirc_shared.territories import ALL_TERRITORIES
 from ecocirc_shared.wording import synergy_view
@@ -130,7 +130,7 @@ def _lead_feature(
         "tonnes_estimated": estimate.tonnes_per_year,
         "co2e_t_estimated": estimate.co2e_t_per_year,
         "tonnes_realised": None if outcome is None else outcome.get("tonnes_per_year"),
-        "link": lead_url(public_base_url, snapshot.synergy_id),
+        "link": lead_page_url(public_base_url, snapshot.synergy_id),
     }
     return geojson.feature(geometry, properties, snapshot.synergy_id)
 
@@ -211,7 +211,7 @@ async def territory_report(
                 co2e_t_estimated=estimate.co2e_t_per_year,
                 co2e_t_realised=None if realised is None else realised.get("co2e_t_per_year"),
                 eur_realised=None if realised is None else realised.get("eur_per_year"),
-                link=lead_url(public_base_url, snapshot.synergy_id),
+                link=lead_page_url(public_base_url, snapshot.synergy_id),
             )
         )
     result = report(

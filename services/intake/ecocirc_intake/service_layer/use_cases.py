@@ -21,6 +21,7 @@ from ecocirc_intake.domain.validation import (
     validate_flow_update,
 )
 from ecocirc_intake.entrypoints.schemas import CompanyCreate, CompanyUpdate, FlowCreate, FlowUpdate
+from ecocirc_intake.service_layer import sign_in
 from ecocirc_intake.service_layer.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from ecocirc_intake.service_layer.principals import (
     Advisor,
@@ -30,6 +31,7 @@ from ecocirc_intake.service_layer.principals import (
     may_act_for_company,
     new_token,
 )
+from ecocirc_intake.service_layer.sign_in import SignInPolicy
 from ecocirc_shared.directory import RecipientKind
 from ecocirc_shared.events import EmailPreferencesChanged, FlowDeclared, FlowRevised, FlowWithdrawn
 from ecocirc_shared.flows import FlowSnapshot
@@ -76,8 +78,9 @@ def company_columns(company: CompanyInput, territory: str, consent_to_be_named: 
 
 
 async def register_company(
-    store: IntakeStore, principal: Principal, body: CompanyCreate
+    store: IntakeStore, principal: Principal, body: CompanyCreate, welcome: SignInPolicy | None = None
 ) -> tuple[uuid.UUID, str]:
+    """Register a company; with `welcome`, its contact is emailed a welcome and a sign-in link."""
     advisor = require_advisor(principal)
     with domain_errors():
         company = validate_company(body.model_dump())
@@ -95,6 +98,8 @@ async def register_company(
         columns = company_columns(company, territory, body.consent_to_be_named)
         await tx.insert_company(company_id, columns, created_by=advisor.id)
         await tx.insert_token(hash_token(token), company_id=company_id)
+        if welcome is not None:
+            await sign_in.queue_welcome(tx, company_id, company.name, company.contact_email, welcome)
     return company_id, token
 
 

@@ -4,18 +4,41 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
 
 from ecocirc_shared.db import Connection
-from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised, SynergyWithdrawn
+from ecocirc_shared.events import (
+    SynergyEvent,
+    SynergyProposed,
+    SynergyRevised,
+    SynergyWithdrawn,
+    encode_synergy_news,
+)
 from ecocirc_shared.flows import FlowSnapshot
-from ecocirc_shared.outbox import enqueue_many
+from ecocirc_shared.outbox import enqueue_encoded, enqueue_many
 from ecocirc_shared.synergies import SynergySnapshot
 from ecocirc_shared.topics import SYNERGY_EVENTS
 
 SCHEMA = "matcher"
+
+
+@dataclass(frozen=True, slots=True)
+class SynergyChange:
+    """A synergy revision to store and announce."""
+
+    snapshot: SynergySnapshot
+    document: str  # the snapshot as JSON, serialised once for the row (and its fingerprint)
+    fingerprint: str
+    new: bool  # proposed (no active revision before) rather than revised
+    group_id: UUID | None  # the group key's id, for mutualisation groups
+
+
+def _text_array(items: list[str]) -> str:
+    """A PostgreSQL array literal of these strings, each quoted (so any text is safe)."""
+    return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
 
 
 class StoredSynergy:
@@ -44,25 +67,22 @@ class MatcherTx:
 
     async def save_flows(self, flows: list[tuple[UUID, int, FlowSnapshot | None, frozenset[str]]]) -> int:
         """Record the flows' new states; return the highest seq given (allocated now, under the class locks)."""
-        await self.conn.executemany(
-            """INSERT INTO flows (flow_id, version, active, snapshot, classes, seq)
-               VALUES ($1, $2, $3, $4, $5, nextval('flow_seq'))
-               ON CONFLICT (flow_id) DO UPDATE
-               SET version = EXCLUDED.version, active = EXCLUDED.active, snapshot = EXCLUDED.snapshot,
-                   classes = EXCLUDED.classes, seq = EXCLUDED.seq, updated_at = now()""",
-            [
-                (
-                    flow_id,
-                    version,
-                    snapshot is not None,
-                    snapshot.model_dump_json() if snapshot else None,
-                    sorted(classes),
-                )
-                for flow_id, version, snapshot, classes in flows
-            ],
-        )
         seq: int = await self.conn.fetchval(
-            "SELECT max(seq) FROM flows WHERE flow_id = ANY($1::uuid[])", [f[0] for f in flows]
+            """WITH saved AS (
+                   INSERT INTO flows (flow_id, version, active, snapshot, classes, seq)
+                   SELECT f.flow_id, f.version, f.snapshot IS NOT NULL, f.snapshot::jsonb,
+                          f.classes::text[], nextval('flow_seq')
+                   FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS f(flow_id, version, snapshot, classes)
+                   ON CONFLICT (flow_id) DO UPDATE
+                   SET version = EXCLUDED.version, active = EXCLUDED.active, snapshot = EXCLUDED.snapshot,
+                       classes = EXCLUDED.classes, seq = EXCLUDED.seq, updated_at = now()
+                   RETURNING seq)
+               SELECT max(seq) FROM saved""",
+            [flow_id for flow_id, _, _, _ in flows],
+            [version for _, version, _, _ in flows],
+            [snapshot.model_dump_json() if snapshot else None for _, _, snapshot, _ in flows],
+            # text[] has no ragged arrays: each row's classes travel as an array literal.
+            [_text_array(sorted(classes)) for _, _, _, classes in flows],
         )
         return seq
 
@@ -115,7 +135,8 @@ class MatcherTx:
     async def changed_flows(self, classes: frozenset[str], since: int) -> list[asyncpg.Record]:
         """Flows of these classes written (by any worker) after `since`, in seq order."""
         return await self.conn.fetch(
-            "SELECT flow_id, active, snapshot, classes, seq FROM flows WHERE classes && $1 AND seq > $2 ORDER BY seq",
+            """SELECT flow_id, version, active, snapshot, classes, seq FROM flows
+               WHERE classes && $1 AND seq > $2 ORDER BY seq""",
             list(classes),
             since,
         )
@@ -138,34 +159,33 @@ class MatcherTx:
         )
         return {r["synergy_id"]: StoredSynergy(r) for r in rows}
 
-    async def save_synergies(self, changes: list[tuple[SynergySnapshot, str, bool, UUID | None]]) -> None:
-        """Store proposed or revised synergies (snapshot, fingerprint, new?, group key id) and enqueue events."""
+    async def save_synergies(self, changes: list[SynergyChange]) -> None:
+        """Store proposed or revised synergies and enqueue their events, in one statement each."""
         if not changes:
             return
-        await self.conn.executemany(
+        await self.conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot)
-               VALUES ($1, $2, true, $3, $4, $5, $6)
+               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids::uuid[], s.group_id,
+                      s.snapshot::jsonb
+               FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::uuid[], $6::text[])
+                    AS s(synergy_id, revision, fingerprint, flow_ids, group_id, snapshot)
                ON CONFLICT (synergy_id) DO UPDATE
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
                    updated_at = now()""",
-            [
-                (
-                    s.synergy_id,
-                    s.revision,
-                    fp,
-                    [p.flow_id for p in s.participants],
-                    group,
-                    s.model_dump_json(),
-                )
-                for s, fp, _, group in changes
-            ],
+            [c.snapshot.synergy_id for c in changes],
+            [c.snapshot.revision for c in changes],
+            [c.fingerprint for c in changes],
+            # uuid[] has no ragged arrays: each synergy's flows travel as an array literal.
+            [_text_array([str(p.flow_id) for p in c.snapshot.participants]) for c in changes],
+            [c.group_id for c in changes],
+            [c.document for c in changes],
         )
-        events: list[tuple[str, SynergyEvent]] = [
-            (str(s.synergy_id), SynergyProposed(synergy=s) if new else SynergyRevised(synergy=s))
-            for s, _, new, _ in changes
-        ]
-        await enqueue_many(self.conn, SCHEMA, SYNERGY_EVENTS, events)
+        rows = []
+        for c in changes:
+            event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
+            rows.append((event_id, str(c.snapshot.synergy_id), payload))
+        await enqueue_encoded(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
         """Mark synergies withdrawn at their new revision and enqueue the withdrawal events."""

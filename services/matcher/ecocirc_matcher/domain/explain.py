@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.scoring import QuantityMatch
+from ecocirc_shared import french
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.reference import get_naf
@@ -44,7 +45,7 @@ def quantity_fr(q: QuantityMatch) -> str:
     per = "" if q.one_off else "/an"
     text = f"Quantité échangeable : environ {number_fr(q.amount)} {unit}{per}"
     if q.coverage < 0.999:
-        text += f", soit {round(q.coverage * 100)} % du besoin (couverture partielle)"
+        text += f", soit {french.percent(q.coverage)} du besoin (couverture partielle)"
     return text + "."
 
 
@@ -65,7 +66,7 @@ def substitution(
     reason = reason_fr if reason_fr is not None else link.reason_fr if link else ""
     parts = [
         f"{who(kb, offer)} propose « {offer.label} » ({kb.label(offer_class).lower()}).",
-        f"{who(kb, need)}, à environ {number_fr(distance_km)} km, recherche « {need.label} »"
+        f"{who(kb, need)}, {french.at_distance(distance_km)}, recherche « {need.label} »"
         + (f" ({kb.label(need_class).lower()})." if need_class != offer_class else "."),
         reason,
     ]
@@ -98,7 +99,7 @@ def mutualisation(
         idea = "une collecte ou une filière de valorisation commune est à étudier."
         verb = "ont toutes deux à évacuer"
     text = (
-        f"{first} et {second}, à environ {number_fr(distance_km)} km l'une de l'autre, {verb} « {what} » "
+        f"{first} et {second}, {french.at_distance(distance_km)} l'une de l'autre, {verb} « {what} » "
         f"(« {a.label} » et « {b.label} ») : {idea}"
     )
     if any(resource_class in kb.classification(f).guessed for f in (a, b)):

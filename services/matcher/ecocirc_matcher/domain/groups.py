@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
+from collections.abc import Callable
 from uuid import UUID
 
 from ecocirc_matcher.domain.classify import NAF_CONFIDENCE
@@ -121,7 +122,19 @@ def group_keys(flow: FlowSnapshot, kb: Knowledge) -> set[GroupKey]:
     }
 
 
-def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -> list[Proposal]:
+def can_be_together(
+    a: FlowSnapshot, b: FlowSnapshot, kb: Knowledge, resource_class: str | None = None
+) -> bool:
+    """Whether two flows may share a group, judged on the group's own class when one is given."""
+    return evaluate_mutualisation(a, b, kb, resource_class) is not None
+
+
+def build_groups(
+    key: GroupKey,
+    candidates: list[FlowSnapshot],
+    kb: Knowledge,
+    together: Callable[[FlowSnapshot, FlowSnapshot, str], bool] | None = None,
+) -> list[Proposal]:
     """The groups of `key` among flows of that class, direction and area.
 
     Two flows can be together when the pairwise judgement accepts them: within the resource's reach
@@ -131,11 +144,15 @@ def build_groups(key: GroupKey, candidates: list[FlowSnapshot], kb: Knowledge) -
     takes, nearest first, every flow accepted with all its members; the rest make further groups.
     Seasonal staff is different: companies share people only if all their seasons differ, so each
     largest set of companies that are pairwise complementary is a group of its own.
+
+    `together` answers the pairwise judgement, by default afresh; the index passes one that
+    remembers it while neither flow changes.
     """
+    judge = together or (lambda a, b, resource_class: can_be_together(a, b, kb, resource_class))
     accepted = {
         frozenset((a.flow_id, b.flow_id))
         for a, b in itertools.combinations(candidates, 2)
-        if evaluate_mutualisation(a, b, kb, key.resource_class) is not None
+        if judge(a, b, key.resource_class)
     }
     if not accepted:
         return []

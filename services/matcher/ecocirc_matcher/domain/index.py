@@ -16,7 +16,7 @@ from uuid import UUID
 from ecocirc_matcher.domain.groups import build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_substitution
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_shared.flows import Direction, FlowSnapshot
 
 # A mutualisation group is formed among at most this many flows of its key (the earliest declared):
@@ -28,6 +28,9 @@ MAX_GROUP_CANDIDATES = 30
 # 50 km reach scans a few dozen small buckets while a 5 km heat reach scans one to four.
 CELL_DEGREES = 0.2
 KM_PER_DEGREE_LAT = 111.0
+
+# At most this many remembered pairwise group judgements (about 200 bytes each, both entries).
+TOGETHER_MEMO_PAIRS = 1_000_000
 
 Cell = tuple[int, int]
 # Judges an offer and a need: a proposal or None.
@@ -41,14 +44,18 @@ def cell_of(lat: float, lon: float) -> Cell:
     return (math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES))
 
 
-def cells_within(lat: float, lon: float, radius_km: float) -> Iterator[Cell]:
-    """Every cell that may hold a point within `radius_km` (great-circle) of (lat, lon)."""
+def cell_box(lat: float, lon: float, radius_km: float) -> tuple[Cell, Cell]:
+    """The lowest and highest cell of the box that holds every point within `radius_km` of (lat, lon)."""
     dlat = radius_km / KM_PER_DEGREE_LAT
     # Longitude degrees shrink with latitude; take the widest latitude in the box to stay safe.
     widest = min(89.0, abs(lat) + dlat)
     dlon = radius_km / (KM_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(widest))))
-    lat_lo, lon_lo = cell_of(lat - dlat, lon - dlon)
-    lat_hi, lon_hi = cell_of(lat + dlat, lon + dlon)
+    return cell_of(lat - dlat, lon - dlon), cell_of(lat + dlat, lon + dlon)
+
+
+def cells_within(lat: float, lon: float, radius_km: float) -> Iterator[Cell]:
+    """Every cell that may hold a point within `radius_km` (great-circle) of (lat, lon)."""
+    (lat_lo, lon_lo), (lat_hi, lon_hi) = cell_box(lat, lon, radius_km)
     for i in range(lat_lo, lat_hi + 1):
         for j in range(lon_lo, lon_hi + 1):
             yield (i, j)
@@ -75,6 +82,16 @@ class MatchIndex:
         self._buckets: dict[tuple[Direction, str], dict[Cell, set[UUID]]] = defaultdict(dict)
         self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
         self._group_keys: dict[UUID, set[GroupKey]] = {}
+        # What a group key makes, kept until one of its members changes: a batch or a re-derivation
+        # asks for the same group once per member otherwise.
+        self._groups: dict[GroupKey, list[Proposal]] = {}
+        # Whether two members of a group can be together (the pairwise mutualisation judgement),
+        # kept until either flow changes: a newcomer is judged against the members once, not every
+        # pair of the group again. Kept as asked, (first, second): under the first flow as
+        # (second, True) and under the second as (first, False), so either one's change forgets it.
+        self._together: dict[UUID, dict[tuple[UUID, bool, str], bool]] = {}
+        self._together_pairs = 0  # how many judgements it holds (each under both flows)
+        self._memo_pairs = grouping is build_groups  # a custom grouping judges its own pairs
         self.evaluations = 0  # pairs judged: what the benchmark watches
 
     def __len__(self) -> int:
@@ -84,6 +101,11 @@ class MatchIndex:
         """Every key a flow may pair with: partner keys for substitution, its own for mutualisation."""
         own = self.kb.index_keys(flow)
         return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
+
+    def holds(self, flow_id: UUID, version: int | None) -> bool:
+        """Whether the index has this flow at this version (None: whether it has no such flow)."""
+        flow = self.flows.get(flow_id)
+        return flow is None if version is None else flow is not None and flow.version == version
 
     def indexed_classes(self, flow_id: UUID) -> frozenset[str]:
         return self._classes.get(flow_id, frozenset())
@@ -95,26 +117,67 @@ class MatchIndex:
 
     def proposals_for(self, flow: FlowSnapshot) -> list[Proposal]:
         """Every proposal an indexed flow takes part in, with the flows indexed now."""
-        found = {p.synergy_id: p for p in self._candidates(flow)}
+        found = {p.synergy_id: p for p in self.substitutions_for(flow)}
         for key in self._group_keys.get(flow.flow_id, ()):
             for group in self.groups(key):
                 if any(f.flow_id == flow.flow_id for f in group.flows):
                     found[group.synergy_id] = group
         return list(found.values())
 
+    def all_proposals(self) -> list[Proposal]:
+        """Every proposal among the indexed flows, each pair judged once (from its offer's side).
+
+        An offer looks at every need class it feeds within the longest reach involved, which is
+        all a substitution can join, so asking the needs again would only judge each pair twice.
+        """
+        found: dict[UUID, Proposal] = {}
+        for flow in self.flows.values():
+            if flow.direction is Direction.OFFER:
+                found.update((p.synergy_id, p) for p in self._candidates(flow))
+        for key in list(self._group_members):
+            found.update((g.synergy_id, g) for g in self.groups(key))
+        return list(found.values())
+
     def group_keys_of(self, flow: FlowSnapshot) -> set[GroupKey]:
         return self._keys_of(flow, self.kb)
 
+    def substitutions_for(self, flow: FlowSnapshot) -> list[Proposal]:
+        """The substitutions an indexed flow takes part in (its groups apart), with the flows indexed now."""
+        return list(self._candidates(flow))
+
     def groups(self, key: GroupKey) -> list[Proposal]:
         """The mutualisation groups of `key` with the flows indexed now (at most MAX_GROUP_CANDIDATES)."""
+        cached = self._groups.get(key)
+        if cached is not None:
+            return cached
         members = sorted(
             (self.flows[i] for i in self._group_members.get(key, ())),
             key=lambda f: (f.declared_at, str(f.flow_id)),
         )[:MAX_GROUP_CANDIDATES]
         if len(members) < 2:
-            return []
-        self.evaluations += len(members) * (len(members) - 1) // 2
-        return self._grouping(key, members, self.kb)
+            found: list[Proposal] = []
+        elif self._memo_pairs:
+            found = build_groups(key, members, self.kb, together=self._together_memo)
+        else:
+            self.evaluations += len(members) * (len(members) - 1) // 2
+            found = self._grouping(key, members, self.kb)
+        self._groups[key] = found
+        return found
+
+    def _together_memo(self, a: FlowSnapshot, b: FlowSnapshot, resource_class: str) -> bool:
+        known = self._together.get(a.flow_id)
+        if known is not None and (answer := known.get((b.flow_id, True, resource_class))) is not None:
+            return answer
+        self.evaluations += 1
+        answer = evaluate_mutualisation(a, b, self.kb, resource_class) is not None
+        if self._together_pairs >= TOGETHER_MEMO_PAIRS:
+            # Pairs grow as the square of a group's size: past the bound, start afresh.
+            self._together.clear()
+            self._together_pairs = 0
+        self._together.setdefault(a.flow_id, {})[(b.flow_id, True, resource_class)] = answer
+        self._together.setdefault(b.flow_id, {})[(a.flow_id, False, resource_class)] = answer
+        self._together_pairs += 1
+        return answer
 
     def put(self, flow: FlowSnapshot) -> None:
         """Index a flow without judging it (a flow another worker has already judged)."""
@@ -129,6 +192,7 @@ class MatchIndex:
         self._group_keys[flow.flow_id] = keys
         for key in keys:
             self._group_members[key].add(flow.flow_id)
+            self._groups.pop(key, None)
 
     def remove(self, flow_id: UUID) -> None:
         flow = self.flows.pop(flow_id, None)
@@ -144,7 +208,12 @@ class MatchIndex:
                     del cells[cell]
                     if not cells:
                         del self._buckets[(flow.direction, c)]
+        known = self._together.pop(flow_id, {})
+        self._together_pairs -= len(known)
+        for other, asked_first, resource_class in known:
+            self._together.get(other, {}).pop((flow_id, not asked_first, resource_class), None)
         for key in self._group_keys.pop(flow_id, ()):
+            self._groups.pop(key, None)
             members = self._group_members.get(key)
             if members is not None:
                 members.discard(flow_id)
@@ -155,17 +224,28 @@ class MatchIndex:
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float
     ) -> set[UUID]:
         found: set[UUID] = set()
-        reachable: set[Cell] | None = None
+        (lat_lo, lon_lo), (lat_hi, lon_hi) = cell_box(flow.site.lat, flow.site.lon, radius_km)
+        area = (lat_hi - lat_lo + 1) * (lon_hi - lon_lo + 1)
         for c in classes:
             cells = self._buckets.get((direction, c))
             if not cells:
                 continue
-            if reachable is None:
-                reachable = set(cells_within(flow.site.lat, flow.site.lon, radius_km))
-            if len(cells) < len(reachable):
-                found.update(*(members for cell, members in cells.items() if cell in reachable))
+            if len(cells) < area:
+                found.update(
+                    *(
+                        members
+                        for (i, j), members in cells.items()
+                        if lat_lo <= i <= lat_hi and lon_lo <= j <= lon_hi
+                    )
+                )
             else:
-                found.update(*(cells[cell] for cell in reachable if cell in cells))
+                found.update(
+                    *(
+                        cells[cell]
+                        for cell in cells_within(flow.site.lat, flow.site.lon, radius_km)
+                        if cell in cells
+                    )
+                )
         found.discard(flow.flow_id)
         return found
 

@@ -353,6 +353,8 @@ class Knowledge:
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
         self._entries_cached = lru_cache(maxsize=4096)(self._ewc_entries)
+        # Pairing asks for a company's activities at every pair it judges.
+        self._activities_cached = lru_cache(maxsize=4096)(self._activities)
 
     def _load_receivers(self, data: Mapping[str, bytes]) -> None:
         waste_entries = [e.code for e in ewc_entries() if e.is_waste_entry]
@@ -674,8 +676,11 @@ class Knowledge:
 
     def activities(self, naf_code: str | None) -> list[NafActivity]:
         """Activity profiles matching a NAF code, from the division down to the class."""
+        return list(self._activities_cached(naf_code))
+
+    def _activities(self, naf_code: str | None) -> tuple[NafActivity, ...]:
         digits = naf_digits(naf_code)
-        return [self._naf[digits[:n]] for n in (2, 3, 4) if len(digits) >= n and digits[:n] in self._naf]
+        return tuple(self._naf[digits[:n]] for n in (2, 3, 4) if len(digits) >= n and digits[:n] in self._naf)
 
     def naf_produces(self, naf_code: str | None) -> frozenset[str]:
         return frozenset().union(*(a.produces for a in self.activities(naf_code)))

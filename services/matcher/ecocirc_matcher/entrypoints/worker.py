@@ -108,6 +108,9 @@ def main() -> None:
         quiet=True,
         logging_config={"version": 1, "disable_existing_loggers": False},
     )
+    # faust's start-up spinner sets the root logger to DEBUG (its handler then drops the lines): every
+    # debug line of every library would be built for nothing. Without it the level stays ours.
+    worker.spinner = None
     worker.execute_from_commandline()
 
 

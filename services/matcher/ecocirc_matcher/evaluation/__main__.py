@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--semantic",
         choices=["on", "off"],
-        default="on",
+        default="off",
         help="place words the keywords do not know near the classes they resemble (a sentence encoder;"
-        " on, as the matcher runs by default)",
+        " off, as the matcher runs by default)",
     )
     parser.add_argument("--encoder", default="use-m3", help="with --semantic on: use-m3 or e5-small")
     args = parser.parse_args(argv)

@@ -8,16 +8,17 @@ last looked (`seq`), so two flows that pair are never judged blind to each other
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from uuid import UUID
 
 from prometheus_client import Counter, Histogram
 
-from ecocirc_matcher.adapters.store import MatcherStore, MatcherTx
+from ecocirc_matcher.adapters.store import MatcherStore, MatcherTx, SynergyChange
 from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.service_layer.snapshots import fingerprint, to_snapshot
+from ecocirc_matcher.service_layer.snapshots import at_revision, first_revision
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.logging import get_logger
@@ -33,6 +34,10 @@ REBUILD_BATCH = 1000
 
 NO_LONGER_HOLDS = "La piste ne tient plus : un des flux a changé ou a été retiré."
 KNOWLEDGE_CHANGED = "La piste ne tient plus avec la nouvelle version des connaissances du moteur."
+
+
+def _as_int(value: UUID) -> int:
+    return value.int
 
 
 class MatcherService:
@@ -79,10 +84,7 @@ class MatcherService:
         )
         if await tx.knowledge_version() == self.kb.version:
             return  # another worker re-derived while we waited for the lock
-        found: dict[UUID, Proposal] = {}
-        for flow in list(self.index.flows.values()):
-            for proposal in self.index.proposals_for(flow):
-                found[proposal.synergy_id] = proposal
+        found = {p.synergy_id: p for p in self.index.all_proposals()}
         stale = await tx.active_synergy_ids() - found.keys()
         await self._record(tx, list(found.values()), stale, KNOWLEDGE_CHANGED)
         await tx.set_knowledge_version(self.kb.version)
@@ -104,7 +106,10 @@ class MatcherService:
             self.index.remove(flow_id)
             return
         self.index.put(flow)
-        for c in self.index.indexed_classes(flow.flow_id):
+        self._note_synced(flow.flow_id, seq)
+
+    def _note_synced(self, flow_id: UUID, seq: int) -> None:
+        for c in self.index.indexed_classes(flow_id):
             self._synced[c] = max(self._synced.get(c, 0), seq)
 
     async def handle(self, event: FlowEvent) -> None:
@@ -133,6 +138,11 @@ class MatcherService:
     async def _catch_up(self, tx: MatcherTx, classes: frozenset[str]) -> None:
         since = min((self._synced.get(c, 0) for c in classes), default=0)
         for row in await tx.changed_flows(classes, since):
+            if self.index.holds(row["flow_id"], row["version"] if row["active"] else None):
+                # This worker wrote it (or read it already): parsing and re-indexing it would only
+                # forget what the index remembers about it.
+                self._note_synced(row["flow_id"], row["seq"])
+                continue
             snapshot = FlowSnapshot.model_validate_json(row["snapshot"]) if row["active"] else None
             self._index_external(snapshot, row["seq"], row["flow_id"])
 
@@ -174,11 +184,12 @@ class MatcherService:
                 else:
                     self.index.put(new)
             # Every group a flow was or is in is recomputed: groups may go on without it, and its
-            # arrival may merge or supersede groups it does not itself end up in.
+            # arrival may merge or supersede groups it does not itself end up in. (A new flow's own
+            # groups are among these keys.)
             found: dict[UUID, Proposal] = {}
             for _, new, _, _ in todo.values():
                 if new is not None:
-                    found.update((p.synergy_id, p) for p in self.index.proposals_for(new))
+                    found.update((p.synergy_id, p) for p in self.index.substitutions_for(new))
             for key in sorted(group_keys):
                 found.update((g.synergy_id, g) for g in self.index.groups(key))
             before = await tx.active_synergies_of_flows(sorted(todo)) | await tx.active_synergies_of_groups(
@@ -217,16 +228,17 @@ class MatcherService:
         self, tx: MatcherTx, proposals: list[Proposal], withdrawn: set[UUID], reason: str
     ) -> None:
         """Turn what the index found into synergy revisions: only what changed is written and announced."""
-        stored = await tx.synergies(sorted({p.synergy_id for p in proposals} | withdrawn))
+        # Ids sort by their integer (the order of UUIDs, without a Python comparison per step).
+        stored = await tx.synergies(sorted({p.synergy_id for p in proposals} | withdrawn, key=_as_int))
         changes = []
-        for proposal in sorted(proposals, key=lambda p: p.synergy_id):
+        for proposal in sorted(proposals, key=lambda p: p.synergy_id.int):
             before = stored.get(proposal.synergy_id)
-            snapshot = to_snapshot(proposal, 1 if before is None else before.revision + 1, self.kb.version)
-            fp = fingerprint(snapshot)
+            first, document, fp = first_revision(proposal, self.kb.version)
             if before is not None and before.active and before.fingerprint == fp:
                 continue  # nothing new to say
+            snapshot, document = at_revision(first, document, 1 if before is None else before.revision + 1)
             group = proposal.group_key.synergy_id if proposal.group_key else None
-            changes.append((snapshot, fp, before is None or not before.active, group))
+            changes.append(SynergyChange(snapshot, document, fp, before is None or not before.active, group))
         await tx.save_synergies(changes)
         withdrawals = [
             (sid, before.revision + 1)
@@ -234,11 +246,17 @@ class MatcherService:
             if (before := stored.get(sid)) is not None and before.active
         ]
         await tx.withdraw_synergies(withdrawals, reason)
-        for snapshot, _, new, _ in changes:
-            SYNERGY_NEWS.labels("proposed" if new else "revised").inc()
-            log.debug(
-                "synergy_recorded", synergy_id=str(snapshot.synergy_id), revision=snapshot.revision, new=new
-            )
-        for sid, revision in withdrawals:
-            SYNERGY_NEWS.labels("withdrawn").inc()
-            log.debug("synergy_withdrawn", synergy_id=str(sid), revision=revision)
+        SYNERGY_NEWS.labels("proposed").inc(sum(c.new for c in changes))
+        SYNERGY_NEWS.labels("revised").inc(sum(not c.new for c in changes))
+        SYNERGY_NEWS.labels("withdrawn").inc(len(withdrawals))
+        # A line per synergy: its arguments built only when the level wants it.
+        if logging.getLogger(__name__).isEnabledFor(logging.DEBUG):
+            for c in changes:
+                log.debug(
+                    "synergy_recorded",
+                    synergy_id=str(c.snapshot.synergy_id),
+                    revision=c.snapshot.revision,
+                    new=c.new,
+                )
+            for sid, revision in withdrawals:
+                log.debug("synergy_withdrawn", synergy_id=str(sid), revision=revision)

@@ -41,5 +41,27 @@ def to_snapshot(proposal: Proposal, revision: int, knowledge_version: str) -> Sy
 
 def fingerprint(snapshot: SynergySnapshot) -> str:
     """What makes two revisions different news: everything but the revision number itself."""
-    doc = snapshot.model_copy(update={"revision": 1}).model_dump_json()
-    return hashlib.sha256(doc.encode()).hexdigest()
+    return _digest(snapshot.model_copy(update={"revision": 1}).model_dump_json())
+
+
+def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[SynergySnapshot, str, str]:
+    """The proposal as revision 1, that snapshot's JSON and its fingerprint, serialised once.
+
+    Most proposals are either new (revision 1: the JSON is the row's) or unchanged (the fingerprint
+    is all that is needed), so one serialisation serves both.
+    """
+    snapshot = to_snapshot(proposal, 1, knowledge_version)
+    document = snapshot.model_dump_json()
+    return snapshot, document, _digest(document)
+
+
+def at_revision(snapshot: SynergySnapshot, document: str, revision: int) -> tuple[SynergySnapshot, str]:
+    """A revision-1 snapshot and its JSON renumbered."""
+    if revision == 1:
+        return snapshot, document
+    renumbered = snapshot.model_copy(update={"revision": revision})
+    return renumbered, renumbered.model_dump_json()
+
+
+def _digest(document: str) -> str:
+    return hashlib.sha256(document.encode()).hexdigest()

@@ -36,19 +36,8 @@ async def load_directory(conn: Connection, company_ids: Iterable[UUID], digest: 
            WHERE a.active"""
     )
     return Directory(
-        companies={
-            r["id"]: CompanyEntry(
-                id=r["id"],
-                name=r["name"],
-                contact_email=r["contact_email"],
-                naf_code=r["naf_code"],
-                city=r["city"],
-                territory=r["territory"],
-                opted_out=r["opted_out"],
-                consent_to_be_named=r["consent_to_be_named"],
-            )
-            for r in companies
-        },
+        # The columns are named as CompanyEntry's fields (it forbids any other): one row, one entry.
+        companies={r["id"]: CompanyEntry(**dict(r)) for r in companies},
         advisors=tuple(
             AdvisorEntry(
                 id=r["id"],

@@ -2,7 +2,16 @@
 
 from ecocirc_notifier.domain.emails import EmailSettings, RenderedEmail, render, render_digest
 from ecocirc_notifier.domain.headers import UnsubscribeSettings, unsubscribe_token
-from ecocirc_notifier.domain.news import News, NewsKind, digest_key, message_id, news_key, proposed, withdrawn
+from ecocirc_notifier.domain.news import (
+    News,
+    NewsKind,
+    digest_key,
+    introduced,
+    message_id,
+    news_key,
+    proposed,
+    withdrawn,
+)
 from ecocirc_notifier.domain.recipients import (
     Audience,
     Recipient,
@@ -32,6 +41,7 @@ __all__ = [
     "Skipped",
     "UnsubscribeSettings",
     "digest_key",
+    "introduced",
     "message_id",
     "news_key",
     "proposal_audience",

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from ecocirc_notifier.domain import reminders
 from ecocirc_notifier.domain.headers import (
     UnsubscribeSettings,
     check_header_value,
@@ -23,15 +25,28 @@ from ecocirc_notifier.domain.headers import (
 )
 from ecocirc_notifier.domain.news import News, NewsKind
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
-from ecocirc_notifier.domain.reminders import Lead, Why
+from ecocirc_notifier.domain.reminders import Why
 from ecocirc_shared import french
+from ecocirc_shared.answers import ANSWER_LABELS, Answer
 from ecocirc_shared.directory import Directory, synergy_territories
 from ecocirc_shared.followup import STATUS_LABELS
-from ecocirc_shared.pages import lead_url
+from ecocirc_shared.links import lead_url
+from ecocirc_shared.pages import lead_page_url
 from ecocirc_shared.synergies import SynergyKind, SynergySnapshot
 from ecocirc_shared.wording import SynergyView, synergy_view, withdrawal_reason
 
 NO_TERRITORY = "Territoire non renseigné"
+
+
+class LeadLinkSettings(BaseModel):
+    """Where a lead's page is (the web front end), and how its signed answer links are made."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str
+    # None (embedded mode without ECOCIRC_LINK_SECRET): pages are linked, answers are not.
+    secret: str | None = Field(default=None, repr=False)
+    days: int = Field(default=30, ge=1)
 
 
 class EmailSettings(BaseModel):
@@ -42,8 +57,44 @@ class EmailSettings(BaseModel):
     programme_name: str = "Eco'circulaire"
     programme_email: str
     unsubscribe: UnsubscribeSettings
-    # Where people reach the web pages; links to a lead's page are built on it (None: no links).
-    public_base_url: str | None = None
+    leads: LeadLinkSettings | None = None
+
+
+@dataclass(frozen=True)
+class LeadLinks:
+    """A lead's page, and for a company the links of its two answers (each to a confirmation page)."""
+
+    page: str
+    interested: str | None = None
+    declined: str | None = None
+
+
+def lead_links(
+    synergy_id: Any, recipient: Recipient, settings: EmailSettings, now: datetime | None
+) -> LeadLinks | None:
+    """The links of one lead for one recipient: signed for a company (it may answer from the email,
+    signed in or not), plain for an advisor (who signs in to read it)."""
+    if settings.leads is None:
+        return None
+    base, secret = settings.leads.base_url, settings.leads.secret
+    if recipient.kind is not RecipientKind.COMPANY or secret is None or now is None:
+        return LeadLinks(page=lead_page_url(base, synergy_id))
+    expires = int((now + timedelta(days=settings.leads.days)).timestamp())
+
+    def url(answer: Answer | None = None) -> str:
+        return lead_url(
+            base, secret, synergy_id, recipient.id, expires, None if answer is None else answer.value
+        )
+
+    return LeadLinks(page=url(), interested=url(Answer.INTERESTED), declined=url(Answer.DECLINED))
+
+
+@dataclass(frozen=True)
+class Lead:
+    """One lead of an email: what the recipient may read of it, and its links."""
+
+    synergy: SynergyView
+    links: LeadLinks | None
 
 
 @dataclass(frozen=True)
@@ -76,14 +127,7 @@ class DigestEntry:
     news_kind: str
     synergy: SynergyView
     reason: str | None
-    link: str | None = None
-
-
-def lead_link(recipient: Recipient, synergy: SynergySnapshot, settings: EmailSettings) -> str | None:
-    """The lead's page, for an advisor (companies follow their leads elsewhere)."""
-    if recipient.kind is not RecipientKind.ADVISOR or not settings.public_base_url:
-        return None
-    return lead_url(settings.public_base_url, synergy.synergy_id)
+    links: LeadLinks | None = None
 
 
 @dataclass(frozen=True)
@@ -92,15 +136,33 @@ class DigestGroup:
     entries: tuple[DigestEntry, ...]
 
 
-def render(news: News, recipient: Recipient, directory: Directory, settings: EmailSettings) -> RenderedEmail:
-    """One email for one news and one recipient."""
+def render(
+    news: News,
+    recipient: Recipient,
+    directory: Directory,
+    settings: EmailSettings,
+    now: datetime | None = None,
+) -> RenderedEmail:
+    """One email for one news and one recipient; `now` dates the signed links' expiry (none without it)."""
     if news.kind is NewsKind.WITHDRAWN:
         return render_withdrawal(news, recipient, directory, settings)
-    return render_proposal(news, recipient, directory, settings)
+    if news.kind is NewsKind.INTRODUCED:
+        return render_introduction(news, recipient, directory, settings, now)
+    return render_proposal(news, recipient, directory, settings, now)
+
+
+def _scope(recipient: Recipient, view: SynergyView) -> str:
+    if recipient.kind is RecipientKind.ADVISOR and view.territories:
+        return f" ({', '.join(view.territories)})"
+    return ""
 
 
 def render_proposal(
-    news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
+    news: News,
+    recipient: Recipient,
+    directory: Directory,
+    settings: EmailSettings,
+    now: datetime | None = None,
 ) -> RenderedEmail:
     view = synergy_view(news.synergy, directory, recipient, introduced=news.introduced)
     where = ""
@@ -108,19 +170,75 @@ def render_proposal(
         where = f", dans un rayon de {view.distance}"
     elif view.distance:
         where = f" à {view.distance}"
-    scope = ""
-    if recipient.kind is RecipientKind.ADVISOR and view.territories:
-        scope = f" ({', '.join(view.territories)})"
-    subject = f"{settings.programme_name} — nouvelle piste de synergie{scope} : {view.resource}{where}"
+    subject = f"{settings.programme_name} — nouvelle piste de synergie{_scope(recipient, view)} : {view.resource}{where}"
     return _render(
         "proposal",
         subject,
         recipient,
         settings,
         synergy=view,
+        links=lead_links(news.synergy.synergy_id, recipient, settings, now),
         synergy_where=french.territories(view.territories),
         contact=_contact(recipient, directory, settings),
-        lead_link=lead_link(recipient, news.synergy, settings),
+    )
+
+
+def render_leads(
+    news: Sequence[News],
+    recipient: Recipient,
+    directory: Directory,
+    settings: EmailSettings,
+    now: datetime | None = None,
+) -> RenderedEmail:
+    """Several new leads for one person in one email, best first, each with its own page and answers.
+
+    What reaches one person within the hold leaves together: loading a territory must not send a
+    company a dozen emails in a minute.
+    """
+    if not news:
+        raise ValueError("an email of leads carries at least one lead")
+    if len(news) == 1:
+        return render_proposal(news[0], recipient, directory, settings, now)
+    ordered = sorted(news, key=lambda item: (-item.synergy.score, str(item.synergy.synergy_id)))
+    leads = tuple(
+        Lead(
+            synergy_view(item.synergy, directory, recipient),
+            lead_links(item.synergy.synergy_id, recipient, settings, now),
+        )
+        for item in ordered
+    )
+    whom = "" if recipient.kind is RecipientKind.ADVISOR else f" pour {recipient.name}"
+    scope = " sur vos territoires" if recipient.kind is RecipientKind.ADVISOR else ""
+    subject = f"{settings.programme_name} — {len(leads)} nouvelles pistes de synergie{whom}{scope}"
+    return _render(
+        "leads",
+        subject,
+        recipient,
+        settings,
+        leads=leads,
+        contact=_contact(recipient, directory, settings),
+    )
+
+
+def render_introduction(
+    news: News,
+    recipient: Recipient,
+    directory: Directory,
+    settings: EmailSettings,
+    now: datetime | None = None,
+) -> RenderedEmail:
+    """Every company of the lead said yes: each reads the others' names and contacts; advisors are told."""
+    view = synergy_view(news.synergy, directory, recipient, introduced=True)
+    subject = f"{settings.programme_name} — mise en relation{_scope(recipient, view)} : {view.resource}"
+    return _render(
+        "introduction",
+        subject,
+        recipient,
+        settings,
+        synergy=view,
+        links=lead_links(news.synergy.synergy_id, recipient, settings, now),
+        synergy_where=french.territories(view.territories),
+        contact=_contact(recipient, directory, settings),
     )
 
 
@@ -138,7 +256,6 @@ def render_withdrawal(
         synergy=view,
         reason=reason,
         contact=_contact(recipient, directory, settings),
-        lead_link=lead_link(recipient, news.synergy, settings),
     )
 
 
@@ -156,8 +273,17 @@ def render_digest(
             reason = withdrawal_reason(
                 item.reason, item.synergy, directory, recipient, introduced=item.introduced
             )
-        view = synergy_view(item.synergy, directory, recipient, introduced=item.introduced)
-        entry = DigestEntry(item.kind.value, view, reason, lead_link(recipient, item.synergy, settings))
+        entry = DigestEntry(
+            item.kind.value,
+            synergy_view(
+                item.synergy,
+                directory,
+                recipient,
+                introduced=item.introduced or item.kind is NewsKind.INTRODUCED,
+            ),
+            reason,
+            lead_links(item.synergy.synergy_id, recipient, settings, None),
+        )
         groups[" / ".join(territories) or NO_TERRITORY].append((item, entry))
     ordered = tuple(
         DigestGroup(
@@ -167,15 +293,19 @@ def render_digest(
         for name, pairs in sorted(groups.items(), key=lambda kv: (kv[0] == NO_TERRITORY, kv[0]))
     )
     proposed = sum(1 for item in news if item.kind is NewsKind.PROPOSED)
-    withdrawn = len(news) - proposed
+    withdrawn = sum(1 for item in news if item.kind is NewsKind.WITHDRAWN)
+    introduced = sum(1 for item in news if item.kind is NewsKind.INTRODUCED)
     parts = []
     if proposed:
         parts.append(
             f"{proposed} {french.plural(proposed, 'nouvelle piste', 'nouvelles pistes')} de synergie"
         )
+    if introduced:
+        parts.append(f"{introduced} {french.plural(introduced, 'mise en relation', 'mises en relation')}")
     if withdrawn:
         parts.append(f"{withdrawn} {french.plural(withdrawn, 'piste retirée', 'pistes retirées')}")
-    subject = f"{settings.programme_name} — récapitulatif : {' et '.join(parts)} sur vos territoires"
+    listing = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+    subject = f"{settings.programme_name} — récapitulatif : {listing} sur vos territoires"
     return _render(
         "digest", subject, recipient, settings, groups=ordered, proposed=proposed, withdrawn=withdrawn
     )
@@ -193,7 +323,11 @@ class ReminderItem:
 
 
 def reminder_item(
-    lead: Lead, synergy: SynergySnapshot, directory: Directory, recipient: Recipient, settings: EmailSettings
+    lead: reminders.Lead,
+    synergy: SynergySnapshot,
+    directory: Directory,
+    recipient: Recipient,
+    settings: EmailSettings,
 ) -> ReminderItem:
     view = synergy_view(synergy, directory, recipient)
     if lead.why is Why.OVERDUE and lead.next_action_on is not None:
@@ -201,7 +335,7 @@ def reminder_item(
     else:
         moved = lead.moved_at.date()
         why = f"aucun mouvement depuis le {french.day(moved)}"
-    link = lead_url(settings.public_base_url, lead.synergy_id) if settings.public_base_url else None
+    link = lead_page_url(settings.leads.base_url, lead.synergy_id) if settings.leads else None
     return ReminderItem(view.resource, view.reference, STATUS_LABELS[lead.status], why, link)
 
 
@@ -219,10 +353,13 @@ def render_reminder(
     return _render("reminder", subject, recipient, settings, items=items, count=count, stale_days=stale_days)
 
 
-def _digest_order(pair: tuple[News, DigestEntry]) -> tuple[bool, float]:
-    """Proposals first, best first; withdrawals after them."""
+_DIGEST_ORDER = {NewsKind.INTRODUCED: 0, NewsKind.PROPOSED: 1, NewsKind.WITHDRAWN: 2}
+
+
+def _digest_order(pair: tuple[News, DigestEntry]) -> tuple[int, float]:
+    """Introductions first, then proposals, best first; withdrawals after them."""
     news = pair[0]
-    return (news.kind is NewsKind.WITHDRAWN, -news.synergy.score)
+    return (_DIGEST_ORDER[news.kind], -news.synergy.score)
 
 
 def _contact(recipient: Recipient, directory: Directory, settings: EmailSettings) -> Contact:
@@ -234,6 +371,7 @@ def _render(
     template: str, subject: str, recipient: Recipient, settings: EmailSettings, **context: Any
 ) -> RenderedEmail:
     context.update(
+        labels={answer.value: label for answer, label in ANSWER_LABELS.items()},
         programme=settings.programme_name,
         programme_email=settings.programme_email,
         recipient=recipient,

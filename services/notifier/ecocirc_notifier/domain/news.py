@@ -13,7 +13,8 @@ Score, quantities, distance, months and explanation changes give no new email: t
 always readable through the API. A recipient who newly qualifies (score now above the threshold, a
 new advisor for the territory) gets the news because that recipient's key was never sent.
 
-A withdrawal is announced once per announcement round: its key ignores who takes part.
+A withdrawal is announced once per announcement round: its key ignores who takes part. So is an
+introduction (every company said yes): one email per company and per round.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ _DOMAIN = re.compile(
 class NewsKind(StrEnum):
     PROPOSED = "proposed"
     WITHDRAWN = "withdrawn"
+    # Every participant company said yes: each gets the others' contacts, the advisors are told.
+    INTRODUCED = "introduced"
 
 
 class News(BaseModel):
@@ -64,6 +67,11 @@ def withdrawn(last_announced: SynergySnapshot, reason: str, reopened: int = 0) -
     return News(kind=NewsKind.WITHDRAWN, synergy=last_announced, reason=reason, reopened=reopened)
 
 
+def introduced(synergy: SynergySnapshot, reopened: int = 0) -> News:
+    """The introduction of a round's companies to each other, with the synergy as they all said yes to."""
+    return News(kind=NewsKind.INTRODUCED, synergy=synergy, reopened=reopened)
+
+
 def participants_fingerprint(synergy: SynergySnapshot) -> str:
     """A short digest of who takes part, in which role, independent of order and of flow ids."""
     pairs = sorted({f"{p.company_id}:{p.role.value}" for p in synergy.participants})
@@ -76,7 +84,7 @@ def news_key(news: News, recipient: Recipient) -> str:
     if news.kind is NewsKind.PROPOSED:
         what = f"proposed:{synergy_id}:{participants_fingerprint(news.synergy)}"
     else:
-        what = f"withdrawn:{synergy_id}"
+        what = f"{news.kind.value}:{synergy_id}"
     return f"{_KEY_VERSION}:{what}:r{news.reopened}:{recipient.kind.value}:{recipient.id}"
 
 
@@ -86,6 +94,14 @@ def digest_key(news_keys: Iterable[str]) -> str:
     if not keys:
         raise ValueError("a digest carries at least one news")
     return f"{_KEY_VERSION}:digest:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def leads_key(news_keys: Iterable[str]) -> str:
+    """The key of an email carrying several proposals for one person (what reached them within the hold)."""
+    keys = sorted(set(news_keys))
+    if not keys:
+        raise ValueError("an email of leads carries at least one news")
+    return f"{_KEY_VERSION}:leads:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
 def message_id(key: str, domain: str) -> str:

@@ -15,18 +15,21 @@ from ecocirc_notifier.bootstrap import Notifier, build, build_access_mailer
 from ecocirc_notifier.service_layer.access import AccessMailer
 from ecocirc_shared import consumer as shared_consumer
 from ecocirc_shared.events import (
+    AccessEvent,
     DecisionEvent,
     EmailPreferencesChanged,
     FollowUpChanged,
     OutcomeRecorded,
     ReviewModeChanged,
     SignInLinkRequested,
+    SynergyAnswered,
     SynergyEvent,
     SynergyProposed,
     SynergyRecorded,
     SynergyRevised,
     SynergyStatusChanged,
     SynergyWithdrawn,
+    WelcomeRequested,
 )
 from ecocirc_shared.kafka import ensure_topics, wait_for_broker
 from ecocirc_shared.logging import configure_logging, get_logger
@@ -50,6 +53,7 @@ ACCEPTED = (
     OutcomeRecorded,
     ReviewModeChanged,
     EmailPreferencesChanged,
+    SynergyAnswered,
 )
 Handled = SynergyEvent | DecisionEvent
 
@@ -91,8 +95,8 @@ async def consume(settings: NotifierSettings, notifier: Notifier, group: str = G
     await shared_consumer.consume(settings, TOPICS, group, ACCEPTED, handler(notifier), after_poll=after_poll)
 
 
-def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]], Awaitable[None]]:
-    async def handle_batch(events: list[SignInLinkRequested]) -> None:
+def access_handler(mailer: AccessMailer) -> Callable[[list[AccessEvent]], Awaitable[None]]:
+    async def handle_batch(events: list[AccessEvent]) -> None:
         for event in events:
             outcome = await mailer.handle(event)
             log.info("access_event_handled", event_id=str(event.event_id), outcome=outcome)
@@ -101,11 +105,11 @@ def access_handler(mailer: AccessMailer) -> Callable[[list[SignInLinkRequested]]
 
 
 async def consume_access(settings: NotifierSettings, mailer: AccessMailer, group: str = ACCESS_GROUP) -> None:
-    """Send each sign-in link intake asks for (ecocirc.access-events.v1)."""
+    """Send each sign-in link and welcome intake asks for (ecocirc.access-events.v1)."""
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
     await shared_consumer.consume(
-        settings, [ACCESS_EVENTS], group, (SignInLinkRequested,), access_handler(mailer)
+        settings, [ACCESS_EVENTS], group, (SignInLinkRequested, WelcomeRequested), access_handler(mailer)
     )
 
 

@@ -1,7 +1,7 @@
 """Decisions people took through the API, applied to the state the notifier owns: a lead's follow-up
 (its status in the pipeline, which releases or drops the emails held for review; its owner, next
 action and notes), leads advisors record by hand, what a done lead achieves, review mode, email
-preferences.
+preferences, and the companies' answers to a lead (the last yes introduces them to each other).
 
 Intake checked who may decide (docs/boundaries.md); this applies each decision once, in one
 transaction, and records its outcome where intake reads it (`notifier_read.decisions_v1`). What
@@ -18,8 +18,20 @@ from uuid import UUID
 import asyncpg
 from prometheus_client import Counter
 
+from ecocirc_notifier.adapters.directory import load_directory
 from ecocirc_notifier.clock import Clock, system_clock
-from ecocirc_notifier.service_layer.recording import record_status
+from ecocirc_notifier.domain.news import introduced
+from ecocirc_notifier.domain.recipients import proposal_audience
+from ecocirc_notifier.service_layer.recording import Recorder, record_status
+from ecocirc_shared.answers import (
+    ALREADY_INTRODUCED,
+    INTRODUCED,
+    NOT_A_PARTICIPANT,
+    NOT_RELEASED,
+    Answer,
+    answer_note,
+    everyone_interested,
+)
 from ecocirc_shared.db import Connection
 from ecocirc_shared.events import (
     DecisionEvent,
@@ -27,11 +39,13 @@ from ecocirc_shared.events import (
     FollowUpChanged,
     OutcomeRecorded,
     ReviewModeChanged,
+    SynergyAnswered,
     SynergyRecorded,
     SynergyStatusChanged,
 )
 from ecocirc_shared.followup import (
     APPLIED,
+    INTRODUCED_STATUS,
     REFUSED_MOVE,
     REFUSED_NOT_DONE,
     REFUSED_WITHDRAWN,
@@ -44,15 +58,22 @@ from ecocirc_shared.followup import (
     discards_held,
     releases_companies,
 )
+from ecocirc_shared.logging import get_logger
+from ecocirc_shared.synergies import SynergySnapshot
 
 DECISIONS = Counter("ecocirc_notifier_decisions_total", "Decisions applied", ["kind", "outcome"])
 DUPLICATE = "duplicate"
+log = get_logger(__name__)
+# Every company of the lead answered yes: what the history says when the lead moves by itself.
+INTRODUCTION_NOTE = "Toutes les entreprises ont répondu « Ça m'intéresse » : mise en relation envoyée."
 
 
 class DecisionApplier:
-    def __init__(self, pool: asyncpg.Pool, clock: Clock = system_clock):
+    def __init__(self, pool: asyncpg.Pool, clock: Clock = system_clock, recorder: Recorder | None = None):
         self.pool = pool
         self.clock = clock
+        # Queues the introduction emails (the same ledger as proposals).
+        self.recorder = recorder
 
     async def handle(self, event: DecisionEvent) -> str:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -75,6 +96,8 @@ class DecisionApplier:
                 outcome = await _outcome(conn, event, now)
             elif isinstance(event, ReviewModeChanged):
                 outcome = await _review_mode(conn, event)
+            elif isinstance(event, SynergyAnswered):
+                outcome = await self._answer(conn, event, now)
             else:
                 outcome = await _preferences(conn, event)
             await conn.execute(
@@ -85,6 +108,138 @@ class DecisionApplier:
             )
         DECISIONS.labels(event.event_type, outcome).inc()
         return outcome
+
+    async def _answer(self, conn: Connection, event: SynergyAnswered, now: datetime) -> str:
+        """Record a company's answer in the lead's history; at the last yes, introduce the companies.
+
+        Intake checked that the company may answer; what may have changed since (the lead withdrawn,
+        or introduced by another company's yes) is checked again here, under the lead's lock.
+        """
+        row = await conn.fetchrow(
+            """SELECT status, active, released, reopened, company_ids, snapshot, owner_id, next_action_on
+               FROM synergies WHERE synergy_id = $1 FOR UPDATE""",
+            event.synergy_id,
+        )
+        if row is None:
+            return UNKNOWN_SYNERGY
+        if not row["active"]:
+            return REFUSED_WITHDRAWN
+        if event.company_id not in row["company_ids"]:
+            return NOT_A_PARTICIPANT
+        if not row["released"]:
+            return NOT_RELEASED
+        round_ = row["reopened"]
+        if await conn.fetchval(
+            "SELECT 1 FROM introductions WHERE synergy_id = $1 AND round = $2", event.synergy_id, round_
+        ):
+            return ALREADY_INTRODUCED
+        previous = await conn.fetchrow(
+            "SELECT answer, reason, comment FROM answers WHERE synergy_id = $1 AND round = $2 AND company_id = $3",
+            event.synergy_id,
+            round_,
+            event.company_id,
+        )
+        reason = event.reason.value if event.reason else None
+        if previous is not None and (previous["answer"], previous["reason"], previous["comment"]) == (
+            event.answer.value,
+            reason,
+            event.comment,
+        ):
+            return UNCHANGED  # the same answer again (a second click) is not history
+        await conn.execute(
+            """INSERT INTO answers (synergy_id, round, company_id, answer, reason, comment, channel, decision_id,
+                                    answered_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+               ON CONFLICT (synergy_id, round, company_id) DO UPDATE SET
+                 answer = EXCLUDED.answer, reason = EXCLUDED.reason, comment = EXCLUDED.comment,
+                 channel = EXCLUDED.channel, decision_id = EXCLUDED.decision_id, answered_at = EXCLUDED.answered_at""",
+            event.synergy_id,
+            round_,
+            event.company_id,
+            event.answer.value,
+            reason,
+            event.comment,
+            event.channel,
+            event.event_id,
+            now,
+        )
+        status = SynergyStatus(row["status"])
+        # A line of the history: the status does not change; the advisor reads who answered what.
+        await record_status(
+            conn,
+            event.synergy_id,
+            status,
+            status.value,
+            StatusSource.COMPANY,
+            now,
+            changed_by=event.company_id,
+            note=answer_note(event.answer, event.reason, event.comment),
+            owner_id=row["owner_id"],
+            next_action_on=row["next_action_on"],
+        )
+        if event.answer is not Answer.INTERESTED:
+            return APPLIED
+        answers = await conn.fetch(
+            "SELECT company_id, answer FROM answers WHERE synergy_id = $1 AND round = $2",
+            event.synergy_id,
+            round_,
+        )
+        if not everyone_interested(
+            row["company_ids"], {a["company_id"]: Answer(a["answer"]) for a in answers}
+        ):
+            return APPLIED
+        await self._introduce(
+            conn, event, SynergySnapshot.model_validate_json(row["snapshot"]), row, round_, now
+        )
+        return INTRODUCED
+
+    async def _introduce(
+        self,
+        conn: Connection,
+        event: SynergyAnswered,
+        synergy: SynergySnapshot,
+        row: asyncpg.Record,
+        round_: int,
+        now: datetime,
+    ) -> None:
+        """Every company said yes: the lead moves to in contact by itself, each company gets one email
+        with the others' names and contacts, and the advisors of its territories are told."""
+        await conn.execute(
+            "INSERT INTO introductions (synergy_id, round, introduced_at, decision_id) VALUES ($1, $2, $3, $4)",
+            synergy.synergy_id,
+            round_,
+            now,
+            event.event_id,
+        )
+        await conn.execute(
+            # People moved it: the reminders' 30 days start again.
+            "UPDATE synergies SET status = $2, updated_at = $3, moved_at = $3 WHERE synergy_id = $1",
+            synergy.synergy_id,
+            INTRODUCED_STATUS.value,
+            now,
+        )
+        await record_status(
+            conn,
+            synergy.synergy_id,
+            INTRODUCED_STATUS,
+            row["status"],
+            StatusSource.COMPANY,
+            now,
+            changed_by=event.company_id,
+            note=INTRODUCTION_NOTE,
+            owner_id=row["owner_id"],
+            next_action_on=row["next_action_on"],
+        )
+        if self.recorder is None:
+            return
+        digest = self.recorder.options.advisor_digest.total_seconds() > 0
+        directory = await load_directory(conn, [p.company_id for p in synergy.participants], digest)
+        # Whatever the score now: they all said yes to it.
+        audience = proposal_audience(synergy, directory, threshold=0.0)
+        await self.recorder.queue(conn, introduced(synergy, round_), audience, hold_companies=False)
+        log.info(
+            "companies_introduced", synergy_id=str(synergy.synergy_id), recipients=len(audience.recipients)
+        )
 
 
 def _as_follow_up(event: SynergyStatusChanged) -> FollowUpChanged:

@@ -24,9 +24,10 @@ from ecocirc_notifier.domain.emails import (
     reminder_item,
     render,
     render_digest,
+    render_leads,
     render_reminder,
 )
-from ecocirc_notifier.domain.news import News, NewsKind, message_id
+from ecocirc_notifier.domain.news import News, NewsKind, leads_key, message_id
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
 from ecocirc_notifier.domain.reminders import Lead, due_week
 from ecocirc_notifier.domain.schedule import backoff
@@ -132,7 +133,8 @@ class Deliverer:
                     await asyncio.wait_for(self.wake.wait(), timeout=0.25)
 
     async def deliver_due(self) -> int:
-        """Send the single emails due now; return how many rows were handled."""
+        """Send the emails due now (one per news, or one per person for proposals that waited
+        together); return how many rows were handled."""
         handled = 0
         async with self.pool.acquire() as conn:
             while handled < BATCH:
@@ -146,7 +148,8 @@ class Deliverer:
                     # the only path to a duplicate email (tests/integration/notifier/test_ledger.py).
                     row = await conn.fetchrow(
                         """SELECT d.news_key, d.news, d.recipient, d.message_id, d.attempts, d.email,
-                                  s.snapshot AS latest, s.active
+                                  d.news_kind, d.recipient_kind, d.recipient_id, d.batch_key,
+                                  d.next_attempt_at, s.snapshot AS latest, s.active
                            FROM deliveries d JOIN synergies s USING (synergy_id)
                            WHERE d.status = 'pending' AND NOT d.digest AND d.next_attempt_at <= $1
                            ORDER BY d.next_attempt_at, d.created_at
@@ -156,8 +159,88 @@ class Deliverer:
                     if row is None:
                         break
                     handled += 1
-                    await self._deliver_one(conn, row)
+                    if row["batch_key"] is not None:
+                        await self._deliver_leads(conn, row["batch_key"])
+                    elif row["news_kind"] == NewsKind.PROPOSED and await self._plan_leads(conn, row):
+                        # Committed before sending, like a digest: a retry or a restart sends the
+                        # same leads under the same Message-ID. Sent at the next turn of the loop.
+                        continue
+                    else:
+                        await self._deliver_one(conn, row)
         return handled
+
+    async def _plan_leads(self, conn: Connection, row: asyncpg.Record) -> bool:
+        """Gather the other proposals waiting for the same person into one email with this one;
+        False when it waits alone."""
+        others = await conn.fetch(
+            """SELECT news_key FROM deliveries
+               WHERE recipient_kind = $1 AND recipient_id = $2 AND news_kind = 'proposed'
+                 AND status = 'pending' AND NOT digest AND batch_key IS NULL AND news_key <> $3
+               FOR UPDATE SKIP LOCKED""",
+            row["recipient_kind"],
+            row["recipient_id"],
+            row["news_key"],
+        )
+        if not others:
+            return False
+        keys = [row["news_key"], *(r["news_key"] for r in others)]
+        await conn.execute(
+            "UPDATE deliveries SET batch_key = $2, next_attempt_at = $3 WHERE news_key = ANY($1::text[])",
+            keys,
+            leads_key(keys),
+            row["next_attempt_at"],
+        )
+        log.info("leads_planned", recipient_kind=row["recipient_kind"], leads=len(keys))
+        return True
+
+    async def _deliver_leads(self, conn: Connection, batch_key: str) -> None:
+        """Several proposals for one person as one email, best first (render_leads)."""
+        rows = await conn.fetch(
+            """SELECT d.news_key, d.news, d.recipient, d.message_id, d.attempts,
+                      s.snapshot AS latest, s.active
+               FROM deliveries d JOIN synergies s USING (synergy_id)
+               WHERE d.batch_key = $1 AND d.status = 'pending' AND NOT d.digest
+               ORDER BY d.created_at FOR UPDATE OF d SKIP LOCKED""",
+            batch_key,
+        )
+        if not rows:
+            return
+        recipient = Recipient.model_validate_json(rows[0]["recipient"])
+        live: list[tuple[asyncpg.Record, News]] = []
+        withdrawn: list[str] = []
+        for row in rows:
+            if not row["active"]:
+                withdrawn.append(row["news_key"])
+            else:
+                live.append((row, latest(News.model_validate_json(row["news"]), row)))
+        if withdrawn:
+            await self._close(conn, withdrawn, "cancelled", "withdrawn")
+        companies = {p.company_id for _, news in live for p in news.synergy.participants}
+        directory = await load_directory(conn, companies, False)
+        current = current_recipient(recipient, directory)
+        theirs = [
+            (row, news)
+            for row, news in live
+            if current is not None and current_recipient(current, directory, [news.synergy])
+        ]
+        kept = {row["news_key"] for row, _ in theirs}
+        if not_theirs := [row["news_key"] for row, _ in live if row["news_key"] not in kept]:
+            await self._close(conn, not_theirs, "cancelled", NOT_A_RECIPIENT)
+        if current is None or not theirs:
+            return
+        rendered = render_leads(
+            [news for _, news in theirs], current, directory, self.email_settings, self.clock()
+        )
+        # Alone after all (the others withdrawn), a proposal goes under its own Message-ID.
+        msg_id = theirs[0][0]["message_id"] if len(theirs) == 1 else message_id(batch_key, self.mail_domain)
+        keys = [row["news_key"] for row, _ in theirs]
+        if await self._send(
+            conn, rendered, current.email, msg_id, keys, max(r["attempts"] for r, _ in theirs)
+        ):
+            SENT.labels("leads" if len(theirs) > 1 else NewsKind.PROPOSED.value).inc()
+            log.info(
+                "leads_sent", recipient_kind=recipient.kind.value, leads=len(theirs), batch_key=batch_key
+            )
 
     async def _deliver_one(self, conn: Connection, row: asyncpg.Record) -> None:
         news = News.model_validate_json(row["news"])
@@ -172,7 +255,7 @@ class Deliverer:
         if current is None:
             await self._close(conn, [row["news_key"]], "cancelled", NOT_A_RECIPIENT)
             return
-        rendered = render(news, current, directory, self.email_settings)
+        rendered = render(news, current, directory, self.email_settings, self.clock())
         if await self._send(
             conn, rendered, current.email, row["message_id"], [row["news_key"]], row["attempts"]
         ):
@@ -342,11 +425,12 @@ class Deliverer:
             return False
         await conn.execute(
             """UPDATE deliveries SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL,
-                                     email = $3
+                                     email = $3, sent_message_id = $4
                WHERE news_key = ANY($1::text[])""",
             keys,
             self.clock(),
             to,
+            msg_id,
         )
         return True
 

@@ -160,7 +160,7 @@ class Recorder:
             )
         audience = proposal_audience(synergy, directory, self.options.notify_threshold)
         news = proposed(synergy, reopened)
-        keys = await self._queue(conn, news, audience, hold_companies=not released)
+        keys = await self.queue(conn, news, audience, hold_companies=not released)
         await self._coalesce(conn, synergy.synergy_id, keys, now)
         return "recorded"
 
@@ -182,6 +182,25 @@ class Recorder:
                WHERE synergy_id = $1 AND news_kind = 'proposed' AND status = 'pending'
                  AND attempts = 0 AND NOT digest""",
             synergy_id,
+            now,
+            self.options.hold,
+            max(self.options.hold, self.options.max_hold),
+        )
+
+    async def _hold_together(self, conn: Connection, audience: Audience, now: datetime) -> None:
+        """Leads reaching one person within the hold leave as one email (the deliverer gathers what
+        waits for a person): each new one pushes that person's waiting proposals back by the hold,
+        never past the cap from their own queueing, so a burst (a territory loaded at once) gives one
+        email, and a synergy whose flows keep changing is still announced."""
+        await conn.execute(
+            """UPDATE deliveries
+               SET next_attempt_at = GREATEST(
+                   next_attempt_at, LEAST($3::timestamptz + $4::interval, created_at + $5::interval))
+               WHERE status = 'pending' AND news_kind = 'proposed' AND NOT digest AND attempts = 0
+                 AND batch_key IS NULL
+                 AND (recipient_kind, recipient_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))""",
+            [r.kind.value for r in audience.recipients],
+            [r.id for r in audience.recipients],
             now,
             self.options.hold,
             max(self.options.hold, self.options.max_hold),
@@ -238,12 +257,12 @@ class Recorder:
             companies = {rid for kind, rid in told if kind is RecipientKind.COMPANY}
             directory = await load_directory(conn, companies, self.options.advisor_digest.total_seconds() > 0)
             audience = withdrawal_audience(directory, told)
-            await self._queue(
+            await self.queue(
                 conn, withdrawn(last, reason, stored["reopened"]), audience, hold_companies=False
             )
         return "recorded"
 
-    async def _queue(
+    async def queue(
         self, conn: Connection, news: News, audience: Audience, *, hold_companies: bool
     ) -> list[str]:
         """Write one ledger row per recipient; return the keys of this news."""
@@ -285,6 +304,8 @@ class Recorder:
                 rows,
             )
             QUEUED.labels(news.kind.value).inc(len(rows))
+            if news.kind is NewsKind.PROPOSED:
+                await self._hold_together(conn, audience, now)
         if audience.skipped:
             log.info(
                 "recipients_skipped",

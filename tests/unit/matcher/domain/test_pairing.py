@@ -119,7 +119,7 @@ def test_partial_quantity_is_a_lower_scored_synergy(kb: Knowledge) -> None:
     assert full.quantity is not None and full.quantity.coverage == 1.0
     assert partial.quantity is not None and partial.quantity.coverage == pytest.approx(0.6)
     assert partial.score < full.score
-    assert "60 % du besoin" in partial.explanation
+    assert "60\u00a0% du besoin" in partial.explanation  # French spacing: no break before %
 
 
 def test_volume_and_mass_meet_through_density(kb: Knowledge) -> None:
@@ -141,7 +141,7 @@ def test_explanation_is_french_and_names_no_company(kb: Knowledge) -> None:
     assert proposal is not None
     text = proposal.explanation
     assert "sciage et rabotage du bois" in text and "NAF 16.10A" in text
-    assert "à environ 12 km" in text
+    assert "à environ 12\u00a0km" in text
     assert "litière" in text
     assert set(proposal.score_parts) >= {"resource", "activity", "distance", "quantity", "season", "hazard"}
     assert proposal.impact.tonnes_diverted_per_year == 300

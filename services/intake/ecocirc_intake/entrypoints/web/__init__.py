@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ecocirc_intake.entrypoints.web import errors, flow_pages, pages
+from ecocirc_intake.entrypoints.web import errors, flow_pages, lead_pages, pages
 from ecocirc_intake.service_layer.sign_in import SendLimits, SignInPolicy
 from ecocirc_shared.links import link_secret
 from ecocirc_shared.logging import get_logger
@@ -29,6 +29,7 @@ def sign_in_policy(settings: IntakeSettings) -> SignInPolicy:
         key=key,
         link_ttl=timedelta(minutes=settings.sign_in_link_minutes),
         session_ttl=timedelta(hours=settings.session_hours),
+        welcome_ttl=timedelta(days=settings.welcome_link_days),
     )
 
 
@@ -39,4 +40,5 @@ def install(app: FastAPI, settings: IntakeSettings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(flow_pages.router)
+    app.include_router(lead_pages.router)
     errors.install(app)

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from ecocirc_intake.adapters import notifier_reads
 from ecocirc_intake.entrypoints.synergy_routes import synergies_for
 from ecocirc_intake.entrypoints.web.context import ContextDep, WebContext
 from ecocirc_intake.entrypoints.web.present import flow_row, lead_row
@@ -63,12 +64,13 @@ async def company_home(web: WebContext, company: CompanyPrincipal) -> Response:
     leads, lead_total = await synergies_for(
         web.store, company, company_id=None, include_withdrawn=False, limit=LEADS_SHOWN, offset=0
     )
+    answered = await notifier_reads.own_answers(web.store.pool, company.id, [s.id for s in leads])
     return web.render(
         "company_home.html.j2",
         company=record,
         flows=[flow_row(f.snapshot) for f in flows],
         flow_total=flow_total,
-        leads=[lead_row(s, company.id) for s in leads],
+        leads=[lead_row(s, company.id, answered.get(s.id)) for s in leads],
         lead_total=lead_total,
     )
 

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from ecocirc_intake.entrypoints.schemas import SynergyPublic
 from ecocirc_intake.entrypoints.web.forms import CATEGORIES, PERIODS, UNITS
+from ecocirc_shared import french
+from ecocirc_shared.answers import ANSWER_LABELS, Answer
 from ecocirc_shared.directory import RecipientKind
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.french import MONTH_NAMES_FR
@@ -30,6 +32,14 @@ _STATUS = {
 }
 _KIND = {"substitution": "Échange entre entreprises", "mutualisation": "Mutualisation"}
 _ROLE = {"supplier": "fournit", "receiver": "reçoit", "member": "participe"}
+
+
+def status_label(status: str) -> str:
+    return _STATUS.get(status, status)
+
+
+def kind_label(kind: str) -> str:
+    return _KIND.get(kind, kind)
 
 
 def number(value: float) -> str:
@@ -96,15 +106,14 @@ class LeadRow:
     status: str
     months: str
     sides: tuple[str, ...]
+    # The company's own answer, as the button said it; None before it answers.
+    answer: str | None = None
+    answered_yes: bool = False
 
 
-def lead_row(synergy: SynergyPublic, company_id: UUID) -> LeadRow:
+def lead_row(synergy: SynergyPublic, company_id: UUID, answer: str | None = None) -> LeadRow:
     """A synergy as the company reads it; counterparts are described only as the API shows them."""
-    distance = None
-    if synergy.distance_km is not None:
-        distance = (
-            "moins de 1 km" if synergy.distance_km < 1 else f"environ {number(round(synergy.distance_km))} km"
-        )
+    distance = None if synergy.distance_km is None else french.about_distance(synergy.distance_km)
     sides = []
     for participant in synergy.participants:
         who = "Vous" if participant.company_id == company_id else "Une autre entreprise"
@@ -121,4 +130,6 @@ def lead_row(synergy: SynergyPublic, company_id: UUID) -> LeadRow:
         # Seasons, or nothing, as the rules give them: an empty list is not "all year" when withheld.
         months=period(Disclosure(synergy.disclosure), synergy.months, RecipientKind.COMPANY),
         sides=tuple(sides),
+        answer=ANSWER_LABELS[Answer(answer)] if answer else None,
+        answered_yes=answer == Answer.INTERESTED,
     )
