@@ -256,6 +256,12 @@ def render_withdrawal(
         synergy=view,
         reason=reason,
         contact=_contact(recipient, directory, settings),
+        # The advisor follows the lead on its page (a lead taken up outlives the matcher's withdrawal).
+        lead_link=(
+            lead_page_url(settings.leads.base_url, news.synergy.synergy_id)
+            if settings.leads is not None and recipient.kind is RecipientKind.ADVISOR
+            else None
+        ),
     )
 
 

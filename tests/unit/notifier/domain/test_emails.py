@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import NamedTuple
 
@@ -18,7 +19,7 @@ from ecocirc_notifier.domain import (
     render_digest,
     withdrawn,
 )
-from ecocirc_notifier.domain.emails import render_proposal
+from ecocirc_notifier.domain.emails import LeadLinkSettings, render_proposal
 from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.synergies import Impact, Role, SynergyKind, SynergySnapshot
 from tests.unit.notifier.factories import (
@@ -337,13 +338,17 @@ def test_advisor_emails_link_to_the_lead_and_show_the_euros_companies_do_not_get
             )
         }
     )
-    site = settings().model_copy(update={"public_base_url": "https://eit.example.fr/"})
+    site = settings().model_copy(
+        update={"leads": LeadLinkSettings(base_url="https://eit.example.fr/", secret="s" * 32)}
+    )
     link = f"https://eit.example.fr/pistes/{priced.synergy_id}"
     to_advisor = render(proposed(priced), as_recipient(scene.advisor), scene.people, site)
-    to_company = render(proposed(priced), as_recipient(scene.stud), scene.people, site)
-    assert link in to_advisor.text and f'href="{link}"' in to_advisor.html
+    to_company = render(proposed(priced), as_recipient(scene.stud), scene.people, site, now=datetime(2026, 3, 1, tzinfo=UTC))
+    assert f"{link}\n" in to_advisor.text and f'href="{link}"' in to_advisor.html
     assert f"3{NNBSP}400{NBSP}€/an" in to_advisor.text and "Achat évité" in to_advisor.html
-    assert link not in to_company.text + to_company.html and "€" not in to_company.text + to_company.html
+    # The company's links are signed (it answers from the email) and it reads no euros.
+    assert f"{link}\n" not in to_company.text and f"{link}?" in to_company.text
+    assert "€" not in to_company.text + to_company.html
     gone = render(withdrawn(priced, "flow_withdrawn"), as_recipient(scene.advisor), scene.people, site)
     assert link in gone.text
     digest = render_digest([proposed(priced)], as_recipient(scene.advisor), scene.people, site)
