@@ -343,7 +343,9 @@ def test_advisor_emails_link_to_the_lead_and_show_the_euros_companies_do_not_get
     )
     link = f"https://eit.example.fr/pistes/{priced.synergy_id}"
     to_advisor = render(proposed(priced), as_recipient(scene.advisor), scene.people, site)
-    to_company = render(proposed(priced), as_recipient(scene.stud), scene.people, site, now=datetime(2026, 3, 1, tzinfo=UTC))
+    to_company = render(
+        proposed(priced), as_recipient(scene.stud), scene.people, site, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
     assert f"{link}\n" in to_advisor.text and f'href="{link}"' in to_advisor.html
     assert f"3{NNBSP}400{NBSP}€/an" in to_advisor.text and "Achat évité" in to_advisor.html
     # The company's links are signed (it answers from the email) and it reads no euros.
