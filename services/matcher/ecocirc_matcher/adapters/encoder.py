@@ -108,10 +108,11 @@ class EncodedIndex:
         todo = [t for t in dict.fromkeys(texts) if t not in rows]
         if todo:
             for text, vector in zip(todo, self._model.encode(todo), strict=True):
-                # One text at a time, and each class phrase's dot product summed on its own: a matrix
-                # product's last bits depend on the matrices' shapes, so on how many texts were asked
-                # together (and on how many classes there are).
-                rows[text] = np.maximum.reduceat((self._vectors * vector).sum(axis=1), self._starts)
+                # One text at a time, each class phrase's dot product summed on its own (numpy's einsum
+                # loop, not the BLAS matrix product, whose last bits depend on the matrices' shapes, so
+                # on how many texts were asked together and how many phrases there are).
+                similarity = np.einsum("ij,j->i", self._vectors, vector)
+                rows[text] = np.maximum.reduceat(similarity, self._starts)
             with self._lock:
                 for text in todo:
                     self._cache[text] = rows[text]
