@@ -491,7 +491,7 @@ class Knowledge:
         return self._classifier.classify(self, direction, category, label, description, ewc, naf, place)
 
     def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
-        """Encode in one batch what the semantic fallback will read of these flows (no-op without it)."""
+        """Encode ahead what the semantic fallback will read of these flows (no-op without it)."""
         if self.semantic is not None:
             self.semantic.prepare(self.unread_texts(flows))
 
