@@ -41,6 +41,11 @@ HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
 
+# A link resting on a class only inferred, not read, keeps this share of its strength: the highest
+# inferred confidence (an offer's description, 0.8) then stays under 0.5, so that a lead nobody's own
+# words or code back is shown to advisors but never emailed to companies on its own.
+UNCORROBORATED = 0.6
+
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
@@ -58,6 +63,9 @@ class Evidence:
     reason_fr: str | None = None  # None: the class link's own reason
     # The receiver activity's NAF prefix that takes the offer in (a receiver link only).
     receiving_prefix: str | None = None
+    # Resting on a class only inferred (from the activity, an offer's description, a code's section,
+    # a resemblance), not read in the flows' own words or codes.
+    inferred: bool = False
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -109,7 +117,15 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         # A collector of hazardous waste takes hazardous waste: MDF offcuts or plain wood are not for it.
         need_conf = {c: conf for c, conf in need_conf.items() if c != HAZARDOUS_WASTE_USE}
     evidence = [
-        *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
+        *_class_links(
+            kb,
+            offer,
+            need,
+            (offer_conf, offer_classified.inferred),
+            (need_conf, need_classified.inferred),
+            distance,
+            worn if wants_clean else frozenset(),
+        ),
         *_receiver_links(kb, offer, need, offer_conf, distance),
     ]
     if not evidence:
@@ -143,7 +159,16 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.substitution(
-            kb, offer, need, offer_class, need_class, distance, months, quantity, best.reason_fr
+            kb,
+            offer,
+            need,
+            offer_class,
+            need_class,
+            distance,
+            months,
+            quantity,
+            best.reason_fr,
+            inferred=best.inferred,
         ),
         months=months,
         quantity=(
@@ -167,13 +192,18 @@ def _class_links(
     kb: Knowledge,
     offer: FlowSnapshot,
     need: FlowSnapshot,
-    offer_conf: dict[str, float],
-    need_conf: dict[str, float],
+    offer_read: tuple[dict[str, float], frozenset[str]],
+    need_read: tuple[dict[str, float], frozenset[str]],
     distance: float,
     worn: frozenset[str],
 ) -> list[Evidence]:
     """Pairs of classes the knowledge links, among those whose resource can travel that far, the law
-    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so."""
+    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so.
+
+    Each side is its classes' confidences and those of its classes that are only inferred
+    (`Classification.inferred`): a link resting on an inferred class counts UNCORROBORATED of itself.
+    """
+    (offer_conf, offer_inferred), (need_conf, need_inferred) = offer_read, need_read
     found: list[Evidence] = []
     for o in sorted(offer_conf):
         if not kb.classes[o].specific:
@@ -194,7 +224,11 @@ def _class_links(
             if kb.ban(offer, need, o, n) is not None:
                 # The law forbids this use of this resource: a refusal, never a low weight.
                 continue
-            found.append(Evidence(link.weight * offer_conf[o] * need_conf[n], o, n, reach))
+            strength = link.weight * offer_conf[o] * need_conf[n]
+            inferred = o in offer_inferred or n in need_inferred
+            if inferred:
+                strength *= UNCORROBORATED
+            found.append(Evidence(strength, o, n, reach, inferred=inferred))
     return found
 
 
