@@ -11,19 +11,18 @@ from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.places import places_named, routes_meet
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
-    MUTUALISATION_WEIGHTS,
     UNKNOWN_QUANTITY,
     activity_part,
     allowed_reach,
     common_months,
     distance_part,
     match_quantity,
+    mutualisation_score,
     offered_only,
     pooling_reach,
     road_km,
     season_part,
     substitution_score,
-    weighted,
 )
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -40,6 +39,12 @@ HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
+
+# An ordinary collection round is for one waste stream: paper and cardboard, metal, plastics, glass, wood,
+# plaster, textiles and biowaste are collected apart (code de l'environnement D543-278 and following),
+# by different collectors, so a round for cardboard is no help to a company with biowaste. A licensed
+# collector of hazardous waste takes the hazardous wastes of a workshop together.
+STREAM_CLASSES = frozenset({"waste_collection"})
 
 # A link resting on a class only inferred, not read, keeps this share of its strength: the highest
 # inferred confidence (an offer's description, 0.8) then stays under 0.5, so that a lead nobody's own
@@ -324,6 +329,8 @@ def evaluate_mutualisation(
     strength, resource_class, reach = best
     if resource_class in ROUTE_CLASSES and not _same_route(a, b):
         return None
+    if resource_class in STREAM_CLASSES and not hazardous and not _same_stream(kb, a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -349,7 +356,7 @@ def evaluate_mutualisation(
         roles=(Role.MEMBER, Role.MEMBER),
         resource_class=resource_class,
         resource_label=kb.label(resource_class),
-        score=round(min(1.0, weighted(parts, MUTUALISATION_WEIGHTS)), 3),
+        score=round(min(1.0, mutualisation_score(parts)), 3),
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.mutualisation(
@@ -364,6 +371,13 @@ def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     return routes_meet(
         places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
     )
+
+
+def _same_stream(kb: Knowledge, a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two collection needs are for the same waste stream: the wastes they name meet, or one
+    names none ("collecte de nos déchets")."""
+    streams_a, streams_b = kb.streams(a), kb.streams(b)
+    return not streams_a or not streams_b or not streams_a.isdisjoint(streams_b)
 
 
 def _with_uses(classified: Classification) -> dict[str, float]:

@@ -17,7 +17,8 @@ DETOUR_FACTOR = 1.3
 FEASIBILITY_WEIGHTS = {"activity": 0.3, "distance": 0.3, "quantity": 0.15, "season": 0.25}
 # The least feasible exchange keeps this share of its resource evidence; the most feasible keeps all.
 FEASIBILITY_FLOOR = 0.6
-MUTUALISATION_WEIGHTS = {"resource": 0.55, "distance": 0.3, "season": 0.15}
+# How easily two companies pool a need they share: close to each other, in season. Sums to 1.
+MUTUALISATION_WEIGHTS = {"distance": 0.65, "season": 0.35}
 
 # When a side says nothing about quantity we neither reward nor punish much.
 UNKNOWN_QUANTITY = 0.5
@@ -184,6 +185,13 @@ def substitution_score(parts: dict[str, float]) -> float:
     fit = {**parts, "quantity": max(parts["quantity"], UNKNOWN_QUANTITY)}
     feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * weighted(fit, FEASIBILITY_WEIGHTS)
     return min(1.0, max(0.0, parts["resource"] * feasibility * parts["hazard"]))
+
+
+def mutualisation_score(parts: dict[str, float]) -> float:
+    """The shared need x how easily it is pooled, as `substitution_score`: being neighbours only
+    tempers the evidence that two companies need the same thing, it never makes it."""
+    ease = weighted(parts, MUTUALISATION_WEIGHTS)
+    return min(1.0, max(0.0, parts["resource"] * (FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * ease)))
 
 
 def weighted(parts: dict[str, float], weights: dict[str, float]) -> float:
