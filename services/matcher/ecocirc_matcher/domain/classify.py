@@ -232,10 +232,13 @@ class Classifier:
         # flow's category, the description adds only resources of the same family ("Copeaux alu" +
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
         families = {kb.classes[c].family for c in named}
+        # A need whose label names only what it is for ("Paillage", "Engrais organique") says in its
+        # description what will do ("paille ou BRF", "fumier composté ou digestat"): read it all.
+        for_a_use = direction is Direction.NEED and families <= VAGUE_FAMILIES
         described = False
         said = set(found)
         for class_id, conf in from_description.items():
-            if named and kb.classes[class_id].family not in families:
+            if named and kb.classes[class_id].family not in families and not for_a_use:
                 continue
             if class_id not in said and category.value not in kb.classes[class_id].categories:
                 # The description elaborates: a word of another category there is said in passing
