@@ -76,7 +76,7 @@ async def test_an_advisor_of_the_territory_reads_it_whole(site: Site) -> None:
     ):
         assert expected in text, expected
     # The figures: 2 companies, 1 current flow (an offer), 1 lead, proposed.
-    assert re.search(r"2 entreprises", text) and re.search(r"1 flux en cours \(1 offres, 0 besoins\)", text)
+    assert re.search(r"2 entreprises", text) and re.search(r"1 flux en cours \(1 offre, 0 besoin\)", text)
     assert re.search(r"Proposée 1", text)
     assert 'aria-current="page"' in home.text and 'href="/carte"' in home.text
 

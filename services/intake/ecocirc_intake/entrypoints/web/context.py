@@ -18,6 +18,7 @@ from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.service_layer import sign_in
 from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_intake.service_layer.sign_in import SignInPolicy, WebUser
+from ecocirc_shared import french
 from ecocirc_shared.settings import IntakeSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -30,6 +31,11 @@ templates = Jinja2Templates(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+)
+
+# « 1 piste », « 2 pistes »: {{ count | plural("piste", "pistes") }}.
+templates.env.filters["plural"] = lambda count, singular, plural_form: french.plural(
+    count, singular, plural_form
 )
 
 # Pages carry personal data and a CSRF token: no cache keeps them, no other site frames them,

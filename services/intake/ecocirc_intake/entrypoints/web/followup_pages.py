@@ -57,11 +57,19 @@ def _done(synergy_id: UUID, notice: str, anchor: str = "") -> str:
     return f"{lead_path(synergy_id)}?fait={notice}{anchor}"
 
 
+# The use cases' messages that name the API's values, as the form's words say them.
+_FORM_WORDING = {
+    "abandon_reason": ("Dites pourquoi", "Dites pourquoi la piste est abandonnée : choisissez un motif.")
+}
+
+
 def _form_errors(problems: list[Problem], names: dict[str, str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for problem in problems:
         field = problem.field.split(".", 1)[0]
-        errors.setdefault(names.get(field, field), []).append(problem.message)
+        start, worded = _FORM_WORDING.get(field, ("", ""))
+        message = worded if start and problem.message.startswith(start) else problem.message
+        errors.setdefault(names.get(field, field), []).append(message)
     return errors
 
 

@@ -105,13 +105,8 @@ def _charts(figures: dict[str, Any]) -> list[BarChart]:
             bar_chart(
                 title,
                 [
-                    (
-                        "Estimé (pistes en cours ou réalisées)",
-                        estimated,
-                        _amount(estimated, unit),
-                        "estimated",
-                    ),
-                    ("Réalisé (résultats enregistrés)", realised, _amount(realised, unit), "realised"),
+                    ("Estimé", estimated, _amount(estimated, unit), "estimated"),
+                    ("Réalisé", realised, _amount(realised, unit), "realised"),
                 ],
             )
         )
