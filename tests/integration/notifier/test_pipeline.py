@@ -159,3 +159,36 @@ async def test_a_lead_people_took_up_outlives_the_matcher_s_withdrawal(
     back = await api.get(f"/v1/synergies/{taken.synergy_id}/followup", token)
     assert back["status"] == "done" and back["active"]
     assert str(claire) == back["history"][-2]["changed_by"]
+
+
+async def test_the_list_narrows_by_resource_score_and_overdue_next_action(
+    setup: tuple[Notifier, Api],
+) -> None:
+    n, api = setup
+    _, token, _ = await api.advisor("Claire", ["32"])
+    a, b = await n.people.company("Scierie"), await n.people.company("Elevage")
+    wood, whey = (
+        synergy(a, b, score=0.8),
+        synergy(b, a, score=0.55).model_copy(update={"resource_class": "whey"}),
+    )
+    for s in (wood, whey):
+        await n.recorder.handle(SynergyProposed(synergy=s))
+    assert (await _patch(api, wood.synergy_id, {"next_action_on": "2020-01-06"}, token)).status_code == 200
+    assert (await _patch(api, whey.synergy_id, {"next_action_on": "2999-01-04"}, token)).status_code == 200
+
+    def ids(page: dict[str, Any]) -> list[str]:
+        return [item["id"] for item in page["items"]]
+
+    assert ids(await api.get("/v1/synergies", token, resource_class="whey")) == [str(whey.synergy_id)]
+    assert ids(await api.get("/v1/synergies", token, min_score="0.6")) == [str(wood.synergy_id)]
+    assert ids(await api.get("/v1/synergies", token, overdue="true")) == [str(wood.synergy_id)]
+    # A lead no longer open is not overdue, whatever its date.
+    assert (
+        await _patch(api, wood.synergy_id, {"status": "abandoned", "abandon_reason": "cost"}, token)
+    ).status_code == 200
+    assert (await api.get("/v1/synergies", token, overdue="true"))["total"] == 0
+    # Next actions are the advisors' business: a company filtering on them gets nothing.
+    company = await n.people.company_token(a)
+    assert (await api.get("/v1/synergies", company))["total"] == 2
+    assert (await api.get("/v1/synergies", company, overdue="true"))["total"] == 0
+    assert (await api.get("/v1/synergies", company, resource_class="whey"))["total"] == 1

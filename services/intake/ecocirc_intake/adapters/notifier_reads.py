@@ -20,6 +20,7 @@ from uuid import UUID
 import asyncpg
 
 from ecocirc_shared.db import Connection
+from ecocirc_shared.followup import OPEN
 from ecocirc_shared.synergies import SynergySnapshot
 from ecocirc_shared.territories import ALL_TERRITORIES
 
@@ -74,6 +75,12 @@ class Filters:
     kind: str | None = None
     owner_id: UUID | None = None
     territory: str | None = None
+    resource_class: str | None = None
+    min_score: float | None = None
+    # Only the leads of one of these companies (None: any; empty: none).
+    company_ids: tuple[UUID, ...] | None = None
+    # Only the open leads whose next action was due before this day.
+    overdue_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -141,9 +148,24 @@ def _filtered(where: str, args: list[object], scope: Scope, filters: Filters) ->
     if filters.kind is not None:
         args.append(filters.kind)
         clauses.append(f"kind = ${len(args)}")
-    if scope.company_id is not None and (filters.owner_id is not None or filters.territory is not None):
-        # Who follows a lead and where is the advisors' business: a company filtering on it gets nothing.
+    if filters.resource_class is not None:
+        args.append(filters.resource_class)
+        clauses.append(f"snapshot ->> 'resource_class' = ${len(args)}")
+    if filters.min_score is not None:
+        args.append(filters.min_score)
+        clauses.append(f"score >= ${len(args)}")
+    advisors_only = (filters.owner_id, filters.territory, filters.company_ids, filters.overdue_on)
+    if scope.company_id is not None and any(f is not None for f in advisors_only):
+        # Who follows a lead, where and when is the advisors' business, and filtering on other companies
+        # would tell a company who its unnamed counterparts are: a company filtering on it gets nothing.
         clauses.append("false")
+    if filters.company_ids is not None:
+        args.append(list(filters.company_ids))
+        clauses.append(f"company_ids && ${len(args)}::uuid[]")
+    if filters.overdue_on is not None:
+        args.append(filters.overdue_on)
+        clauses.append(f"next_action_on < ${len(args)} AND status = ANY(${len(args) + 1}::text[])")
+        args.append(sorted(OPEN))
     if filters.owner_id is not None:
         args.append(filters.owner_id)
         clauses.append(f"owner_id = ${len(args)}")
@@ -181,6 +203,35 @@ async def list_synergies(
     except asyncpg.UndefinedTableError:
         return [], 0
     return [_stored(r) for r in rows], total
+
+
+@dataclass(frozen=True)
+class LeadCount:
+    """How many leads share a status, a kind and a resource class (the class's label beside it)."""
+
+    status: str
+    kind: str
+    resource_class: str
+    resource_label: str
+    count: int
+
+
+async def lead_counts(
+    pool: asyncpg.Pool, scope: Scope, *, include_withdrawn: bool = False, filters: Filters = Filters()
+) -> list[LeadCount]:
+    """The leads a caller may see, counted by status, kind and resource class."""
+    where, args = _where(scope, None, include_withdrawn)
+    where = _filtered(where, args, scope, filters)
+    try:
+        rows = await pool.fetch(
+            f"""SELECT status, kind, snapshot ->> 'resource_class' AS resource_class,
+                       min(snapshot ->> 'resource_label') AS resource_label, count(*) AS count
+                FROM {_SYNERGIES} WHERE {where} GROUP BY 1, 2, 3""",
+            *args,
+        )
+    except asyncpg.UndefinedTableError:
+        return []
+    return [LeadCount(**dict(r)) for r in rows]
 
 
 async def get_synergy(conn: Reader, scope: Scope, synergy_id: UUID) -> StoredSynergy | None:

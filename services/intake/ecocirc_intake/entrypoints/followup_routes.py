@@ -425,6 +425,25 @@ class SynergyRecorded(BaseModel):
     followup: FollowUp | None = Field(description="null until applied")
 
 
+def record_request(body: SynergyCreate) -> followup.RecordRequest:
+    """The use case's request from a checked body (the API's, or the web form's)."""
+    return followup.RecordRequest(
+        kind=body.kind,
+        participants=tuple(
+            followup.ParticipantRequest(
+                company_id=p.company_id, role=p.role, flow_id=p.flow_id, label=p.label
+            )
+            for p in body.participants
+        ),
+        description=body.description,
+        resource=body.resource,
+        status=SynergyStatus(body.status),
+        owner_id=body.owner_id,
+        next_action_on=body.next_action_on,
+        note=body.note,
+    )
+
+
 @router.post(
     "/synergies",
     status_code=status.HTTP_201_CREATED,
@@ -443,22 +462,7 @@ async def record_synergy(
     few words), kind and description. It then lives in the pipeline, on the map and in the reports like
     any other; its companies read it through the API; nobody is emailed (they were there). Its id
     derives from its content: sending the same lead again answers 200 with it."""
-    request_ = followup.RecordRequest(
-        kind=body.kind,
-        participants=tuple(
-            followup.ParticipantRequest(
-                company_id=p.company_id, role=p.role, flow_id=p.flow_id, label=p.label
-            )
-            for p in body.participants
-        ),
-        description=body.description,
-        resource=body.resource,
-        status=SynergyStatus(body.status),
-        owner_id=body.owner_id,
-        next_action_on=body.next_action_on,
-        note=body.note,
-    )
-    recorded = await followup.record_synergy(store, principal, request_, _wait_s(request))
+    recorded = await followup.record_synergy(store, principal, record_request(body), _wait_s(request))
     applied = not recorded.created or recorded.outcome is not None
     if not recorded.created:
         response.status_code = status.HTTP_200_OK
@@ -580,7 +584,7 @@ def _readable(stored: Estimate, now: Estimate) -> Estimate:
     return stored
 
 
-async def _outcome_answer(store: StoreDep, principal: PrincipalDep, synergy_id: UUID) -> OutcomeAnswer:
+async def outcome_answer(store: StoreDep, principal: PrincipalDep, synergy_id: UUID) -> OutcomeAnswer:
     view = await followup.outcome_view(store, principal, synergy_id)
     assert isinstance(principal, Advisor)  # outcome_view refused anyone else
     snapshot = view.synergy.snapshot
@@ -620,7 +624,7 @@ def _json(value: Any) -> Any:
     summary="The platform's estimate of what a lead achieves, and what was recorded (advisors)",
 )
 async def get_outcome(synergy_id: UUID, store: StoreDep, principal: PrincipalDep) -> OutcomeAnswer:
-    return await _outcome_answer(store, principal, synergy_id)
+    return await outcome_answer(store, principal, synergy_id)
 
 
 @router.post(
@@ -646,7 +650,7 @@ async def post_outcome(
     )
     if outcome is None:
         response.status_code = status.HTTP_202_ACCEPTED
-    answer = await _outcome_answer(store, principal, synergy_id)
+    answer = await outcome_answer(store, principal, synergy_id)
     return answer.model_copy(update={"decision": Decision(id=decision, applied=outcome is not None)})
 
 

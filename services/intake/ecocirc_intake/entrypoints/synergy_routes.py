@@ -4,6 +4,7 @@ for the caller by the shared confidentiality rules (the advisors' follow-up is i
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -151,6 +152,15 @@ async def list_synergies(
     territory: Annotated[
         str | None, Query(max_length=100, description="Advisors: only the leads touching this territory.")
     ] = None,
+    resource_class: Annotated[
+        str | None, Query(max_length=100, description="Only the leads of this resource class.")
+    ] = None,
+    min_score: Annotated[
+        float | None, Query(ge=0, le=1, description="Only the leads scored this or more.")
+    ] = None,
+    overdue: Annotated[
+        bool, Query(description="Advisors: only the open leads whose next action is past (UTC day).")
+    ] = False,
 ) -> Page[SynergyPublic]:
     """Best first. A lead withdrawn by the matcher is left out unless include_withdrawn (a lead people
     had taken up keeps its status and stays)."""
@@ -159,6 +169,9 @@ async def list_synergies(
         kind=kind.value if kind else None,
         owner_id=owner_id,
         territory=territory,
+        resource_class=resource_class,
+        min_score=min_score,
+        overdue_on=datetime.now(UTC).date() if overdue else None,
     )
     items, total = await synergies_for(
         store,

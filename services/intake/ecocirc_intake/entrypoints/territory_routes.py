@@ -184,13 +184,7 @@ async def territory_report(
     the platform estimates them (leads open or done) and as advisors recorded them (leads done).
     Days are in UTC. The CSV (semicolons, UTF-8) and the XLSX hold the same figures, the XLSX also the
     list of leads; text cells that a spreadsheet would run as a formula are prefixed with '."""
-    today = datetime.now(UTC).date()
-    last = last or today
-    first = first or date(last.year, 1, 1)
-    if first > last:
-        raise InvalidInput(
-            "Période invalide.", [Problem("from", "Le premier jour (from) doit précéder le dernier (to).")]
-        )
+    first, last = report_period(first, last)
     result, lines = await territories.territory_report(
         store, principal, territory, territories.period_of(first, last), _settings(request).public_base_url
     )
@@ -204,6 +198,24 @@ async def territory_report(
                 **result.figures,
             }
         )
+    return report_download(result, lines, format)
+
+
+def report_period(first: date | None, last: date | None) -> tuple[date, date]:
+    """The period asked for: by default from 1 January to today (UTC); refused if it ends before it starts."""
+    last = last or datetime.now(UTC).date()
+    first = first or date(last.year, 1, 1)
+    if first > last:
+        raise InvalidInput(
+            "Période invalide.", [Problem("from", "Le premier jour (from) doit précéder le dernier (to).")]
+        )
+    return first, last
+
+
+def report_download(
+    result: Report, lines: list[territories.LeadLine], format: Literal["csv", "xlsx"]
+) -> Response:
+    """The report as a file to download: the figures (CSV), or the figures and the leads (XLSX)."""
     header = _header(result)
     figures = [("indicateur", "libellé", "valeur"), *rows(result)]
     leads = [
@@ -218,7 +230,7 @@ async def territory_report(
         content, media = to_csv(header, figures), "text/csv; charset=utf-8"
     else:
         content, media = to_xlsx([("Rapport", header, figures), ("Pistes", header, leads)]), XLSX
-    name = _filename(territory, first, last, format)
+    name = _filename(result.territory, result.period.first, result.period.last, format)
     return Response(
         content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -31,7 +31,7 @@ from ecocirc_shared.answers import ANSWER_LABELS, Answer
 from ecocirc_shared.directory import Directory, synergy_territories
 from ecocirc_shared.followup import STATUS_LABELS
 from ecocirc_shared.links import lead_url
-from ecocirc_shared.pages import lead_page_url
+from ecocirc_shared.pages import OVERDUE_QUERY, dashboard_url, lead_page_url, pipeline_url
 from ecocirc_shared.synergies import SynergyKind, SynergySnapshot
 from ecocirc_shared.wording import SynergyView, synergy_view, withdrawal_reason
 
@@ -356,7 +356,17 @@ def render_reminder(
         f"{settings.programme_name} — rappel de la semaine : {count} "
         f"{french.plural(count, 'piste attend', 'pistes attendent')} une action sur vos territoires"
     )
-    return _render("reminder", subject, recipient, settings, items=items, count=count, stale_days=stale_days)
+    overdue = pipeline_url(settings.leads.base_url, OVERDUE_QUERY) if settings.leads else None
+    return _render(
+        "reminder",
+        subject,
+        recipient,
+        settings,
+        items=items,
+        count=count,
+        stale_days=stale_days,
+        overdue_url=overdue,
+    )
 
 
 _DIGEST_ORDER = {NewsKind.INTRODUCED: 0, NewsKind.PROPOSED: 1, NewsKind.WITHDRAWN: 2}
@@ -383,6 +393,12 @@ def _render(
         recipient=recipient,
         is_advisor=recipient.kind is RecipientKind.ADVISOR,
         followed=french.territories(recipient.territories),
+        # Every advisor email ends on their Tableau de bord (each lead in it links its own page).
+        dashboard_url=(
+            dashboard_url(settings.leads.base_url)
+            if settings.leads is not None and recipient.kind is RecipientKind.ADVISOR
+            else None
+        ),
         unsubscribe_url=unsubscribe_url(settings.unsubscribe, recipient),
         unsubscribe_mailto=unsubscribe_mailto(settings.unsubscribe, recipient),
         unsubscribe_address=settings.unsubscribe.mailto,

@@ -16,7 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.service_layer import sign_in
+from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_intake.service_layer.sign_in import SignInPolicy, WebUser
+from ecocirc_shared import french
 from ecocirc_shared.settings import IntakeSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,6 +33,11 @@ templates = Jinja2Templates(
     )
 )
 
+# « 1 piste », « 2 pistes »: {{ count | plural("piste", "pistes") }}.
+templates.env.filters["plural"] = lambda count, singular, plural_form: french.plural(
+    count, singular, plural_form
+)
+
 # Pages carry personal data and a CSRF token: no cache keeps them, no other site frames them,
 # and no Referer carries a sign-in link's token to another site.
 SECURITY_HEADERS = {
@@ -43,6 +50,20 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+
+
+# An advisor's sections, by the first part of the address.
+_SECTIONS = {
+    "": "tableau",
+    "entreprises": "tableau",
+    "carte": "carte",
+    "pistes": "pistes",
+    "rapports": "rapports",
+}
+
+
+def nav_section(path: str) -> str | None:
+    return _SECTIONS.get(path.strip("/").split("/", 1)[0])
 
 
 class CsrfRejected(Exception):
@@ -94,12 +115,22 @@ class WebContext:
     def client(self) -> str:
         return self.request.client.host if self.request.client else "unknown"
 
+    @property
+    def advisor(self) -> Advisor | None:
+        principal = self.user.principal if self.user else None
+        return principal if isinstance(principal, Advisor) else None
+
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        base = {
+            "user": self.user,
+            "csrf": self.csrf,
+            "notice": None,
+            # The advisor's sections, the current one marked (aria-current) in the navigation.
+            "advisor_nav": self.advisor is not None,
+            "nav_current": nav_section(self.request.url.path),
+        }
         response = templates.TemplateResponse(
-            self.request,
-            template,
-            {"user": self.user, "csrf": self.csrf, "notice": None, **self.extra, **context},
-            status_code=status,
+            self.request, template, {**base, **self.extra, **context}, status_code=status
         )
         return self.finish(response)
 
