@@ -261,7 +261,8 @@ def _tonnes(impact: ImpactFacts | None) -> str:
 
 
 def _co2e(impact: ImpactFacts | None) -> str:
-    """CO2e avoided net of transport: the matcher gives the gross saving and the transport emissions apart."""
+    """CO2e avoided net of transport: the matcher gives the net saving, and the transport it deducted apart
+    (`ecocirc_matcher.domain.impact`), so nothing is deducted here."""
     if impact is None or impact.co2e_avoided_kg_per_year is None:
         return NOT_ESTIMATED
     avoided, transport = impact.co2e_avoided_kg_per_year, impact.transport_co2e_kg_per_year
@@ -273,7 +274,7 @@ def _co2e(impact: ImpactFacts | None) -> str:
         if transport is None:
             return f"{text} (transport non compté)"
         return f"{text}, transport : {_between(transport, french.mass_kg)} CO2e/an"
-    net = avoided - (transport or 0.0)
+    net = avoided
     if net <= 0:
         return "aucun gain net : le transport émet autant que ce qui est évité"
     text = f"{french.mass_kg(net)} CO2e/an"

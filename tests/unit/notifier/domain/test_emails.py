@@ -90,7 +90,7 @@ def test_a_proposal_carries_every_essential(part: str) -> None:
         f"correspondance des ressources : 90{NBSP}%",  # score parts, readable
         f"proximité : 80{NBSP}%",
         "Des sciures de bois peuvent servir de litière",  # why: the matcher's sentence
-        f"48,8{NBSP}t CO2e/an",  # CO2e net of transport
+        f"50{NBSP}t CO2e/an, transport déduit",  # the matcher's figure, already net of transport
         scene.snapshot.synergy_id.hex[:8],  # reference
         "Pour ne plus recevoir ces e-mails",
     ]
@@ -171,7 +171,8 @@ def test_transport_that_cancels_the_saving_is_said_plainly() -> None:
     one = company()
     snapshot = synergy(
         participant(one, Role.SUPPLIER, "a"),
-        impact=Impact(co2e_avoided_kg_per_year=100, transport_co2e_kg_per_year=300),
+        # The matcher gives the saving net of transport: 100 kg avoided, 300 kg of transport.
+        impact=Impact(co2e_avoided_kg_per_year=-200, transport_co2e_kg_per_year=300),
     )
     email = render(proposed(snapshot), as_recipient(one), directory(one), settings())
     assert "aucun gain net" in email.text
