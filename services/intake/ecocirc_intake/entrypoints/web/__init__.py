@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ecocirc_intake.entrypoints.web import errors, flow_pages, lead_pages, pages
+from ecocirc_intake.entrypoints.web import errors, flow_pages, lead_pages, map_pages, pages
 from ecocirc_intake.service_layer.sign_in import SendLimits, SignInPolicy
 from ecocirc_shared.links import link_secret
 from ecocirc_shared.logging import get_logger
@@ -41,4 +41,5 @@ def install(app: FastAPI, settings: IntakeSettings) -> None:
     app.include_router(pages.router)
     app.include_router(flow_pages.router)
     app.include_router(lead_pages.router)
+    app.include_router(map_pages.router)
     errors.install(app)

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.service_layer import sign_in
+from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_intake.service_layer.sign_in import SignInPolicy, WebUser
 from ecocirc_shared.settings import IntakeSettings
 
@@ -31,14 +32,21 @@ templates = Jinja2Templates(
     )
 )
 
+
+def content_security_policy(image_sources: tuple[str, ...] = ()) -> str:
+    """Everything from this site only; `image_sources` adds hosts images may come from (map tiles)."""
+    images = " ".join(("'self'", "data:", *image_sources))
+    return (
+        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
 # Pages carry personal data and a CSRF token: no cache keeps them, no other site frames them,
 # and no Referer carries a sign-in link's token to another site.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
+    "Content-Security-Policy": content_security_policy(),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -76,6 +84,8 @@ class WebContext:
     set_anonymous: bool = False
     clear_session: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # Hosts a page may load images from besides this site (the map's tiles), for its CSP.
+    image_sources: tuple[str, ...] = ()
 
     @property
     def csrf(self) -> str:
@@ -98,16 +108,32 @@ class WebContext:
         response = templates.TemplateResponse(
             self.request,
             template,
-            {"user": self.user, "csrf": self.csrf, "notice": None, **self.extra, **context},
+            {
+                "user": self.user,
+                "csrf": self.csrf,
+                "notice": None,
+                "advisor_nav": self.advisor is not None,
+                "current_path": self.request.url.path,
+                **self.extra,
+                **context,
+            },
             status_code=status,
         )
         return self.finish(response)
+
+    @property
+    def advisor(self) -> Advisor | None:
+        """The advisor the session acts for, if it acts for one."""
+        principal = self.user.principal if self.user else None
+        return principal if isinstance(principal, Advisor) else None
 
     def redirect(self, path: str) -> RedirectResponse:
         return self.finish(RedirectResponse(path, status_code=303))
 
     def finish(self, response: R) -> R:
         response.headers.update(SECURITY_HEADERS)
+        if self.image_sources:
+            response.headers["Content-Security-Policy"] = content_security_policy(self.image_sources)
         if self.set_anonymous:
             self._set_cookie(response, self.cookies.anonymous, self.anonymous, max_age=None)
         if self.clear_session:
