@@ -113,7 +113,7 @@ function drawMap(element, data) {
       bounds.extend(extra);
     }
     if (bounds.isValid()) {
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12 });
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12, animate: false });
     }
   }
   fit();
@@ -301,13 +301,24 @@ function listButtons(map, element, leads) {
     });
     cell.append(button);
   }
-  // A popup the list opened, closed from within (Escape, its close button), gives the focus back to
-  // the list's button; closed by a click elsewhere on the map, the focus stays there.
+  // Escape closes the open popup wherever the focus is in the map (Leaflet's own handler listens
+  // only while the map's container itself has the focus). A popup the list opened, closed from
+  // within (Escape, its close button), gives the focus back to the list's button; closed by a click
+  // elsewhere on the map, the focus stays there.
+  let open = null;
   let escaped = false;
+  map.on("popupopen", (event) => {
+    open = event.popup;
+  });
   element.addEventListener("keydown", (event) => {
-    escaped = event.key === "Escape";
-  }, true);
+    if (event.key === "Escape" && open) {
+      event.preventDefault();
+      escaped = true;
+      map.closePopup(open);
+    }
+  });
   map.on("popupclose", (event) => {
+    open = null;
     const inside = event.popup.getElement().contains(document.activeElement);
     if (opener && (escaped || inside)) {
       opener.focus();
