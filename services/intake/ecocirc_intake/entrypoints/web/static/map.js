@@ -4,6 +4,8 @@
 //   tiles on top of it only when the page names a tile address (ECOCIRC_MAP_TILES_URL),
 // - companies as circles; a substitution as a line from supplier to receiver; a mutualisation group
 //   as a badge with its member count joined to each member by dashed lines; coloured by step (map.css),
+// - companies placed at the same spot (a site known to its commune is at the commune's centre) are
+//   spread on a small ring around it, and the leads drawn to where their companies are shown,
 // - popups built from DOM nodes (names are what companies typed: never parsed as HTML),
 // - the filters' checkboxes (step, kind) apply at once to the map and to the list under it,
 // - « Voir sur la carte » in the list opens a lead's popup and moves the focus into it.
@@ -70,7 +72,8 @@ function drawMap(element, data) {
   const territory = element.dataset.territory;
 
   element.replaceChildren();
-  const map = L.map(element, { zoomControl: false, minZoom: 4, maxZoom: 17 });
+  // Quarter zoom steps: a territory fills the map instead of the next whole level down.
+  const map = L.map(element, { zoomControl: false, minZoom: 4, maxZoom: 17, zoomSnap: 0.25 });
   L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Leaflet");
@@ -86,38 +89,43 @@ function drawMap(element, data) {
     }).addTo(map);
   }
 
+  // What there is to see, the companies and the leads, fills the map; without any, the department.
+  const fit = (bounds) => {
+    if (bounds && bounds.isValid()) {
+      map.fitBounds(bounds, { padding: [28, 28], maxZoom: 12, animate: false });
+    }
+  };
+  const content = L.latLngBounds([]);
+  for (const feature of data.features) {
+    const positions = feature.geometry.type === "Point" ? [feature.geometry.coordinates] :
+      feature.geometry.type === "LineString" || feature.geometry.type === "MultiPoint" ? feature.geometry.coordinates : [];
+    for (const position of positions) {
+      content.extend(latLng(position));
+    }
+  }
+  fit(content);
+
   const drawn = L.featureGroup().addTo(map);
   const leads = [];
+  const sites = spreadSites(data.features, metresPerPixel(map));
   let companies = 0;
   for (const feature of data.features) {
     if (feature.properties.feature === "company") {
-      companyLayer(feature, element.dataset.companyPage).addTo(drawn);
+      companyLayer(feature, sites.shown.get(feature.properties.id), element.dataset.companyPage).addTo(drawn);
       companies += 1;
     } else if (feature.properties.feature === "lead") {
-      const lead = leadLayer(feature, steps, kinds);
+      const lead = leadLayer(feature, sites, steps, kinds);
       if (lead) {
         leads.push(lead);
       }
     }
   }
 
-  function fit(extra) {
-    const bounds = L.latLngBounds([]);
-    for (const lead of leads) {
-      bounds.extend(lead.bounds);
+  drawOutline(map, element, territory).then((department) => {
+    if (!content.isValid()) {
+      fit(department);
     }
-    if (drawn.getLayers().length) {
-      bounds.extend(drawn.getBounds());
-    }
-    if (extra && extra.isValid()) {
-      bounds.extend(extra);
-    }
-    if (bounds.isValid()) {
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 12, animate: false });
-    }
-  }
-  fit();
-  drawOutline(map, element, territory).then(fit);
+  });
 
   const apply = () => {
     const chosenSteps = new Set([...form.querySelectorAll('input[name="statut"]:checked')].map((i) => i.value));
@@ -190,9 +198,64 @@ function drawOutline(map, element, territory) {
     .catch(() => null); // without the outline, the points still show
 }
 
-function companyLayer(feature, companyPage) {
+function metresPerPixel(map) {
+  const latitude = map.getCenter().lat;
+  return (40075016.686 * Math.cos((latitude * Math.PI) / 180)) / 2 ** (map.getZoom() + 8);
+}
+
+function spreadSites(features, metresPerPixel) {
+  // Companies at one spot, in the order of their names, on a ring whose size grows with their
+  // number: apart by about their own size at the zoom the map opens with, further when zoomed in.
+  const bySpot = new Map();
+  for (const feature of features) {
+    if (feature.properties.feature === "company") {
+      const spot = feature.geometry.coordinates.join(",");
+      bySpot.set(spot, [...(bySpot.get(spot) || []), feature]);
+    }
+  }
+  const spotOf = new Map();
+  const shown = new Map();
+  for (const [spot, together] of bySpot) {
+    const [lon, lat] = together[0].geometry.coordinates;
+    together.sort((a, b) => a.properties.name.localeCompare(b.properties.name, "fr"));
+    const pixels = together.length > 1 ? Math.min(4 * together.length + 4, 32) : 0;
+    const metres = pixels * metresPerPixel;
+    together.forEach((feature, index) => {
+      const angle = (2 * Math.PI * index) / together.length;
+      const north = (metres * Math.cos(angle)) / 111320;
+      const east = (metres * Math.sin(angle)) / (111320 * Math.cos((lat * Math.PI) / 180));
+      spotOf.set(feature.properties.id, spot);
+      shown.set(feature.properties.id, L.latLng(lat + north, lon + east));
+    });
+  }
+  return { spotOf, shown };
+}
+
+function placeLead(geometry, p, sites) {
+  // Each position of the lead where one of its companies is, at the place that company is shown;
+  // a position of a company not on this map (another territory's, placed coarsely) as it is.
+  const used = new Set();
+  const place = (position, roles) => {
+    const spot = position.join(",");
+    const party = p.participants.find(
+      (x) => x.company_id && !used.has(x.company_id) && (!roles || roles.includes(x.role)) &&
+        sites.spotOf.get(x.company_id) === spot,
+    );
+    if (!party) {
+      return latLng(position);
+    }
+    used.add(party.company_id);
+    return sites.shown.get(party.company_id);
+  };
+  if (geometry.type === "LineString") {
+    return [place(geometry.coordinates[0], ["supplier"]), place(geometry.coordinates[1], ["receiver"])];
+  }
+  return geometry.coordinates.map((position) => place(position, null));
+}
+
+function companyLayer(feature, shown, companyPage) {
   const p = feature.properties;
-  const marker = L.circleMarker(latLng(feature.geometry.coordinates), {
+  const marker = L.circleMarker(shown || latLng(feature.geometry.coordinates), {
     pane: "entreprises",
     radius: 7,
     className: "entreprise",
@@ -243,18 +306,18 @@ function leadPopup(p, steps, kinds) {
   return content;
 }
 
-function leadLayer(feature, steps, kinds) {
+function leadLayer(feature, sites, steps, kinds) {
   const p = feature.properties;
   const geometry = feature.geometry;
   const step = `statut-${p.status}`;
   const parts = [];
   let anchor;
   if (geometry.type === "LineString") {
-    const line = geometry.coordinates.map(latLng);
+    const line = placeLead(geometry, p, sites);
     parts.push(L.polyline(line, { className: `piste piste-substitution ${step}`, weight: 4 }));
     anchor = L.latLngBounds(line).getCenter();
   } else if (geometry.type === "MultiPoint" && geometry.coordinates.length > 1) {
-    const members = geometry.coordinates.map(latLng);
+    const members = placeLead(geometry, p, sites);
     anchor = L.latLngBounds(members).getCenter();
     for (const member of members) {
       parts.push(L.polyline([anchor, member], { className: `piste piste-groupe ${step}`, weight: 3 }));
@@ -267,7 +330,7 @@ function leadLayer(feature, steps, kinds) {
     });
     parts.push(marker);
   } else if (geometry.type === "MultiPoint" && geometry.coordinates.length === 1) {
-    anchor = latLng(geometry.coordinates[0]);
+    anchor = placeLead(geometry, p, sites)[0];
     parts.push(L.circleMarker(anchor, { className: `piste piste-seule ${step}`, radius: 12 }));
   } else {
     return null;
