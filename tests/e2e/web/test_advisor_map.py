@@ -31,6 +31,14 @@ Shoot = Callable[[Page, str], Any]
 GERS_ADVISOR = "c.dupuy@cci-gers.example.fr"
 BIGORRE_ADVISOR = "p.lacoste@cci-bigorre.example.fr"
 SAWMILL_CONTACT = "contact@scierie-saves.example.fr"
+
+
+def unique(address: str, suffix: str) -> str:
+    """An address of its own for each test: the mail sink is shared by the whole session."""
+    local, domain = address.split("@")
+    return f"{local}-{suffix}@{domain}"
+
+
 # Companies of the Gers, then one of the Hautes-Pyrénées: (key, name, NAF, postcode, commune, contact).
 COMPANIES = [
     ("sawmill", "Scierie du Savès", "16.10A", "32130", "Samatan", SAWMILL_CONTACT),
@@ -75,18 +83,23 @@ class Territory:
 
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
     leads: dict[str, SynergySnapshot] = field(default_factory=dict)
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def address(self, address: str) -> str:
+        return unique(address, self.suffix)
 
 
 @pytest.fixture
 async def territory(site: Site) -> AsyncIterator[Territory]:
     built = Territory()
     for name, email, code in (("Claire Dupuy", GERS_ADVISOR, "32"), ("Paul Lacoste", BIGORRE_ADVISOR, "65")):
-        r = await site.api.post("/v1/advisors", json={"name": name, "email": email, "territories": [code]})
+        body = {"name": name, "email": built.address(email), "territories": [code]}
+        r = await site.api.post("/v1/advisors", json=body)
         assert r.status_code == 201, r.text
         built.ids[code] = uuid.UUID(r.json()["id"])
     for key, name, naf, postcode, city, contact in COMPANIES:
         created = await site.company(
-            name=name, naf_code=naf, contact_email=contact, postcode=postcode, city=city
+            name=name, naf_code=naf, contact_email=built.address(contact), postcode=postcode, city=city
         )
         built.ids[key] = uuid.UUID(created["id"])
     flow = {"direction": "offer", "category": "waste", "label": "Sciures de chêne"}
@@ -162,7 +175,7 @@ async def test_an_advisor_of_the_gers_reads_the_map(
 ) -> None:
     leads = territory.leads
     laptop = await browser.new_context(viewport=LAPTOP, locale="fr-FR")
-    page = await sign_in(laptop, site, GERS_ADVISOR)
+    page = await sign_in(laptop, site, territory.address(GERS_ADVISOR))
     problems = watch(page)
     await expect(page.get_by_role("heading", name="Tableau de bord", level=1)).to_be_visible()
     await page.get_by_role("navigation", name="Espace conseiller").get_by_role("link", name="Carte").click()
@@ -279,7 +292,7 @@ async def test_another_territory_s_advisor_and_a_company_see_nothing_of_the_gers
     site: Site, browser: Browser, territory: Territory, shoot: Shoot
 ) -> None:
     context = await browser.new_context(viewport=LAPTOP, locale="fr-FR")
-    page = await sign_in(context, site, BIGORRE_ADVISOR)
+    page = await sign_in(context, site, territory.address(BIGORRE_ADVISOR))
     problems = watch(page)
     await page.goto(f"{site.url}/carte")
     await expect(page.get_by_role("region", name="Carte de Hautes-Pyrénées (65)")).to_be_visible()
@@ -302,10 +315,53 @@ async def test_another_territory_s_advisor_and_a_company_see_nothing_of_the_gers
     assert "Scierie du Savès" not in await page.content()
 
     company = await browser.new_context(viewport=LAPTOP, locale="fr-FR")
-    sawmill = await sign_in(company, site, SAWMILL_CONTACT)
+    sawmill = await sign_in(company, site, territory.address(SAWMILL_CONTACT))
     await expect(sawmill.get_by_role("heading", name="Mes flux")).to_be_visible()
     await expect(sawmill.get_by_role("navigation", name="Espace conseiller")).to_have_count(0)
     await sawmill.goto(f"{site.url}/carte")
     await expect(sawmill.get_by_role("heading", name="Accès refusé")).to_be_visible()
     await expect(sawmill.locator("#carte")).to_have_count(0)
     await shoot(sawmill, "advisor-map-company-refused")
+
+
+@pytest.fixture
+def tiles_out_of_reach(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiles configured on a port nobody listens on (a test asks for it before `site`, which reads it)."""
+    monkeypatch.setenv(
+        "ECOCIRC_MAP_TILES_URL", f"http://127.0.0.1:{UNREACHABLE}/tuiles/{{z}}/{{x}}/{{y}}.png"
+    )
+    monkeypatch.setenv("ECOCIRC_MAP_TILES_ATTRIBUTION", "Tuiles de test")
+
+
+UNREACHABLE = 9  # discard: closed on these machines
+
+
+async def test_with_tiles_out_of_reach_the_outline_and_points_still_show(
+    tiles_out_of_reach: None, site: Site, browser: Browser, shoot: Shoot
+) -> None:
+    assert site.settings.map_tiles_url is not None
+    suffix = uuid.uuid4().hex[:8]
+    advisor = unique(GERS_ADVISOR, suffix)
+    r = await site.api.post("/v1/advisors", json={"name": "Claire", "email": advisor, "territories": ["32"]})
+    assert r.status_code == 201, r.text
+    await site.company(name="Scierie du Savès", naf_code="16.10A", contact_email=unique(SAWMILL_CONTACT, suffix),
+                       postcode="32130", city="Samatan")  # fmt: skip
+    context = await browser.new_context(viewport=LAPTOP, locale="fr-FR")
+    page = await sign_in(context, site, advisor)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    response = await page.goto(f"{site.url}/carte")
+    assert response is not None
+    assert (
+        f"img-src 'self' data: http://127.0.0.1:{UNREACHABLE};" in response.headers["content-security-policy"]
+    )
+    # Leaflet asks for the tiles (the CSP lets it), gets nothing, and the map reads all the same.
+    await expect(page.locator(".leaflet-tile").first).to_be_attached()
+    await expect(pane(page, "contours")).to_have_count(96)
+    await expect(pane(page, "entreprises", "path.entreprise")).to_have_count(1)
+    await expect(page.locator(".leaflet-control-attribution")).to_contain_text("Tuiles de test")
+    await expect(page.get_by_role("status")).to_have_text("Aucune piste, 1 entreprise.")
+    # One company alone is framed by its department, not zoomed into an empty square.
+    assert await pane(page, "contours", "path.departement-suivi").evaluate("e => e.getBBox().width") > 200
+    await shoot(page, "advisor-map-tiles-out-of-reach")
+    assert refused == []

@@ -139,6 +139,9 @@ async def test_an_advisor_s_map_holds_the_api_s_geojson_and_lists_its_leads(
     csp = page.headers["content-security-policy"]
     assert "script-src 'self';" in csp and "img-src 'self' data:;" in csp
     assert 'data-tiles-url=""' in page.text
+    # Companies' popups link to their page where the app serves one (the dashboard's), else nowhere.
+    has_page = any(getattr(r, "path", None) == "/entreprises/{company_id}" for r in api.app.routes)
+    assert f'data-company-page="{"/entreprises/{id}" if has_page else ""}"' in page.text
     assert '<script src="/static/vendor/leaflet/leaflet.js" defer></script>' in page.text
 
 

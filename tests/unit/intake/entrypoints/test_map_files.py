@@ -8,9 +8,10 @@ import re
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from ecocirc_intake.entrypoints.web import STATIC
-from ecocirc_intake.entrypoints.web.map_pages import OUTLINE_FILE, territory_label, tiles_source
+from ecocirc_intake.entrypoints.web.map_pages import OUTLINE_FILE, company_page, territory_label, tiles_source
 
 LEAFLET = STATIC / "vendor" / "leaflet"
 # Metropolitan France with Corsica, generously.
@@ -87,3 +88,14 @@ def test_territories_are_named_from_the_outline() -> None:
     assert territory_label("32") == "Gers (32)"
     assert territory_label("*") == "Tous les territoires"
     assert territory_label("975") == "975"  # no outline, no name: the code
+
+
+def test_companies_link_to_their_page_only_where_the_app_serves_one() -> None:
+    app = FastAPI()
+    assert company_page(app) == ""
+
+    @app.get("/entreprises/{company_id}")
+    async def company(company_id: str) -> str:
+        return company_id
+
+    assert company_page(app) == "/entreprises/{id}"

@@ -53,6 +53,20 @@ SECURITY_HEADERS = {
 }
 
 
+# An advisor's sections, by the first part of the address.
+_SECTIONS = {
+    "": "tableau",
+    "entreprises": "tableau",
+    "carte": "carte",
+    "pistes": "pistes",
+    "rapports": "rapports",
+}
+
+
+def nav_section(path: str) -> str | None:
+    return _SECTIONS.get(path.strip("/").split("/", 1)[0])
+
+
 class CsrfRejected(Exception):
     """A form came without the token of this browser's session: another site may have sent it."""
 
@@ -104,28 +118,24 @@ class WebContext:
     def client(self) -> str:
         return self.request.client.host if self.request.client else "unknown"
 
-    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        response = templates.TemplateResponse(
-            self.request,
-            template,
-            {
-                "user": self.user,
-                "csrf": self.csrf,
-                "notice": None,
-                "advisor_nav": self.advisor is not None,
-                "current_path": self.request.url.path,
-                **self.extra,
-                **context,
-            },
-            status_code=status,
-        )
-        return self.finish(response)
-
     @property
     def advisor(self) -> Advisor | None:
-        """The advisor the session acts for, if it acts for one."""
         principal = self.user.principal if self.user else None
         return principal if isinstance(principal, Advisor) else None
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        base = {
+            "user": self.user,
+            "csrf": self.csrf,
+            "notice": None,
+            # The advisor's sections, the current one marked (aria-current) in the navigation.
+            "advisor_nav": self.advisor is not None,
+            "nav_current": nav_section(self.request.url.path),
+        }
+        response = templates.TemplateResponse(
+            self.request, template, {**base, **self.extra, **context}, status_code=status
+        )
+        return self.finish(response)
 
     def redirect(self, path: str) -> RedirectResponse:
         return self.finish(RedirectResponse(path, status_code=303))

@@ -36,8 +36,9 @@ OUTLINE_CREDIT = "Contours\u00a0: IGN ADMIN EXPRESS, INSEE COG 2018 (Licence Ouv
 # The steps a lead on the map can be at, in the pipeline's order (withdrawn leads are not drawn).
 STEPS = tuple(s.value for s in SynergyStatus if s is not SynergyStatus.WITHDRAWN)
 KINDS = ("substitution", "mutualisation")
-# An advisor's page of one company, "{id}" standing for its id; empty while there is none to link to.
-COMPANY_PAGE = ""
+# An advisor's page of one company, where the app serves one (the dashboard's); the popups of the
+# companies link to it, "{id}" standing for the company's id.
+COMPANY_ROUTE = "/entreprises/{company_id}"
 Choices = Annotated[list[str], Query(max_length=20)]
 
 
@@ -124,6 +125,12 @@ def company_line(properties: dict[str, Any]) -> CompanyLine:
     )
 
 
+def company_page(app: Any) -> str:
+    """The address template of a company's page, or "" when the app has no such page to link to."""
+    served = {getattr(route, "path", None) for route in app.routes}
+    return COMPANY_ROUTE.replace("{company_id}", "{id}") if COMPANY_ROUTE in served else ""
+
+
 def _chosen(given: list[str], every: tuple[str, ...], filtered: bool) -> set[str]:
     """What a filter keeps: everything until the form is sent, then what it ticked."""
     return {value for value in given if value in every} if filtered else set(every)
@@ -173,5 +180,5 @@ async def territory_map(
         outline_credit=OUTLINE_CREDIT,
         tiles_url=tiles or "",
         tiles_attribution=web.settings.map_tiles_attribution,
-        company_page=COMPANY_PAGE,
+        company_page=company_page(web.request.app),
     )

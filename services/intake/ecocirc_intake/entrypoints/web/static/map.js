@@ -103,7 +103,11 @@ function drawMap(element, data) {
       content.extend(latLng(position));
     }
   }
-  fit(content);
+  // A single spot says nothing of where it is: the department will frame it.
+  const spot = !content.isValid() || content.getNorthEast().equals(content.getSouthWest());
+  if (content.isValid()) {
+    map.fitBounds(content, { padding: [28, 28], maxZoom: spot ? 9 : 12, animate: false });
+  }
 
   const drawn = L.featureGroup().addTo(map);
   const leads = [];
@@ -122,8 +126,8 @@ function drawMap(element, data) {
   }
 
   drawOutline(map, element, territory).then((department) => {
-    if (!content.isValid()) {
-      fit(department);
+    if (spot && department) {
+      fit(content.isValid() ? department.extend(content) : department);
     }
   });
 
@@ -145,10 +149,11 @@ function drawMap(element, data) {
       shown += visible ? 1 : 0;
     }
     if (status) {
-      const s = (n) => (n === 1 ? "" : "s");
-      status.textContent =
-        `${shown} piste${s(shown)} sur ${leads.length} affichée${s(shown)}, ` +
-        `${companies} entreprise${s(companies)}.`;
+      const s = (n) => (n > 1 ? "s" : ""); // French: « 0 piste », « 1 piste », « 2 pistes »
+      const shownText = leads.length
+        ? `${shown} piste${s(shown)} sur ${leads.length} affichée${s(shown)}`
+        : "Aucune piste";
+      status.textContent = `${shownText}, ${companies} entreprise${s(companies)}.`;
     }
   };
   apply();
