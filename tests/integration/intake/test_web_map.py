@@ -183,6 +183,31 @@ async def test_another_territory_s_advisor_a_company_and_a_visitor(api: Api, vis
     assert anonymous.status_code == 303 and anonymous.headers["location"] == "/"
 
 
+async def test_the_admin_picks_among_every_territory(
+    make_settings: Callable[..., Settings], api: Api
+) -> None:
+    t = await Territories().build(api)
+    # The same database, read by an app whose admin has a mailbox (ECOCIRC_ADMIN_EMAIL) to sign in with.
+    settings = make_settings(
+        admin_token=ADMIN_TOKEN, decision_wait_seconds=0, admin_email="admin@cci.example"
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.50", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+            admin = Visitor(Api(client, app, settings), client)
+            await admin.sign_in("admin@cci.example")
+            everything = await admin.get("/carte")
+            bigorre = await admin.get("/carte?territoire=65")
+    assert "Carte de Tous les territoires" in everything.text
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', everything.text)
+    assert [(v, label) for v, _, label in options] == [
+        ("*", "Tous les territoires"), ("32", "Gers (32)"), ("65", "Hautes-Pyrénées (65)")
+    ]  # fmt: skip
+    assert set(lead_rows(everything)) == {str(s.synergy_id) for s in (t.exchange, t.group, t.bigorre)}
+    assert set(lead_rows(bigorre)) == {str(t.bigorre.synergy_id)}
+
+
 @pytest.fixture
 async def tiled(make_settings: Callable[..., Settings]) -> AsyncIterator[Api]:
     settings = make_settings(
