@@ -13,6 +13,7 @@ variables must be set and secrets must not be the well-known insecure values.
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ClassVar, Self
@@ -24,6 +25,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
 MIN_ADMIN_TOKEN_LENGTH = 24
 MIN_LINK_SECRET_LENGTH = 32
+# A tile address template: http(s), a plain host (its first label may be Leaflet's {s}), an optional
+# port, then a path without spaces or quotes.
+TILES_URL = re.compile(r"https?://(?:\{s\}\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?/[^\s\"'<>\\;,]*")
 
 
 class SmtpTls(StrEnum):
@@ -300,6 +304,36 @@ class ApiSettings(RuntimeSettings):
         description="How long a decision (status, review mode, preferences) waits to be applied by the "
         "notifier before the API answers 202 instead of 200.",
     )
+
+    # ---- intake: the advisors' map page ----
+    map_tiles_url: str | None = Field(
+        None,
+        description=(
+            "Address template of the map tiles under the page « Carte », e.g."
+            " `https://tile.example.org/{z}/{x}/{y}.png` (`{s}` allowed as the host's first label,"
+            " `{r}` in the path); the pages then allow images from that host. Unset or empty: no tiles,"
+            " the map shows the departments' outline shipped with the project under its points."
+        ),
+    )
+    map_tiles_attribution: str = Field(
+        "",
+        max_length=300,
+        description="The credit the tile server asks the map to show (e.g. `© OpenStreetMap contributors`).",
+    )
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tiles_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        # The host goes into the pages' Content-Security-Policy: nothing but a plain host may reach it.
+        if not TILES_URL.fullmatch(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
+            raise ValueError(
+                "ECOCIRC_MAP_TILES_URL must be an http(s) address template with {z}, {x} and {y}, "
+                "e.g. https://tile.example.org/{z}/{x}/{y}.png"
+            )
+        return value
 
     # ---- intake: client addresses behind a reverse proxy (finding 1) ----
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(

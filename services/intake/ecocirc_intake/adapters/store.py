@@ -416,6 +416,13 @@ class IntakeTx:
             )
         )
 
+    async def territories(self) -> list[str]:
+        """Every territory some company belongs to, in order."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT territory FROM companies WHERE territory IS NOT NULL ORDER BY territory"
+        )
+        return [r["territory"] for r in rows]
+
     async def company_sites(self, company_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
         rows = await self.conn.fetch(
             "SELECT id, lat, lon, territory FROM companies WHERE id = ANY($1::uuid[])", company_ids

@@ -15,7 +15,7 @@ from ecocirc_intake.adapters import notifier_reads
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.domain import geojson
 from ecocirc_intake.domain.report import CompanyRow, FlowRow, LeadRow, Period, Report, report
-from ecocirc_intake.service_layer.followup import require_territory
+from ecocirc_intake.service_layer.followup import require_advisor, require_territory
 from ecocirc_intake.service_layer.principals import Advisor, Principal
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer
 from ecocirc_shared.flows import Confidentiality
@@ -34,6 +34,17 @@ def _viewer(advisor: Advisor) -> Viewer:
 def _whole(territory: str) -> str | None:
     """None for "*" (the whole programme, the admin's), else the territory."""
     return None if territory == ALL_TERRITORIES else territory
+
+
+async def map_territories(store: IntakeStore, principal: Principal) -> list[str]:
+    """The territories whose map `principal` may open: an advisor's own; for the admin, the whole
+    programme ("*") then every territory a company belongs to."""
+    advisor = require_advisor(principal)
+    if ALL_TERRITORIES not in advisor.territories:
+        return list(advisor.territories)
+    async with store.transaction() as tx:
+        present = await tx.territories()
+    return [ALL_TERRITORIES, *present] if advisor.is_admin else present
 
 
 async def territory_map(

@@ -15,6 +15,7 @@ from ecocirc_intake.entrypoints.web import (
     flow_pages,
     followup_pages,
     lead_pages,
+    map_pages,
     pages,
     report_pages,
     workshop_pages,
@@ -55,4 +56,5 @@ def install(app: FastAPI, settings: IntakeSettings) -> None:
     app.include_router(followup_pages.router)
     app.include_router(report_pages.router)
     app.include_router(lead_pages.router)
+    app.include_router(map_pages.router)
     errors.install(app)

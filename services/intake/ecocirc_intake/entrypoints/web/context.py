@@ -38,14 +38,20 @@ templates.env.filters["plural"] = lambda count, singular, plural_form: french.pl
     count, singular, plural_form
 )
 
+def content_security_policy(image_sources: tuple[str, ...] = ()) -> str:
+    """Everything from this site only; `image_sources` adds hosts images may come from (map tiles)."""
+    images = " ".join(("'self'", "data:", *image_sources))
+    return (
+        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
 # Pages carry personal data and a CSRF token: no cache keeps them, no other site frames them,
 # and no Referer carries a sign-in link's token to another site.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
+    "Content-Security-Policy": content_security_policy(),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -97,6 +103,8 @@ class WebContext:
     set_anonymous: bool = False
     clear_session: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # Hosts a page may load images from besides this site (the map's tiles), for its CSP.
+    image_sources: tuple[str, ...] = ()
 
     @property
     def csrf(self) -> str:
@@ -139,6 +147,8 @@ class WebContext:
 
     def finish(self, response: R) -> R:
         response.headers.update(SECURITY_HEADERS)
+        if self.image_sources:
+            response.headers["Content-Security-Policy"] = content_security_policy(self.image_sources)
         if self.set_anonymous:
             self._set_cookie(response, self.cookies.anonymous, self.anonymous, max_age=None)
         if self.clear_session:
