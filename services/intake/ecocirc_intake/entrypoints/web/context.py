@@ -38,6 +38,7 @@ templates.env.filters["plural"] = lambda count, singular, plural_form: french.pl
     count, singular, plural_form
 )
 
+
 def content_security_policy(image_sources: tuple[str, ...] = ()) -> str:
     """Everything from this site only; `image_sources` adds hosts images may come from (map tiles)."""
     images = " ".join(("'self'", "data:", *image_sources))
