@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, fold, keys, term_keys, words
+from ecocirc_matcher.domain.text import (
+    Vocabulary,
+    affirmed,
+    denied,
+    denied_items,
+    fold,
+    keys,
+    term_keys,
+    words,
+)
 from ecocirc_shared.flows import Category, Direction
 
 if TYPE_CHECKING:
@@ -86,6 +95,10 @@ class Classification:
     named_resources: frozenset[str] = frozenset()
     # Classes placed by resemblance (the semantic fallback), not named by a keyword or a code.
     guessed: frozenset[str] = frozenset()
+    # What a need's words deny, item by item, each word with its stems ("pas de boues ni de digestat"):
+    # an offer that names one of them is refused even when its class is one the need asks for
+    # ("compost, oui ; digestat, non").
+    denied: tuple[tuple[frozenset[str], ...], ...] = ()
 
 
 class Classifier:
@@ -286,6 +299,11 @@ class Classifier:
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
         refused = set(self.match_text(label, direction, negated=True)[0])
         refused |= set(self.match_text(description, direction, negated=True)[0])
+        denied_words = (
+            tuple(tuple(keys(w) for w in item) for item in denied_items(f"{label}. {description}"))
+            if direction is Direction.NEED
+            else ()
+        )
         return Classification(
             confidence=found,
             fuzzy=fuzzy or (described and fuzzy_description),
@@ -293,6 +311,7 @@ class Classifier:
             uses=uses if direction is Direction.NEED else frozenset(),
             named_resources=resources,
             guessed=frozenset(guessed & found.keys()),
+            denied=denied_words,
         )
 
 

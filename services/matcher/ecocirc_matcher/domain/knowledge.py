@@ -15,7 +15,7 @@ from importlib import resources
 
 from ecocirc_matcher.domain.classify import USE_FAMILY, Classification, Classifier, Term
 from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
-from ecocirc_matcher.domain.text import everyday_words, words
+from ecocirc_matcher.domain.text import affirmed, everyday_words, keys, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
@@ -337,6 +337,7 @@ class Knowledge:
         ]
         self._state_reader = Classifier(state_phrases, lexicon, everyday, stemmed=False)
         self._states_cached = lru_cache(maxsize=200_000)(self._states_in)
+        self._said_cached = lru_cache(maxsize=200_000)(self._said_in)
         self._clean_needs: dict[str, frozenset[str]] = {}
         for row in _rows(data, "clean_needs.csv"):
             self._check_class(row["class_id"], "clean_needs.csv")
@@ -585,6 +586,13 @@ class Knowledge:
             if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
                 return ban
         return None
+
+    def said(self, flow: FlowSnapshot) -> frozenset[str]:
+        """The words a flow affirms (label and description, not what it denies), with their stems."""
+        return self._said_cached(flow.label, flow.description or "")
+
+    def _said_in(self, label: str, description: str) -> frozenset[str]:
+        return frozenset().union(*(keys(w) for w in words(affirmed(f"{label}. {description}"))))
 
     def states(self, flow: FlowSnapshot) -> frozenset[str]:
         """What a flow's words say of its resource's state: "used", "soiled", "new" (states.csv)."""

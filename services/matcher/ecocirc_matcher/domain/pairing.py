@@ -96,6 +96,10 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if need_classified.refused and _primary(offer_conf) & need_classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
+    if _names_denied(need_classified, kb.said(offer)):
+        # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
+        # this offer names, even if it is of a class the receiver otherwise takes.
+        return None
     worn = kb.states(offer) & WORN_STATES
     need_states = kb.states(need)
     if worn and "new" in need_states:
@@ -246,6 +250,11 @@ def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozens
         if pool:
             return max(sorted(pool), key=lambda c: offer_conf[c])
     raise ValueError("a classification is never empty")
+
+
+def _names_denied(need: Classification, said: frozenset[str]) -> bool:
+    """Whether an offer's words hold every word of something the need denies."""
+    return any(all(not word.isdisjoint(said) for word in item) for item in need.denied)
 
 
 def _primary(confidence: dict[str, float]) -> frozenset[str]:

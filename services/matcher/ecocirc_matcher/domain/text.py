@@ -36,6 +36,8 @@ _CLAUSE = re.compile(r"[^.;:!?()\[\]\n]+")
 _BREAK = re.compile(r",|\b(?:et|ou|mais|puis|and|or|but)\b")
 _GOES_ON = re.compile(r"\s*(?:de|d|du|des|ni|nor|no|pas|sans|aucun|aucune|without)\b")
 _CLOSING_NI = re.compile(r"\b(?:ni|nor)\b")
+# Where one denied item ends and the next begins ("pas de boues, pas d'effluents", "ni de digestat").
+_ITEM_BREAK = re.compile(r"[,.+/]|\b(?:ni|nor|et|ou|and|or)\b")
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
@@ -104,6 +106,18 @@ def denied(text: str) -> str:
     """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "pas de sciure, ni d'ecorces"."""
     folded = fold(text)
     return " . ".join(folded[start:end] for start, end in _negated_spans(folded))
+
+
+def denied_items(text: str) -> tuple[tuple[str, ...], ...]:
+    """Each thing a text denies, as its significant words: "Pas de boues ni de digestat" ->
+    (("boues",), ("digestat",)); "pas d'effluents d'élevage industriel" -> (("effluents", "elevage",
+    "industriel"),). The items of a denied list are split at its commas and conjunctions."""
+    found: list[tuple[str, ...]] = []
+    for part in _ITEM_BREAK.split(denied(text)):
+        item = tuple(w for w in words(part) if not _CUE.fullmatch(w))
+        if item and item not in found:
+            found.append(item)
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_substitution
-from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, everyday_words
+from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, denied_items, everyday_words
 from ecocirc_shared.flows import Category
 from tests.unit.matcher.factories import need, offer
 
@@ -138,3 +138,43 @@ def test_states_are_read_after_negation(kb: Knowledge) -> None:
     assert kb.states(offer("palettes, aucune cassée")) == frozenset()
     assert kb.states(offer("huile alimentaire usagée")) == {"used"}
     assert kb.states(offer("gobelets à usage unique")) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("Pas de boues ni de digestat.", [("boues",), ("digestat",)]),
+        (
+            "Pas de boues, pas d'effluents d'élevage industriel.",
+            [("boues",), ("effluents", "elevage", "industriel")],
+        ),
+        ("Sec, et sans poussière fine svp.", [("poussiere", "fine", "svp")]),
+        ("Compost, vieux terreau, substrat.", []),
+    ],
+)
+def test_denied_items_are_split_at_their_list(text: str, items: list[tuple[str, ...]]) -> None:
+    assert list(denied_items(text)) == items
+
+
+def test_a_need_refuses_an_offer_naming_what_it_denies_even_within_a_class_it_takes(kb: Knowledge) -> None:
+    # Compost and digestate are one class; the receiver wants the one and not the other.
+    demand = need(
+        "Matière organique pour les planches",
+        description="Compost, vieux terreau. Pas de boues ni de digestat.",
+        category=Category.MATERIAL,
+    )
+    assert evaluate_substitution(offer("Digestat solide", category=Category.MATERIAL), demand, kb) is None
+    assert evaluate_substitution(offer("Compost de déchets verts", category=Category.MATERIAL), demand, kb)
+    pigs = need(
+        "Aliments pour les porcs",
+        description="Pain, biscuits déclassés. Pas de légumes ni d'épluchures : ça bouche les vannes.",
+        category=Category.MATERIAL,
+    )
+    assert evaluate_substitution(offer("Pommes de terre déclassées + épluchures"), pigs, kb) is None
+    # The whole item must be named: refusing demolition wood is not refusing wood.
+    boiler = need(
+        "Plaquettes de bois pour la chaudière",
+        description="Pas de bois de démolition.",
+        category=Category.MATERIAL,
+    )
+    assert evaluate_substitution(offer("Plaquettes de bois forestières"), boiler, kb) is not None
