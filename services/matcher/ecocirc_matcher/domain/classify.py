@@ -15,6 +15,7 @@ from ecocirc_matcher.domain.text import (
     denied,
     denied_items,
     fold,
+    governed,
     keys,
     term_keys,
     words,
@@ -111,10 +112,13 @@ class Classifier:
         everyday: frozenset[str] = frozenset(),
         *,
         stemmed: bool = True,
+        vessels: frozenset[str] = frozenset(),
     ) -> None:
         # Unstemmed terms match their words exactly (in any inflection listed): for words whose stem is
         # another word's ("usagée" and "usage" share "usag").
         stem = term_keys if stemmed else _exact
+        # Classes of things a resource is kept or carried in (drums, bins, bags): see _vessels_only.
+        self._vessels = vessels
         self._terms: list[_Compiled] = []
         self._index: defaultdict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set()
@@ -150,7 +154,8 @@ class Classifier:
         return dict(found), fuzzy
 
     def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
-        raw = words(denied(text) if negated else affirmed(text))
+        read = denied(text) if negated else affirmed(text)
+        raw = words(read)
         if not raw:
             return {}, False
         corrected: list[str] = []
@@ -196,6 +201,8 @@ class Classifier:
             if len(placed) == 1 and not placed.isdisjoint(exact_at) and (class_id, *placed) not in exact:
                 continue
             kept.append((class_id, placed))
+        if self._vessels:
+            kept = _not_vessels(kept, self._vessels, governed(read))
         found: dict[str, float] = {}
         for class_id, placed in kept:
             conf = FUZZY_PENALTY if placed & fuzzy_at else 1.0
@@ -313,6 +320,31 @@ class Classifier:
             guessed=frozenset(guessed & found.keys()),
             denied=denied_words,
         )
+
+
+# A vessel named after these is where the resource is ("en bacs de 600 L", "dans un bac étanche")...
+_VESSEL_PLACES = frozenset({"en", "dans", "in", "into"})
+
+
+def _not_vessels(
+    kept: list[tuple[str, frozenset[int]]], vessels: frozenset[str], complements: dict[int, str]
+) -> list[tuple[str, frozenset[int]]]:
+    """Matches without the containers that only hold or receive what the text is about: a vessel after
+    "en" or "dans" ("abats en bacs réfrigérés"), or the complement of a thing named before it ("huile
+    soluble (vidange des bacs)", "marc de café pour nos sacs de culture"). The head noun is the
+    resource; "Fûts 200 L vides", "Cuves pour l'eau de pluie", "palettes et fûts" still name drums."""
+    starts = [min(placed) for class_id, placed in kept if class_id not in vessels]
+    result = []
+    for class_id, placed in kept:
+        if class_id in vessels:
+            start = min(placed)
+            preposition = complements.get(start)
+            if preposition in _VESSEL_PLACES:
+                continue
+            if preposition and any(other < start for other in starts):
+                continue
+        result.append((class_id, placed))
+    return result
 
 
 def semantic_text(label: str, description: str) -> str:

@@ -45,6 +45,10 @@ _DATA_FILES = (
 EWC_CONFIDENCE = {3: 0.9, 2: 0.75, 1: 0.6}
 EWC_WILDCARD_CONFIDENCE = 0.85
 
+# Containers a resource is kept, carried or grown in ("en bacs", "pour nos sacs de culture"): named
+# after a preposition, they are not the resource (classify._not_vessels).
+VESSEL_CLASSES = frozenset({"reusable_containers", "packaging_supplies"})
+
 # The same resource on both sides needs no reason from the data.
 IDENTITY_REASON = "Il s'agit de la même ressource."
 
@@ -269,7 +273,7 @@ class Knowledge:
             self._check_class(row["class_id"], "homonyms.csv")
             terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
         lexicon, everyday = _lexicon(data), everyday_words()
-        self._classifier = Classifier(terms, lexicon, everyday)
+        self._classifier = Classifier(terms, lexicon, everyday, vessels=VESSEL_CLASSES)
         self._terms = terms
         self.semantic = SemanticPlacer(encoder, self.class_descriptions) if encoder else None
         self._placeable_cached = lru_cache(maxsize=64)(self._placeable)

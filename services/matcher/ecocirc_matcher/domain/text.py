@@ -22,6 +22,11 @@ _STOPWORDS_TEXT = """
     the of and or for with without from to in an as by on at per our their its is are be into
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Prepositions that make the next noun a complement of the one before ("vidange des bacs", "marc de café
+# pour nos sacs de culture") or a place or vessel ("en bacs de 600 L", "dans un bac étanche").
+_PREPOSITIONS = frozenset(
+    ["en", "dans", "pour", "de", "des", "du", "d", "a", "au", "aux", "in", "into", "for", "of"]
+)
 
 # A negation denies what follows it in its own clause: "Pas de sciure : elle bouche la vis". The clause
 # ends at a sentence mark or a colon, and the negation at a comma or a conjunction ("sans poussière,
@@ -64,6 +69,24 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Significant words of a text, folded, without stop words or bare numbers ("non X" is one word)."""
     return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
+
+
+def governed(text: str) -> dict[int, str]:
+    """Words of `words(text)` that follow a preposition, by position, with the preposition: in "huile
+    (vidange des bacs) en fûts", "bacs" follows "des" and "futs" "en". Determiners and numbers between
+    them are skipped ("dans un bac", "en bacs de 600 L", "pour nos sacs")."""
+    found: dict[int, str] = {}
+    position, preposition = 0, ""
+    for token in _WORD.findall(_NON.sub("non", fold(text))):
+        if token in _PREPOSITIONS:
+            preposition = token
+            continue
+        if token in STOPWORDS or token.isdigit():
+            continue
+        if preposition:
+            found[position] = preposition
+        position, preposition = position + 1, ""
+    return found
 
 
 def _negated_spans(folded: str) -> list[tuple[int, int]]:

@@ -178,3 +178,24 @@ def test_a_need_refuses_an_offer_naming_what_it_denies_even_within_a_class_it_ta
         category=Category.MATERIAL,
     )
     assert evaluate_substitution(offer("Plaquettes de bois forestières"), boiler, kb) is not None
+
+
+@pytest.mark.parametrize(
+    ("label", "description", "is_class", "is_not_class"),
+    [
+        # The vessel a resource is kept in is not the resource...
+        ("Lot du jour", "invendus alimentaires, dans un bac étanche", "food_waste", "reusable_containers"),
+        ("Huile soluble usagée (vidange des bacs)", "", "cutting_fluids", "reusable_containers"),
+        ("Marc de café pour nos sacs de culture", "", "food_waste", "packaging_supplies"),
+        # ...but a container named first, or in a list, is what is offered.
+        ("Fûts 200 L vides", "en bon état", "reusable_containers", "food_waste"),
+        ("Palettes et fûts vides", "", "reusable_containers", "food_waste"),
+        ("GRV 1000 L vides (sirop de glucose)", "", "reusable_containers", "food_waste"),
+    ],
+)
+def test_a_container_is_the_resource_only_as_the_head_noun(
+    kb: Knowledge, label: str, description: str, is_class: str, is_not_class: str
+) -> None:
+    classes = kb.classify(offer(label, description=description, category=Category.MATERIAL))
+    assert is_class in classes
+    assert is_not_class not in classes
