@@ -40,6 +40,9 @@ FALLBACK_CONFIDENCE = 0.3
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+# Uses that stay open whatever resources a need names: a licensed collector of hazardous waste lists
+# examples ("acides, solvants, huiles, boues") of all it takes in.
+OPEN_USES = frozenset({"use_hazardous_waste"})
 # Families that name no resource: what a need is for ("combustible"), or nothing specific.
 VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
 
@@ -243,11 +246,14 @@ class Classifier:
         # The description elaborates what the label names: once the label names a resource of the
         # flow's category, the description adds only resources of the same family ("Copeaux alu" +
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
-        families = {kb.classes[c].family for c in named}
+        # A label naming only a use ("Amendement pour verger bio", "Aliments pour les vaches") names no
+        # resource: its description says which ("compost, cendres de bois, fumier").
+        named_resources = [c for c in named if kb.classes[c].family not in VAGUE_FAMILIES]
+        families = {kb.classes[c].family for c in named_resources}
         described = False
         said = set(found)
         for class_id, conf in from_description.items():
-            if named and kb.classes[class_id].family not in families:
+            if named_resources and kb.classes[class_id].family not in families:
                 continue
             if class_id not in said and category.value not in kb.classes[class_id].categories:
                 # The description elaborates: a word of another category there is said in passing
@@ -278,7 +284,9 @@ class Classifier:
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
-            found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
+            found = {
+                c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY or c in OPEN_USES
+            }
         guessed: set[str] = set()
         worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
         if place is not None and not worded:

@@ -37,6 +37,8 @@ THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.
 
 # What a licensed collector of hazardous waste asks for (knowledge/classes.csv).
 HAZARDOUS_WASTE_USE = "use_hazardous_waste"
+# Words that restrict a collector of hazardous waste to liquids.
+LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
@@ -109,9 +111,14 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
-    if not hazardous:
-        # A collector of hazardous waste takes hazardous waste: MDF offcuts or plain wood are not for it.
-        need_conf = {c: conf for c, conf in need_conf.items() if c != HAZARDOUS_WASTE_USE}
+    if not hazardous and HAZARDOUS_WASTE_USE in need_conf:
+        # A collector of hazardous waste takes hazardous waste: MDF offcuts, plain wood or sewage sludge
+        # (19 08 05, not hazardous) are not for it, whichever examples its need lists.
+        return None
+    if HAZARDOUS_WASTE_USE in need_conf and not LIQUID_WORDS.isdisjoint(kb.said(need)):
+        # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
+        # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
+        offer_conf = {c: conf for c, conf in offer_conf.items() if kb.classes[c].dimension == "volume"}
     evidence = [
         *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
         *_receiver_links(kb, offer, need, offer_conf, distance),

@@ -199,3 +199,19 @@ def test_a_container_is_the_resource_only_as_the_head_noun(
     classes = kb.classify(offer(label, description=description, category=Category.MATERIAL))
     assert is_class in classes
     assert is_not_class not in classes
+
+
+def test_a_label_naming_only_a_use_lets_its_description_name_the_resources(kb: Knowledge) -> None:
+    classes = kb.classification(
+        need(
+            "Amendement pour le verger",
+            description="Compost, cendres de bois, fumier",
+            category=Category.MATERIAL,
+        )
+    ).confidence
+    assert {"use_fertiliser", "ash", "manure", "digestate_compost"} <= classes.keys()
+    # A label naming a resource keeps the description to that resource's family.
+    named = kb.classification(
+        need("Copeaux alu", description="en bennes, avec du fumier", category=Category.WASTE)
+    )
+    assert "manure" not in named.confidence

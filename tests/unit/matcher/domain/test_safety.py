@@ -88,6 +88,27 @@ def bans_between(kb: Knowledge, offered: FlowSnapshot, needed: FlowSnapshot) -> 
     }
 
 
+def test_a_collector_of_hazardous_waste_takes_every_hazardous_waste_and_nothing_else(kb: Knowledge) -> None:
+    collector = need(
+        "Déchets dangereux industriels (acides, solvants, huiles, boues)",
+        hazardous=True,
+        naf="38.12Z",
+        road_km=5,
+    )
+    # The classes it lists are examples of what it is licensed for...
+    assert evaluate_substitution(offer("Émulsion d'usinage usagée", ewc="12 01 09*"), collector, kb)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), collector, kb)
+    # ...and sewage sludge (19 08 05) or clean drums are no hazardous waste, whatever it lists.
+    assert evaluate_substitution(offer("Boues d'épuration chaulées", ewc="19 08 05"), collector, kb) is None
+    assert (
+        evaluate_substitution(offer("Fûts vides propres", category=Category.MATERIAL), collector, kb) is None
+    )
+    # A collector of liquids takes what flows, not treated wood.
+    liquids = need("Déchets dangereux liquides (huiles usagées, solvants)", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer("Solvants usés de l'atelier"), liquids, kb)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), liquids, kb) is None
+
+
 # Everyday French, the way a small business writes it; the receiver even accepts hazardous waste, so
 # only the law can refuse.
 BANNED = [
