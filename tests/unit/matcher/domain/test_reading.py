@@ -72,7 +72,7 @@ def test_a_need_refuses_only_what_its_negation_governs(kb: Knowledge) -> None:
         ("épluchures de pommes de terre", "fruit_veg_residues", "excavated_soil"),
         ("terre végétale de décapage", "topsoil", "food_produce"),
         ("tuiles en terre cuite cassées", "inert_rubble", "excavated_soil"),
-        ("marc de café du restaurant", "food_waste", "grape_marc_lees"),
+        ("marc de café du restaurant", "coffee_grounds", "grape_marc_lees"),
         ("marc de raisin après pressurage", "grape_marc_lees", "food_waste"),
         ("bois B de déchetterie", "treated_wood", "wood_offcuts"),
         ("bois de classe B", "treated_wood", "wood_offcuts"),
@@ -186,7 +186,7 @@ def test_a_need_refuses_an_offer_naming_what_it_denies_even_within_a_class_it_ta
         # The vessel a resource is kept in is not the resource...
         ("Lot du jour", "invendus alimentaires, dans un bac étanche", "food_waste", "reusable_containers"),
         ("Huile soluble usagée (vidange des bacs)", "", "cutting_fluids", "reusable_containers"),
-        ("Marc de café pour nos sacs de culture", "", "food_waste", "packaging_supplies"),
+        ("Marc de café pour nos sacs de culture", "", "coffee_grounds", "packaging_supplies"),
         # ...but a container named first, or in a list, is what is offered.
         ("Fûts 200 L vides", "en bon état", "reusable_containers", "food_waste"),
         ("Palettes et fûts vides", "", "reusable_containers", "food_waste"),
