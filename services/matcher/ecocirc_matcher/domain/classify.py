@@ -255,6 +255,16 @@ class Classifier:
         for class_id, conf in from_description.items():
             if named_resources and kb.classes[class_id].family not in families:
                 continue
+            if (
+                direction is Direction.OFFER
+                and named_resources
+                and not any(class_id == c or kb.link(c, class_id) or kb.link(class_id, c) for c in named_resources)
+            ):
+                # What an offer is made of or comes from is not another thing it offers: "Substrat
+                # épuisé" + "marc de café et paille colonisés" is spent substrate, "Digestat" + "nos
+                # intrants : lisiers, graisses" is digestate. A description adds a refinement of the
+                # label's resource ("Copeaux alu" + "aluminium"), a class linked to it.
+                continue
             if class_id not in said and category.value not in kb.classes[class_id].categories:
                 # The description elaborates: a word of another category there is said in passing
                 # ("benne de 30 m3" under trimmings, "transport à votre charge").

@@ -215,3 +215,16 @@ def test_a_label_naming_only_a_use_lets_its_description_name_the_resources(kb: K
         need("Copeaux alu", description="en bennes, avec du fumier", category=Category.WASTE)
     )
     assert "manure" not in named.confidence
+
+
+def test_an_offers_description_refines_its_label_and_does_not_add_what_it_is_made_of(kb: Knowledge) -> None:
+    digestate = kb.classify(
+        offer("Digestat de méthanisation", description="issu de lisiers et de graisses d'abattoir")
+    )
+    assert "digestate_compost" in digestate
+    assert not {"slurry", "animal_by_products"} & digestate
+    spent = kb.classify(offer("Substrat épuisé de champignonnière", description="marc de café et paille"))
+    assert not {"coffee_grounds", "straw"} & spent
+    # A refinement of the label's resource, a class linked to it, still counts.
+    chips = kb.classify(offer("Copeaux d'usinage", description="aluminium 6061", category=Category.WASTE))
+    assert {"metal_chips", "non_ferrous_scrap"} <= chips
