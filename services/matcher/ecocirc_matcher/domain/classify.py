@@ -258,7 +258,9 @@ class Classifier:
             if (
                 direction is Direction.OFFER
                 and named_resources
-                and not any(class_id == c or kb.link(c, class_id) or kb.link(class_id, c) for c in named_resources)
+                and not any(
+                    class_id == c or kb.link(c, class_id) or kb.link(class_id, c) for c in named_resources
+                )
             ):
                 # What an offer is made of or comes from is not another thing it offers: "Substrat
                 # épuisé" + "marc de café et paille colonisés" is spent substrate, "Digestat" + "nos
@@ -315,10 +317,14 @@ class Classifier:
             for class_id in profile:
                 if category.value not in kb.classes[class_id].categories:
                     continue
-                if open_need and uses and not any(c == class_id or kb.link(class_id, c) for c in uses):
-                    # "Coproduits pour la ration" opens the door to feed, not to the farm's litter.
-                    continue
                 guess = NAF_CONFIDENCE if direction is Direction.NEED else NAF_OFFER_CONFIDENCE
+                if open_need and uses:
+                    # "Coproduits pour la ration" opens the door to feed, not to the farm's litter, and
+                    # to each input only as surely as it feeds: crop residues "complete a ration" (0.5).
+                    serves = [1.0 if c == class_id else _weight(kb, class_id, c) for c in uses]
+                    if not any(serves):
+                        continue
+                    guess = min(guess, max(serves))
                 found[class_id] = max(found.get(class_id, 0.0), guess)
         if not any(kb.classes[c].specific for c in found):
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
@@ -363,6 +369,11 @@ def _not_vessels(
                 continue
         result.append((class_id, placed))
     return result
+
+
+def _weight(kb: Knowledge, offer_class: str, need_class: str) -> float:
+    link = kb.link(offer_class, need_class)
+    return link.weight if link else 0.0
 
 
 def semantic_text(label: str, description: str) -> str:

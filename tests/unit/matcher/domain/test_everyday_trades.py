@@ -441,3 +441,21 @@ def test_documented_outlets_of_by_products_are_emailed(kb: Knowledge, offered: s
     proposal = evaluate_substitution(offer(offered), need(needed, category=category, road_km=10), kb)
     assert proposal is not None
     assert proposal.score >= 0.5
+
+
+def test_an_open_need_takes_its_trades_inputs_only_as_surely_as_they_serve_its_use(kb: Knowledge) -> None:
+    # "Coproduits pour la ration": crop residues only "complete a ration" (a link of 0.5), a guess that
+    # is never emailed on its own; spent grain is named, and feeds cattle.
+    ration = kb.classification(
+        need(
+            "Coproduits pour la ration des vaches",
+            description="drêches, lactosérum",
+            naf="01.41Z",
+            category=Category.MATERIAL,
+        )
+    ).confidence
+    assert ration["spent_grain"] >= 0.8
+    assert ration["crop_residues"] <= 0.5
+    # A need that names no use reads its trade's inputs as they are.
+    bare = kb.classification(need("Coproduits", naf="01.41Z", category=Category.MATERIAL)).confidence
+    assert bare["crop_residues"] == 0.6
