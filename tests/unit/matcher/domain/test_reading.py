@@ -138,6 +138,9 @@ def test_states_are_read_after_negation(kb: Knowledge) -> None:
     assert kb.states(offer("palettes, aucune cassée")) == frozenset()
     assert kb.states(offer("huile alimentaire usagée")) == {"used"}
     assert kb.states(offer("gobelets à usage unique")) == frozenset()
+    # An emptied drum is soiled by what it held, unless that was food.
+    assert kb.states(offer("fûts ayant contenu de la résine")) == {"soiled"}
+    assert kb.states(offer("GRV ayant contenu du sirop de glucose")) == frozenset()
 
 
 @pytest.mark.parametrize(
