@@ -362,8 +362,8 @@ def test_slaughterhouse_separator_fats_go_to_an_approved_digester(kb: Knowledge)
     ("label", "is_", "is_not"),
     [
         ("Brioches invendues", "bakery_waste", "generic_waste"),
-        ("Coquilles de noix du cassage", "crop_residues", "lime_carbonate"),
-        ("Coquilles d'huîtres vides", "lime_carbonate", "crop_residues"),
+        ("Coquilles de noix du cassage", "nut_shells", "lime_carbonate"),
+        ("Coquilles d'huîtres vides", "lime_carbonate", "nut_shells"),
         ("Sérum physiologique périmé de la pharmacie", "medical_waste", "whey"),
         ("Glycérine brute de l'unité d'estérification", "glycerol", "solvents"),
         ("Sacs de jute vides", "textiles", "packaging_supplies"),
