@@ -258,14 +258,13 @@ class Classifier:
             if (
                 direction is Direction.OFFER
                 and named_resources
-                and not any(
-                    class_id == c or kb.link(c, class_id) or kb.link(class_id, c) for c in named_resources
-                )
+                and not any(kb.related(c, class_id) for c in named_resources)
             ):
-                # What an offer is made of or comes from is not another thing it offers: "Substrat
-                # épuisé" + "marc de café et paille colonisés" is spent substrate, "Digestat" + "nos
-                # intrants : lisiers, graisses" is digestate. A description adds a refinement of the
-                # label's resource ("Copeaux alu" + "aluminium"), a class linked to it.
+                # What an offer is made of, held or where it goes today is not another thing it offers:
+                # "Substrat épuisé" + "marc de café et paille colonisés" is spent substrate, "Digestat" +
+                # "nos intrants : lisiers, graisses" is digestate, "Coquilles d'huîtres" + "elles partent
+                # en remblai" are shells. The description adds a refinement of the label's resource, a
+                # class related to it ("Déchets de bois" + "sciure", "Ferrailles" + "alu, cuivre").
                 continue
             if class_id not in said and category.value not in kb.classes[class_id].categories:
                 # The description elaborates: a word of another category there is said in passing

@@ -242,6 +242,11 @@ class Knowledge:
                 self._check_class(c, "ewc_map.csv")
             self._ewc[row["pattern"]] = classes
 
+        # Classes one List of Waste entry names together: kinds of one another ("sciure, copeaux, chutes").
+        self._co_listed = frozenset(
+            (a, b) for group in self._ewc.values() for a in group for b in group if a != b
+        )
+
         self._naf: dict[str, NafActivity] = {}
         for row in _rows(data, "naf_activities.csv"):
             activity = NafActivity(
@@ -617,6 +622,11 @@ class Knowledge:
     def _ban_words_in(self, label: str, description: str) -> frozenset[str]:
         found, _ = self._ban_reader.match_text(f"{label}. {description}", Direction.OFFER)
         return frozenset(found)
+
+    def related(self, a: str, b: str) -> bool:
+        """Whether two classes are the same, linked either way, or named together by one entry of the
+        List of Waste ("03 01 05": sawdust, chips and offcuts; "17 04 07": mixed metals)."""
+        return a == b or (a, b) in self._co_listed or bool(self.link(a, b) or self.link(b, a))
 
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""

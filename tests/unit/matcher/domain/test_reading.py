@@ -228,6 +228,12 @@ def test_an_offers_description_refines_its_label_and_does_not_add_what_it_is_mad
     assert not {"slurry", "animal_by_products"} & digestate
     spent = kb.classify(offer("Substrat épuisé de champignonnière", description="marc de café et paille"))
     assert not {"coffee_grounds", "straw"} & spent
-    # A refinement of the label's resource, a class linked to it, still counts.
+    shells = kb.classify(offer("Coquilles d'huîtres", description="elles partent en remblai faute de mieux"))
+    assert "excavated_soil" not in shells
+    # A refinement of the label's resource, a class linked to it or listed with it by one entry of the
+    # List of Waste, still counts.
     chips = kb.classify(offer("Copeaux d'usinage", description="aluminium 6061", category=Category.WASTE))
     assert {"metal_chips", "non_ferrous_scrap"} <= chips
+    assert "sawdust_shavings" in kb.classify(offer("Déchets de bois", description="sciure et copeaux"))
+    assert "non_ferrous_scrap" in kb.classify(offer("Ferrailles", description="avec de l'alu et du cuivre"))
+    assert "bakery_waste" in kb.classify(offer("Invendus", description="pain et viennoiseries"))
