@@ -188,6 +188,12 @@ BANNED = [
         "waste_water_treatment_residues_to_feed",
     ),
     (
+        "graisses de flottation de l'abattoir",
+        None,
+        "fertilisant organique pour nos céréales",
+        "slaughterhouse_waste_water_residues_to_land",
+    ),
+    (
         "lisier de porc",
         "01.46Z",
         "engrais pour notre ferme bio",
