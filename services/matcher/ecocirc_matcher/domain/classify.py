@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, fold, keys, term_keys, words
+from ecocirc_matcher.domain.text import (
+    Vocabulary,
+    affirmed,
+    denied,
+    denied_items,
+    fold,
+    governed,
+    keys,
+    term_keys,
+    words,
+)
 from ecocirc_shared.flows import Category, Direction
 
 if TYPE_CHECKING:
@@ -32,6 +42,9 @@ CODE_ENTRY_CONFIDENCE = 0.85
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+# Uses that stay open whatever resources a need names: a licensed collector of hazardous waste lists
+# examples ("acides, solvants, huiles, boues") of all it takes in.
+OPEN_USES = frozenset({"use_hazardous_waste"})
 # Families that name no resource: what a need is for ("combustible"), or nothing specific.
 VAGUE_FAMILIES = frozenset({USE_FAMILY, "generic"})
 
@@ -94,6 +107,10 @@ class Classification:
     # and no code entry names them, and at most one weak sign does (an offer's description, a code's
     # section or chapter, the activity, a resemblance). Evidence resting on one is never emailed alone.
     inferred: frozenset[str] = frozenset()
+    # What a need's words deny, item by item, each word with its stems ("pas de boues ni de digestat"):
+    # an offer that names one of them is refused even when its class is one the need asks for
+    # ("compost, oui ; digestat, non").
+    denied: tuple[tuple[frozenset[str], ...], ...] = ()
 
 
 class Classifier:
@@ -106,10 +123,13 @@ class Classifier:
         everyday: frozenset[str] = frozenset(),
         *,
         stemmed: bool = True,
+        vessels: frozenset[str] = frozenset(),
     ) -> None:
         # Unstemmed terms match their words exactly (in any inflection listed): for words whose stem is
         # another word's ("usagée" and "usage" share "usag").
         stem = term_keys if stemmed else _exact
+        # Classes of things a resource is kept or carried in (drums, bins, bags): see _vessels_only.
+        self._vessels = vessels
         self._terms: list[_Compiled] = []
         self._index: defaultdict[str, list[int]] = defaultdict(list)
         known_words: set[str] = set()
@@ -145,7 +165,8 @@ class Classifier:
         return dict(found), fuzzy
 
     def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
-        raw = words(denied(text) if negated else affirmed(text))
+        read = denied(text) if negated else affirmed(text)
+        raw = words(read)
         if not raw:
             return {}, False
         corrected: list[str] = []
@@ -191,6 +212,8 @@ class Classifier:
             if len(placed) == 1 and not placed.isdisjoint(exact_at) and (class_id, *placed) not in exact:
                 continue
             kept.append((class_id, placed))
+        if self._vessels:
+            kept = _not_vessels(kept, self._vessels, governed(read))
         found: dict[str, float] = {}
         for class_id, placed in kept:
             conf = FUZZY_PENALTY if placed & fuzzy_at else 1.0
@@ -231,14 +254,25 @@ class Classifier:
         # The description elaborates what the label names: once the label names a resource of the
         # flow's category, the description adds only resources of the same family ("Copeaux alu" +
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
-        families = {kb.classes[c].family for c in named}
-        # A need whose label names only what it is for ("Paillage", "Engrais organique") says in its
-        # description what will do ("paille ou BRF", "fumier composté ou digestat"): read it all.
-        for_a_use = direction is Direction.NEED and families <= VAGUE_FAMILIES
+        # A label naming only a use ("Amendement pour verger bio", "Aliments pour les vaches") names no
+        # resource: its description says which ("compost, cendres de bois, fumier").
+        named_resources = [c for c in named if kb.classes[c].family not in VAGUE_FAMILIES]
+        families = {kb.classes[c].family for c in named_resources}
         described = False
         said = set(found)
         for class_id, conf in from_description.items():
-            if named and kb.classes[class_id].family not in families and not for_a_use:
+            if named_resources and kb.classes[class_id].family not in families:
+                continue
+            if (
+                direction is Direction.OFFER
+                and named_resources
+                and not any(kb.related(c, class_id) for c in named_resources)
+            ):
+                # What an offer is made of, held or where it goes today is not another thing it offers:
+                # "Substrat épuisé" + "marc de café et paille colonisés" is spent substrate, "Digestat" +
+                # "nos intrants : lisiers, graisses" is digestate, "Coquilles d'huîtres" + "elles partent
+                # en remblai" are shells. The description adds a refinement of the label's resource, a
+                # class related to it ("Déchets de bois" + "sciure", "Ferrailles" + "alu, cuivre").
                 continue
             if class_id not in said and category.value not in kb.classes[class_id].categories:
                 # The description elaborates: a word of another category there is said in passing
@@ -269,7 +303,9 @@ class Classifier:
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
-            found = {c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY}
+            found = {
+                c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY or c in OPEN_USES
+            }
         guessed: set[str] = set()
         worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
         if place is not None and not worded:
@@ -288,10 +324,14 @@ class Classifier:
             for class_id in profile:
                 if category.value not in kb.classes[class_id].categories:
                     continue
-                if open_need and uses and not any(c == class_id or kb.link(class_id, c) for c in uses):
-                    # "Coproduits pour la ration" opens the door to feed, not to the farm's litter.
-                    continue
                 guess = NAF_CONFIDENCE if direction is Direction.NEED else NAF_OFFER_CONFIDENCE
+                if open_need and uses:
+                    # "Coproduits pour la ration" opens the door to feed, not to the farm's litter, and
+                    # to each input only as surely as it feeds: crop residues "complete a ration" (0.5).
+                    serves = [1.0 if c == class_id else _weight(kb, class_id, c) for c in uses]
+                    if not any(serves):
+                        continue
+                    guess = min(guess, max(serves))
                 found[class_id] = max(found.get(class_id, 0.0), guess)
         inferred = _inferred(
             kb, direction, naf, found, from_label, from_description, from_code, frozenset(guessed)
@@ -300,6 +340,11 @@ class Classifier:
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
         refused = set(self.match_text(label, direction, negated=True)[0])
         refused |= set(self.match_text(description, direction, negated=True)[0])
+        denied_words = (
+            tuple(tuple(keys(w) for w in item) for item in denied_items(f"{label}. {description}"))
+            if direction is Direction.NEED
+            else ()
+        )
         return Classification(
             confidence=found,
             fuzzy=fuzzy or (described and fuzzy_description),
@@ -308,6 +353,7 @@ class Classifier:
             named_resources=resources,
             guessed=frozenset(guessed & found.keys()),
             inferred=inferred,
+            denied=denied_words,
         )
 
 
@@ -356,6 +402,36 @@ def _inferred(
         if signs < 2:
             inferred.add(class_id)
     return frozenset(inferred)
+
+
+# A vessel named after these is where the resource is ("en bacs de 600 L", "dans un bac étanche")...
+_VESSEL_PLACES = frozenset({"en", "dans", "in", "into"})
+
+
+def _not_vessels(
+    kept: list[tuple[str, frozenset[int]]], vessels: frozenset[str], complements: dict[int, str]
+) -> list[tuple[str, frozenset[int]]]:
+    """Matches without the containers that only hold or receive what the text is about: a vessel after
+    "en" or "dans" ("abats en bacs réfrigérés"), or the complement of a thing named before it ("huile
+    soluble (vidange des bacs)", "marc de café pour nos sacs de culture"). The head noun is the
+    resource; "Fûts 200 L vides", "Cuves pour l'eau de pluie", "palettes et fûts" still name drums."""
+    starts = [min(placed) for class_id, placed in kept if class_id not in vessels]
+    result = []
+    for class_id, placed in kept:
+        if class_id in vessels:
+            start = min(placed)
+            preposition = complements.get(start)
+            if preposition in _VESSEL_PLACES:
+                continue
+            if preposition and any(other < start for other in starts):
+                continue
+        result.append((class_id, placed))
+    return result
+
+
+def _weight(kb: Knowledge, offer_class: str, need_class: str) -> float:
+    link = kb.link(offer_class, need_class)
+    return link.weight if link else 0.0
 
 
 def semantic_text(label: str, description: str) -> str:

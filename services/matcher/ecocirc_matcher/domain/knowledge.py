@@ -15,7 +15,7 @@ from importlib import resources
 
 from ecocirc_matcher.domain.classify import USE_FAMILY, VAGUE_FAMILIES, Classification, Classifier, Term
 from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
-from ecocirc_matcher.domain.text import everyday_words, words
+from ecocirc_matcher.domain.text import affirmed, everyday_words, keys, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
@@ -44,6 +44,10 @@ _DATA_FILES = (
 # pattern across sections, its section, or only its chapter.
 EWC_CONFIDENCE = {3: 0.9, 2: 0.75, 1: 0.6}
 EWC_WILDCARD_CONFIDENCE = 0.85
+
+# Containers a resource is kept, carried or grown in ("en bacs", "pour nos sacs de culture"): named
+# after a preposition, they are not the resource (classify._not_vessels).
+VESSEL_CLASSES = frozenset({"reusable_containers", "packaging_supplies"})
 
 # The same resource on both sides needs no reason from the data.
 IDENTITY_REASON = "Il s'agit de la même ressource."
@@ -240,6 +244,11 @@ class Knowledge:
                 self._check_class(c, "ewc_map.csv")
             self._ewc[row["pattern"]] = classes
 
+        # Classes one List of Waste entry names together: kinds of one another ("sciure, copeaux, chutes").
+        self._co_listed = frozenset(
+            (a, b) for group in self._ewc.values() for a in group for b in group if a != b
+        )
+
         self._naf: dict[str, NafActivity] = {}
         for row in _rows(data, "naf_activities.csv"):
             activity = NafActivity(
@@ -271,7 +280,7 @@ class Knowledge:
             self._check_class(row["class_id"], "homonyms.csv")
             terms.append(Term(row["class_id"], row["lang"], "", row["phrase"], ()))
         lexicon, everyday = _lexicon(data), everyday_words()
-        self._classifier = Classifier(terms, lexicon, everyday)
+        self._classifier = Classifier(terms, lexicon, everyday, vessels=VESSEL_CLASSES)
         self._terms = terms
         self.semantic = SemanticPlacer(encoder, self.class_descriptions) if encoder else None
         self._placeable_cached = lru_cache(maxsize=64)(self._placeable)
@@ -339,6 +348,7 @@ class Knowledge:
         ]
         self._state_reader = Classifier(state_phrases, lexicon, everyday, stemmed=False)
         self._states_cached = lru_cache(maxsize=200_000)(self._states_in)
+        self._said_cached = lru_cache(maxsize=200_000)(self._said_in)
         self._clean_needs: dict[str, frozenset[str]] = {}
         for row in _rows(data, "clean_needs.csv"):
             self._check_class(row["class_id"], "clean_needs.csv")
@@ -589,6 +599,13 @@ class Knowledge:
                 return ban
         return None
 
+    def said(self, flow: FlowSnapshot) -> frozenset[str]:
+        """The words a flow affirms (label and description, not what it denies), with their stems."""
+        return self._said_cached(flow.label, flow.description or "")
+
+    def _said_in(self, label: str, description: str) -> frozenset[str]:
+        return frozenset().union(*(keys(w) for w in words(affirmed(f"{label}. {description}"))))
+
     def states(self, flow: FlowSnapshot) -> frozenset[str]:
         """What a flow's words say of its resource's state: "used", "soiled", "new" (states.csv)."""
         return self._states_cached(flow.label, flow.description or "")
@@ -626,6 +643,11 @@ class Knowledge:
     def _ban_words_in(self, label: str, description: str) -> frozenset[str]:
         found, _ = self._ban_reader.match_text(f"{label}. {description}", Direction.OFFER)
         return frozenset(found)
+
+    def related(self, a: str, b: str) -> bool:
+        """Whether two classes are the same, linked either way, or named together by one entry of the
+        List of Waste ("03 01 05": sawdust, chips and offcuts; "17 04 07": mixed metals)."""
+        return a == b or (a, b) in self._co_listed or bool(self.link(a, b) or self.link(b, a))
 
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""

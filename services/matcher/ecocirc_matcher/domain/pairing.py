@@ -36,6 +36,8 @@ THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.
 
 # What a licensed collector of hazardous waste asks for (knowledge/classes.csv).
 HAZARDOUS_WASTE_USE = "use_hazardous_waste"
+# Words that restrict a collector of hazardous waste to liquids.
+LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
@@ -109,6 +111,10 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if need_classified.refused and _primary(offer_conf) & need_classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
+    if _names_denied(need_classified, kb.said(offer)):
+        # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
+        # this offer names, even if it is of a class the receiver otherwise takes.
+        return None
     worn = kb.states(offer) & WORN_STATES
     need_states = kb.states(need)
     if worn and "new" in need_states:
@@ -118,9 +124,14 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     wants_clean = not need_states & WORN_STATES
     distance = road_km(offer, need)
 
-    if not hazardous:
-        # A collector of hazardous waste takes hazardous waste: MDF offcuts or plain wood are not for it.
-        need_conf = {c: conf for c, conf in need_conf.items() if c != HAZARDOUS_WASTE_USE}
+    if not hazardous and HAZARDOUS_WASTE_USE in need_conf:
+        # A collector of hazardous waste takes hazardous waste: MDF offcuts, plain wood or sewage sludge
+        # (19 08 05, not hazardous) are not for it, whichever examples its need lists.
+        return None
+    if HAZARDOUS_WASTE_USE in need_conf and not LIQUID_WORDS.isdisjoint(kb.said(need)):
+        # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
+        # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
+        offer_conf = {c: conf for c, conf in offer_conf.items() if kb.classes[c].dimension == "volume"}
     evidence = [
         *_class_links(
             kb,
@@ -287,6 +298,11 @@ def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozens
         if pool:
             return max(sorted(pool), key=lambda c: offer_conf[c])
     raise ValueError("a classification is never empty")
+
+
+def _names_denied(need: Classification, said: frozenset[str]) -> bool:
+    """Whether an offer's words hold every word of something the need denies."""
+    return any(all(not word.isdisjoint(said) for word in item) for item in need.denied)
 
 
 def _primary(confidence: dict[str, float]) -> frozenset[str]:

@@ -22,6 +22,11 @@ _STOPWORDS_TEXT = """
     the of and or for with without from to in an as by on at per our their its is are be into
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Prepositions that make the next noun a complement of the one before ("vidange des bacs", "marc de café
+# pour nos sacs de culture") or a place or vessel ("en bacs de 600 L", "dans un bac étanche").
+_PREPOSITIONS = frozenset(
+    ["en", "dans", "pour", "de", "des", "du", "d", "a", "au", "aux", "in", "into", "for", "of"]
+)
 
 # A negation denies what follows it in its own clause: "Pas de sciure : elle bouche la vis". The clause
 # ends at a sentence mark or a colon, and the negation at a comma or a conjunction ("sans poussière,
@@ -36,6 +41,8 @@ _CLAUSE = re.compile(r"[^.;:!?()\[\]\n]+")
 _BREAK = re.compile(r",|\b(?:et|ou|mais|puis|and|or|but)\b")
 _GOES_ON = re.compile(r"\s*(?:de|d|du|des|ni|nor|no|pas|sans|aucun|aucune|without)\b")
 _CLOSING_NI = re.compile(r"\b(?:ni|nor)\b")
+# Where one denied item ends and the next begins ("pas de boues, pas d'effluents", "ni de digestat").
+_ITEM_BREAK = re.compile(r"[,.+/]|\b(?:ni|nor|et|ou|and|or)\b")
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
@@ -62,6 +69,24 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Significant words of a text, folded, without stop words or bare numbers ("non X" is one word)."""
     return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
+
+
+def governed(text: str) -> dict[int, str]:
+    """Words of `words(text)` that follow a preposition, by position, with the preposition: in "huile
+    (vidange des bacs) en fûts", "bacs" follows "des" and "futs" "en". Determiners and numbers between
+    them are skipped ("dans un bac", "en bacs de 600 L", "pour nos sacs")."""
+    found: dict[int, str] = {}
+    position, preposition = 0, ""
+    for token in _WORD.findall(_NON.sub("non", fold(text))):
+        if token in _PREPOSITIONS:
+            preposition = token
+            continue
+        if token in STOPWORDS or token.isdigit():
+            continue
+        if preposition:
+            found[position] = preposition
+        position, preposition = position + 1, ""
+    return found
 
 
 def _negated_spans(folded: str) -> list[tuple[int, int]]:
@@ -104,6 +129,18 @@ def denied(text: str) -> str:
     """What the text denies: "bois sec. Pas de sciure, ni d'écorces" -> "pas de sciure, ni d'ecorces"."""
     folded = fold(text)
     return " . ".join(folded[start:end] for start, end in _negated_spans(folded))
+
+
+def denied_items(text: str) -> tuple[tuple[str, ...], ...]:
+    """Each thing a text denies, as its significant words: "Pas de boues ni de digestat" ->
+    (("boues",), ("digestat",)); "pas d'effluents d'élevage industriel" -> (("effluents", "elevage",
+    "industriel"),). The items of a denied list are split at its commas and conjunctions."""
+    found: list[tuple[str, ...]] = []
+    for part in _ITEM_BREAK.split(denied(text)):
+        item = tuple(w for w in words(part) if not _CUE.fullmatch(w))
+        if item and item not in found:
+            found.append(item)
+    return tuple(found)
 
 
 @lru_cache(maxsize=1)

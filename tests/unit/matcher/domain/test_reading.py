@@ -6,7 +6,7 @@ import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_substitution
-from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, everyday_words
+from ecocirc_matcher.domain.text import Vocabulary, affirmed, denied, denied_items, everyday_words
 from ecocirc_shared.flows import Category
 from tests.unit.matcher.factories import need, offer
 
@@ -72,7 +72,7 @@ def test_a_need_refuses_only_what_its_negation_governs(kb: Knowledge) -> None:
         ("épluchures de pommes de terre", "fruit_veg_residues", "excavated_soil"),
         ("terre végétale de décapage", "topsoil", "food_produce"),
         ("tuiles en terre cuite cassées", "inert_rubble", "excavated_soil"),
-        ("marc de café du restaurant", "food_waste", "grape_marc_lees"),
+        ("marc de café du restaurant", "coffee_grounds", "grape_marc_lees"),
         ("marc de raisin après pressurage", "grape_marc_lees", "food_waste"),
         ("bois B de déchetterie", "treated_wood", "wood_offcuts"),
         ("bois de classe B", "treated_wood", "wood_offcuts"),
@@ -138,6 +138,9 @@ def test_states_are_read_after_negation(kb: Knowledge) -> None:
     assert kb.states(offer("palettes, aucune cassée")) == frozenset()
     assert kb.states(offer("huile alimentaire usagée")) == {"used"}
     assert kb.states(offer("gobelets à usage unique")) == frozenset()
+    # An emptied drum is soiled by what it held, unless that was food.
+    assert kb.states(offer("fûts ayant contenu de la résine")) == {"soiled"}
+    assert kb.states(offer("GRV ayant contenu du sirop de glucose")) == frozenset()
 
 
 def test_a_need_labelled_by_its_use_is_told_by_its_description_what_will_do(kb: Knowledge) -> None:
@@ -156,3 +159,99 @@ def test_a_need_labelled_by_its_use_is_told_by_its_description_what_will_do(kb: 
     assert "use_composting" not in read
     clippings = evaluate_substitution(offer("Tontes de pelouse", road_km=5), fertiliser, kb)
     assert clippings is None or clippings.score < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("Pas de boues ni de digestat.", [("boues",), ("digestat",)]),
+        (
+            "Pas de boues, pas d'effluents d'élevage industriel.",
+            [("boues",), ("effluents", "elevage", "industriel")],
+        ),
+        ("Sec, et sans poussière fine svp.", [("poussiere", "fine", "svp")]),
+        ("Compost, vieux terreau, substrat.", []),
+    ],
+)
+def test_denied_items_are_split_at_their_list(text: str, items: list[tuple[str, ...]]) -> None:
+    assert list(denied_items(text)) == items
+
+
+def test_a_need_refuses_an_offer_naming_what_it_denies_even_within_a_class_it_takes(kb: Knowledge) -> None:
+    # Compost and digestate are one class; the receiver wants the one and not the other.
+    demand = need(
+        "Matière organique pour les planches",
+        description="Compost, vieux terreau. Pas de boues ni de digestat.",
+        category=Category.MATERIAL,
+    )
+    assert evaluate_substitution(offer("Digestat solide", category=Category.MATERIAL), demand, kb) is None
+    assert evaluate_substitution(offer("Compost de déchets verts", category=Category.MATERIAL), demand, kb)
+    pigs = need(
+        "Aliments pour les porcs",
+        description="Pain, biscuits déclassés. Pas de légumes ni d'épluchures : ça bouche les vannes.",
+        category=Category.MATERIAL,
+    )
+    assert evaluate_substitution(offer("Pommes de terre déclassées + épluchures"), pigs, kb) is None
+    # The whole item must be named: refusing demolition wood is not refusing wood.
+    boiler = need(
+        "Plaquettes de bois pour la chaudière",
+        description="Pas de bois de démolition.",
+        category=Category.MATERIAL,
+    )
+    assert evaluate_substitution(offer("Plaquettes de bois forestières"), boiler, kb) is not None
+
+
+@pytest.mark.parametrize(
+    ("label", "description", "is_class", "is_not_class"),
+    [
+        # The vessel a resource is kept in is not the resource...
+        ("Lot du jour", "invendus alimentaires, dans un bac étanche", "food_waste", "reusable_containers"),
+        ("Huile soluble usagée (vidange des bacs)", "", "cutting_fluids", "reusable_containers"),
+        ("Marc de café pour nos sacs de culture", "", "coffee_grounds", "packaging_supplies"),
+        # ...but a container named first, or in a list, is what is offered.
+        ("Fûts 200 L vides", "en bon état", "reusable_containers", "food_waste"),
+        ("Palettes et fûts vides", "", "reusable_containers", "food_waste"),
+        ("GRV 1000 L vides (sirop de glucose)", "", "reusable_containers", "food_waste"),
+    ],
+)
+def test_a_container_is_the_resource_only_as_the_head_noun(
+    kb: Knowledge, label: str, description: str, is_class: str, is_not_class: str
+) -> None:
+    classes = kb.classify(offer(label, description=description, category=Category.MATERIAL))
+    assert is_class in classes
+    assert is_not_class not in classes
+
+
+def test_a_label_naming_only_a_use_lets_its_description_name_the_resources(kb: Knowledge) -> None:
+    classes = kb.classification(
+        need(
+            "Amendement pour le verger",
+            description="Compost, cendres de bois, fumier",
+            category=Category.MATERIAL,
+        )
+    ).confidence
+    assert {"use_fertiliser", "ash", "manure", "digestate_compost"} <= classes.keys()
+    # A label naming a resource keeps the description to that resource's family.
+    named = kb.classification(
+        need("Copeaux alu", description="en bennes, avec du fumier", category=Category.WASTE)
+    )
+    assert "manure" not in named.confidence
+
+
+def test_an_offers_description_refines_its_label_and_does_not_add_what_it_is_made_of(kb: Knowledge) -> None:
+    digestate = kb.classify(
+        offer("Digestat de méthanisation", description="issu de lisiers et de graisses d'abattoir")
+    )
+    assert "digestate_compost" in digestate
+    assert not {"slurry", "animal_by_products"} & digestate
+    spent = kb.classify(offer("Substrat épuisé de champignonnière", description="marc de café et paille"))
+    assert not {"coffee_grounds", "straw"} & spent
+    shells = kb.classify(offer("Coquilles d'huîtres", description="elles partent en remblai faute de mieux"))
+    assert "excavated_soil" not in shells
+    # A refinement of the label's resource, a class linked to it or listed with it by one entry of the
+    # List of Waste, still counts.
+    chips = kb.classify(offer("Copeaux d'usinage", description="aluminium 6061", category=Category.WASTE))
+    assert {"metal_chips", "non_ferrous_scrap"} <= chips
+    assert "sawdust_shavings" in kb.classify(offer("Déchets de bois", description="sciure et copeaux"))
+    assert "non_ferrous_scrap" in kb.classify(offer("Ferrailles", description="avec de l'alu et du cuivre"))
+    assert "bakery_waste" in kb.classify(offer("Invendus", description="pain et viennoiseries"))

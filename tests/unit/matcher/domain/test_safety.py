@@ -88,6 +88,27 @@ def bans_between(kb: Knowledge, offered: FlowSnapshot, needed: FlowSnapshot) -> 
     }
 
 
+def test_a_collector_of_hazardous_waste_takes_every_hazardous_waste_and_nothing_else(kb: Knowledge) -> None:
+    collector = need(
+        "Déchets dangereux industriels (acides, solvants, huiles, boues)",
+        hazardous=True,
+        naf="38.12Z",
+        road_km=5,
+    )
+    # The classes it lists are examples of what it is licensed for...
+    assert evaluate_substitution(offer("Émulsion d'usinage usagée", ewc="12 01 09*"), collector, kb)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), collector, kb)
+    # ...and sewage sludge (19 08 05) or clean drums are no hazardous waste, whatever it lists.
+    assert evaluate_substitution(offer("Boues d'épuration chaulées", ewc="19 08 05"), collector, kb) is None
+    assert (
+        evaluate_substitution(offer("Fûts vides propres", category=Category.MATERIAL), collector, kb) is None
+    )
+    # A collector of liquids takes what flows, not treated wood.
+    liquids = need("Déchets dangereux liquides (huiles usagées, solvants)", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer("Solvants usés de l'atelier"), liquids, kb)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), liquids, kb) is None
+
+
 # Everyday French, the way a small business writes it; the receiver even accepts hazardous waste, so
 # only the law can refuse.
 BANNED = [
@@ -148,6 +169,42 @@ BANNED = [
         "plaquettes pour chaudière biomasse",
         "treated_wood_to_litter_feed_or_biomass_boiler",
     ),
+    (
+        "animaux morts en élevage",
+        None,
+        "intrants pour notre méthaniseur",
+        "category_2_animal_by_products_outside_approved_channel",
+    ),
+    (
+        "saisies sanitaires de l'abattoir",
+        None,
+        "engrais organique pour nos cultures",
+        "category_2_animal_by_products_outside_approved_channel",
+    ),
+    (
+        "graisses de flottation de l'abattoir",
+        None,
+        "aliment pour nos porcs",
+        "waste_water_treatment_residues_to_feed",
+    ),
+    (
+        "graisses de flottation de l'abattoir",
+        None,
+        "fertilisant organique pour nos céréales",
+        "slaughterhouse_waste_water_residues_to_land",
+    ),
+    (
+        "lisier de porc",
+        "01.46Z",
+        "engrais pour notre ferme bio",
+        "industrial_livestock_effluents_in_organic_farming",
+    ),
+    (
+        "fientes de poules en cage",
+        None,
+        "fertilisant pour nos cultures certifiées AB",
+        "industrial_livestock_effluents_in_organic_farming",
+    ),
 ]
 
 
@@ -175,6 +232,10 @@ ALLOWED = [
     ("huile moteur usagée", "combustible de substitution pour la cimenterie"),
     ("sciure de chêne non traité", "litière pour poulets"),
     ("eaux de pluie récupérées", "eau pour arroser les cultures"),
+    ("animaux morts en élevage", "sous-produits animaux C2 pour l'usine de stérilisation"),
+    ("graisses de flottation de l'abattoir", "intrants pour notre méthaniseur"),
+    ("fumier de cheval pailleux", "engrais pour notre ferme bio"),
+    ("lisier de porc", "intrants pour notre méthaniseur"),
 ]
 
 
@@ -183,6 +244,14 @@ def test_lawful_neighbours_of_the_bans_still_pair(kb: Knowledge, offered: str, n
     supply, demand = offer(offered), need(needed, hazardous=True, category=Category.MATERIAL, road_km=5)
     assert not bans_between(kb, supply, demand)
     assert evaluate_substitution(supply, demand, kb) is not None
+
+
+def test_a_pet_food_maker_takes_no_catering_waste_digestate_or_category_2(kb: Knowledge) -> None:
+    # Pet food is made of category 3 material only (Regulation (EC) 1069/2009, art. 35).
+    maker = need("Sous-produits de volaille", naf="10.92Z", category=Category.MATERIAL, road_km=5)
+    assert evaluate_substitution(offer("Abats de volaille frais"), maker, kb)
+    for refused in ("Saisies sanitaires", "Digestat de méthanisation", "Graisses de flottation"):
+        assert evaluate_substitution(offer(refused), maker, kb) is None, refused
 
 
 def test_a_ban_holds_whatever_says_the_hazard(kb: Knowledge) -> None:
