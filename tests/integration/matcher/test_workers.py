@@ -21,7 +21,14 @@ from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWith
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.outbox import outbox_ddl
 from ecocirc_shared.settings import Settings
-from tests.unit.matcher.domain.test_index import LabelKnowledge, group, judge, label_groups
+from tests.unit.matcher.domain.test_index import (
+    LabelKnowledge,
+    group,
+    judge,
+    label_anchor,
+    label_groups,
+    label_span,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +43,15 @@ class VersionedKnowledge(LabelKnowledge):
 
 
 def new_index(kb: Any) -> MatchIndex:
-    return MatchIndex(kb, substitution=judge, keys_of=label_groups, grouping=group)
+    return MatchIndex(
+        kb,
+        substitution=judge,
+        keys_of=label_groups,
+        grouping=group,
+        span_of=label_span,
+        anchor_of=label_anchor,
+        max_span_km=160.0,
+    )
 
 
 def scenario(seed: int, flows: int = 60) -> list[FlowEvent]:

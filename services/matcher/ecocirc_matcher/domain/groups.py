@@ -28,7 +28,7 @@ from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, is_hazardous
-from ecocirc_matcher.domain.scoring import distance_part, pooling_reach, road_km
+from ecocirc_matcher.domain.scoring import POOLING_REACH_KM, distance_part, pooling_reach, road_km
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -70,6 +70,25 @@ def areas_of(flow: FlowSnapshot, reach_km: float) -> list[str]:
         row, column = _cell(flow.site.lat, flow.site.lon, side, shift)
         found.append(f"{CELL_REACHES * reach_km:g}km:g{grid}:{row}:{column}")
     return found
+
+
+def area_anchor(key: GroupKey) -> tuple[float, float]:
+    """The centre of a key's cell, as (lat, lon): where a group belongs (the region that re-derives it)."""
+    side = CELL_REACHES * _reach_of(key) / KM_PER_DEGREE
+    shift = GRID_SHIFTS[_grid_of(key)]
+    row, column = (int(part) for part in key.area.split(":")[2:4])
+    middle = (row - shift[0] + 0.5) * side
+    return middle, (column - shift[1] + 0.5) * side / max(0.01, math.cos(math.radians(middle)))
+
+
+def area_span_km(key: GroupKey) -> float:
+    """How far apart two flows of one cell of this key may be (its diagonal, with room for the columns
+    widening away from the cell's middle latitude)."""
+    return 1.5 * CELL_REACHES * _reach_of(key)
+
+
+# The widest span of any key: cells are drawn for the pooling reach, which is never above this.
+MAX_AREA_SPAN_KM = 1.5 * CELL_REACHES * POOLING_REACH_KM
 
 
 def _reach_of(key: GroupKey) -> float:

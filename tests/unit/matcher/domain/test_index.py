@@ -32,6 +32,9 @@ class LabelKnowledge:
     def reach_km(self, resource_class: str) -> float:
         return 5.0 if resource_class == "heat" else 50.0
 
+    def max_reach_km(self) -> float:
+        return 50.0
+
     def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
         pass
 
@@ -82,6 +85,17 @@ def label_groups(flow: FlowSnapshot, kb: Any) -> set[GroupKey]:
     return {GroupKey(flow.label, flow.direction, f"{math.floor(flow.site.lat)}:{math.floor(flow.site.lon)}")}
 
 
+def label_anchor(key: GroupKey) -> tuple[float, float]:
+    """The middle of a label group's one-degree square."""
+    lat, lon = (int(part) for part in key.area.split(":"))
+    return lat + 0.5, lon + 0.5
+
+
+def label_span(key: GroupKey) -> float:
+    """The diagonal of a one-degree square, about 157 km at most."""
+    return 160.0
+
+
 def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> list[Proposal]:
     near = [
         m
@@ -107,7 +121,15 @@ def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> list[Proposal]
 
 
 def index() -> MatchIndex:
-    return MatchIndex(LabelKnowledge(), substitution=judge, keys_of=label_groups, grouping=group)  # type: ignore[arg-type]
+    return MatchIndex(
+        LabelKnowledge(),  # type: ignore[arg-type]
+        substitution=judge,
+        keys_of=label_groups,
+        grouping=group,
+        span_of=label_span,
+        anchor_of=label_anchor,
+        max_span_km=160.0,
+    )
 
 
 def test_offer_then_need_proposes_once_and_a_removed_flow_is_no_partner() -> None:
