@@ -11,6 +11,7 @@ from typing import Any
 
 from ecocirc_matcher.domain.index import MatchIndex, cells_within
 from ecocirc_matcher.domain.model import GroupKey, Proposal
+from ecocirc_matcher.domain.regions import region_of
 from ecocirc_shared.flows import Direction, FlowSnapshot, Site
 from ecocirc_shared.synergies import Role, SynergyKind
 
@@ -203,3 +204,32 @@ def test_work_per_event_does_not_grow_with_far_away_flows() -> None:
         return idx.evaluations - before
 
     assert evaluations_for_new_flow(10) == evaluations_for_new_flow(5000) == 10
+
+
+def test_every_proposal_is_owned_by_exactly_one_region_across_borders() -> None:
+    rng = random.Random(4)
+    idx = index()
+    for _ in range(300):
+        idx.put(
+            flow(
+                rng.choice(["offer", "need"]),
+                rng.choice(["sawdust", "pallets", "heat"]),
+                rng.uniform(46.6, 47.4),  # across the 47° N line between two rows of regions
+                rng.uniform(1.2, 1.8),  # and the 1.5° E line between two columns
+            )
+        )
+    everything = {p.synergy_id for p in idx.all_proposals()}
+    owned = [p.synergy_id for r in idx.regions() for p in idx.owned_proposals(r)]
+    assert len(everything) > 20
+    assert sorted(owned) == sorted(everything)  # each once
+
+
+def test_a_flow_is_visible_as_far_as_a_synergy_may_join_it() -> None:
+    idx = index()
+    heat = flow("need", "heat", *SAMATAN)
+    # Heat pairs within 5 km, but the need's group spans its one-degree square (label_groups).
+    assert idx.visibility_km(heat) == 160.0
+    north = flow("need", "heat", SAMATAN[0] + 1.3, SAMATAN[1])  # 145 km away, another region
+    assert region_of(north.site.lat, north.site.lon) in idx.sees(heat)
+    far = flow("need", "heat", SAMATAN[0] + 1.6, SAMATAN[1])  # 180 km away, two regions up
+    assert region_of(far.site.lat, far.site.lon) not in idx.sees(heat)
