@@ -28,8 +28,8 @@ from tests.unit.matcher.domain.test_index import (
     group,
     judge,
     label_anchor,
+    label_box,
     label_groups,
-    label_span,
 )
 
 pytestmark = pytest.mark.integration
@@ -50,7 +50,7 @@ def new_index(kb: Any) -> MatchIndex:
         substitution=judge,
         keys_of=label_groups,
         grouping=group,
-        span_of=label_span,
+        box_of=label_box,
         anchor_of=label_anchor,
         max_span_km=160.0,
     )

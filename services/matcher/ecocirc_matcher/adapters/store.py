@@ -330,9 +330,11 @@ class MatcherStore:
         wide: frozenset[int],
         knowledge: str,
         take: Callable[[list[tuple[FlowSnapshot, frozenset[int] | None]]], None],
+        held: frozenset[int] = frozenset(),
         batch: int = 1000,
     ) -> dict[int, int]:
-        """Hand `take` the active flows these regions may need, in batches; return each region's highest seq.
+        """Hand `take` the active flows these regions may need and the `held` regions do not, in
+        batches; return each region's highest seq (on a first load, `held` empty).
 
         One snapshot (repeatable read): the seqs say up to where the flows read are complete. A flow
         whose `sees` another knowledge computed is read if it is at home within `wide` (the longest
@@ -342,11 +344,12 @@ class MatcherStore:
             rows: list[tuple[FlowSnapshot, frozenset[int] | None]] = []
             async for row in conn.cursor(
                 """SELECT snapshot, CASE WHEN knowledge = $3 THEN sees END AS sees FROM flows
-                   WHERE active AND (sees && $1::int[]
+                   WHERE active AND ((sees && $1::int[] AND NOT sees && $4::int[])
                                      OR (knowledge IS DISTINCT FROM $3 AND home = ANY($2::int[])))""",
                 sorted(covered),
                 sorted(wide),
                 knowledge,
+                sorted(held),
                 prefetch=batch,
             ):
                 sees = row["sees"]
@@ -360,6 +363,8 @@ class MatcherStore:
                     take(rows)
                     rows = []
             take(rows)
+            if held:
+                return {}  # a load that adds regions: the seqs of the first one stand
             seqs = await conn.fetch(
                 "SELECT r AS region, max(seq) AS seq FROM flows, unnest(regions) AS r GROUP BY r"
             )

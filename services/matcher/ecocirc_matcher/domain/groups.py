@@ -72,22 +72,25 @@ def areas_of(flow: FlowSnapshot, reach_km: float) -> list[str]:
     return found
 
 
-def area_anchor(key: GroupKey) -> tuple[float, float]:
-    """The centre of a key's cell, as (lat, lon): where a group belongs (the region that re-derives it)."""
+def area_box(key: GroupKey) -> tuple[float, float, float, float]:
+    """A key's cell as (south, north, west, east) degrees: every flow of the key is in it."""
     side = CELL_REACHES * _reach_of(key) / KM_PER_DEGREE
     shift = GRID_SHIFTS[_grid_of(key)]
     row, column = (int(part) for part in key.area.split(":")[2:4])
-    middle = (row - shift[0] + 0.5) * side
-    return middle, (column - shift[1] + 0.5) * side / max(0.01, math.cos(math.radians(middle)))
+    south = (row - shift[0]) * side
+    width = side / max(0.01, math.cos(math.radians(south + side / 2)))  # `_cell` divides by this cosine
+    west = (column - shift[1]) * width
+    return south, south + side, west, west + width
 
 
-def area_span_km(key: GroupKey) -> float:
-    """How far apart two flows of one cell of this key may be (its diagonal, with room for the columns
-    widening away from the cell's middle latitude)."""
-    return 1.5 * CELL_REACHES * _reach_of(key)
+def area_anchor(key: GroupKey) -> tuple[float, float]:
+    """The centre of a key's cell, as (lat, lon): where a group belongs (the region that re-derives it)."""
+    south, north, west, east = area_box(key)
+    return (south + north) / 2, (west + east) / 2
 
 
-# The widest span of any key: cells are drawn for the pooling reach, which is never above this.
+# How far apart two flows of one cell may be at most: its diagonal, with room for the columns
+# widening away from its middle latitude. Cells are drawn for the pooling reach, never above 80 km.
 MAX_AREA_SPAN_KM = 1.5 * CELL_REACHES * POOLING_REACH_KM
 
 

@@ -13,17 +13,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from uuid import UUID
 
-from ecocirc_matcher.domain.groups import (
-    MAX_AREA_SPAN_KM,
-    area_anchor,
-    area_span_km,
-    build_groups,
-    group_keys,
-)
+from ecocirc_matcher.domain.groups import MAX_AREA_SPAN_KM, area_anchor, area_box, build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
-from ecocirc_matcher.domain.regions import region_of, regions_near
+from ecocirc_matcher.domain.regions import Box, region_of, regions_in_box, regions_near
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import SynergyKind
 
@@ -47,7 +41,7 @@ PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
 GroupKeys = Callable[[FlowSnapshot, Knowledge], set[GroupKey]]
 GroupBuilder = Callable[[GroupKey, list[FlowSnapshot], Knowledge], list[Proposal]]
 # Where a group key's area is: how far apart two of its flows may be, and the point it belongs to.
-GroupSpan = Callable[[GroupKey], float]
+GroupBox = Callable[[GroupKey], Box]
 GroupAnchor = Callable[[GroupKey], tuple[float, float]]
 
 
@@ -81,7 +75,7 @@ class MatchIndex:
         substitution: PairJudge = evaluate_substitution,
         keys_of: GroupKeys = group_keys,
         grouping: GroupBuilder = build_groups,
-        span_of: GroupSpan = area_span_km,
+        box_of: GroupBox = area_box,
         anchor_of: GroupAnchor = area_anchor,
         max_span_km: float = MAX_AREA_SPAN_KM,
     ):
@@ -89,7 +83,7 @@ class MatchIndex:
         self._substitution = substitution
         self._keys_of = keys_of
         self._grouping = grouping
-        self._span_of = span_of
+        self._box_of = box_of
         self._anchor_of = anchor_of
         self._max_span_km = max_span_km
         self._key_visibility: dict[tuple[Direction, str], float] = {}
@@ -126,22 +120,21 @@ class MatchIndex:
     # --- partitioning: which flows an event of a region may need, and which region owns a synergy -----
 
     def visibility_km(self, flow: FlowSnapshot) -> float:
-        """How far from its site an event may need this flow: no synergy joins it to anything farther.
+        """How far from its site an event may need this flow for a substitution: none joins it farther.
 
         A substitution is accepted only within the reach of one of the offer's keys (`pairing`: a
         class link checks the offer class's reach, a receiver link its EWC entry's): so an offer is
         seen as far as its own keys reach, a need as far as the keys of the offers that feed it
-        reach. A need in a group is also seen across the group's cell (`span_of`), whose members an
-        event recomputes together. Road km: great-circle distances are shorter still.
+        reach. Road km: great-circle distances are shorter still.
         """
         indexed = self.flows.get(flow.flow_id)
-        known = indexed is not None and indexed.version == flow.version
-        reach = 0.0
-        for key in self._classes[flow.flow_id] if known else self.kb.index_keys(flow):
-            reach = max(reach, self._key_visibility_km(flow.direction, key))
-        for group in self._group_keys[flow.flow_id] if known else self._keys_of(flow, self.kb):
-            reach = max(reach, self._span_of(group))
-        return reach
+        keys = (
+            self._classes[flow.flow_id] if indexed is not None and indexed.version == flow.version else None
+        )
+        return max(
+            (self._key_visibility_km(flow.direction, key) for key in keys or self.kb.index_keys(flow)),
+            default=0.0,
+        )
 
     def _key_visibility_km(self, direction: Direction, key: str) -> float:
         found = self._key_visibility.get((direction, key))
@@ -158,8 +151,14 @@ class MatchIndex:
         return max(self.kb.max_reach_km(), self._max_span_km)
 
     def sees(self, flow: FlowSnapshot) -> frozenset[int]:
-        """The regions whose events may need this flow (those within its visibility)."""
-        return regions_near(flow.site.lat, flow.site.lon, self.visibility_km(flow))
+        """The regions whose events may need this flow: those within its visibility, and those its groups'
+        areas cross (an event recomputes a group from every flow of its area)."""
+        indexed = self.flows.get(flow.flow_id)
+        known = indexed is not None and indexed.version == flow.version
+        found = regions_near(flow.site.lat, flow.site.lon, self.visibility_km(flow))
+        for key in self._group_keys[flow.flow_id] if known else self._keys_of(flow, self.kb):
+            found |= regions_in_box(self._box_of(key))
+        return found
 
     def owner(self, proposal: Proposal) -> int:
         """The region that re-derives a synergy: its offer's, or its group area's; one, whatever the borders."""

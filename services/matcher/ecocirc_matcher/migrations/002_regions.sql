@@ -14,11 +14,11 @@ ALTER TABLE flows ADD COLUMN knowledge text;
 -- The grid of domain/regions.py, for the flows stored before it.
 UPDATE flows SET
     home = CASE WHEN active THEN
-        floor(((snapshot->'site'->>'lat')::float8 + 90.0) / 1.0)::int * 1000
-        + floor(((snapshot->'site'->>'lon')::float8 + 180.0) / 1.5)::int END,
+        floor(((snapshot->'site'->>'lat')::float8 + 90.0) / 0.5)::int * 1000
+        + floor(((snapshot->'site'->>'lon')::float8 + 180.0) / 0.75)::int END,
     regions = CASE WHEN active THEN ARRAY[
-        floor(((snapshot->'site'->>'lat')::float8 + 90.0) / 1.0)::int * 1000
-        + floor(((snapshot->'site'->>'lon')::float8 + 180.0) / 1.5)::int] ELSE '{}' END;
+        floor(((snapshot->'site'->>'lat')::float8 + 90.0) / 0.5)::int * 1000
+        + floor(((snapshot->'site'->>'lon')::float8 + 180.0) / 0.75)::int] ELSE '{}' END;
 
 CREATE INDEX flows_sees ON flows USING gin (sees) WHERE active;
 CREATE INDEX flows_regions ON flows USING gin (regions);

@@ -99,29 +99,32 @@ class MatcherService:
         self._stale = False
 
     async def _cover(self, regions: frozenset[int]) -> None:
-        """Hold the flows these regions may need as well: the whole coverage read again, at one snapshot."""
-        if regions <= self._covered:
+        """Hold the flows these regions may need as well, read at one snapshot.
+
+        Only the flows the regions already covered do not need are read. Their seqs need no change:
+        a flow newly needed is read as it is now, whatever seq the index had reached in its region.
+        The first load also says up to which seq each region is read.
+        """
+        added = regions - self._covered
+        if not added:
             return
-        target = self._covered | regions
-        wide = frozenset().union(*(regions_around(r, self.index.max_visibility_km()) for r in target))
-        seen: set[UUID] = set()
+        wide = frozenset().union(*(regions_around(r, self.index.max_visibility_km()) for r in added))
 
         def take(batch: list[tuple[FlowSnapshot, frozenset[int] | None]]) -> None:
             # What the semantic fallback (if on) reads of these flows is encoded in one batch.
             self.kb.prepare(flow for flow, _ in batch)
             for flow, sees in batch:
-                if sees is None and not self.index.sees(flow) & target:
+                if sees is None and not self.index.sees(flow) & added:
                     continue  # stored under another knowledge, and none of these regions needs it
-                seen.add(flow.flow_id)
                 if not self.index.holds(flow.flow_id, flow.version):
                     self.index.put(flow)
 
-        seqs = await self.store.covered_flows(target, wide, self.kb.version, take)
-        for flow_id in [f for f in self.index.flows if f not in seen]:
-            self.index.remove(flow_id)
-        self._synced = seqs
-        self._covered = target
-        log.info("matcher_regions_loaded", regions=len(target), flows=len(self.index))
+        first = not self._covered
+        seqs = await self.store.covered_flows(added, wide, self.kb.version, take, held=self._covered)
+        if first:
+            self._synced = seqs
+        self._covered |= added
+        log.info("matcher_regions_loaded", regions=len(self._covered), flows=len(self.index))
 
     async def handle(self, event: FlowEvent) -> None:
         await self.handle_batch([event])

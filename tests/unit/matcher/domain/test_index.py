@@ -92,9 +92,10 @@ def label_anchor(key: GroupKey) -> tuple[float, float]:
     return lat + 0.5, lon + 0.5
 
 
-def label_span(key: GroupKey) -> float:
-    """The diagonal of a one-degree square, about 157 km at most."""
-    return 160.0
+def label_box(key: GroupKey) -> tuple[float, float, float, float]:
+    """A label group's one-degree square."""
+    lat, lon = (int(part) for part in key.area.split(":"))
+    return lat, lat + 1, lon, lon + 1
 
 
 def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> list[Proposal]:
@@ -127,7 +128,7 @@ def index() -> MatchIndex:
         substitution=judge,
         keys_of=label_groups,
         grouping=group,
-        span_of=label_span,
+        box_of=label_box,
         anchor_of=label_anchor,
         max_span_km=160.0,
     )
@@ -226,10 +227,11 @@ def test_every_proposal_is_owned_by_exactly_one_region_across_borders() -> None:
 
 def test_a_flow_is_visible_as_far_as_a_synergy_may_join_it() -> None:
     idx = index()
-    heat = flow("need", "heat", *SAMATAN)
-    # Heat pairs within 5 km, but the need's group spans its one-degree square (label_groups).
-    assert idx.visibility_km(heat) == 160.0
-    north = flow("need", "heat", SAMATAN[0] + 1.3, SAMATAN[1])  # 145 km away, another region
-    assert region_of(north.site.lat, north.site.lon) in idx.sees(heat)
-    far = flow("need", "heat", SAMATAN[0] + 1.6, SAMATAN[1])  # 180 km away, two regions up
-    assert region_of(far.site.lat, far.site.lon) not in idx.sees(heat)
+    heat = flow("need", "heat", 43.5, 1.1)
+    assert idx.visibility_km(heat) == 5.0  # heat pairs within 5 km
+    # Its group's one-degree square (label_groups) reaches over into the next column of regions, the
+    # next row is beyond both.
+    assert region_of(43.5, 1.9) in idx.sees(heat) and region_of(43.5, 1.9) != region_of(43.5, 1.1)
+    assert region_of(44.5, 1.1) not in idx.sees(heat)
+    sawdust = flow("offer", "sawdust", 43.99, 1.1)
+    assert region_of(44.3, 1.1) in idx.sees(sawdust)  # 35 km north: within its 50 km
