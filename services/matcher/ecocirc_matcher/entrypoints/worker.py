@@ -15,6 +15,7 @@ from ecocirc_matcher.adapters.faust_transport import register
 from ecocirc_matcher.bootstrap import Matcher, build
 from ecocirc_matcher.domain.regions import zone_regions
 from ecocirc_shared.consumer import Incoming, apply_batch, dead_letter_headers, decode_batch
+from ecocirc_shared.db import database_unavailable
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.metrics import serve_metrics
@@ -30,6 +31,7 @@ APP_VERSION = 1
 BATCH_SIZE = 500
 BATCH_WINDOW_S = 0.02
 GROUP = "ecocirc-matcher"
+REDERIVE_RETRY_S = 2.0
 ACCEPTED = (FlowDeclared, FlowRevised, FlowWithdrawn)
 
 
@@ -88,8 +90,20 @@ def create_app(settings: MatcherSettings) -> faust.App:
         app.add_future(relay)
         if matcher.service.knowledge_pending:
             # Region by region, taking turns with the events of this worker's zones.
-            app.add_future(asyncio.ensure_future(matcher.service.rederive_pending()))
+            app.add_future(asyncio.ensure_future(rederive(matcher)))
         ready.set()
+
+    async def rederive(matcher: Matcher) -> None:
+        """Until every region is re-derived with this knowledge: a database that fails is waited out."""
+        while True:
+            try:
+                await matcher.service.rederive_pending()
+                return
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                log.warning("rederivation_retry", error=repr(exc))
+                await asyncio.sleep(REDERIVE_RETRY_S)
 
     async def set_aside(record: Incoming, reason: str) -> None:
         headers = dead_letter_headers(record, reason, GROUP)
