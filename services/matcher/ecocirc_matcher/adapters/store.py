@@ -177,22 +177,28 @@ class MatcherTx:
         )
 
     async def changed_flows(
-        self, regions: frozenset[int], since: int, covered: frozenset[int], knowledge: str
+        self, since: dict[int, int], covered: frozenset[int], knowledge: str
     ) -> list[asyncpg.Record]:
-        """Flows ever at home in these regions written (by any worker) after `since`, in seq order.
+        """Flows ever at home in these regions written (by any worker) after the region's seq, in seq order.
 
         The snapshot comes only with the active flows a region in `covered` may need (or whose
         `sees` another knowledge computed, for the caller to judge): the others are only to forget.
         """
+        regions = sorted(since)
         return await self.conn.fetch(
             """SELECT flow_id, version, active, seq, sees, knowledge,
                       CASE WHEN active AND (sees && $3::int[] OR knowledge IS DISTINCT FROM $4)
                            THEN snapshot END AS snapshot
-               FROM flows WHERE regions && $1::int[] AND seq > $2 ORDER BY seq""",
-            sorted(regions),
-            since,
+               FROM flows
+               WHERE regions && $1::int[] AND seq > $5
+                 AND EXISTS (SELECT 1 FROM unnest($1::int[], $2::bigint[]) AS l(region, since)
+                             WHERE l.region = ANY(flows.regions) AND flows.seq > l.since)
+               ORDER BY seq""",
+            regions,
+            [since[r] for r in regions],
             sorted(covered),
             knowledge,
+            min(since.values(), default=0),
         )
 
     async def active_synergies_owned(self, region: int, homed: list[UUID]) -> set[UUID]:

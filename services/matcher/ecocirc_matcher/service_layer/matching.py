@@ -152,9 +152,9 @@ class MatcherService:
 
     async def _catch_up(self, tx: MatcherTx, regions: frozenset[int]) -> None:
         """Bring the flows of these regions (locked) up to what other workers committed there."""
-        since = min((self._synced.get(r, 0) for r in regions), default=0)
+        since = {r: self._synced.get(r, 0) for r in regions}
         changed: list[tuple[UUID, FlowSnapshot | None, bool]] = []
-        for row in await tx.changed_flows(regions, since, self._covered, self.kb.version):
+        for row in await tx.changed_flows(since, self._covered, self.kb.version):
             if self.index.holds(row["flow_id"], row["version"] if row["active"] else None):
                 # This worker wrote it (or read it already): parsing and re-indexing it would only
                 # forget what the index remembers about it.
