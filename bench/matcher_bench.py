@@ -650,6 +650,7 @@ REDERIVE_WORKERS = 4
 REDERIVE_WORKER = """
 import asyncio, sys, time
 from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+from ecocirc_matcher.bootstrap import tune_gc
 from ecocirc_matcher.domain.knowledge import load_knowledge
 from ecocirc_matcher.domain.regions import zone_regions
 from ecocirc_matcher.service_layer.matching import MatcherService
@@ -663,6 +664,7 @@ async def main():
     service.want(zone_regions(zone, zones))
     started = time.perf_counter()
     await service.rebuild(rederive=False)  # loads its zone, as a restarted worker does
+    tune_gc()  # as the worker does once loaded
     print("READY", round(time.perf_counter() - started, 2), flush=True)
     sys.stdin.readline()
     started, cpu = time.perf_counter(), time.process_time()
