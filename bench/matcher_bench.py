@@ -1,10 +1,11 @@
 """Matcher cost per flow event at 1k, 10k and 100k active flows, against a naive scan of every flow;
 the cost of the semantic fallback against the same events without it; the worker's events per second
-against a bare faust agent on the same broker, dense (one territory) and spread (several regions); the
-time to re-derive every synergy after a knowledge change.
+against a bare faust agent on the same broker, dense (one territory) and spread (over France, events
+keyed by zone); the index memory per worker with 1, 2 or 4 zones; the time to re-derive every synergy
+after a knowledge change with 1 and 2 workers.
 
     python -m bench.matcher_bench [--quick] [--skip-core] [--skip-semantic] [--skip-faust]
-                                  [--skip-rederive] [--before-tree DIR]
+                                  [--skip-memory] [--skip-rederive] [--before-tree DIR]
 
 The machine may be shared: each worker configuration runs right after a bare agent on the same
 input, and the ratio to that baseline is the figure to compare. Figures are written to
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.results import save
+from bench.results import load, save
 from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
@@ -75,13 +76,15 @@ FAR_NORTH_LAT = 48.0
 
 
 def random_flows(n: int, seed: int, where: str = "local", labels: list[str] = LABELS) -> list[FlowSnapshot]:
-    """Flows over the communes around the Gers ("local"), far from it ("far") or over one department
-    of each of eight regions ("spread"), half with an EWC code."""
+    """Flows over the communes around the Gers ("local"), far from it ("far"), over one department
+    of each of eight regions ("spread") or over metropolitan France ("france"), half with an EWC code."""
     rng = random.Random(seed)
     if where == "local":
         communes = [c for c in commune_entries() if c.department in GERS_AND_NEIGHBOURS]
     elif where == "spread":
         communes = [c for c in commune_entries() if c.department in SPREAD_DEPARTMENTS]
+    elif where == "france":
+        communes = [c for c in commune_entries() if not c.department.startswith("97")]
     else:
         communes = [c for c in commune_entries() if c.lat > FAR_NORTH_LAT]
     codes = [e.code for e in ewc_entries() if e.is_waste_entry]
@@ -292,7 +295,7 @@ async def produce(bootstrap: str, topic: str, events: list[bytes], keys: list[by
 def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
     """Events per second of the matcher, each configuration right after a bare faust agent on its input."""
     dense = random_flows(1_000 if quick else 3_000, seed=7)
-    spread = random_flows(1_000 if quick else 4_000, seed=11, where="spread")
+    spread = random_flows(1_000 if quick else 4_000, seed=11, where="france")
     runs: list[tuple[str, list[FlowSnapshot], int, int, Path | None]] = [
         ("dense", dense, 2, 1, None),
         ("dense", dense, 2, 2, None),
@@ -309,8 +312,9 @@ def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
     bare_cpus: dict[str, dict[str, float]] = {}
     print(
         f"\nfaust on tansu: dense = {len(dense)} flow events around the Gers (2 partitions), several synergies"
-        f" each; spread = {len(spread)} over one department in each of {len(SPREAD_DEPARTMENTS)} regions"
-        " (4 partitions). Each line runs right after its own bare faust agent on the same input."
+        f" each; spread = {len(spread)} over metropolitan France (4 partitions, {_zone_shares(spread, 4)} of the"
+        " events per zone). Events keyed by the zone of their flow, as intake keys them. Each line runs right"
+        " after its own bare faust agent on the same input."
         " CPU: milliseconds per event of the agent's or the matcher workers' processes (steadier than"
         " rates on a shared machine)."
     )
@@ -357,8 +361,11 @@ def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
             + ", ".join(f"{w} worker(s) {cpus['dense-before'][w] / cpus['dense'][w]:.2f}x" for w in before)
         )
     print(
-        f"  dense: 2 workers {figures['dense_2_vs_1']:.2f}x one; spread: 2 workers {figures['spread_2_vs_1']:.2f}x,"
-        f" 4 workers {figures['spread_4_vs_1']:.2f}x one"
+        f"  dense (one zone: its events reach one worker): 2 workers {figures['dense_2_vs_1']:.2f}x one;"
+        f" spread: 2 workers {figures['spread_2_vs_1']:.2f}x, 4 workers {figures['spread_4_vs_1']:.2f}x one"
+        " (CPU per event, 1/2/4 workers: "
+        + "/".join(f"{cpus['spread'][w]:.2f}" for w in ("1", "2", "4"))
+        + f" ms; this machine has {os.cpu_count()} cores for the workers, PostgreSQL and the broker)"
     )
     return figures
 
@@ -370,7 +377,7 @@ def _bare_faust_rate(flows: list[FlowSnapshot], partitions: int) -> tuple[float,
     from ecocirc_shared.settings import Settings
     from ecocirc_shared.topics import TopicSpec
 
-    events, keys = _encoded(flows)
+    events, keys = _encoded(flows, partitions)
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         broker = start_broker(port)
@@ -405,10 +412,23 @@ def _bare_faust_rate(flows: list[FlowSnapshot], partitions: int) -> tuple[float,
             broker.terminate()
 
 
-def _encoded(flows: list[FlowSnapshot]) -> tuple[list[bytes], list[bytes]]:
+def _encoded(flows: list[FlowSnapshot], partitions: int) -> tuple[list[bytes], list[bytes]]:
+    """The events and their keys: the zone of each flow, as intake keys them."""
     from ecocirc_shared.events import FlowDeclared, encode
+    from ecocirc_shared.partitioning import flow_event_key
 
-    return [encode(FlowDeclared(flow=f)) for f in flows], [str(f.flow_id).encode() for f in flows]
+    return [encode(FlowDeclared(flow=f)) for f in flows], [
+        flow_event_key(f.site.lat, f.site.lon, partitions).encode() for f in flows
+    ]
+
+
+def _zone_shares(flows: list[FlowSnapshot], zones: int) -> str:
+    from ecocirc_shared.partitioning import zone_of
+
+    counts = [0] * zones
+    for f in flows:
+        counts[zone_of(f.site.lat, f.site.lon, zones)] += 1
+    return "/".join(f"{c / len(flows):.0%}" for c in counts)
 
 
 def _matcher_rate_with(
@@ -424,7 +444,7 @@ def _matcher_rate_with(
     from ecocirc_shared.settings import Settings
     from ecocirc_shared.topics import all_topics
 
-    events, keys = _encoded(flows)
+    events, keys = _encoded(flows, partitions)
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         broker = start_broker(port)
@@ -534,69 +554,250 @@ async def _produce_and_time(url: str, bootstrap: str, events: list[bytes], keys:
         await conn.close()
 
 
-REDERIVE_TARGET_FLOWS = 1_000_000
+MEMORY_FLOWS = 100_000
+TARGET_FLOWS = 1_000_000
+
+
+def memory_table(quick: bool) -> dict[str, object]:
+    """Index memory per flow (tracemalloc: snapshots, index entries, the knowledge's per-flow caches) at
+    100k flows over France, and the share of them each worker holds with 1, 2 or 4 zones; 1M extrapolated."""
+    import gc
+    import tracemalloc
+
+    n = 20_000 if quick else MEMORY_FLOWS
+    kb = load_knowledge()
+    kb.classify(random_flows(1, seed=0, where="france")[0])  # the knowledge's own tables, before measuring
+    gc.collect()
+    tracemalloc.start()
+    flows = random_flows(n, seed=17, where="france")
+    index = MatchIndex(kb)
+    for f in flows:
+        index.put(f)
+    gc.collect()
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    per_flow = used / n
+    print(
+        f"\nindex memory: {n:,} flows over metropolitan France take {used / 2**20:.0f} MB in one index,"
+        f" {per_flow:,.0f} bytes per flow (tracemalloc: snapshots, index, the knowledge's caches of them)"
+    )
+    figures: dict[str, object] = {"index_bytes_per_flow": round(per_flow), "memory_measured_flows": n}
+    declared = declared_mix(n // 5, seed=19)
+    mix_index = MatchIndex(kb)
+    for f in declared:
+        mix_index.put(f)
+    print(
+        f"  share of the flows the busiest worker holds (its zones and every flow visible from them), with"
+        f" these {n:,} flows (half with a random EWC code: many hazardous, 200-300 km wastes) and with"
+        f" {len(declared):,} flows as companies declared them in the demo and tuning territories, each"
+        " placed at a random commune"
+    )
+    print(
+        f"  {'workers':>7} | {'share, random codes':>19} | {'MB at 1M':>8} | {'share, as declared':>18} | {'MB at 1M':>8}"
+    )
+    random_sees = [index.sees(f) for f in flows]
+    declared_sees = [mix_index.sees(f) for f in declared]
+    for workers in (1, 2, 4):
+        share = _largest_share(random_sees, workers)
+        declared_share = _largest_share(declared_sees, workers)
+        mb_1m = share * TARGET_FLOWS * per_flow / 2**20
+        declared_mb_1m = declared_share * TARGET_FLOWS * per_flow / 2**20
+        figures[f"worker_memory_mb_1m_{workers}_workers"] = round(mb_1m)
+        figures[f"worker_share_{workers}_workers"] = round(share, 3)
+        figures[f"worker_memory_mb_1m_{workers}_workers_declared_mix"] = round(declared_mb_1m)
+        figures[f"worker_share_{workers}_workers_declared_mix"] = round(declared_share, 3)
+        print(
+            f"  {workers:>7} | {share:>19.0%} | {mb_1m:>8,.0f} | {declared_share:>18.0%} | {declared_mb_1m:>8,.0f}"
+        )
+    print(
+        "  an offer is visible as far as it travels, a need as far as what feeds it travels or its group's"
+        " area spans; 1M extrapolated at the bytes per flow measured (the share held does not depend on the count)"
+    )
+    return figures
+
+
+def _largest_share(sees: list[frozenset[int]], workers: int) -> float:
+    from ecocirc_matcher.domain.regions import zone_regions
+
+    held = [sum(1 for seen in sees if seen & zone_regions(zone, workers)) for zone in range(workers)]
+    return max(held) / len(sees)
+
+
+def declared_mix(n: int, seed: int) -> list[FlowSnapshot]:
+    """Flows as companies declared them (demo and tuning territories), each at a random French commune."""
+    from ecocirc_matcher.evaluation.demo import DEFAULT_TERRITORY, load_territory
+
+    tuning = DEFAULT_TERRITORY.parents[2] / "services/matcher/ecocirc_matcher/evaluation/data/france_tuning"
+    declared = [*load_territory().flows.values(), *load_territory(tuning / "territory.json").flows.values()]
+    communes = [c for c in commune_entries() if not c.department.startswith("97")]
+    rng = random.Random(seed)
+    flows = []
+    for _ in range(n):
+        model, c = rng.choice(declared), rng.choice(communes)
+        flows.append(
+            model.model_copy(
+                update={
+                    "flow_id": uuid.UUID(int=rng.getrandbits(128)),
+                    "company_id": uuid.UUID(int=rng.getrandbits(128)),
+                    "site": Site(lat=c.lat, lon=c.lon, territory=c.department),
+                }
+            )
+        )
+    return flows
+
+
 REDERIVE_WORKERS = 4
+
+REDERIVE_WORKER = """
+import asyncio, sys, time
+from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+from ecocirc_matcher.bootstrap import tune_gc
+from ecocirc_matcher.domain.knowledge import load_knowledge
+from ecocirc_matcher.domain.regions import zone_regions
+from ecocirc_matcher.service_layer.matching import MatcherService
+from ecocirc_shared.db import create_pool
+from ecocirc_shared.settings import Settings
+
+async def main():
+    url, zone, zones = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    pool = await create_pool(Settings(embedded=True, database_url=url), SCHEMA)
+    service = MatcherService(MatcherStore(pool), load_knowledge())
+    service.want(zone_regions(zone, zones))
+    started = time.perf_counter()
+    await service.rebuild(rederive=False)  # loads its zone, as a restarted worker does
+    tune_gc()  # as the worker does once loaded
+    print("READY", round(time.perf_counter() - started, 2), flush=True)
+    sys.stdin.readline()
+    started, cpu = time.perf_counter(), time.process_time()
+    await service.rederive_pending()
+    print("DONE", round(time.perf_counter() - started, 2), round(time.process_time() - cpu, 2), flush=True)
+
+asyncio.run(main())
+"""
 
 
 def rederive_table(quick: bool) -> dict[str, object]:
-    """Time to re-derive every synergy of n spread flows after a knowledge change, extrapolated to 1M.
+    """Time to re-derive every synergy of n flows after a knowledge change, by 1 and 2 worker processes
+    (each given a zone, re-deriving its regions first, then any left), extrapolated to 1M on 4 workers.
 
-    Measured in-process (no broker): the flows are stored as a worker would have, the stored
-    knowledge version is made stale, and a worker's start re-derives. The re-derivation runs on one
-    worker under the re-derivation lock, so 4 workers take as long as one.
+    The flows are stored as workers would have under the previous knowledge; each worker process
+    loads its zone, then all start re-deriving at once. Regions re-derive under shared locks of
+    the regions around them, so workers do not wait for each other.
     """
     n = 1_000 if quick else 8_000
     flows = random_flows(n, seed=13, where="spread")
-    seconds, synergies = asyncio.run(_rederive_seconds(flows))
-    per_flow_ms = seconds / n * 1e3
-    minutes = per_flow_ms * REDERIVE_TARGET_FLOWS / 1e3 / 60
+    runs = {workers: _rederive_seconds(flows, workers) for workers in (1, 2)}
+    one, synergies, load_one, regions = runs[1]
+    two = runs[2][0]
+    per_flow_ms = one / n * 1e3
+    speedup = one / two
+    # 4 workers on 4 cores: each re-derives a quarter of the regions; the measured 2-worker speed-up
+    # on this 2-core machine says whether they wait for each other.
+    minutes = per_flow_ms * TARGET_FLOWS / REDERIVE_WORKERS / 1e3 / 60
     print(
         f"\nre-derivation after a knowledge change: {n:,} flows over {len(SPREAD_DEPARTMENTS)} departments"
-        f" ({n // len(SPREAD_DEPARTMENTS):,} each), {synergies:,} synergies: {seconds:.1f} s,"
-        f" {per_flow_ms:.2f} ms per flow"
+        f" ({n // len(SPREAD_DEPARTMENTS):,} each, {regions} regions), {synergies:,} synergies:"
+        f" 1 worker {one:.1f} s ({per_flow_ms:.2f} ms per flow, after loading in {load_one:.1f} s),"
+        f" 2 workers {two:.1f} s ({speedup:.2f}x)"
     )
     print(
-        f"  1M flows at that cost per flow: {minutes:.0f} min on {REDERIVE_WORKERS} workers (the re-derivation"
-        " runs on one worker under a lock, so as long as on one; 1M flows at this density per department"
-        " means more departments, a denser territory costs more per flow)"
+        f"  1M flows at that cost per flow on {REDERIVE_WORKERS} workers, each re-deriving its zone's regions:"
+        f" {minutes:.0f} min (1M flows at this density per department means more departments; a denser"
+        " territory costs more per flow). Events keep being applied meanwhile: a region's re-derivation"
+        " holds shared locks on the regions within the longest reach around it, so only events writing"
+        " flows there wait, for that region only."
     )
     return {
         "rederive_measured_flows": n,
         "rederive_measured_synergies": synergies,
+        "rederive_regions": regions,
         "rederive_ms_per_flow": round(per_flow_ms, 3),
+        "rederive_seconds_by_workers": {"1": round(one, 1), "2": round(two, 1)},
+        "rederive_2_vs_1": round(speedup, 2),
         "rederive_1m_minutes_4_workers": round(minutes, 1),
     }
 
 
-async def _rederive_seconds(flows: list[FlowSnapshot]) -> tuple[float, int]:
+def _rederive_seconds(flows: list[FlowSnapshot], workers: int) -> tuple[float, int, float, int]:
+    """Seconds for `workers` processes to re-derive every region, the synergies, the slowest load, the regions."""
     from ecocirc_devstack.components import EmbeddedPostgres
-    from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg")
+        procs: list[subprocess.Popen[str]] = []
+        try:
+            regions = asyncio.run(_stored_before_a_change(pg.url, flows))
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", REDERIVE_WORKER, pg.url, str(zone), str(workers)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for zone in range(workers)
+            ]
+            loads = [float(_line_of(p, "READY")[0]) for p in procs]
+            started = time.perf_counter()
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            for p in procs:
+                _line_of(p, "DONE")
+            seconds = time.perf_counter() - started
+            return seconds, asyncio.run(_active_synergies(pg.url)), max(loads), regions
+        finally:
+            for p in procs:
+                p.kill()
+            pg.stop()
+
+
+async def _stored_before_a_change(url: str, flows: list[FlowSnapshot]) -> int:
+    """Store the flows as workers of a previous knowledge would have; how many regions are to re-derive."""
+    from ecocirc_matcher.adapters.store import SCHEMA, FlowWrite, MatcherStore
     from ecocirc_matcher.bootstrap import MIGRATIONS
-    from ecocirc_matcher.service_layer.matching import MatcherService
+    from ecocirc_matcher.domain.regions import region_of
     from ecocirc_shared.db import create_pool, migrate
     from ecocirc_shared.outbox import outbox_ddl
     from ecocirc_shared.settings import Settings
 
     kb = load_knowledge()
-    with tempfile.TemporaryDirectory() as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg")
-        try:
-            pool = await create_pool(Settings(embedded=True, database_url=pg.url), SCHEMA)
-            await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
-            store = MatcherStore(pool)
-            async with store.transaction() as tx:
-                for i in range(0, len(flows), 1_000):
-                    chunk = flows[i : i + 1_000]
-                    await tx.save_flows([(f.flow_id, f.version, f, kb.classify(f)) for f in chunk])
-                await tx.set_knowledge_version("kb-before-the-change")
-            started = time.perf_counter()
-            await MatcherService(store, kb).rebuild()
-            seconds = time.perf_counter() - started
-            synergies = int(await pool.fetchval("SELECT count(*) FROM synergies WHERE active"))
-            await pool.close()
-            return seconds, synergies
-        finally:
-            pg.stop()
+    index = MatchIndex(kb)
+    pool = await create_pool(Settings(embedded=True, database_url=url), SCHEMA)
+    try:
+        await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
+        async with MatcherStore(pool).transaction() as tx:
+            for i in range(0, len(flows), 1_000):
+                writes = []
+                for f in flows[i : i + 1_000]:
+                    home = region_of(f.site.lat, f.site.lon)
+                    keys = kb.index_keys(f)
+                    writes.append(
+                        FlowWrite(f.flow_id, f.version, f, keys, home, frozenset({home}), index.sees(f))
+                    )
+                await tx.save_flows(writes, "kb-before-the-change")
+            await tx.set_knowledge_version("kb-before-the-change")
+            return len(await tx.regions_to_derive(kb.version))
+    finally:
+        await pool.close()
+
+
+async def _active_synergies(url: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM matcher.synergies WHERE active"))
+    finally:
+        await conn.close()
+
+
+def _line_of(proc: subprocess.Popen[str], word: str) -> list[str]:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith(word):
+            return line.split()[1:]
+    raise RuntimeError(f"a re-derivation worker ended before {word}")
 
 
 def main() -> None:
@@ -608,6 +809,7 @@ def main() -> None:
     parser.add_argument("--skip-core", action="store_true", help="without the pure index figures")
     parser.add_argument("--skip-semantic", action="store_true", help="without the semantic fallback's cost")
     parser.add_argument("--skip-rederive", action="store_true", help="no re-derivation figure")
+    parser.add_argument("--skip-memory", action="store_true", help="no index memory figure")
     parser.add_argument(
         "--before-tree", type=Path, help="a checkout whose matcher to run alternately (dense)"
     )
@@ -622,8 +824,15 @@ def main() -> None:
         semantic_table(args.quick)
     if not args.skip_faust:
         figures.update(faust_table(args.quick, args.before_tree))
+    if not args.skip_memory:
+        figures.update(memory_table(args.quick))
     if not args.skip_rederive:
         figures.update(rederive_table(args.quick))
+    if args.skip_core or args.skip_faust or args.skip_rederive or args.skip_memory:
+        # A partial run: the other figures of the last run stay (each key says what it measured).
+        previous = load("matcher") or {}
+        kept = {k: v for k, v in previous.items() if k not in ("measured_at", "command", "machine")}
+        figures = {**kept, **figures}
     save("matcher", figures)
 
 

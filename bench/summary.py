@@ -21,6 +21,8 @@ TARGETS: tuple[tuple[str, str, float, bool], ...] = (
     ("spread_2_vs_1", "spread, 2 workers / 1 worker", 1.7, True),
     ("spread_4_vs_1", "spread, 4 workers / 1 worker", 3.0, True),
     ("cost_ratio_100k_1k", "index cost per event, 100k / 1k flows", 1.2, False),
+    # A worker's share of the flows in memory, against its share of the zones (a quarter).
+    ("worker_share_4_workers", "flows held by the busiest of 4 workers, share", 0.25, False),
     ("rederive_1m_minutes_4_workers", "re-derive 1M flows on 4 workers, minutes", 10, False),
     ("intake_ratio", "intake POST flow / bare FastAPI + asyncpg", 0.8, True),
     ("e2e_p99_ms", "flow POST to email p99 (hold 0), ms", 300, False),

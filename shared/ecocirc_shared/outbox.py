@@ -49,6 +49,9 @@ def outbox_ddl(schema: str) -> str:
         created_at timestamptz NOT NULL DEFAULT now(),
         published_at timestamptz
     );
+    -- The message key when it is not `key` (flow events go by the zone of the flow, `key` staying the
+    -- flow: the replay after a broker loss republishes the latest event of each flow, not of each zone).
+    ALTER TABLE "{schema}".outbox ADD COLUMN IF NOT EXISTS routing_key text;
     CREATE INDEX IF NOT EXISTS outbox_unpublished ON "{schema}".outbox (seq) WHERE published_at IS NULL;
     CREATE INDEX IF NOT EXISTS outbox_by_key ON "{schema}".outbox (key, seq DESC);
     CREATE OR REPLACE FUNCTION "{schema}".outbox_notify() RETURNS trigger AS $$
@@ -59,14 +62,21 @@ def outbox_ddl(schema: str) -> str:
     """
 
 
-async def enqueue(conn: Connection, schema: str, topic: str, key: str, event: Event) -> None:
-    """Write an event in the caller's transaction; the relay publishes it after commit."""
+async def enqueue(
+    conn: Connection, schema: str, topic: str, key: str, event: Event, routing_key: str | None = None
+) -> None:
+    """Write an event in the caller's transaction; the relay publishes it after commit.
+
+    `key` is the subject whose latest event is replayed after a broker loss; the message goes out
+    keyed by `routing_key` when given (the partition it must reach), else by `key`.
+    """
     await conn.execute(
-        f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4)',
+        f'INSERT INTO "{schema}".outbox (event_id, topic, key, payload, routing_key) VALUES ($1, $2, $3, $4, $5)',
         event.event_id,
         topic,
         key,
         encode(event),
+        routing_key,
     )
 
 
@@ -170,7 +180,7 @@ class OutboxRelay:
     async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                f'SELECT seq, topic, key, payload FROM "{self._schema}".outbox '
+                f'SELECT seq, topic, coalesce(routing_key, key) AS key, payload FROM "{self._schema}".outbox '
                 "WHERE published_at IS NULL ORDER BY seq LIMIT $1",
                 BATCH,
             )
@@ -203,8 +213,8 @@ class OutboxRelay:
             return
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
-                f'SELECT DISTINCT ON (key) topic, key, payload FROM "{self._schema}".outbox '
-                "WHERE published_at IS NOT NULL ORDER BY key, seq DESC"
+                f'SELECT DISTINCT ON (outbox.key) topic, coalesce(routing_key, key) AS key, payload FROM "{self._schema}".outbox '
+                "WHERE published_at IS NOT NULL ORDER BY outbox.key, seq DESC"
             )
         for r in rows:
             await producer.send(r["topic"], r["payload"], key=r["key"].encode())

@@ -114,7 +114,12 @@ class KafkaSettings(RuntimeSettings):
     required_here: ClassVar[tuple[str, ...]] = ("kafka_bootstrap",)
 
     kafka_bootstrap: str | None = Field(None, description="host:port[,host:port] of the Kafka brokers.")
-    flow_partitions: int = Field(4, ge=1, description="Partitions of the flow-events topic.")
+    flow_partitions: int = Field(
+        4,
+        ge=1,
+        description="Partitions of the flow-events topic: one zone of France each, whose flows one"
+        " matcher worker holds (ecocirc_shared.partitioning).",
+    )
     synergy_partitions: int = Field(4, ge=1, description="Partitions of the synergy-events topic.")
     decision_partitions: int = Field(
         2, ge=1, description="Partitions of the decision-events topic (advisors' decisions, opt-outs)."

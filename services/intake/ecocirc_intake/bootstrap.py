@@ -110,7 +110,9 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(settings, SCHEMA)
         await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
-        store = IntakeStore(pool, token_ttl_days=settings.token_ttl_days)
+        store = IntakeStore(
+            pool, token_ttl_days=settings.token_ttl_days, flow_partitions=settings.flow_partitions
+        )
         admin = settings.admin_token.get_secret_value() if settings.admin_token else None
         if admin:
             await store.ensure_admin(hash_token(admin), settings.admin_email)

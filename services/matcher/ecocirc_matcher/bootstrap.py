@@ -62,12 +62,16 @@ def knowledge(settings: MatcherSettings) -> Knowledge:
 
 
 async def build(settings: MatcherSettings, kb: Knowledge | None = None) -> Matcher:
-    """Connect, migrate, rebuild the index from PostgreSQL, ensure topics: ready to consume."""
+    """Connect, migrate, load the index of the regions known so far, ensure topics: ready to consume.
+
+    A knowledge change is not re-derived here: the worker does it region by region while it
+    consumes (`MatcherService.rederive_pending`), so new declarations are matched meanwhile.
+    """
     pool = await create_pool(settings, SCHEMA)
     await migrate(pool, SCHEMA, MIGRATIONS, extra_ddl=outbox_ddl(SCHEMA))
     await wait_for_broker(settings)
     await ensure_topics(settings, all_topics(settings))
     service = MatcherService(MatcherStore(pool), kb or knowledge(settings))
-    await service.rebuild()
+    await service.rebuild(rederive=False)
     tune_gc()
     return Matcher(settings, pool, service, OutboxRelay(settings, pool, SCHEMA, all_topics(settings)))

@@ -15,13 +15,22 @@ import pytest
 from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
 from ecocirc_matcher.bootstrap import MIGRATIONS
 from ecocirc_matcher.domain.index import MatchIndex
+from ecocirc_matcher.domain.regions import zone_regions
 from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.outbox import outbox_ddl
+from ecocirc_shared.partitioning import flow_event_key, kafka_partition
 from ecocirc_shared.settings import Settings
-from tests.unit.matcher.domain.test_index import LabelKnowledge, group, judge, label_groups
+from tests.unit.matcher.domain.test_index import (
+    LabelKnowledge,
+    group,
+    judge,
+    label_anchor,
+    label_box,
+    label_groups,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +45,30 @@ class VersionedKnowledge(LabelKnowledge):
 
 
 def new_index(kb: Any) -> MatchIndex:
-    return MatchIndex(kb, substitution=judge, keys_of=label_groups, grouping=group)
+    return MatchIndex(
+        kb,
+        substitution=judge,
+        keys_of=label_groups,
+        grouping=group,
+        box_of=label_box,
+        anchor_of=label_anchor,
+        max_span_km=160.0,
+    )
 
 
-def scenario(seed: int, flows: int = 60, labels: Sequence[str] = LABELS) -> list[FlowEvent]:
-    """Declarations, revisions and withdrawals of flows around the Gers, in a fixed order."""
+GERS = (43.3, 43.9, 0.5, 1.2)
+# Across the line between the two zones of a two-partition topic (47.35° N, Centre-Val de Loire),
+# far enough either side that neither zone's worker needs every flow.
+ACROSS_TWO_ZONES = (44.6, 50.1, 1.0, 1.8)
+
+
+def scenario(
+    seed: int,
+    flows: int = 60,
+    box: tuple[float, float, float, float] = GERS,
+    labels: Sequence[str] = LABELS,
+) -> list[FlowEvent]:
+    """Declarations, revisions (some moving) and withdrawals of flows in `box`, in a fixed order."""
     rng = random.Random(seed)
     events: list[FlowEvent] = []
     live: dict[uuid.UUID, FlowSnapshot] = {}
@@ -69,7 +97,7 @@ def scenario(seed: int, flows: int = 60, labels: Sequence[str] = LABELS) -> list
             direction=rng.choice(["offer", "need"]),
             category="waste",
             label=rng.choice(labels),
-            site=Site(lat=rng.uniform(43.3, 43.9), lon=rng.uniform(0.5, 1.2)),
+            site=Site(lat=rng.uniform(box[0], box[1]), lon=rng.uniform(box[2], box[3])),
             declared_at=datetime.now(UTC),
         )
         events.append(FlowDeclared(flow=f))
@@ -135,6 +163,55 @@ async def test_two_workers_find_what_one_finds(
     expected, got = await outcome(single_pool), await outcome(shared_pool)
     assert sum(active for active, _ in expected.values()) > 5, "the scenario should make synergies"
     assert {k: v for k, v in got.items() if v[0]} == {k: v for k, v in expected.items() if v[0]}
+    await single_pool.close()
+    await shared_pool.close()
+
+
+async def test_zone_workers_find_across_their_border_what_one_worker_finds(
+    postgres: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Events keyed by zone, as intake keys them: each worker holds its zone and its border only, and
+    the pairs and groups across the border are found once, as one worker finds them."""
+    events = scenario(7, flows=150, box=ACROSS_TWO_ZONES)
+    kb: Any = VersionedKnowledge()
+    single_pool = await fresh_pool(postgres.url, make_settings)
+    single = MatcherService(MatcherStore(single_pool), kb, new_index)
+    await single.rebuild()
+    for event in events:
+        await single.handle(event)
+
+    shared_pool = await fresh_pool(postgres.url, make_settings)
+    workers = [MatcherService(MatcherStore(shared_pool), kb, new_index) for _ in range(2)]
+    for zone, w in enumerate(workers):
+        w.want(zone_regions(zone, 2))
+        await w.rebuild()
+    queues: list[list[FlowEvent]] = [[], []]
+    sites: dict[uuid.UUID, Site] = {}
+    for event in events:
+        if isinstance(event, FlowDeclared | FlowRevised):
+            sites[event.flow.flow_id] = event.flow.site
+        site = sites[flow_key(event)]  # a withdrawal goes where the flow last was
+        queues[kafka_partition(flow_event_key(site.lat, site.lon, 2).encode(), 2)].append(event)
+    assert all(len(q) > len(events) / 4 for q in queues), "both zones should have work"
+
+    async def run(worker: MatcherService, queue: list[FlowEvent]) -> None:
+        for event in queue:
+            await worker.handle(event)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(run(w, q) for w, q in zip(workers, queues, strict=True)))
+    expected, got = await outcome(single_pool), await outcome(shared_pool)
+    active = {k: v for k, v in expected.items() if v[0]}
+    assert len(active) > 10, "the scenario should make synergies"
+    assert {k: v for k, v in got.items() if v[0]} == active
+    across = await shared_pool.fetchval(
+        """SELECT count(*) FROM synergies s WHERE active AND EXISTS (
+               SELECT 1 FROM flows a, flows b WHERE a.flow_id = ANY(s.flow_ids) AND b.flow_id = ANY(s.flow_ids)
+               AND (a.snapshot->'site'->>'lat')::float < 47.35 AND (b.snapshot->'site'->>'lat')::float >= 47.35)"""
+    )
+    assert across > 0, "some synergies should join flows of both zones"
+    live = await shared_pool.fetchval("SELECT count(*) FROM flows WHERE active")
+    assert all(0 < len(w.index) < live for w in workers), [len(w.index) for w in workers]
     await single_pool.close()
     await shared_pool.close()
 

@@ -15,7 +15,9 @@ import pytest
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.events import FlowDeclared, FlowRevised
 from ecocirc_shared.flows import FlowSnapshot, Site
+from ecocirc_shared.kafka import make_consumer
 from ecocirc_shared.outbox import OutboxRelay, enqueue, outbox_ddl
+from ecocirc_shared.partitioning import flow_event_key, zone_of
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import FLOW_EVENTS, all_topics
 from tests.conftest import Broker
@@ -25,9 +27,10 @@ pytestmark = pytest.mark.integration
 SCHEMA = "outbox_test"
 # The relay alone is under test: its table comes from the outbox DDL, no service migration.
 NO_MIGRATIONS = Path(__file__).parent / "no-migrations"
+GERS = Site(lat=43.5, lon=0.9)
 
 
-def snapshot(flow_id: uuid.UUID, version: int) -> FlowSnapshot:
+def snapshot(flow_id: uuid.UUID, version: int, site: Site = GERS) -> FlowSnapshot:
     return FlowSnapshot(
         flow_id=flow_id,
         company_id=uuid.uuid4(),
@@ -35,7 +38,7 @@ def snapshot(flow_id: uuid.UUID, version: int) -> FlowSnapshot:
         direction="offer",
         category="waste",
         label=f"v{version}",
-        site=Site(lat=43.5, lon=0.9),
+        site=site,
         declared_at=datetime.now(UTC),
     )
 
@@ -60,12 +63,23 @@ async def versions(settings: Settings, expected: int, timeout_s: float = 20) -> 
     return {flow: [int(e.rsplit(":", 1)[1]) for e in events] for flow, events in seen.items()}
 
 
-async def write(pool: object, flow_id: uuid.UUID, version: int, *, commit: bool = True) -> None:
+async def write(
+    pool: object,
+    flow_id: uuid.UUID,
+    version: int,
+    *,
+    commit: bool = True,
+    site: Site = GERS,
+    partitions: int = 2,
+) -> None:
+    """Enqueue a flow event as intake does: known as the flow's, sent keyed by the zone of its site."""
     async with pool.acquire() as conn:  # type: ignore[attr-defined]
         tx = conn.transaction()
         await tx.start()
         cls = FlowDeclared if version == 1 else FlowRevised
-        await enqueue(conn, SCHEMA, FLOW_EVENTS, str(flow_id), cls(flow=snapshot(flow_id, version)))
+        zone = flow_event_key(site.lat, site.lon, partitions)
+        event = cls(flow=snapshot(flow_id, version, site))
+        await enqueue(conn, SCHEMA, FLOW_EVENTS, str(flow_id), event, routing_key=zone)
         await (tx.commit() if commit else tx.rollback())
 
 
@@ -99,3 +113,27 @@ async def test_declarations_accepted_while_the_broker_is_down_leave_when_it_retu
     # The earlier flow is republished from its latest event, the late one arrives in order.
     assert seen[str(first)] == [1]
     assert seen[str(late)] == [1, 2, 3]
+
+
+async def test_flow_events_leave_keyed_by_their_zone_onto_its_partition(env) -> None:  # type: ignore[no-untyped-def]
+    settings, pool, _ = env
+    partitions = settings.flow_partitions
+    sites = [Site(lat=43.5, lon=0.9), Site(lat=50.63, lon=3.06), Site(lat=48.57, lon=7.75)]
+    for site in sites:
+        await write(pool, uuid.uuid4(), 1, site=site, partitions=partitions)
+    consumer = make_consumer(settings, FLOW_EVENTS, group_id=f"reader-{uuid.uuid4()}")
+    await consumer.start()
+    received: list[tuple[bytes, int]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while len(received) < len(sites):
+            assert asyncio.get_running_loop().time() < deadline, received
+            for messages in (await consumer.getmany(timeout_ms=500)).values():
+                received.extend((m.key, m.partition) for m in messages)
+    finally:
+        await consumer.stop()
+    expected = {
+        (flow_event_key(s.lat, s.lon, partitions).encode(), zone_of(s.lat, s.lon, partitions)) for s in sites
+    }
+    assert set(received) == expected
+    assert len({partition for _, partition in received}) > 1

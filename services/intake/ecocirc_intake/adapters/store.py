@@ -17,6 +17,7 @@ from ecocirc_shared.events import DecisionEvent, FlowEvent, decision_key
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.outbox import enqueue
+from ecocirc_shared.partitioning import flow_event_key
 from ecocirc_shared.topics import DECISION_EVENTS, FLOW_EVENTS
 
 SCHEMA = "intake"
@@ -101,9 +102,10 @@ def _company_where(
 class IntakeTx:
     """The operations of one transaction."""
 
-    def __init__(self, conn: Connection, token_ttl: timedelta | None = None):
+    def __init__(self, conn: Connection, token_ttl: timedelta | None = None, flow_partitions: int = 1):
         self.conn = conn
         self.token_ttl = token_ttl  # None: the tokens this transaction issues never expire
+        self.flow_partitions = flow_partitions  # of the flow-events topic: its events go by zone
 
     async def insert_advisor(
         self, advisor_id: UUID, name: str, email: str | None, territories: list[str], is_admin: bool = False
@@ -238,7 +240,10 @@ class IntakeTx:
             doc,
             by,
         )
-        await enqueue(self.conn, SCHEMA, FLOW_EVENTS, str(snapshot.flow_id), event)
+        # Keyed by the zone of the site, so one matcher worker gets a zone's flows (ecocirc_shared.partitioning);
+        # the outbox still knows the event as the flow's, for its replay after a broker loss.
+        zone_key = flow_event_key(snapshot.site.lat, snapshot.site.lon, self.flow_partitions)
+        await enqueue(self.conn, SCHEMA, FLOW_EVENTS, str(snapshot.flow_id), event, routing_key=zone_key)
         # Written in the caller's transaction: the same ids follow the event to the matcher and the emails.
         log.info(
             "flow_change_written",
@@ -502,14 +507,15 @@ class IntakeTx:
 class IntakeStore:
     """Entry point to intake's PostgreSQL data."""
 
-    def __init__(self, pool: asyncpg.Pool, token_ttl_days: int = 0):
+    def __init__(self, pool: asyncpg.Pool, token_ttl_days: int = 0, flow_partitions: int = 1):
         self.pool = pool
         self.token_ttl = timedelta(days=token_ttl_days) if token_ttl_days > 0 else None
+        self.flow_partitions = flow_partitions
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[IntakeTx]:
         async with self.pool.acquire() as conn, conn.transaction():
-            yield IntakeTx(conn, self.token_ttl)
+            yield IntakeTx(conn, self.token_ttl, self.flow_partitions)
 
     async def principal_for(self, token_hash: bytes) -> Principal | None:
         row = await self.pool.fetchrow(

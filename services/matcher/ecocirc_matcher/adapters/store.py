@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from uuid import UUID
@@ -34,6 +34,31 @@ class SynergyChange:
     fingerprint: str
     new: bool  # proposed (no active revision before) rather than revised
     group_id: UUID | None  # the group key's id, for mutualisation groups
+    owner: int  # the region that re-derives it
+
+
+@dataclass(frozen=True, slots=True)
+class FlowWrite:
+    """A flow's new state to store, with where it is and which regions may need it."""
+
+    flow_id: UUID
+    version: int
+    snapshot: FlowSnapshot | None  # None: withdrawn
+    classes: frozenset[str]  # index keys of the old and the new state
+    home: int | None  # its region now (None once withdrawn)
+    regions: frozenset[int]  # every region it was ever at home in, this one included
+    sees: frozenset[int]  # the regions whose events may need it now
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFlow:
+    version: int
+    snapshot: FlowSnapshot | None
+    regions: frozenset[int]
+
+
+def _int_array(items: frozenset[int]) -> str:
+    return "{" + ",".join(str(i) for i in sorted(items)) + "}"
 
 
 def _text_array(items: list[str]) -> str:
@@ -46,45 +71,74 @@ class StoredSynergy:
         self.revision: int = row["revision"]
         self.active: bool = row["active"]
         self.fingerprint: str = row["fingerprint"]
+        self.owner: int | None = row["owner"]
+
+
+# Advisory locks of regions: (this namespace, region number), no hashing of names into one int.
+REGION_LOCKS = 0x6D617463  # "matc"
+REGION_CLAIMS = 0x72656465  # "rede": a worker re-deriving a region holds it, others pass by
 
 
 class MatcherTx:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    async def flow_states(self, flow_ids: list[UUID]) -> dict[UUID, tuple[int, FlowSnapshot | None]]:
-        """The latest version seen of these flows and their snapshot then (None once withdrawn)."""
+    async def flow_states(self, flow_ids: list[UUID]) -> dict[UUID, StoredFlow]:
+        """The latest version seen of these flows, their snapshot then (None once withdrawn), their regions."""
         rows = await self.conn.fetch(
-            "SELECT flow_id, version, snapshot FROM flows WHERE flow_id = ANY($1::uuid[])", flow_ids
+            "SELECT flow_id, version, snapshot, regions FROM flows WHERE flow_id = ANY($1::uuid[])", flow_ids
         )
         return {
-            r["flow_id"]: (
+            r["flow_id"]: StoredFlow(
                 r["version"],
                 FlowSnapshot.model_validate_json(r["snapshot"]) if r["snapshot"] else None,
+                frozenset(r["regions"]),
             )
             for r in rows
         }
 
-    async def save_flows(self, flows: list[tuple[UUID, int, FlowSnapshot | None, frozenset[str]]]) -> int:
-        """Record the flows' new states; return the highest seq given (allocated now, under the class locks)."""
+    async def save_flows(self, flows: list[FlowWrite], knowledge: str) -> int:
+        """Record the flows' new states; return the highest seq given (allocated now, under the region locks)."""
         seq: int = await self.conn.fetchval(
             """WITH saved AS (
-                   INSERT INTO flows (flow_id, version, active, snapshot, classes, seq)
+                   INSERT INTO flows (flow_id, version, active, snapshot, classes, seq, home, regions, sees,
+                                      knowledge)
                    SELECT f.flow_id, f.version, f.snapshot IS NOT NULL, f.snapshot::jsonb,
-                          f.classes::text[], nextval('flow_seq')
-                   FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS f(flow_id, version, snapshot, classes)
+                          f.classes::text[], nextval('flow_seq'), f.home, f.regions::int[], f.sees::int[], $8
+                   FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+                        AS f(flow_id, version, snapshot, classes, home, regions, sees)
                    ON CONFLICT (flow_id) DO UPDATE
                    SET version = EXCLUDED.version, active = EXCLUDED.active, snapshot = EXCLUDED.snapshot,
-                       classes = EXCLUDED.classes, seq = EXCLUDED.seq, updated_at = now()
+                       classes = EXCLUDED.classes, seq = EXCLUDED.seq, home = EXCLUDED.home,
+                       regions = EXCLUDED.regions, sees = EXCLUDED.sees, knowledge = EXCLUDED.knowledge,
+                       updated_at = now()
                    RETURNING seq)
                SELECT max(seq) FROM saved""",
-            [flow_id for flow_id, _, _, _ in flows],
-            [version for _, version, _, _ in flows],
-            [snapshot.model_dump_json() if snapshot else None for _, _, snapshot, _ in flows],
+            [f.flow_id for f in flows],
+            [f.version for f in flows],
+            [f.snapshot.model_dump_json() if f.snapshot else None for f in flows],
             # text[] has no ragged arrays: each row's classes travel as an array literal.
-            [_text_array(sorted(classes)) for _, _, _, classes in flows],
+            [_text_array(sorted(f.classes)) for f in flows],
+            [f.home for f in flows],
+            [_int_array(f.regions) for f in flows],
+            [_int_array(f.sees) for f in flows],
+            knowledge,
         )
         return seq
+
+    async def refresh_flows(
+        self, flows: list[tuple[UUID, frozenset[str], frozenset[int]]], knowledge: str
+    ) -> None:
+        """Store what a new knowledge makes of unchanged flows: their keys and the regions that may need them."""
+        await self.conn.execute(
+            """UPDATE flows SET classes = f.classes::text[], sees = f.sees::int[], knowledge = $4
+               FROM unnest($1::uuid[], $2::text[], $3::text[]) AS f(flow_id, classes, sees)
+               WHERE flows.flow_id = f.flow_id""",
+            [flow_id for flow_id, _, _ in flows],
+            [_text_array(sorted(classes)) for _, classes, _ in flows],
+            [_int_array(sees) for _, _, sees in flows],
+            knowledge,
+        )
 
     async def active_synergies_of_flows(self, flow_ids: list[UUID]) -> set[UUID]:
         rows = await self.conn.fetch(
@@ -92,12 +146,22 @@ class MatcherTx:
         )
         return {r["synergy_id"] for r in rows}
 
-    async def lock_for_event(self) -> None:
-        """Events run alongside each other but never alongside a re-derivation of every synergy."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext('matcher-rederive'))")
+    async def lock_regions(self, written: frozenset[int], read: frozenset[int]) -> None:
+        """Serialise with other workers on the regions this transaction writes or reads flows of.
 
-    async def lock_for_rederivation(self) -> None:
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('matcher-rederive'))")
+        Exclusive on the regions whose flows it writes, shared on those it reads; taken in one global
+        order (by region number) so two workers never deadlock. Held until commit.
+        """
+        ordered = sorted(written | read)
+        await self.conn.execute(
+            """SELECT CASE WHEN t.exclusive THEN pg_advisory_xact_lock($3, t.region)
+                           ELSE pg_advisory_xact_lock_shared($3, t.region) END
+               FROM unnest($1::int[], $2::bool[]) WITH ORDINALITY AS t(region, exclusive, position)
+               ORDER BY t.position""",
+            ordered,
+            [r in written for r in ordered],
+            REGION_LOCKS,
+        )
 
     async def knowledge_version(self) -> str | None:
         value: str | None = await self.conn.fetchval(
@@ -112,33 +176,81 @@ class MatcherTx:
             version,
         )
 
-    async def all_active_flows(self) -> list[asyncpg.Record]:
-        return await self.conn.fetch("SELECT snapshot, seq FROM flows WHERE active ORDER BY seq")
+    async def changed_flows(
+        self, since: dict[int, int], covered: frozenset[int], knowledge: str
+    ) -> list[asyncpg.Record]:
+        """Flows ever at home in these regions written (by any worker) after the region's seq, in seq order.
 
-    async def lock_classes(self, written: frozenset[str], read: frozenset[str]) -> None:
-        """Serialise with other workers on the resource classes this event writes or reads.
-
-        Exclusive on the classes the flow is (or was) in, shared on the partner classes it looks at;
-        taken in one global order so two workers never deadlock. Held until commit.
+        The snapshot comes only with the active flows a region in `covered` may need (or whose
+        `sees` another knowledge computed, for the caller to judge): the others are only to forget.
         """
-        ordered = sorted(written | read)
-        # One round trip; rows are locked in the sorted order, which is the same for every worker.
-        await self.conn.execute(
-            """SELECT CASE WHEN t.exclusive THEN pg_advisory_xact_lock(hashtext(t.key))
-                           ELSE pg_advisory_xact_lock_shared(hashtext(t.key)) END
-               FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(key, exclusive, position)
-               ORDER BY t.position""",
-            [f"matcher-class:{c}" for c in ordered],
-            [c in written for c in ordered],
+        regions = sorted(since)
+        return await self.conn.fetch(
+            """SELECT flow_id, version, active, seq, sees, knowledge,
+                      CASE WHEN active AND (sees && $3::int[] OR knowledge IS DISTINCT FROM $4)
+                           THEN snapshot END AS snapshot
+               FROM flows
+               WHERE regions && $1::int[] AND seq > $5
+                 AND EXISTS (SELECT 1 FROM unnest($1::int[], $2::bigint[]) AS l(region, since)
+                             WHERE l.region = ANY(flows.regions) AND flows.seq > l.since)
+               ORDER BY seq""",
+            regions,
+            [since[r] for r in regions],
+            sorted(covered),
+            knowledge,
+            min(since.values(), default=0),
         )
 
-    async def changed_flows(self, classes: frozenset[str], since: int) -> list[asyncpg.Record]:
-        """Flows of these classes written (by any worker) after `since`, in seq order."""
-        return await self.conn.fetch(
-            """SELECT flow_id, version, active, snapshot, classes, seq FROM flows
-               WHERE classes && $1 AND seq > $2 ORDER BY seq""",
-            list(classes),
-            since,
+    async def active_synergies_owned(self, region: int, homed: list[UUID]) -> set[UUID]:
+        """Active synergies `region` re-derives (and those stored before owners, of its flows)."""
+        rows = await self.conn.fetch(
+            """SELECT synergy_id FROM synergies
+               WHERE active AND (owner = $1 OR (owner IS NULL AND flow_ids && $2::uuid[]))""",
+            region,
+            homed,
+        )
+        return {r["synergy_id"] for r in rows}
+
+    async def set_owners(self, owners: list[tuple[UUID, int]]) -> None:
+        """Move unchanged synergies to the region that now owns them (nothing to announce)."""
+        if owners:
+            await self.conn.execute(
+                "UPDATE synergies SET owner = o.owner FROM unnest($1::uuid[], $2::int[]) AS o(id, owner)"
+                " WHERE synergy_id = o.id",
+                [sid for sid, _ in owners],
+                [owner for _, owner in owners],
+            )
+
+    async def regions_to_derive(self, knowledge: str) -> list[int]:
+        """Regions with active flows or synergies not yet re-derived with this knowledge."""
+        rows = await self.conn.fetch(
+            """SELECT region FROM (
+                   SELECT home AS region FROM flows WHERE active
+                   UNION SELECT owner FROM synergies WHERE active AND owner IS NOT NULL) r
+               WHERE region IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM regions_derived d WHERE d.region = r.region AND d.knowledge = $1)
+               ORDER BY region""",
+            knowledge,
+        )
+        return [r["region"] for r in rows]
+
+    async def unowned_synergies(self) -> bool:
+        return bool(
+            await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM synergies WHERE active AND owner IS NULL)")
+        )
+
+    async def derived_with(self, region: int) -> str | None:
+        value: str | None = await self.conn.fetchval(
+            "SELECT knowledge FROM regions_derived WHERE region = $1", region
+        )
+        return value
+
+    async def mark_derived(self, region: int, knowledge: str) -> None:
+        await self.conn.execute(
+            """INSERT INTO regions_derived (region, knowledge) VALUES ($1, $2)
+               ON CONFLICT (region) DO UPDATE SET knowledge = EXCLUDED.knowledge""",
+            region,
+            knowledge,
         )
 
     async def active_synergies_of_groups(self, group_ids: list[UUID]) -> set[UUID]:
@@ -153,7 +265,7 @@ class MatcherTx:
     async def synergies(self, synergy_ids: list[UUID]) -> dict[UUID, StoredSynergy]:
         """The stored state of these synergies, rows locked (in id order, so workers never deadlock)."""
         rows = await self.conn.fetch(
-            """SELECT synergy_id, revision, active, fingerprint FROM synergies
+            """SELECT synergy_id, revision, active, fingerprint, owner FROM synergies
                WHERE synergy_id = ANY($1::uuid[]) ORDER BY synergy_id FOR UPDATE""",
             synergy_ids,
         )
@@ -164,15 +276,16 @@ class MatcherTx:
         if not changes:
             return
         await self.conn.execute(
-            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot)
+            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot,
+                                    owner)
                SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids::uuid[], s.group_id,
-                      s.snapshot::jsonb
-               FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::uuid[], $6::text[])
-                    AS s(synergy_id, revision, fingerprint, flow_ids, group_id, snapshot)
+                      s.snapshot::jsonb, s.owner
+               FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[])
+                    AS s(synergy_id, revision, fingerprint, flow_ids, group_id, snapshot, owner)
                ON CONFLICT (synergy_id) DO UPDATE
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
-                   updated_at = now()""",
+                   owner = EXCLUDED.owner, updated_at = now()""",
             [c.snapshot.synergy_id for c in changes],
             [c.snapshot.revision for c in changes],
             [c.fingerprint for c in changes],
@@ -180,6 +293,7 @@ class MatcherTx:
             [_text_array([str(p.flow_id) for p in c.snapshot.participants]) for c in changes],
             [c.group_id for c in changes],
             [c.document for c in changes],
+            [c.owner for c in changes],
         )
         rows = []
         for c in changes:
@@ -216,8 +330,59 @@ class MatcherStore:
         async with self.pool.acquire() as conn, conn.transaction():
             yield MatcherTx(conn)
 
-    async def active_flows(self) -> AsyncIterator[tuple[FlowSnapshot, int]]:
-        """Every active flow with its seq, streamed (a rebuild must not hold them all twice)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            async for row in conn.cursor("SELECT snapshot, seq FROM flows WHERE active ORDER BY seq"):
-                yield FlowSnapshot.model_validate_json(row["snapshot"]), row["seq"]
+    async def covered_flows(
+        self,
+        covered: frozenset[int],
+        wide: frozenset[int],
+        knowledge: str,
+        take: Callable[[list[tuple[FlowSnapshot, frozenset[int] | None]]], None],
+        held: frozenset[int] = frozenset(),
+        batch: int = 1000,
+    ) -> dict[int, int]:
+        """Hand `take` the active flows these regions may need and the `held` regions do not, in
+        batches; return each region's highest seq (on a first load, `held` empty).
+
+        One snapshot (repeatable read): the seqs say up to where the flows read are complete. A flow
+        whose `sees` another knowledge computed is read if it is at home within `wide` (the longest
+        visibility around the regions), with None for the caller to compute its sees.
+        """
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            rows: list[tuple[FlowSnapshot, frozenset[int] | None]] = []
+            async for row in conn.cursor(
+                """SELECT snapshot, CASE WHEN knowledge = $3 THEN sees END AS sees FROM flows
+                   WHERE active AND ((sees && $1::int[] AND NOT sees && $4::int[])
+                                     OR (knowledge IS DISTINCT FROM $3 AND home = ANY($2::int[])))""",
+                sorted(covered),
+                sorted(wide),
+                knowledge,
+                sorted(held),
+                prefetch=batch,
+            ):
+                sees = row["sees"]
+                rows.append(
+                    (
+                        FlowSnapshot.model_validate_json(row["snapshot"]),
+                        None if sees is None else frozenset(sees),
+                    )
+                )
+                if len(rows) == batch:
+                    take(rows)
+                    rows = []
+            take(rows)
+            if held:
+                return {}  # a load that adds regions: the seqs of the first one stand
+            seqs = await conn.fetch(
+                "SELECT r AS region, max(seq) AS seq FROM flows, unnest(regions) AS r GROUP BY r"
+            )
+            return {r["region"]: r["seq"] for r in seqs}
+
+    @asynccontextmanager
+    async def claim(self, region: int) -> AsyncIterator[bool]:
+        """Whether this worker may re-derive `region` now: no other worker is at it (held until the block ends)."""
+        async with self.pool.acquire() as conn:
+            got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", REGION_CLAIMS, region))
+            try:
+                yield got
+            finally:
+                if got:
+                    await conn.execute("SELECT pg_advisory_unlock($1, $2)", REGION_CLAIMS, region)

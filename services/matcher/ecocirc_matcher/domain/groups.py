@@ -32,7 +32,14 @@ from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import UNCORROBORATED, evaluate_mutualisation, is_hazardous
-from ecocirc_matcher.domain.scoring import FEASIBILITY_FLOOR, distance_part, pooling_reach, road_km, weighted
+from ecocirc_matcher.domain.scoring import (
+    FEASIBILITY_FLOOR,
+    POOLING_REACH_KM,
+    distance_part,
+    pooling_reach,
+    road_km,
+    weighted,
+)
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -76,6 +83,28 @@ def areas_of(flow: FlowSnapshot, reach_km: float) -> list[str]:
         row, column = _cell(flow.site.lat, flow.site.lon, side, shift)
         found.append(f"{CELL_REACHES * reach_km:g}km:g{grid}:{row}:{column}")
     return found
+
+
+def area_box(key: GroupKey) -> tuple[float, float, float, float]:
+    """A key's cell as (south, north, west, east) degrees: every flow of the key is in it."""
+    side = CELL_REACHES * _reach_of(key) / KM_PER_DEGREE
+    shift = GRID_SHIFTS[_grid_of(key)]
+    row, column = (int(part) for part in key.area.split(":")[2:4])
+    south = (row - shift[0]) * side
+    width = side / max(0.01, math.cos(math.radians(south + side / 2)))  # `_cell` divides by this cosine
+    west = (column - shift[1]) * width
+    return south, south + side, west, west + width
+
+
+def area_anchor(key: GroupKey) -> tuple[float, float]:
+    """The centre of a key's cell, as (lat, lon): where a group belongs (the region that re-derives it)."""
+    south, north, west, east = area_box(key)
+    return (south + north) / 2, (west + east) / 2
+
+
+# How far apart two flows of one cell may be at most: its diagonal, with room for the columns
+# widening away from its middle latitude. Cells are drawn for the pooling reach, never above 80 km.
+MAX_AREA_SPAN_KM = 1.5 * CELL_REACHES * POOLING_REACH_KM
 
 
 def _reach_of(key: GroupKey) -> float:

@@ -13,11 +13,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from uuid import UUID
 
-from ecocirc_matcher.domain.groups import build_groups, group_keys
+from ecocirc_matcher.domain.groups import MAX_AREA_SPAN_KM, area_anchor, area_box, build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
+from ecocirc_matcher.domain.regions import Box, region_of, regions_in_box, regions_near
 from ecocirc_shared.flows import Direction, FlowSnapshot
+from ecocirc_shared.synergies import SynergyKind
 
 # A mutualisation group is formed among at most this many flows of its key (the earliest declared):
 # with reach-sized keys (groups.areas_of), the work of an event on groups is bounded by
@@ -38,6 +40,9 @@ PairJudge = Callable[[FlowSnapshot, FlowSnapshot, Knowledge], Proposal | None]
 # Which groups a flow may belong to, and what a group of candidate members makes.
 GroupKeys = Callable[[FlowSnapshot, Knowledge], set[GroupKey]]
 GroupBuilder = Callable[[GroupKey, list[FlowSnapshot], Knowledge], list[Proposal]]
+# Where a group key's area is: how far apart two of its flows may be, and the point it belongs to.
+GroupBox = Callable[[GroupKey], Box]
+GroupAnchor = Callable[[GroupKey], tuple[float, float]]
 
 
 def cell_of(lat: float, lon: float) -> Cell:
@@ -70,17 +75,27 @@ class MatchIndex:
         substitution: PairJudge = evaluate_substitution,
         keys_of: GroupKeys = group_keys,
         grouping: GroupBuilder = build_groups,
+        box_of: GroupBox = area_box,
+        anchor_of: GroupAnchor = area_anchor,
+        max_span_km: float = MAX_AREA_SPAN_KM,
     ):
         self.kb = kb
         self._substitution = substitution
         self._keys_of = keys_of
         self._grouping = grouping
+        self._box_of = box_of
+        self._anchor_of = anchor_of
+        self._max_span_km = max_span_km
+        self._key_visibility: dict[tuple[Direction, str], float] = {}
         self.flows: dict[UUID, FlowSnapshot] = {}
         self._classes: dict[UUID, frozenset[str]] = {}
         # (direction, class) -> occupied cells -> flows: a lookup walks the cells within reach, or
         # only the occupied ones when fewer (a 300 km reach spans a thousand cells, mostly empty).
         self._buckets: dict[tuple[Direction, str], dict[Cell, set[UUID]]] = defaultdict(dict)
         self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
+        # Home region -> its flows, and region -> the group keys whose area it owns (re-derivation).
+        self._homes: dict[int, set[UUID]] = defaultdict(set)
+        self._owned_keys: dict[int, set[GroupKey]] = defaultdict(set)
         self._group_keys: dict[UUID, set[GroupKey]] = {}
         # What a group key makes, kept until one of its members changes: a batch or a re-derivation
         # asks for the same group once per member otherwise.
@@ -101,6 +116,77 @@ class MatchIndex:
         """Every key a flow may pair with: partner keys for substitution, its own for mutualisation."""
         own = self.kb.index_keys(flow)
         return own.union(*(self.kb.partner_classes(c, flow.direction) for c in own))
+
+    # --- partitioning: which flows an event of a region may need, and which region owns a synergy -----
+
+    def visibility_km(self, flow: FlowSnapshot) -> float:
+        """How far from its site an event may need this flow for a substitution: none joins it farther.
+
+        A substitution is accepted only within the reach of one of the offer's keys (`pairing`: a
+        class link checks the offer class's reach, a receiver link its EWC entry's): so an offer is
+        seen as far as its own keys reach, a need as far as the keys of the offers that feed it
+        reach. Road km: great-circle distances are shorter still.
+        """
+        indexed = self.flows.get(flow.flow_id)
+        keys = (
+            self._classes[flow.flow_id] if indexed is not None and indexed.version == flow.version else None
+        )
+        return max(
+            (self._key_visibility_km(flow.direction, key) for key in keys or self.kb.index_keys(flow)),
+            default=0.0,
+        )
+
+    def _key_visibility_km(self, direction: Direction, key: str) -> float:
+        found = self._key_visibility.get((direction, key))
+        if found is None:
+            if direction is Direction.OFFER:
+                found = self.kb.reach_km(key)
+            else:
+                found = max(self.kb.reach_km(o) for o in self.kb.partner_classes(key, direction) | {key})
+            self._key_visibility[(direction, key)] = found
+        return found
+
+    def max_visibility_km(self) -> float:
+        """The farthest any flow may be seen from, whatever its keys (the knowledge's longest reach)."""
+        return max(self.kb.max_reach_km(), self._max_span_km)
+
+    def sees(self, flow: FlowSnapshot) -> frozenset[int]:
+        """The regions whose events may need this flow: those within its visibility, and those its groups'
+        areas cross (an event recomputes a group from every flow of its area)."""
+        indexed = self.flows.get(flow.flow_id)
+        known = indexed is not None and indexed.version == flow.version
+        found = regions_near(flow.site.lat, flow.site.lon, self.visibility_km(flow))
+        for key in self._group_keys[flow.flow_id] if known else self._keys_of(flow, self.kb):
+            found |= regions_in_box(self._box_of(key))
+        return found
+
+    def owner(self, proposal: Proposal) -> int:
+        """The region that re-derives a synergy: its offer's, or its group area's; one, whatever the borders."""
+        if proposal.group_key is not None:
+            return region_of(*self._anchor_of(proposal.group_key))
+        if proposal.kind is SynergyKind.SUBSTITUTION:
+            offer = next(f for f in proposal.flows if f.direction is Direction.OFFER)
+            return region_of(offer.site.lat, offer.site.lon)
+        first = min(proposal.flows, key=lambda f: str(f.flow_id))
+        return region_of(first.site.lat, first.site.lon)
+
+    def owned_proposals(self, region: int) -> list[Proposal]:
+        """Every proposal `region` owns, among the indexed flows (each pair judged once, from its offer)."""
+        found: dict[UUID, Proposal] = {}
+        for flow_id in sorted(self._homes.get(region, ())):
+            flow = self.flows[flow_id]
+            if flow.direction is Direction.OFFER:
+                found.update((p.synergy_id, p) for p in self._candidates(flow))
+        for key in sorted(self._owned_keys.get(region, ())):
+            found.update((g.synergy_id, g) for g in self.groups(key))
+        return list(found.values())
+
+    def homed_in(self, region: int) -> list[FlowSnapshot]:
+        return [self.flows[i] for i in self._homes.get(region, ())]
+
+    def regions(self) -> frozenset[int]:
+        """The home regions of the indexed flows and the regions owning their group areas."""
+        return frozenset(self._homes) | frozenset(self._owned_keys)
 
     def holds(self, flow_id: UUID, version: int | None) -> bool:
         """Whether the index has this flow at this version (None: whether it has no such flow)."""
@@ -188,9 +274,12 @@ class MatchIndex:
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in classes:
             self._buckets[(flow.direction, c)].setdefault(cell, set()).add(flow.flow_id)
+        self._homes[region_of(flow.site.lat, flow.site.lon)].add(flow.flow_id)
         keys = self._keys_of(flow, self.kb)
         self._group_keys[flow.flow_id] = keys
         for key in keys:
+            if key not in self._group_members:
+                self._owned_keys[region_of(*self._anchor_of(key))].add(key)
             self._group_members[key].add(flow.flow_id)
             self._groups.pop(key, None)
 
@@ -199,6 +288,10 @@ class MatchIndex:
         if flow is None:
             return
         cell = cell_of(flow.site.lat, flow.site.lon)
+        home = region_of(flow.site.lat, flow.site.lon)
+        self._homes[home].discard(flow_id)
+        if not self._homes[home]:
+            del self._homes[home]
         for c in self._classes.pop(flow_id):
             cells = self._buckets.get((flow.direction, c))
             bucket = cells.get(cell) if cells is not None else None
@@ -219,6 +312,10 @@ class MatchIndex:
                 members.discard(flow_id)
                 if not members:
                     del self._group_members[key]
+                    owner = region_of(*self._anchor_of(key))
+                    self._owned_keys[owner].discard(key)
+                    if not self._owned_keys[owner]:
+                        del self._owned_keys[owner]
 
     def _neighbours(
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float

@@ -479,6 +479,10 @@ class Knowledge:
             return found.reach_km
         return self._key_reach.get(resource_class, 50.0)
 
+    def max_reach_km(self) -> float:
+        """The longest reach of any class or index key: no synergy joins flows farther apart."""
+        return max([c.reach_km for c in self.classes.values()] + list(self._key_reach.values()) + [50.0])
+
     def label(self, resource_class: str) -> str:
         """French label of a class."""
         found = self.classes.get(resource_class)

@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import faust
+from faust.types import TP
 
 from ecocirc_matcher.adapters.faust_security import broker_credentials
 from ecocirc_matcher.adapters.faust_transport import register
 from ecocirc_matcher.bootstrap import Matcher, build
+from ecocirc_matcher.domain.regions import zone_regions
 from ecocirc_shared.consumer import Incoming, apply_batch, dead_letter_headers, decode_batch
+from ecocirc_shared.db import database_unavailable
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.metrics import serve_metrics
@@ -28,6 +31,7 @@ APP_VERSION = 1
 BATCH_SIZE = 500
 BATCH_WINDOW_S = 0.02
 GROUP = "ecocirc-matcher"
+REDERIVE_RETRY_S = 2.0
 ACCEPTED = (FlowDeclared, FlowRevised, FlowWithdrawn)
 
 
@@ -60,15 +64,46 @@ def create_app(settings: MatcherSettings) -> faust.App:
     dead_letters = app.topic(DEAD_LETTERS, value_type=bytes, key_type=bytes, partitions=1)
     state: dict[str, Matcher] = {}
     ready = asyncio.Event()
+    zones: set[int] = set()  # the flow-topic partitions (zones) this worker is given
+
+    def want_zones() -> None:
+        if "matcher" in state:
+            state["matcher"].service.want(
+                frozenset().union(*(zone_regions(z, settings.flow_partitions) for z in zones))
+            )
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(app: faust.App, assigned: set[TP], **_: Any) -> None:
+        # The zones' regions are loaded before the next batch; a worker that loses a zone keeps its
+        # flows in memory until it restarts (correct, only larger).
+        zones.clear()
+        zones.update(tp.partition for tp in assigned if tp.topic == FLOW_EVENTS)
+        want_zones()
 
     @app.task  # type: ignore[untyped-decorator]
     async def start() -> None:
         serve_metrics(settings)
         matcher = await build(settings)
         state["matcher"] = matcher
+        want_zones()
         relay = asyncio.ensure_future(matcher.relay.run())
         app.add_future(relay)
+        if matcher.service.knowledge_pending:
+            # Region by region, taking turns with the events of this worker's zones.
+            app.add_future(asyncio.ensure_future(rederive(matcher)))
         ready.set()
+
+    async def rederive(matcher: Matcher) -> None:
+        """Until every region is re-derived with this knowledge: a database that fails is waited out."""
+        while True:
+            try:
+                await matcher.service.rederive_pending()
+                return
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                log.warning("rederivation_retry", error=repr(exc))
+                await asyncio.sleep(REDERIVE_RETRY_S)
 
     async def set_aside(record: Incoming, reason: str) -> None:
         headers = dead_letter_headers(record, reason, GROUP)

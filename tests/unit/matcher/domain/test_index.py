@@ -11,6 +11,7 @@ from typing import Any
 
 from ecocirc_matcher.domain.index import MatchIndex, cells_within
 from ecocirc_matcher.domain.model import GroupKey, Proposal
+from ecocirc_matcher.domain.regions import region_of
 from ecocirc_shared.flows import Direction, FlowSnapshot, Site
 from ecocirc_shared.synergies import Role, SynergyKind
 
@@ -31,6 +32,9 @@ class LabelKnowledge:
 
     def reach_km(self, resource_class: str) -> float:
         return 5.0 if resource_class == "heat" else 50.0
+
+    def max_reach_km(self) -> float:
+        return 50.0
 
     def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
         pass
@@ -82,6 +86,18 @@ def label_groups(flow: FlowSnapshot, kb: Any) -> set[GroupKey]:
     return {GroupKey(flow.label, flow.direction, f"{math.floor(flow.site.lat)}:{math.floor(flow.site.lon)}")}
 
 
+def label_anchor(key: GroupKey) -> tuple[float, float]:
+    """The middle of a label group's one-degree square."""
+    lat, lon = (int(part) for part in key.area.split(":"))
+    return lat + 0.5, lon + 0.5
+
+
+def label_box(key: GroupKey) -> tuple[float, float, float, float]:
+    """A label group's one-degree square."""
+    lat, lon = (int(part) for part in key.area.split(":"))
+    return lat, lat + 1, lon, lon + 1
+
+
 def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> list[Proposal]:
     near = [
         m
@@ -107,7 +123,15 @@ def group(key: GroupKey, members: list[FlowSnapshot], kb: Any) -> list[Proposal]
 
 
 def index() -> MatchIndex:
-    return MatchIndex(LabelKnowledge(), substitution=judge, keys_of=label_groups, grouping=group)  # type: ignore[arg-type]
+    return MatchIndex(
+        LabelKnowledge(),  # type: ignore[arg-type]
+        substitution=judge,
+        keys_of=label_groups,
+        grouping=group,
+        box_of=label_box,
+        anchor_of=label_anchor,
+        max_span_km=160.0,
+    )
 
 
 def test_offer_then_need_proposes_once_and_a_removed_flow_is_no_partner() -> None:
@@ -181,3 +205,33 @@ def test_work_per_event_does_not_grow_with_far_away_flows() -> None:
         return idx.evaluations - before
 
     assert evaluations_for_new_flow(10) == evaluations_for_new_flow(5000) == 10
+
+
+def test_every_proposal_is_owned_by_exactly_one_region_across_borders() -> None:
+    rng = random.Random(4)
+    idx = index()
+    for _ in range(300):
+        idx.put(
+            flow(
+                rng.choice(["offer", "need"]),
+                rng.choice(["sawdust", "pallets", "heat"]),
+                rng.uniform(46.6, 47.4),  # across the 47° N line between two rows of regions
+                rng.uniform(1.2, 1.8),  # and the 1.5° E line between two columns
+            )
+        )
+    everything = {p.synergy_id for p in idx.all_proposals()}
+    owned = [p.synergy_id for r in idx.regions() for p in idx.owned_proposals(r)]
+    assert len(everything) > 20
+    assert sorted(owned) == sorted(everything)  # each once
+
+
+def test_a_flow_is_visible_as_far_as_a_synergy_may_join_it() -> None:
+    idx = index()
+    heat = flow("need", "heat", 43.5, 1.1)
+    assert idx.visibility_km(heat) == 5.0  # heat pairs within 5 km
+    # Its group's one-degree square (label_groups) reaches over into the next column of regions, the
+    # next row is beyond both.
+    assert region_of(43.5, 1.9) in idx.sees(heat) and region_of(43.5, 1.9) != region_of(43.5, 1.1)
+    assert region_of(44.5, 1.1) not in idx.sees(heat)
+    sawdust = flow("offer", "sawdust", 43.99, 1.1)
+    assert region_of(44.3, 1.1) in idx.sees(sawdust)  # 35 km north: within its 50 km
