@@ -1,5 +1,5 @@
 """An advisor of the Gers in a real browser: signs in from the emailed link, reads the Tableau de bord
-and its figures, finds a lead in Pistes, moves it to « À l'étude » then « Réalisée » and records its
+and its figures, finds a lead on the map and in Pistes, moves it to « À l'étude » then « Réalisée » and records its
 realised tonnes with the results form, records a lead found in a workshop, opens Rapports, downloads
 the CSV and the XLSX, and finds the realised tonnes in them and on the page. Each page is photographed
 under var/screenshots/advisor-*.png, on a laptop and on a phone."""
@@ -141,6 +141,24 @@ async def test_an_advisor_steers_a_lead_to_done_and_reports_it(steered_site: Sit
     )
     await expect(page.get_by_role("region", name=re.compile("^Entreprises"))).not_to_contain_text("Brasserie")
     await shoot(page, "advisor-dashboard-search")
+
+    # Carte: the lead is on the map; « Voir sur la carte » in the list under it opens its popup, whose
+    # « Ouvrir la piste » leads to the lead's page.
+    await nav.get_by_role("link", name="Carte").click()
+    await expect(page.get_by_role("heading", name="Carte", level=1)).to_be_visible()
+    await expect(page.locator("path.piste-substitution")).to_have_count(1)
+    on_map = (
+        page.get_by_role("region", name="Pistes de la carte")
+        .get_by_role("row")
+        .filter(has=page.get_by_role("link", name="Sciure et copeaux de bois"))
+    )
+    await on_map.get_by_role("button", name=re.compile("^Voir sur la carte")).click()
+    popup = page.locator(".leaflet-popup")
+    await expect(popup).to_contain_text("Scierie du Savès")
+    await expect(popup).to_have_css("opacity", "1")  # photographed once it has faded in
+    await shoot(page, "advisor-map-journey")
+    await popup.get_by_role("link", name="Ouvrir la piste").click()
+    await expect(page.get_by_role("heading", name="Sciure et copeaux de bois")).to_be_visible()
 
     # Pistes: the lead under « Proposée », opened from there.
     await nav.get_by_role("link", name="Pistes").click()
