@@ -320,6 +320,8 @@ class Knowledge:
                 ]
         self._ban_reader = Classifier(ban_phrases, lexicon, everyday)
         self._ban_words_cached = lru_cache(maxsize=200_000)(self._ban_words_in)
+        self._offer_bans_cached = lru_cache(maxsize=200_000)(self._offer_bans)
+        self._need_bans_cached = lru_cache(maxsize=200_000)(self._need_bans)
 
         # The state a flow's words give its resource: used, soiled or new (states.csv); and the need
         # classes a receiver consumes as they are, which a used or soiled offer cannot meet.
@@ -552,22 +554,58 @@ class Knowledge:
         return tuple(self.hazard_terms[int(i)] for i in sorted(found, key=int))
 
     def ban(self, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str) -> Ban | None:
-        """The regulatory ban that forbids this offer class feeding this need class, if any (bans.csv)."""
-        offer_words = self._ban_words_cached(offer.label, offer.description or "")
-        need_words = self._ban_words_cached(need.label, need.description or "")
-        uses = self.classification(need).uses
-        resource_asked = self.classes[need_class].family != "use"
-        for ban in self.bans:
-            if f"need_unless:{ban.id}" in need_words or f"offer_unless:{ban.id}" in offer_words:
+        """The regulatory ban that forbids this offer class feeding this need class, if any (bans.csv).
+
+        Each side of a ban reads one flow only: what holds of each side is worked out once per flow
+        and class (a bit per ban), and a pair is banned by the first ban both sides hold.
+        """
+        both = self._offer_bans_cached(
+            offer.label, offer.description or "", offer.ewc_code or "", offer.naf_code or "", offer_class
+        ) & self._need_bans_cached(
+            need.direction,
+            need.category,
+            need.label,
+            need.description or "",
+            need.ewc_code or "",
+            need.naf_code or "",
+            need_class,
+        )
+        return self.bans[(both & -both).bit_length() - 1] if both else None
+
+    def _offer_bans(self, label: str, description: str, ewc: str, naf: str, offer_class: str) -> int:
+        """The bans whose offer side holds for an offer saying this, read as this class (a bit each)."""
+        offer_words = self._ban_words_cached(label, description)
+        held = 0
+        for bit, ban in enumerate(self.bans):
+            if f"offer_unless:{ban.id}" in offer_words:
                 continue
-            offer_side = (
+            if (
                 f"offer_terms:{ban.id}" in offer_words
-                or _under(offer.ewc_code, ban.offer_ewc)
-                or (offer_class in ban.offer_classes and _in_activity(offer.naf_code, ban.offer_naf))
-            )
-            if not offer_side:
+                or _under(ewc, ban.offer_ewc)
+                or (offer_class in ban.offer_classes and _in_activity(naf, ban.offer_naf))
+            ):
+                held |= 1 << bit
+        return held
+
+    def _need_bans(
+        self,
+        direction: Direction,
+        category: Category,
+        label: str,
+        description: str,
+        ewc: str,
+        naf: str,
+        need_class: str,
+    ) -> int:
+        """The bans whose need side holds for a need saying this, read as this class (a bit each)."""
+        need_words = self._ban_words_cached(label, description)
+        uses = self._classify_cached(direction, category, label, description, ewc, naf).uses
+        resource_asked = self.classes[need_class].family != "use"
+        held = 0
+        for bit, ban in enumerate(self.bans):
+            if f"need_unless:{ban.id}" in need_words:
                 continue
-            if ban.need_activity and not _in_activity(need.naf_code, ban.need_activity, empty=False):
+            if ban.need_activity and not _in_activity(naf, ban.need_activity, empty=False):
                 continue
             classes_hold = (
                 not ban.need_classes
@@ -579,12 +617,12 @@ class Knowledge:
                     resource_asked
                     and not uses
                     and bool(ban.need_naf)
-                    and _in_activity(need.naf_code, ban.need_naf, empty=False)
+                    and _in_activity(naf, ban.need_naf, empty=False)
                 )
             )
             if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
-                return ban
-        return None
+                held |= 1 << bit
+        return held
 
     def states(self, flow: FlowSnapshot) -> frozenset[str]:
         """What a flow's words say of its resource's state: "used", "soiled", "new" (states.csv)."""
