@@ -233,12 +233,21 @@ class MatcherService:
         changes = []
         for proposal in sorted(proposals, key=lambda p: p.synergy_id.int):
             before = stored.get(proposal.synergy_id)
-            first, document, fp = first_revision(proposal, self.kb.version)
+            document, fp = first_revision(proposal, self.kb.version)
             if before is not None and before.active and before.fingerprint == fp:
                 continue  # nothing new to say
-            snapshot, document = at_revision(first, document, 1 if before is None else before.revision + 1)
-            group = proposal.group_key.synergy_id if proposal.group_key else None
-            changes.append(SynergyChange(snapshot, document, fp, before is None or not before.active, group))
+            revision = 1 if before is None else before.revision + 1
+            changes.append(
+                SynergyChange(
+                    proposal.synergy_id,
+                    revision,
+                    tuple(f.flow_id for f in proposal.flows),
+                    at_revision(document, revision),
+                    fp,
+                    before is None or not before.active,
+                    proposal.group_key.synergy_id if proposal.group_key else None,
+                )
+            )
         await tx.save_synergies(changes)
         withdrawals = [
             (sid, before.revision + 1)
@@ -254,8 +263,8 @@ class MatcherService:
             for c in changes:
                 log.debug(
                     "synergy_recorded",
-                    synergy_id=str(c.snapshot.synergy_id),
-                    revision=c.snapshot.revision,
+                    synergy_id=str(c.synergy_id),
+                    revision=c.revision,
                     new=c.new,
                 )
             for sid, revision in withdrawals:
