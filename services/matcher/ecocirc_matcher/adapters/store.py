@@ -88,6 +88,8 @@ class MatcherTx:
         return seq
 
     async def active_synergies_of_flows(self, flow_ids: list[UUID]) -> set[UUID]:
+        if not flow_ids:
+            return set()
         rows = await self.conn.fetch(
             "SELECT synergy_id FROM synergies WHERE active AND flow_ids && $1::uuid[]", flow_ids
         )

@@ -192,7 +192,10 @@ class MatcherService:
                     found.update((p.synergy_id, p) for p in self.index.substitutions_for(new))
             for key in sorted(group_keys):
                 found.update((g.synergy_id, g) for g in self.index.groups(key))
-            before = await tx.active_synergies_of_flows(sorted(todo)) | await tx.active_synergies_of_groups(
+            # A flow never stored is in no synergy yet (a synergy is written with its flows), so
+            # only the flows seen before are looked up.
+            seen = sorted(flow_id for flow_id in todo if flow_id in stored)
+            before = await tx.active_synergies_of_flows(seen) | await tx.active_synergies_of_groups(
                 sorted(k.synergy_id for k in group_keys)
             )
             gone = before - found.keys()
