@@ -51,7 +51,10 @@ def outbox_ddl(schema: str) -> str:
         published_at timestamptz
     );
     CREATE INDEX IF NOT EXISTS outbox_unpublished ON "{schema}".outbox (seq) WHERE published_at IS NULL;
-    CREATE INDEX IF NOT EXISTS outbox_by_key ON "{schema}".outbox (key, seq DESC);
+    -- An index by key served only the replay after a broker loss, which reads every row anyway;
+    -- every event written and every one marked published paid for it (a third of the database's
+    -- work on the outbox of a busy matcher).
+    DROP INDEX IF EXISTS "{schema}".outbox_by_key;
     CREATE OR REPLACE FUNCTION "{schema}".outbox_notify() RETURNS trigger AS $$
     BEGIN PERFORM pg_notify('{schema}_outbox', ''); RETURN NULL; END $$ LANGUAGE plpgsql;
     DROP TRIGGER IF EXISTS outbox_notify ON "{schema}".outbox;
@@ -229,9 +232,12 @@ class OutboxRelay:
         if await self._marker_present(marker):
             return
         async with self._pool.acquire() as conn:
+            # The newest published event of each key: grouped on (key, seq) alone, so that only
+            # the rows chosen are read in full.
             rows = await conn.fetch(
-                f'SELECT DISTINCT ON (key) topic, key, payload FROM "{self._schema}".outbox '
-                "WHERE published_at IS NOT NULL ORDER BY key, seq DESC"
+                f'SELECT topic, key, payload FROM "{self._schema}".outbox WHERE seq IN '
+                f'(SELECT max(seq) FROM "{self._schema}".outbox WHERE published_at IS NOT NULL GROUP BY key) '
+                "ORDER BY seq"
             )
         await publish(producer, [(r["topic"], r["key"].encode(), r["payload"]) for r in rows])
         await (await producer.send(marker, b"epoch", key=b"epoch"))
