@@ -37,6 +37,8 @@ REPLAYED = Counter("ecocirc_outbox_replayed_total", "Events republished after br
 BACKLOG = Gauge("ecocirc_outbox_backlog", "Unpublished outbox rows", ["relay"])
 
 BATCH = 500
+# How often a relay looks for its epoch marker (a broker that lost its data has none).
+EPOCH_CHECK_S = 5.0
 
 
 def outbox_ddl(schema: str) -> str:
@@ -139,7 +141,7 @@ class OutboxRelay:
         self._schema = schema
         self._topics = topics
         self._wake = asyncio.Event()
-        self._epoch_checked_at = 0.0
+        self._epoch_lost = False
         self.connected = False
 
     async def run(self) -> None:
@@ -167,7 +169,7 @@ class OutboxRelay:
                     self.connected = True
                     # Check the epoch before anything else: after a broker loss, the replay of
                     # older keys must precede the backlog so each key's newest event comes last.
-                    self._epoch_checked_at = 0.0
+                    await self._check_epoch(producer)
                     await self._loop(producer)
                 finally:
                     self.connected = False
@@ -185,18 +187,40 @@ class OutboxRelay:
         self._wake.set()
 
     async def _loop(self, producer: AIOKafkaProducer) -> None:
+        # The epoch is watched beside the publishing, not in its way: looking for the marker takes
+        # an admin client and a consumer, a few hundred milliseconds on a busy machine, which every
+        # event published meanwhile would wait for. A loss found is replayed before the next batch.
+        watcher = asyncio.create_task(self._watch_epoch())
+        try:
+            while True:
+                if watcher.done():
+                    watcher.result()  # its failure is the relay's (run() retries)
+                if self._epoch_lost:
+                    self._epoch_lost = False
+                    await self._check_epoch(producer)
+                sent = await self._publish_batch(producer)
+                if sent < BATCH:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5
+                        )
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    async def _watch_epoch(self) -> None:
+        """Every EPOCH_CHECK_S, whether the broker still holds our epoch marker; wakes the loop if not."""
+        marker = epoch_topic(self._schema)
         while True:
-            now = asyncio.get_running_loop().time()
-            if now - self._epoch_checked_at > 5.0:
-                await self._check_epoch(producer)
-                self._epoch_checked_at = now
-            sent = await self._publish_batch(producer)
-            if sent < BATCH:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5
-                    )
+            await asyncio.sleep(EPOCH_CHECK_S)
+            await ensure_topics(
+                self._settings, [*self._topics, TopicSpec(marker, 1, self._topics[0].replication_factor)]
+            )
+            if not await self._marker_present(marker):
+                self._epoch_lost = True
+                self._wake.set()
 
     async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
