@@ -198,9 +198,11 @@ class OutboxRelay:
                 if self._epoch_lost:
                     self._epoch_lost = False
                     await self._check_epoch(producer)
+                # Cleared before looking, not after: a NOTIFY arriving while a batch is published
+                # must wake the next wait, or its event waits for the poll.
+                self._wake.clear()
                 sent = await self._publish_batch(producer)
                 if sent < BATCH:
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(
                             self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5
