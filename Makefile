@@ -60,9 +60,10 @@ bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the sa
 	$(VENV)/bin/python -m bench.notifier_bench
 	$(VENV)/bin/python -m bench.summary
 
-demo: $(STAMP) ## load the Gers demo territory into the platform `make run` started
+demo: $(STAMP) ## load the Gers demo territory, its advisor and their leads into the platform `make run` started
 	$(VENV)/bin/python demo/load.py --api http://127.0.0.1:$${ECOCIRC_API_PORT:-8000} \
-	    --token "$${ECOCIRC_ADMIN_TOKEN:-$$(cat var/admin_token)}" --state var/demo-gers.json
+	    --token "$${ECOCIRC_ADMIN_TOKEN:-$$(cat var/admin_token)}" --state var/demo-gers.json \
+	    --story demo/gers/story.json
 
 config-doc: $(STAMP) ## regenerate docs/configuration.md from the Settings class
 	$(VENV)/bin/python -m ecocirc_shared.config_reference

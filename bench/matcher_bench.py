@@ -234,7 +234,8 @@ def semantic_table(quick: bool) -> None:
         timings["off"].append(per_event_indexed(off, local, probes)[0])
         timings["one"].append(per_event_indexed(on, local, probes)[0])
         probes = [f.model_copy(update={"label": f"{f.label} lot b{r}-{i}"}) for i, f in enumerate(sample)]
-        # As the worker applies a batch of events: the new wordings encoded together, then each event.
+        # As the worker applies a batch of events: the new wordings encoded first (each alone), then
+        # each event.
         started = time.perf_counter()
         on.prepare(probes)
         prepared = (time.perf_counter() - started) / len(probes) * 1e6

@@ -3,9 +3,18 @@
 
     python demo/load.py --api http://127.0.0.1:8000 --token "$ECOCIRC_ADMIN_TOKEN"
     python demo/load.py --api ... --token ... --file demo/gers/territory.json --state var/demo-gers.json
+    python demo/load.py --api ... --token ... --state var/demo-gers.json --story demo/gers/story.json
 
 Each company is created with POST /v1/companies, then each of its flows with
 POST /v1/companies/{id}/flows; the ids are printed as they come.
+
+With --story, the story's advisor is registered first (POST /v1/advisors, or found by address among
+GET /v1/advisors), so that the companies' welcome emails name them; once the flows are in, the
+script waits for the matcher's leads (GET /v1/synergies) and plays what the advisor did with some
+of them: moves along the pipeline (PATCH /v1/synergies/{id}/followup) and what the done ones
+achieve (POST /v1/synergies/{id}/outcome). A lead is named by the flows it joins; one that someone
+already moved past « proposed » is left as it is. The advisor signs in on the web pages with the
+story's address (the sign-in link arrives in var/mail/ under `make run`).
 
 Running it twice is safe: a company whose SIRET already exists answers 409 and is skipped. With --state,
 the ids (and the company tokens, shown once by the API) are kept in a JSON file; on a later run a skipped
@@ -22,13 +31,18 @@ import argparse
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "gers" / "territory.json"
+# A lead nobody has moved yet: the matcher's idea or proposal.
+UNTOUCHED = frozenset({"idea", "proposed"})
+PAGE = 200
 COMPANY_FIELDS = ("name", "naf_code", "contact_email", "postcode", "city", "siret", "territory")
 FLOW_FIELDS = (
     "direction",
@@ -54,6 +68,8 @@ class Report:
     companies_skipped: int = 0
     flows_created: int = 0
     flows_present: int = 0
+    leads_moved: int = 0
+    leads_left: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -107,9 +123,23 @@ class Loader:
         check_usable(response)
         return response
 
-    def get(self, path: str) -> httpx.Response:
+    def patch(self, path: str, body: dict[str, Any], token: str | None = None) -> httpx.Response:
+        return self.send("PATCH", path, body, token)
+
+    def send(self, method: str, path: str, body: dict[str, Any], token: str | None) -> httpx.Response:
+        """A request as `token` (the story's advisor) rather than the loader's token, when given."""
+        headers = {"Authorization": f"Bearer {token}"} if token else None
         try:
-            response = self.client.get(path)
+            response = self.client.request(method, path, json=body, headers=headers)
+        except httpx.TransportError as exc:
+            raise ApiUnusable(
+                f"cannot reach {self.client.base_url} ({exc}); is the platform running?"
+            ) from exc
+        return response
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        try:
+            response = self.client.get(path, params=params)
         except httpx.TransportError as exc:
             raise ApiUnusable(
                 f"cannot reach {self.client.base_url} ({exc}); is the platform running?"
@@ -181,6 +211,137 @@ class Loader:
         self.report.flows_created += 1
         self.out(f"  + flow {ref:42} {flow_id}")
 
+    # ---- the story: the demo's advisor, and what they did with the matcher's leads
+
+    def load_advisor(self, advisor: dict[str, Any]) -> None:
+        """Register the story's advisor, or find them by address; keep their id (and token) in the state."""
+        email = advisor["email"].lower()
+        kept = self.state.get("advisor") or {}
+        found = self.find_advisor(email)
+        if found is not None:
+            token = kept.get("token") if kept.get("id") == str(found["id"]) else None
+            self.state["advisor"] = {"id": str(found["id"]), "email": email, "token": token}
+            self.out(f"= advisor {email:32} {found['id']}  already registered")
+            return
+        body = {"name": advisor["name"], "email": advisor["email"], "territories": advisor["territories"]}
+        response = self.send("POST", "/v1/advisors", body, None)
+        if response.status_code != 201:
+            # An advisor's token may load companies but not register advisors: the story goes on as it.
+            self.error(f"advisor {email} not registered: {describe(response)}")
+            return
+        created = response.json()
+        self.state["advisor"] = {"id": str(created["id"]), "email": email, "token": created.get("token")}
+        self.out(f"+ advisor {email:32} {created['id']}")
+
+    def find_advisor(self, email: str) -> dict[str, Any] | None:
+        offset = 0
+        while True:
+            response = self.get_unchecked("/v1/advisors", {"limit": PAGE, "offset": offset})
+            if response.status_code != 200:
+                return None
+            body = response.json()
+            for item in body["items"]:
+                if (item.get("email") or "").lower() == email and item.get("active", True):
+                    found: dict[str, Any] = item
+                    return found
+            offset += PAGE
+            if offset >= body["total"]:
+                return None
+
+    def get_unchecked(self, path: str, params: dict[str, Any]) -> httpx.Response:
+        try:
+            return self.client.get(path, params=params)
+        except httpx.TransportError as exc:
+            raise ApiUnusable(
+                f"cannot reach {self.client.base_url} ({exc}); is the platform running?"
+            ) from exc
+
+    def leads(self, territory: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            response = self.get("/v1/synergies", {"territory": territory, "limit": PAGE, "offset": offset})
+            if response.status_code != 200:
+                self.error(f"cannot list the leads of territory {territory}: {describe(response)}")
+                return items
+            body = response.json()
+            items += body["items"]
+            offset += PAGE
+            if offset >= body["total"]:
+                return items
+
+    def play(self, story: dict[str, Any], wait_s: float, today: date | None = None) -> None:
+        """Find each lead of the story among the matcher's (waiting up to `wait_s` for them) and move
+        the untouched ones as the story says."""
+        today = today or date.today()
+        territory = story["advisor"]["territories"][0]
+        wanted: dict[frozenset[str], dict[str, Any]] = {}
+        for step in story["leads"]:
+            flows = [self.state["flows"].get(ref) for ref in step["flows"]]
+            if None in flows:
+                self.out(f"~ lead {' + '.join(step['flows'])}: a flow of it is not loaded, skipped")
+                continue
+            wanted[frozenset(str(f) for f in flows)] = step
+        found = self.wait_for_leads(territory, set(wanted), wait_s)
+        for key, step in wanted.items():
+            name = " + ".join(step["flows"])
+            lead = found.get(key)
+            if lead is None:
+                self.out(f"~ lead {name}: not among the matcher's leads after {wait_s:.0f} s, skipped")
+                continue
+            if lead["status"] not in UNTOUCHED:
+                self.report.leads_left += 1
+                self.out(f"= lead {lead['id']} {lead['status']:12} left as it is ({name})")
+                continue
+            if self.move(lead["id"], step, today):
+                self.report.leads_moved += 1
+                self.out(f"> lead {lead['id']} {step['status']:12} ({name})")
+
+    def wait_for_leads(
+        self, territory: str, wanted: set[frozenset[str]], wait_s: float
+    ) -> dict[frozenset[str], dict[str, Any]]:
+        """The leads of the territory by the set of their flows, once every wanted one is there or
+        `wait_s` has passed (the matcher finds them within seconds of the flows)."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            leads = {
+                frozenset(str(p["flow_id"]) for p in x["participants"]): x for x in self.leads(territory)
+            }
+            if wanted <= set(leads) or time.monotonic() >= deadline:
+                return leads
+            time.sleep(1.0)
+
+    def move(self, lead_id: str, step: dict[str, Any], today: date) -> bool:
+        """Move one lead as the story's advisor (their token when the state has it), owned by them;
+        a done lead goes through « in progress », then its outcome closes it."""
+        advisor = self.state.get("advisor") or {}
+        token = advisor.get("token")
+        body: dict[str, Any] = {"status": "in_progress" if step["status"] == "done" else step["status"]}
+        if advisor.get("id"):
+            body["owner_id"] = advisor["id"]
+        for name in ("note", "abandon_reason", "abandon_comment"):
+            if name in step:
+                body[name] = step[name]
+        if "next_action_in_days" in step:
+            body["next_action_on"] = (today + timedelta(days=step["next_action_in_days"])).isoformat()
+        response = self.send("PATCH", f"/v1/synergies/{lead_id}/followup", body, token)
+        if response.status_code not in (200, 202):
+            self.error(f"lead {lead_id} not moved to {step['status']}: {describe(response)}")
+            return False
+        outcome = step.get("outcome")
+        if outcome is None:
+            return True
+        figures = {k: v for k, v in outcome.items() if k != "started_days_ago"}
+        if "started_days_ago" in outcome:
+            figures["started_on"] = (today - timedelta(days=outcome["started_days_ago"])).isoformat()
+        response = self.send(
+            "POST", f"/v1/synergies/{lead_id}/outcome", {**figures, "mark_done": True}, token
+        )
+        if response.status_code not in (200, 201, 202):
+            self.error(f"outcome of lead {lead_id} refused: {describe(response)}")
+            return False
+        return True
+
 
 def read_state(path: Path | None) -> dict[str, Any]:
     if path is None or not path.exists():
@@ -216,6 +377,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="JSON file keeping ids and company tokens between runs (created if missing)",
     )
+    parser.add_argument(
+        "--story",
+        type=Path,
+        default=None,
+        help="JSON file: an advisor to register and what they did with some leads (demo/gers/story.json)",
+    )
+    parser.add_argument(
+        "--wait", type=float, default=60.0, help="seconds to wait for the matcher's leads of the story"
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--dry-run", action="store_true", help="print the request bodies, send nothing")
     return parser.parse_args(argv)
@@ -245,12 +415,20 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no token; pass --token or set ECOCIRC_ADMIN_TOKEN", file=sys.stderr)
         return 2
 
+    story = None
+    if args.story is not None:
+        with args.story.open(encoding="utf-8") as handle:
+            story = json.load(handle)
     state = read_state(args.state)
     headers = {"Authorization": f"Bearer {args.token}"}
     with httpx.Client(base_url=args.api, headers=headers, timeout=args.timeout) as client:
         loader = Loader(client, state)
         try:
+            if story is not None:
+                loader.load_advisor(story["advisor"])
             report = loader.load(territory)
+            if story is not None:
+                loader.play(story, args.wait)
         except ApiUnusable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -263,6 +441,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{report.flows_created} flows created, {report.flows_present} already there; "
         f"{len(report.errors)} refused"
     )
+    if story is not None:
+        print(f"story: {report.leads_moved} leads moved, {report.leads_left} already moved by someone")
+        advisor = story["advisor"]
+        print(
+            f"advisor: {advisor['name']} <{advisor['email']}>, territories {', '.join(advisor['territories'])}: "
+            f"sign in at {args.api}/ with that address (under `make run` the link is in the newest "
+            "file of var/mail/), then open « Carte »"
+        )
     if args.state is not None:
         print(f"ids and company tokens kept in {args.state}")
     return 1 if report.errors else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, cast
 from uuid import UUID, uuid4
@@ -15,7 +15,8 @@ from pydantic_core import to_json
 from ecocirc_shared.answers import COMMENT_MAX_LENGTH, Answer, DeclineReason
 from ecocirc_shared.directory import RecipientKind
 from ecocirc_shared.flows import FlowSnapshot, Revision
-from ecocirc_shared.followup import SynergyStatus
+from ecocirc_shared.followup import AbandonReason, SynergyStatus, from_legacy
+from ecocirc_shared.outcomes import Estimate, Outcome
 from ecocirc_shared.synergies import SynergySnapshot
 
 
@@ -34,12 +35,18 @@ class Event(BaseModel):
 
 
 class FlowDeclared(Event):
+    """v2: the flow may carry a price (v1 flows have none)."""
+
     event_type: Literal["flow.declared"] = "flow.declared"
+    schema_version: int = 2
     flow: FlowSnapshot
 
 
 class FlowRevised(Event):
+    """v2: the flow may carry a price (v1 flows have none)."""
+
     event_type: Literal["flow.revised"] = "flow.revised"
+    schema_version: int = 2
     flow: FlowSnapshot
 
 
@@ -51,12 +58,18 @@ class FlowWithdrawn(Event):
 
 
 class SynergyProposed(Event):
+    """v2: the impact may carry euros saved (v1 impacts have none)."""
+
     event_type: Literal["synergy.proposed"] = "synergy.proposed"
+    schema_version: int = 2
     synergy: SynergySnapshot
 
 
 class SynergyRevised(Event):
+    """v2: the impact may carry euros saved (v1 impacts have none)."""
+
     event_type: Literal["synergy.revised"] = "synergy.revised"
+    schema_version: int = 2
     synergy: SynergySnapshot
 
 
@@ -67,14 +80,70 @@ class SynergyWithdrawn(Event):
     reason: str
 
 
+Note = Annotated[str, Field(max_length=2000)]
+Comment = Annotated[str, Field(max_length=1000)]
+
+
 class SynergyStatusChanged(Event):
-    """An advisor moved a synergy on (in review mode, approving or refusing it)."""
+    """An advisor moved a synergy on (in review mode, approving or refusing it).
+
+    No longer written (intake writes `synergy.followup_changed`); still read, for what an older
+    intake left in its outbox or on the dead-letter topic. v2: statuses of the pipeline (v1's are
+    mapped by the upcaster), and the reason of an abandonment.
+    """
 
     event_type: Literal["synergy.status_changed"] = "synergy.status_changed"
+    schema_version: int = 2
     synergy_id: UUID
     status: SynergyStatus
-    note: str | None = Field(None, max_length=2000)
+    note: Note | None = None
     advisor_id: UUID
+    abandon_reason: AbandonReason | None = None
+
+
+FollowUpField = Literal["owner_id", "next_action_on"]
+
+
+class FollowUpChanged(Event):
+    """An advisor changed a lead's follow-up: its status in the pipeline (abandoning it with a
+    reason), its owner, its next action's date, or added a note. A field left out (None) keeps its
+    value; `clear` names the fields to empty."""
+
+    event_type: Literal["synergy.followup_changed"] = "synergy.followup_changed"
+    synergy_id: UUID
+    advisor_id: UUID
+    status: SynergyStatus | None = None
+    abandon_reason: AbandonReason | None = None
+    abandon_comment: Comment | None = None
+    owner_id: UUID | None = None
+    next_action_on: date | None = None
+    clear: tuple[FollowUpField, ...] = ()
+    note: Note | None = None
+
+
+class SynergyRecorded(Event):
+    """An advisor recorded a synergy the matcher did not find (a workshop, a visit). Its id is
+    derived from its content (`ecocirc_shared.recorded`), so recording it twice records it once."""
+
+    event_type: Literal["synergy.recorded"] = "synergy.recorded"
+    synergy: SynergySnapshot
+    advisor_id: UUID
+    status: SynergyStatus = SynergyStatus.IDEA
+    owner_id: UUID | None = None
+    next_action_on: date | None = None
+    note: Note | None = None
+
+
+class OutcomeRecorded(Event):
+    """An advisor recorded what a done synergy achieves per year, next to the platform's estimate
+    at that time; `mark_done` moves the lead to done in the same decision."""
+
+    event_type: Literal["synergy.outcome_recorded"] = "synergy.outcome_recorded"
+    synergy_id: UUID
+    advisor_id: UUID
+    outcome: Outcome
+    estimate: Estimate
+    mark_done: bool = False
 
 
 class ReviewModeChanged(Event):
@@ -116,8 +185,10 @@ class SynergyAnswered(Event):
 
 def decision_key(event: DecisionEvent) -> str:
     """The Kafka key of a decision: its subject, so that one subject's decisions stay in order."""
-    if isinstance(event, SynergyStatusChanged | SynergyAnswered):
+    if isinstance(event, SynergyStatusChanged | FollowUpChanged | OutcomeRecorded | SynergyAnswered):
         return str(event.synergy_id)
+    if isinstance(event, SynergyRecorded):
+        return str(event.synergy.synergy_id)
     if isinstance(event, ReviewModeChanged):
         return f"territory:{event.territory}"
     return f"{event.recipient_kind.value}:{event.recipient_id}"
@@ -157,20 +228,31 @@ class WelcomeRequested(Event):
 
 FlowEvent = FlowDeclared | FlowRevised | FlowWithdrawn
 SynergyEvent = SynergyProposed | SynergyRevised | SynergyWithdrawn
-DecisionEvent = SynergyStatusChanged | ReviewModeChanged | EmailPreferencesChanged | SynergyAnswered
+DecisionEvent = (
+    SynergyStatusChanged
+    | FollowUpChanged
+    | SynergyRecorded
+    | OutcomeRecorded
+    | ReviewModeChanged
+    | EmailPreferencesChanged
+    | SynergyAnswered
+)
 AccessEvent = SignInLinkRequested | WelcomeRequested
 AnyEvent = Annotated[
     FlowEvent | SynergyEvent | DecisionEvent | AccessEvent, Field(discriminator="event_type")
 ]
 
 CURRENT_VERSIONS: dict[str, int] = {
-    "flow.declared": 1,
-    "flow.revised": 1,
+    "flow.declared": 2,
+    "flow.revised": 2,
     "flow.withdrawn": 1,
-    "synergy.proposed": 1,
-    "synergy.revised": 1,
+    "synergy.proposed": 2,
+    "synergy.revised": 2,
     "synergy.withdrawn": 1,
-    "synergy.status_changed": 1,
+    "synergy.status_changed": 2,
+    "synergy.followup_changed": 1,
+    "synergy.recorded": 1,
+    "synergy.outcome_recorded": 1,
     "territory.review_mode_changed": 1,
     "recipient.email_preferences_changed": 1,
     "synergy.answered": 1,
@@ -180,7 +262,48 @@ CURRENT_VERSIONS: dict[str, int] = {
 
 # (event_type, from_version) -> function turning that version's dict into the next version's dict.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def _flow_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v1 flows carry no price."""
+    flow = doc.get("flow")
+    if isinstance(flow, dict):
+        return {**doc, "flow": {**flow, "price": flow.get("price")}}
+    return doc  # left for validation to refuse
+
+
+def _synergy_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v1 impacts carry no euros."""
+    synergy = doc.get("synergy")
+    if isinstance(synergy, dict) and isinstance(synergy.get("impact", {}), dict):
+        impact = {"eur_saved_per_year": None, "eur_notes": [], **synergy.get("impact", {})}
+        return {**doc, "synergy": {**synergy, "impact": impact}}
+    return doc
+
+
+def _status_v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v1 statuses in the pipeline's words (contacted → in_contact, accepted → study, refused or
+    withdrawn by an advisor → abandoned, for a reason v1 did not ask: other)."""
+    status = doc.get("status")
+    if not isinstance(status, str):
+        return doc
+    try:
+        mapped = from_legacy(status)
+    except ValueError:
+        return doc  # left for validation to refuse
+    upcast = {**doc, "status": mapped.value}
+    if mapped is SynergyStatus.ABANDONED:
+        upcast["abandon_reason"] = AbandonReason.OTHER.value
+    return upcast
+
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("flow.declared", 1): _flow_v1_to_v2,
+    ("flow.revised", 1): _flow_v1_to_v2,
+    ("synergy.proposed", 1): _synergy_v1_to_v2,
+    ("synergy.revised", 1): _synergy_v1_to_v2,
+    ("synergy.status_changed", 1): _status_v1_to_v2,
+}
 
 _adapter: TypeAdapter[FlowEvent | SynergyEvent | DecisionEvent | AccessEvent] = TypeAdapter(AnyEvent)
 

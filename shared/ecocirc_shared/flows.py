@@ -65,6 +65,17 @@ class Quantity(BaseModel):
     period: Period = Period.YEAR
 
 
+class Price(BaseModel):
+    """What one unit of a flow costs its company today, in euros: for an offer, what it pays to have it
+    taken away (0 when it goes for free); for a need, what it pays to buy it. Either is what a
+    synergy can save, so money can be estimated before it is realised."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    eur_per_unit: float = Field(ge=0, le=1e6)
+    unit: Unit
+
+
 class Site(BaseModel):
     """Where a flow is: the company's site, resolved to coordinates."""
 
@@ -96,6 +107,8 @@ class FlowSnapshot(BaseModel):
     hazardous: bool = False
     max_distance_km: float | None = None
     confidentiality: Confidentiality = Confidentiality.PUBLIC
+    # Since flow events v2: commercial information, read by the company and its advisors only.
+    price: Price | None = None
     naf_code: str | None = None
     site: Site
     declared_at: datetime

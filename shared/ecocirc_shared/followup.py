@@ -1,5 +1,6 @@
-"""The follow-up of a synergy by advisors: its statuses, what a status change does to emails, who
-may decide on a synergy held for review, and what of another territory's follow-up an advisor reads."""
+"""The follow-up of a synergy by advisors: the pipeline a lead moves along, which moves are allowed,
+why a lead is abandoned, what a status change does to emails, who may decide on a synergy held for
+review, and what of another territory's follow-up an advisor reads."""
 
 from __future__ import annotations
 
@@ -10,13 +11,92 @@ from ecocirc_shared.territories import ALL_TERRITORIES, covers
 
 
 class SynergyStatus(StrEnum):
+    """Where a lead stands. The pipeline runs idea → proposed → in_contact → study → in_progress →
+    done, or abandoned at any step; `withdrawn` is the matcher's: the flows no longer match and no
+    one had taken the lead up yet."""
+
+    IDEA = "idea"
     PROPOSED = "proposed"
-    UNDER_REVIEW = "under_review"
-    CONTACTED = "contacted"
-    ACCEPTED = "accepted"
-    REFUSED = "refused"
+    IN_CONTACT = "in_contact"
+    STUDY = "study"
+    IN_PROGRESS = "in_progress"
     DONE = "done"
+    ABANDONED = "abandoned"
     WITHDRAWN = "withdrawn"
+
+
+PIPELINE: tuple[SynergyStatus, ...] = (
+    SynergyStatus.IDEA,
+    SynergyStatus.PROPOSED,
+    SynergyStatus.IN_CONTACT,
+    SynergyStatus.STUDY,
+    SynergyStatus.IN_PROGRESS,
+    SynergyStatus.DONE,
+    SynergyStatus.ABANDONED,
+)
+# Statuses a lead is still being worked in: the weekly reminders look at these.
+OPEN = frozenset(PIPELINE[:5])
+# Statuses people brought a lead to: a withdrawal by the matcher (a company changed or withdrew a
+# flow, often because the exchange now happens) no longer resets them.
+TAKEN_UP = frozenset(
+    {
+        SynergyStatus.IN_CONTACT,
+        SynergyStatus.STUDY,
+        SynergyStatus.IN_PROGRESS,
+        SynergyStatus.DONE,
+        SynergyStatus.ABANDONED,
+    }
+)
+
+STATUS_LABELS = {
+    SynergyStatus.IDEA: "idée",
+    SynergyStatus.PROPOSED: "proposée",
+    SynergyStatus.IN_CONTACT: "en contact",
+    SynergyStatus.STUDY: "à l'étude",
+    SynergyStatus.IN_PROGRESS: "en cours de mise en œuvre",
+    SynergyStatus.DONE: "réalisée",
+    SynergyStatus.ABANDONED: "abandonnée",
+    SynergyStatus.WITHDRAWN: "retirée (les flux ne se correspondent plus)",
+}
+
+
+class AbandonReason(StrEnum):
+    """Why a lead was abandoned: the short list the programme learns its barriers from."""
+
+    DISTANCE = "distance"
+    QUANTITY = "quantity"
+    QUALITY = "quality"
+    REGULATION = "regulation"
+    COST = "cost"
+    NO_INTEREST = "no_interest"
+    OTHER = "other"
+
+
+ABANDON_REASON_LABELS = {
+    AbandonReason.DISTANCE: "distance",
+    AbandonReason.QUANTITY: "quantités",
+    AbandonReason.QUALITY: "qualité",
+    AbandonReason.REGULATION: "réglementation",
+    AbandonReason.COST: "coût",
+    AbandonReason.NO_INTEREST: "pas d'intérêt",
+    AbandonReason.OTHER: "autre",
+}
+
+# The statuses of the first follow-up (before the pipeline), as older clients and events name them.
+LEGACY_STATUSES = {
+    "under_review": SynergyStatus.IDEA,
+    "contacted": SynergyStatus.IN_CONTACT,
+    "accepted": SynergyStatus.STUDY,
+    "refused": SynergyStatus.ABANDONED,
+}
+
+
+def from_legacy(value: str, *, set_by_advisor: bool = True) -> SynergyStatus:
+    """A status of either vocabulary in the pipeline's. An advisor who set `withdrawn` dropped the
+    lead: it is abandoned (the matcher's own withdrawals keep `withdrawn`)."""
+    if value == SynergyStatus.WITHDRAWN and set_by_advisor:
+        return SynergyStatus.ABANDONED
+    return LEGACY_STATUSES.get(value) or SynergyStatus(value)
 
 
 class StatusSource(StrEnum):
@@ -27,15 +107,55 @@ class StatusSource(StrEnum):
 
 
 # Where a lead goes by itself once every participant company said yes: in contact.
-INTRODUCED_STATUS = SynergyStatus.CONTACTED
+INTRODUCED_STATUS = SynergyStatus.IN_CONTACT
 
 
-# In review mode an advisor approves a synergy by moving it on; refusing or withdrawing it means
-# the companies held back are never told.
+def allowed_moves(current: SynergyStatus) -> frozenset[SynergyStatus]:
+    """Where an advisor may move a lead from `current` (staying put is allowed: a note, a reason).
+
+    An open lead goes anywhere in the pipeline (a workshop lead may start in contact, a correction
+    goes back); a done lead only back to in_progress (recorded too early) or to abandoned (it
+    stopped); an abandoned lead is reopened at any open step; a withdrawn one is the matcher's.
+    """
+    if current in OPEN:
+        return frozenset(PIPELINE)
+    if current is SynergyStatus.DONE:
+        return frozenset({SynergyStatus.DONE, SynergyStatus.IN_PROGRESS, SynergyStatus.ABANDONED})
+    if current is SynergyStatus.ABANDONED:
+        return OPEN | {SynergyStatus.ABANDONED}
+    return frozenset()
+
+
+def move_refusal(current: SynergyStatus, new: SynergyStatus) -> str | None:
+    """Why a lead cannot move from `current` to `new`, in French; None if it can."""
+    if new in allowed_moves(current):
+        return None
+    if current is SynergyStatus.WITHDRAWN:
+        return WITHDRAWN_MESSAGE
+    allowed = ", ".join(
+        f"« {s.value} »" for s in PIPELINE if s in allowed_moves(current) and s is not current
+    )
+    return (
+        f"Une piste « {current.value} » ({STATUS_LABELS[current]}) ne peut pas passer à « {new.value} » : "
+        f"statuts possibles {allowed}."
+    )
+
+
+WITHDRAWN_MESSAGE = "Cette synergie a été retirée : ses flux ne se correspondent plus. Son suivi est clos."
+
+
+# In review mode an advisor approves a synergy by moving it on; abandoning it means the companies
+# held back are never told.
 _APPROVING = frozenset(
-    {SynergyStatus.PROPOSED, SynergyStatus.CONTACTED, SynergyStatus.ACCEPTED, SynergyStatus.DONE}
+    {
+        SynergyStatus.PROPOSED,
+        SynergyStatus.IN_CONTACT,
+        SynergyStatus.STUDY,
+        SynergyStatus.IN_PROGRESS,
+        SynergyStatus.DONE,
+    }
 )
-_DISCARDING = frozenset({SynergyStatus.REFUSED, SynergyStatus.WITHDRAWN})
+_DISCARDING = frozenset({SynergyStatus.ABANDONED, SynergyStatus.WITHDRAWN})
 
 
 def releases_companies(status: SynergyStatus) -> bool:
@@ -49,7 +169,8 @@ def discards_held(status: SynergyStatus) -> bool:
 
 
 def initial_status(in_review: bool) -> SynergyStatus:
-    return SynergyStatus.UNDER_REVIEW if in_review else SynergyStatus.PROPOSED
+    """A lead the matcher finds is an idea while review mode holds it, proposed once companies hear of it."""
+    return SynergyStatus.IDEA if in_review else SynergyStatus.PROPOSED
 
 
 # Outcomes of an advisor's decision, as the notifier records them and intake reads them back.
@@ -57,6 +178,8 @@ APPLIED = "applied"
 UNCHANGED = "unchanged"
 UNKNOWN_SYNERGY = "unknown_synergy"
 REFUSED_WITHDRAWN = "refused_withdrawn"
+REFUSED_MOVE = "refused_move"
+REFUSED_NOT_DONE = "refused_not_done"
 
 
 def may_decide_held(followed: Collection[str], held_by: Collection[str]) -> bool:

@@ -4,6 +4,7 @@ vocabulary (month names: index 0 is January)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from ecocirc_shared.synergies import Role, SynergyKind
 
@@ -182,3 +183,9 @@ def territories(names: Sequence[str]) -> str:
     if len(names) == 1:
         return f"le territoire {names[0]}"
     return "les territoires " + ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def day(value: date) -> str:
+    """« 14 mars 2025 », « 1er avril 2025 »."""
+    first = "1er" if value.day == 1 else str(value.day)
+    return f"{first} {MONTHS[value.month - 1]} {value.year}"

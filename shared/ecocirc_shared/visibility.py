@@ -21,6 +21,9 @@ Figures (distance, quantity, coverage, months, impact, score), one `Disclosure` 
 - WITHHELD: a reader with an `advisor_only` counterpart they do not see in full: nothing derived from
   that flow (quantity, coverage, months, impact) beyond what its advisor chooses to tell; the distance
   to 5 km and the sector in words remain, so that the lead can be told at all.
+Prices are commercial information: the euros estimated from them (`sees_prices`) are read by advisors
+following every participant's territory, never by a company, even introduced (its counterpart's price
+would follow from its own).
 The matcher's sentence carries exact figures, NAF codes and trades: only EXACT readers read it; the
 others read one worded from what they may see (`wording.py`).
 """
@@ -248,3 +251,8 @@ def _view(
         flow_label=participant.flow_label if in_full or public else None,
         contact_email=entry.contact_email if in_full and entry and not is_viewer else None,
     )
+
+
+def sees_prices(synergy: SynergySnapshot, directory: Directory, viewer: Viewer) -> bool:
+    """Whether the viewer may read what is derived from the participants' prices (euros saved)."""
+    return all(viewer.follows(territory_of(p, directory)) for p in synergy.participants)

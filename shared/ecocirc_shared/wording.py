@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from ecocirc_shared import french
 from ecocirc_shared.bands import Band
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories
+from ecocirc_shared.money import euros
 from ecocirc_shared.synergies import Role, SynergyKind, SynergySnapshot
 from ecocirc_shared.visibility import (
     Disclosure,
@@ -19,6 +20,7 @@ from ecocirc_shared.visibility import (
     hidden_terms,
     mentions_any,
     party_views,
+    sees_prices,
 )
 
 NOT_ESTIMATED = "non estimé"
@@ -63,6 +65,9 @@ class SynergyView:
     co2e_avoided: str
     impact_notes: tuple[str, ...]
     territories: tuple[str, ...]
+    # Euros a year saved where prices are known, for a reader allowed to read them (else None).
+    eur_saved: str | None = None
+    eur_notes: tuple[str, ...] = ()
 
 
 def reference(synergy: SynergySnapshot) -> str:
@@ -83,6 +88,10 @@ def synergy_view(
     if mentions_any(resource, hidden) or not resource.strip():
         # The matcher may have copied a confidential label: fall back to a label this viewer may read.
         resource = (own or visible_labels or ("ressource non précisée",))[0]
+    saved = synergy.impact.eur_saved_per_year
+    eur_saved = None
+    if saved is not None and sees_prices(synergy, directory, viewer):
+        eur_saved = f"{euros(saved)}/an"
     withheld = withheld_text(viewer.kind) if facts.disclosure is Disclosure.WITHHELD else None
     distance = None if facts.distance_km is None else french.distance(facts.distance_km)
     quantity = facts.quantity
@@ -111,6 +120,8 @@ def synergy_view(
         co2e_avoided=withheld or _co2e(facts.impact),
         impact_notes=() if facts.impact is None else facts.impact.notes,
         territories=synergy_territories(synergy, directory) if viewer.kind is RecipientKind.ADVISOR else (),
+        eur_saved=eur_saved,
+        eur_notes=synergy.impact.eur_notes if eur_saved else (),
     )
     explanation = synergy.explanation
     # The matcher's sentence gives exact figures, NAF codes and trades: for exact readers only.
@@ -250,7 +261,8 @@ def _tonnes(impact: ImpactFacts | None) -> str:
 
 
 def _co2e(impact: ImpactFacts | None) -> str:
-    """CO2e avoided net of transport: the matcher gives the gross saving and the transport emissions apart."""
+    """CO2e avoided net of transport: the matcher gives the net saving, and the transport it deducted apart
+    (`ecocirc_matcher.domain.impact`), so nothing is deducted here."""
     if impact is None or impact.co2e_avoided_kg_per_year is None:
         return NOT_ESTIMATED
     avoided, transport = impact.co2e_avoided_kg_per_year, impact.transport_co2e_kg_per_year
@@ -262,7 +274,7 @@ def _co2e(impact: ImpactFacts | None) -> str:
         if transport is None:
             return f"{text} (transport non compté)"
         return f"{text}, transport : {_between(transport, french.mass_kg)} CO2e/an"
-    net = avoided - (transport or 0.0)
+    net = avoided
     if net <= 0:
         return "aucun gain net : le transport émet autant que ce qui est évité"
     text = f"{french.mass_kg(net)} CO2e/an"

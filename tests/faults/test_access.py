@@ -189,6 +189,22 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/synergies/{synergy_id}/answer"): {"json": {"answer": "declined", "reason": "other"}},
     ("GET", "/v1/territories/{territory}/review-mode"): {},
     ("PUT", "/v1/territories/{territory}/review-mode"): {"json": {"enabled": True}},
+    ("PATCH", "/v1/synergies/{synergy_id}/followup"): {"json": {"next_action_on": "2030-01-07"}},
+    # "{c1}": a cast member's id, put in when the call is sent.
+    ("POST", "/v1/synergies"): {
+        "json": {
+            "kind": "substitution",
+            "participants": [
+                {"company_id": "{c1}", "role": "supplier"},
+                {"company_id": "{c2}", "role": "receiver"},
+            ],
+            "description": "Atelier : la scierie fournirait de la litière à l'élevage.",
+        }
+    },
+    ("GET", "/v1/synergies/{synergy_id}/outcome"): {},
+    ("POST", "/v1/synergies/{synergy_id}/outcome"): {"json": {"tonnes_per_year": 12}},
+    ("GET", "/v1/territories/{territory}/map.geojson"): {},
+    ("GET", "/v1/territories/{territory}/report"): {"params": {"from": "2024-01-01", "to": "2030-12-31"}},
 }
 PARAMETERS = ("company_id", "flow_id", "synergy_id", "advisor_id", "territory")
 
@@ -227,7 +243,9 @@ def test_every_route_refuses_missing_or_forged_tokens(platform: Harness, cast: C
     wrong = []
     with httpx.Client(base_url=platform.api, timeout=10) as client:
         for method, template in sorted(_authenticated_routes(platform)):
-            r = client.request(method, _path(template, cast), headers=headers, **VALID[(method, template)])
+            r = client.request(
+                method, _path(template, cast), headers=headers, **_with_ids(VALID[(method, template)], cast)
+            )
             if r.status_code != 401:
                 wrong.append((method, template, r.status_code, r.text[:100]))
             assert ADMIN_TOKEN not in r.text
@@ -266,9 +284,20 @@ class Call:
         return f"{self.who} {self.method} {self.template} {ids} -> {self.status}"
 
     def send(self, platform: Harness, cast: Cast) -> httpx.Response:
-        request = dict(self.body) if self.body else VALID[(self.method, self.template)]
+        request = _with_ids(dict(self.body) if self.body else VALID[(self.method, self.template)], cast)
         with platform.client(cast.token(self.who)) as client:
             return client.request(self.method, _path(self.template, cast, **dict(self.ids)), **request)
+
+
+def _with_ids(value: Any, cast: Cast) -> Any:
+    """A request with "{c1}"-like strings replaced by the cast member's id."""
+    if isinstance(value, dict):
+        return {k: _with_ids(v, cast) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_ids(v, cast) for v in value]
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return cast.ids().get(value[1:-1], value)
+    return value
 
 
 def call(who: str, method: str, template: str, status: int, **kwargs: Any) -> Call:
@@ -300,15 +329,21 @@ REFUSALS += [
     call("c1", "POST", "/v1/advisors", 403),
     call("c1", "GET", "/v1/advisors", 403),
     call("c1", "GET", "/v1/advisors/{advisor_id}", 404, advisor_id="a"),
+    call("c1", "PATCH", "/v1/advisors/{advisor_id}", 403, advisor_id="a"),
     call("c1", "POST", "/v1/advisors/{advisor_id}/tokens", 403, advisor_id="a"),
     call("c1", "DELETE", "/v1/advisors/{advisor_id}/tokens", 403, advisor_id="a"),
-    call("c1", "PATCH", "/v1/advisors/{advisor_id}", 403, advisor_id="a"),
     call("c1", "PUT", "/v1/advisors/{advisor_id}/email-preferences", 404, advisor_id="a"),
     call("c1", "POST", "/v1/imports", 403),
     call("c1", "POST", "/v1/synergies/{synergy_id}/status", 403),
     call("c1", "GET", "/v1/synergies/{synergy_id}/followup", 403),
     call("c1", "GET", "/v1/territories/{territory}/review-mode", 403),
     call("c1", "PUT", "/v1/territories/{territory}/review-mode", 403),
+    call("c1", "PATCH", "/v1/synergies/{synergy_id}/followup", 403),
+    call("c1", "POST", "/v1/synergies", 403),
+    call("c1", "GET", "/v1/synergies/{synergy_id}/outcome", 403),
+    call("c1", "POST", "/v1/synergies/{synergy_id}/outcome", 403),
+    call("c1", "GET", "/v1/territories/{territory}/map.geojson", 403),
+    call("c1", "GET", "/v1/territories/{territory}/report", 403),
     call("c3", "GET", "/v1/synergies/{synergy_id}", 404),
     call("c3", "POST", "/v1/synergies/{synergy_id}/status", 403),
     call("c3", "GET", "/v1/synergies/{synergy_id}/followup", 403),
@@ -337,6 +372,13 @@ REFUSALS += [
     call("b", "PUT", "/v1/territories/{territory}/review-mode", 403),
     call("b", "GET", "/v1/territories/{territory}/review-mode", 403),
     call("b", "PUT", "/v1/advisors/{advisor_id}/email-preferences", 404, advisor_id="a"),
+    # Nor the leads, map or report of another territory; a lead between its companies is not theirs to record.
+    call("b", "PATCH", "/v1/synergies/{synergy_id}/followup", 404),
+    call("b", "GET", "/v1/synergies/{synergy_id}/outcome", 404),
+    call("b", "POST", "/v1/synergies/{synergy_id}/outcome", 404),
+    call("b", "POST", "/v1/synergies", 422, contains="introuvable dans vos territoires"),
+    call("b", "GET", "/v1/territories/{territory}/map.geojson", 403),
+    call("b", "GET", "/v1/territories/{territory}/report", 403),
     # Only the admin manages advisors.
     call("a", "POST", "/v1/advisors", 403),
     call("a", "GET", "/v1/advisors", 403),
@@ -418,13 +460,30 @@ def _permitted() -> list[Call]:
             call(who, "PUT", "/v1/territories/{territory}/review-mode", 200, body={"json": {"enabled": False}}),
             call(who, "POST", "/v1/companies/{company_id}/tokens", 201, company_id="d2"),
         ]  # fmt: skip
+    for who in ("admin", "a"):
+        calls += [
+            call(who, "PATCH", "/v1/synergies/{synergy_id}/followup", 200),
+            call(who, "GET", "/v1/synergies/{synergy_id}/outcome", 200),
+            call(who, "GET", "/v1/territories/{territory}/map.geojson", 200),
+            call(who, "GET", "/v1/territories/{territory}/report", 200),
+        ]
+    calls += [
+        call("b", "GET", "/v1/territories/{territory}/map.geojson", 200, territory="31"),
+        call("b", "GET", "/v1/territories/{territory}/report", 200, territory="31"),
+        # The same lead recorded twice is recorded once: 201, then 200.
+        call("a", "POST", "/v1/synergies", 201),
+        call("admin", "POST", "/v1/synergies", 200),
+        # After every other call on the cast's synergy: this moves it to done.
+        call("a", "POST", "/v1/synergies/{synergy_id}/outcome", 200, body={"json": {"tonnes_per_year": 12, "mark_done": True}}),
+        call("admin", "POST", "/v1/synergies/{synergy_id}/outcome", 200),
+    ]  # fmt: skip
     calls += [
         call("a", "DELETE", "/v1/companies/{company_id}/tokens", 204, company_id="d2"),
         call("admin", "DELETE", "/v1/companies/{company_id}/tokens", 204, company_id="d2"),
         call("e", "POST", "/v1/tokens/rotate", 201),
         call("admin", "POST", "/v1/advisors/{advisor_id}/tokens", 201, advisor_id="e"),
-        call("admin", "DELETE", "/v1/advisors/{advisor_id}/tokens", 204, advisor_id="e"),
         call("admin", "PATCH", "/v1/advisors/{advisor_id}", 200, advisor_id="e"),
+        call("admin", "DELETE", "/v1/advisors/{advisor_id}/tokens", 204, advisor_id="e"),
         call("d", "POST", "/v1/tokens/rotate", 201),
     ]
     return calls

@@ -20,8 +20,10 @@ from ecocirc_intake.entrypoints import (
     answer_routes,
     api,
     auth_routes,
+    followup_routes,
     import_routes,
     synergy_routes,
+    territory_routes,
     web,
 )
 from ecocirc_intake.entrypoints.errors import install_error_handlers
@@ -63,6 +65,17 @@ TAGS = [
     },
     {"name": "imports", "description": "Import en masse du tableur d'entretien des conseillers (CSV, XLSX)."},
     {"name": "synergies", "description": "Synergies trouvées, visibles selon les règles de confidentialité."},
+    {
+        "name": "follow-up",
+        "description": "Suivi des pistes par les conseillers : étapes (idée, proposée, en contact, à l'étude, "
+        "en cours, réalisée, abandonnée avec un motif), responsable, prochaine action, notes, historique ; "
+        "pistes trouvées en atelier ; mode relecture.",
+    },
+    {"name": "outcomes", "description": "Résultats réalisés d'une piste : tonnes, euros, CO2e, emplois."},
+    {
+        "name": "territories",
+        "description": "Carte (GeoJSON) et rapport (JSON, CSV, XLSX) d'un territoire, pour ses conseillers.",
+    },
     {"name": "advisors", "description": "Conseillers et leurs territoires (administrateur)."},
     {
         "name": "access",
@@ -132,6 +145,8 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(access_routes.router)
     app.include_router(import_routes.router)
     app.include_router(synergy_routes.router)
+    app.include_router(followup_routes.router)
+    app.include_router(territory_routes.router)
     app.include_router(answer_routes.router)
     app.include_router(auth_routes.router)
     install_error_handlers(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ecocirc_notifier.domain.reminders import ReminderSchedule
 from ecocirc_shared.settings import NotifierSettings
 
 
@@ -19,6 +20,8 @@ class NotifierOptions:
     hold: timedelta = timedelta(seconds=2)
     max_hold: timedelta = timedelta(seconds=10)
     max_attempts: int = 8
+    # The advisors' weekly reminders; None: none are sent.
+    reminders: ReminderSchedule | None = None
 
 
 def notifier_options(settings: NotifierSettings) -> NotifierOptions:
@@ -29,4 +32,12 @@ def notifier_options(settings: NotifierSettings) -> NotifierOptions:
         hold=timedelta(seconds=hold),
         max_hold=timedelta(seconds=settings.notify_max_hold_seconds or 5 * hold),
         max_attempts=settings.smtp_max_attempts,
+        reminders=ReminderSchedule(
+            weekday=settings.reminder_weekday,
+            hour=settings.reminder_hour,
+            timezone=settings.programme_timezone,
+            stale_days=settings.reminder_stale_days,
+        )
+        if settings.reminder_weekday
+        else None,
     )

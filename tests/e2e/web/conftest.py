@@ -9,6 +9,7 @@ import email
 import os
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from email import policy
@@ -23,8 +24,8 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from ecocirc_devstack.components import free_port
 from ecocirc_intake.bootstrap import create_app
-from ecocirc_notifier.bootstrap import build, build_access_mailer
-from ecocirc_notifier.entrypoints.consumer import consume_access
+from ecocirc_notifier.bootstrap import Notifier, build, build_access_mailer
+from ecocirc_notifier.entrypoints.consumer import consume, consume_access
 from ecocirc_shared.settings import Settings
 from tests.conftest import Mailbox
 
@@ -54,6 +55,7 @@ class Site:
     settings: Settings
     api: httpx.AsyncClient
     mailbox: Mailbox
+    notifier: Notifier
 
     async def company(self, **body: Any) -> dict[str, Any]:
         r = await self.api.post("/v1/companies", json=body)
@@ -102,13 +104,26 @@ async def site(make_settings: Callable[..., Settings], smtp: Mailbox) -> AsyncIt
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as api:
-        yield Site(url, settings, api, smtp)
+        yield Site(url, settings, api, smtp, notifier)
     mailing.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await mailing
     await notifier.pool.close()
     server.should_exit = True
     await serving
+
+
+@pytest.fixture
+async def steered_site(site: Site) -> AsyncIterator[Site]:
+    """The site with the notifier applying advisors' decisions (follow-up, results, workshop leads) and
+    recording leads, as `make run` does."""
+    consuming = asyncio.create_task(
+        consume(site.settings, site.notifier, group=f"web-{uuid.uuid4().hex[:8]}")
+    )
+    yield site
+    consuming.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await consuming
 
 
 @pytest.fixture

@@ -219,7 +219,9 @@ async def test_two_companies_say_yes_and_are_introduced(
     await scierie.goto(scierie.url.split("?")[0])  # the page itself, without the notice of the answer
     await expect(scierie.get_by_role("heading", name="Mise en relation faite")).to_be_visible()
     await expect(scierie.get_by_role("link", name=ELEVAGE).first).to_be_visible()
-    await expect(scierie.get_by_text("En contact", exact=True)).to_be_visible()
+    await expect(
+        scierie.get_by_text("Mise en relation", exact=True)
+    ).to_be_visible()  # the step, as the pipeline says it
     await shoot(scierie, "scierie-piste-mise-en-relation")
     await scierie.set_viewport_size(PHONE)
     await shoot(scierie, "scierie-telephone-piste-mise-en-relation")

@@ -1,4 +1,5 @@
-"""Two faust matcher workers sharing the partitions of the flow topic find what one worker finds."""
+"""Two faust matcher workers sharing the partitions of the flow topic find what one worker finds, with the
+semantic fallback off and on."""
 
 from __future__ import annotations
 
@@ -15,18 +16,28 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from ecocirc_matcher.adapters.store import MatcherStore
-from ecocirc_matcher.domain.knowledge import load_knowledge
+from ecocirc_matcher.bootstrap import knowledge
 from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.events import FlowDeclared, FlowRevised, encode
 from ecocirc_shared.kafka import ensure_topics
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import FLOW_EVENTS, all_topics
 from tests.conftest import Broker
-from tests.integration.matcher.test_workers import flow_key, fresh_database, fresh_pool, outcome, scenario
+from tests.integration.matcher.test_workers import (
+    LABELS,
+    flow_key,
+    fresh_database,
+    fresh_pool,
+    outcome,
+    scenario,
+)
 
 pytestmark = pytest.mark.integration
 
 PARTITIONS = 4
+# Words no keyword reads, which the semantic fallback places (near spent grain, near animal by-products):
+# with it on, two workers must guess them as one does.
+GUESSED_LABELS = ["brewers spent hops", "fish heads"]
 
 
 def final_versions(events: list[Any]) -> dict[uuid.UUID, int]:
@@ -38,11 +49,13 @@ def final_versions(events: list[Any]) -> dict[uuid.UUID, int]:
     return versions
 
 
+@pytest.mark.parametrize("semantic", [False, True], ids=["keywords", "semantic"])
 async def test_two_faust_workers_find_what_one_finds(
-    postgres: Any, broker: Broker, make_settings: Callable[..., Settings], tmp_path: Path
+    postgres: Any, broker: Broker, make_settings: Callable[..., Settings], tmp_path: Path, semantic: bool
 ) -> None:
-    events = scenario(seed=3, flows=40)
-    kb = load_knowledge()
+    events = scenario(seed=3, flows=40, labels=[*LABELS, *GUESSED_LABELS])
+    # The one worker reads as the two do (the knowledge's version, encoder included, is in every synergy).
+    kb = knowledge(make_settings(matcher_semantic=semantic))
 
     single_pool = await fresh_pool(postgres.url, make_settings)
     single = MatcherService(MatcherStore(single_pool), kb)
@@ -50,6 +63,14 @@ async def test_two_faust_workers_find_what_one_finds(
     for event in events:
         await single.handle(event)
     expected = {k: v for k, v in (await outcome(single_pool)).items() if v[0]}
+    if semantic:
+        guessed = {
+            e.flow.flow_id
+            for e in events
+            if isinstance(e, FlowDeclared | FlowRevised) and kb.classification(e.flow).guessed
+        }
+        found = await single_pool.fetch("SELECT flow_ids FROM synergies WHERE active")
+        assert any(guessed & set(r["flow_ids"]) for r in found), "the fallback's guesses should pair"
     await single_pool.close()
 
     db_url = await fresh_database(postgres.url)
@@ -66,6 +87,7 @@ async def test_two_faust_workers_find_what_one_finds(
         "ECOCIRC_KAFKA_SESSION_TIMEOUT_MS": "3000",
         "ECOCIRC_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "ECOCIRC_LOG_LEVEL": "WARNING",
+        "ECOCIRC_MATCHER_SEMANTIC": str(semantic).lower(),
     }
     workers = [
         subprocess.Popen(  # noqa: ASYNC220 - started once, before any awaiting matters

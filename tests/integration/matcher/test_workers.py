@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ def new_index(kb: Any) -> MatchIndex:
     return MatchIndex(kb, substitution=judge, keys_of=label_groups, grouping=group)
 
 
-def scenario(seed: int, flows: int = 60) -> list[FlowEvent]:
+def scenario(seed: int, flows: int = 60, labels: Sequence[str] = LABELS) -> list[FlowEvent]:
     """Declarations, revisions and withdrawals of flows around the Gers, in a fixed order."""
     rng = random.Random(seed)
     events: list[FlowEvent] = []
@@ -68,7 +68,7 @@ def scenario(seed: int, flows: int = 60) -> list[FlowEvent]:
             version=1,
             direction=rng.choice(["offer", "need"]),
             category="waste",
-            label=rng.choice(LABELS),
+            label=rng.choice(labels),
             site=Site(lat=rng.uniform(43.3, 43.9), lon=rng.uniform(0.5, 1.2)),
             declared_at=datetime.now(UTC),
         )

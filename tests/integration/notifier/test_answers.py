@@ -72,12 +72,12 @@ async def test_two_yeses_introduce_the_companies_to_each_other(
     assert last.status_code == 200 and last.json()["introduced"] is True
 
     follow = await api.get(f"/v1/synergies/{s.synergy_id}/followup", advisor_token)
-    assert follow["status"] == "contacted"  # in contact, by itself
+    assert follow["status"] == "in_contact"  # in contact, by itself
     assert [(h["source"], h["status"]) for h in follow["history"]] == [
         ("matcher", "proposed"),
         ("company", "proposed"),
         ("company", "proposed"),
-        ("company", "contacted"),
+        ("company", "in_contact"),
     ]
     assert "Livraison possible le vendredi." in follow["history"][2]["note"]
     assert {(a["company_id"], a["answer"], a["channel"]) for a in follow["answers"]} == {

@@ -78,7 +78,7 @@ async def test_review_mode_holds_companies_until_an_advisor_approves(
     company_token = await n.people.company_token(a)
     assert (await api.get("/v1/synergies", company_token))["total"] == 0  # not released to companies yet
     follow = await api.get(f"/v1/synergies/{s.synergy_id}/followup", advisor_token)
-    assert follow["status"] == "under_review" and not follow["released"]
+    assert follow["status"] == "idea" and not follow["released"]
     assert {d["status"] for d in follow["deliveries"] if d["recipient_kind"] == "company"} == {"held"}
     r = await api.post(
         f"/v1/synergies/{s.synergy_id}/status", {"status": "contacted", "note": "Appel le 3"}, company_token
@@ -88,16 +88,17 @@ async def test_review_mode_holds_companies_until_an_advisor_approves(
         f"/v1/synergies/{s.synergy_id}/status", {"status": "contacted", "note": "Appel le 3"}, advisor_token
     )
     assert r.status_code == 200, r.text
-    assert r.json()["released"] and r.json()["status"] == "contacted"
+    # The first follow-up's words are still understood, and answered in the pipeline's.
+    assert r.json()["released"] and r.json()["status"] == "in_contact"
     await n.deliverer.deliver_due()
     assert len(subjects(smtp, a.hex[:6])) == 1 and len(subjects(smtp, b.hex[:6])) == 1
     assert (await api.get("/v1/synergies", company_token))["total"] == 1
     r = await api.post(f"/v1/synergies/{s.synergy_id}/status", {"status": "accepted"}, advisor_token)
     history = r.json()["history"]
     assert [(h["status"], h["source"]) for h in history] == [
-        ("under_review", "matcher"),
-        ("contacted", "advisor"),
-        ("accepted", "advisor"),
+        ("idea", "matcher"),
+        ("in_contact", "advisor"),
+        ("study", "advisor"),
     ]
     assert history[1]["note"] == "Appel le 3" and history[1]["changed_by"] == str(advisor)
     bad = await api.post(f"/v1/synergies/{s.synergy_id}/status", {"status": "signed"}, advisor_token)
@@ -107,7 +108,8 @@ async def test_review_mode_holds_companies_until_an_advisor_approves(
     c, d = await n.people.company("Cidrerie", "65"), await n.people.company("Verger", "65")
     refused = synergy(c, d, territories=("65",))
     await n.recorder.handle(SynergyProposed(synergy=refused))
-    await api.post(f"/v1/synergies/{refused.synergy_id}/status", {"status": "refused"}, advisor_token)
+    r = await api.post(f"/v1/synergies/{refused.synergy_id}/status", {"status": "refused"}, advisor_token)
+    assert r.json()["status"] == "abandoned" and r.json()["abandon_reason"] == "other"
     await n.deliverer.deliver_due()
     assert subjects(smtp, c.hex[:6]) == []
 

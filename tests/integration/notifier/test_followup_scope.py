@@ -48,7 +48,7 @@ async def test_an_advisor_does_not_read_another_territory_s_addresses_errors_or_
     assert here.hex[:6] in errors  # its own territory's failures stay readable
     [by_bigorre] = [h for h in seen["history"] if h["source"] == "advisor"]
     assert by_bigorre["note"] is None and by_bigorre["changed_by"] is None
-    assert by_bigorre["status"] == "contacted"  # the follow-up itself is shared
+    assert by_bigorre["status"] == "in_contact"  # the follow-up itself is shared
 
     # The other way round: the advisor of the Bigorre reads their own note, not the Gers' addresses.
     theirs = await api.get(f"/v1/synergies/{s.synergy_id}/followup", bigorre)

@@ -10,7 +10,9 @@ import pytest
 
 from ecocirc_shared import events
 from ecocirc_shared.events import FlowDeclared, FlowWithdrawn, PoisonEvent, decode, encode
-from ecocirc_shared.flows import FlowSnapshot, Site
+from ecocirc_shared.flows import FlowSnapshot, Price, Site
+from ecocirc_shared.followup import AbandonReason
+from ecocirc_shared.outcomes import Estimate, Outcome
 
 
 def _flow() -> FlowSnapshot:
@@ -99,3 +101,90 @@ def test_non_finite_numbers_are_a_poison_message() -> None:
     doc["flow"]["max_distance_km"] = float("nan")
     with pytest.raises(PoisonEvent, match=r"invalid flow\.declared"):
         decode(json.dumps(doc).encode())
+
+
+# ---- versions of issue 13: flows with a price, impacts with euros, the pipeline's statuses ----------
+def test_a_v1_flow_event_reads_as_a_v2_flow_without_a_price() -> None:
+    doc = json.loads(encode(FlowDeclared(flow=_flow())))
+    doc["schema_version"] = 1
+    del doc["flow"]["price"]
+    event = decode(json.dumps(doc).encode())
+    assert isinstance(event, FlowDeclared) and event.schema_version == 2 and event.flow.price is None
+
+
+def test_a_flow_event_carries_its_price() -> None:
+    flow = _flow().model_copy(update={"price": Price(eur_per_unit=45, unit="t")})
+    event = decode(encode(events.FlowRevised(flow=flow)))
+    assert isinstance(event, events.FlowRevised) and event.flow.price == Price(eur_per_unit=45, unit="t")
+
+
+def test_a_v1_synergy_event_reads_without_euros() -> None:
+    doc = {
+        "event_type": "synergy.proposed",
+        "schema_version": 1,
+        "synergy": {
+            "synergy_id": str(uuid.uuid4()),
+            "revision": 1,
+            "kind": "substitution",
+            "resource_class": "wood",
+            "resource_label": "sciures",
+            "score": 0.8,
+            "score_parts": {},
+            "participants": [],
+            "distance_km": 3.0,
+            "impact": {"tonnes_diverted_per_year": 12.0, "notes": []},
+            "explanation": "…",
+            "knowledge_version": "k1",
+        },
+    }
+    event = decode(json.dumps(doc).encode())
+    assert isinstance(event, events.SynergyProposed) and event.schema_version == 2
+    assert (
+        event.synergy.impact.eur_saved_per_year is None
+        and event.synergy.impact.tonnes_diverted_per_year == 12
+    )
+
+
+@pytest.mark.parametrize(
+    ("v1", "v2", "reason"),
+    [
+        ("contacted", "in_contact", None),
+        ("accepted", "study", None),
+        ("under_review", "idea", None),
+        ("refused", "abandoned", "other"),
+        ("withdrawn", "abandoned", "other"),
+        ("done", "done", None),
+    ],
+)
+def test_a_v1_status_change_is_upcast_to_the_pipeline(v1: str, v2: str, reason: str | None) -> None:
+    doc = {
+        "event_type": "synergy.status_changed",
+        "schema_version": 1,
+        "synergy_id": str(uuid.uuid4()),
+        "status": v1,
+        "note": "Appel",
+        "advisor_id": str(uuid.uuid4()),
+    }
+    event = decode(json.dumps(doc).encode())
+    assert isinstance(event, events.SynergyStatusChanged) and event.schema_version == 2
+    assert event.status.value == v2 and event.abandon_reason == (
+        None if reason is None else AbandonReason(reason)
+    )
+
+
+def test_a_v1_status_change_with_an_unknown_status_is_a_poison_message() -> None:
+    doc = {"event_type": "synergy.status_changed", "schema_version": 1, "synergy_id": str(uuid.uuid4()),
+           "status": "exploded", "advisor_id": str(uuid.uuid4())}  # fmt: skip
+    with pytest.raises(PoisonEvent, match=r"invalid synergy\.status_changed"):
+        decode(json.dumps(doc).encode())
+
+
+def test_decisions_about_a_synergy_are_keyed_by_it() -> None:
+    synergy_id, advisor = uuid.uuid4(), uuid.uuid4()
+    change = events.FollowUpChanged(synergy_id=synergy_id, advisor_id=advisor, owner_id=advisor)
+    outcome = events.OutcomeRecorded(
+        synergy_id=synergy_id, advisor_id=advisor, outcome=Outcome(tonnes_per_year=3), estimate=Estimate()
+    )
+    assert events.decision_key(change) == events.decision_key(outcome) == str(synergy_id)
+    for event in (change, outcome):
+        assert decode(encode(event)) == event

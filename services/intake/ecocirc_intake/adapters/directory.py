@@ -30,6 +30,19 @@ async def advisor_territories(conn: Connection, advisor_ids: Iterable[UUID]) -> 
     return {r["id"]: tuple(r["territories"]) for r in rows}
 
 
+async def advisor_names(conn: Connection, advisor_ids: Iterable[UUID]) -> dict[UUID, str]:
+    rows = await conn.fetch("SELECT id, name FROM advisors WHERE id = ANY($1::uuid[])", list(advisor_ids))
+    return {r["id"]: r["name"] for r in rows}
+
+
+async def active_advisors(conn: Connection, advisor_ids: Iterable[UUID]) -> dict[UUID, tuple[str, ...]]:
+    """The territories of each of these advisors who is active (a deactivated one is absent)."""
+    rows = await conn.fetch(
+        "SELECT id, territories FROM advisors WHERE id = ANY($1::uuid[]) AND active", list(advisor_ids)
+    )
+    return {r["id"]: tuple(r["territories"]) for r in rows}
+
+
 @dataclass(frozen=True)
 class AdvisorContact:
     name: str

@@ -1,6 +1,7 @@
 """What intake serves of the notifier's state, read through the notifier's read contract
-(`notifier_read` views, docs/boundaries.md): synergies scoped to the caller, follow-up, review mode,
-email preferences, and the outcome of the decisions intake sent.
+(`notifier_read` views, docs/boundaries.md): synergies scoped to the caller with their place in the
+pipeline, follow-up history, outcomes, review mode, email preferences, and the outcome of the
+decisions intake sent.
 
 The notifier creates the views at its first start; until then intake answers as if they were empty.
 """
@@ -8,16 +9,18 @@ The notifier creates the views at its first start; until then intake answers as 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from ecocirc_shared.db import Connection
+from ecocirc_shared.followup import OPEN
 from ecocirc_shared.synergies import SynergySnapshot
 from ecocirc_shared.territories import ALL_TERRITORIES
 
@@ -36,6 +39,20 @@ async def _contract(reader: Reader) -> AsyncIterator[None]:
 
 
 @dataclass(frozen=True)
+class Pipeline:
+    """Where people have a lead: who owns it, what is next, why it was abandoned, who recorded it."""
+
+    origin: str = "matcher"
+    recorded_by: UUID | None = None
+    owner_id: UUID | None = None
+    next_action_on: date | None = None
+    abandon_reason: str | None = None
+    abandon_comment: str | None = None
+    moved_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class StoredSynergy:
     snapshot: SynergySnapshot
     status: str
@@ -44,9 +61,26 @@ class StoredSynergy:
     released: bool = True
     # Territories in review mode holding the companies' emails (empty once released).
     held_by: tuple[str, ...] = ()
+    pipeline: Pipeline = Pipeline()
     # Every participant said yes: names and exact figures for all (ecocirc_shared.visibility). The
-    # answer flow fills it from an `introduced_at` column it adds to notifier_read.synergies_v1.
+    # answer flow fills it from an `introduced_at` column it adds to notifier_read.synergies_v2.
     introduced: bool = False
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an advisor narrows a list of leads to (a company's list takes none but its own status and kind)."""
+
+    statuses: tuple[str, ...] = ()
+    kind: str | None = None
+    owner_id: UUID | None = None
+    territory: str | None = None
+    resource_class: str | None = None
+    min_score: float | None = None
+    # Only the leads of one of these companies (None: any; empty: none).
+    company_ids: tuple[UUID, ...] | None = None
+    # Only the open leads whose next action was due before this day.
+    overdue_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +92,8 @@ class Scope:
 
 
 def _where(scope: Scope, filter_company: UUID | None, include_withdrawn: bool) -> tuple[str, list[object]]:
-    clauses: list[str] = [] if include_withdrawn else ["active"]
+    # A lead the matcher withdrew before anyone took it up is left out; one people took up stays.
+    clauses: list[str] = [] if include_withdrawn else ["status <> 'withdrawn'"]
     args: list[object] = []
     if scope.company_id is not None:
         # company_viewers holds the participants once the synergy is released to them (review mode).
@@ -85,11 +120,59 @@ def _stored(r: asyncpg.Record) -> StoredSynergy:
         r["active"],
         r["released"],
         tuple(r["held_by"]),
+        Pipeline(
+            origin=r["origin"],
+            recorded_by=r["recorded_by"],
+            owner_id=r["owner_id"],
+            next_action_on=r["next_action_on"],
+            abandon_reason=r["abandon_reason"],
+            abandon_comment=r["abandon_comment"],
+            moved_at=r["moved_at"],
+            created_at=r["created_at"],
+        ),
     )
 
 
-_COLUMNS = "snapshot, status, updated_at, active, released, held_by"
-_SYNERGIES = "notifier_read.synergies_v1"
+_COLUMNS = (
+    "snapshot, status, updated_at, active, released, held_by, origin, recorded_by, owner_id, next_action_on, "
+    "abandon_reason, abandon_comment, moved_at, created_at"
+)
+_SYNERGIES = "notifier_read.synergies_v2"
+
+
+def _filtered(where: str, args: list[object], scope: Scope, filters: Filters) -> str:
+    clauses = [where]
+    if filters.statuses:
+        args.append(list(filters.statuses))
+        clauses.append(f"status = ANY(${len(args)}::text[])")
+    if filters.kind is not None:
+        args.append(filters.kind)
+        clauses.append(f"kind = ${len(args)}")
+    if filters.resource_class is not None:
+        args.append(filters.resource_class)
+        clauses.append(f"snapshot ->> 'resource_class' = ${len(args)}")
+    if filters.min_score is not None:
+        args.append(filters.min_score)
+        clauses.append(f"score >= ${len(args)}")
+    advisors_only = (filters.owner_id, filters.territory, filters.company_ids, filters.overdue_on)
+    if scope.company_id is not None and any(f is not None for f in advisors_only):
+        # Who follows a lead, where and when is the advisors' business, and filtering on other companies
+        # would tell a company who its unnamed counterparts are: a company filtering on it gets nothing.
+        clauses.append("false")
+    if filters.company_ids is not None:
+        args.append(list(filters.company_ids))
+        clauses.append(f"company_ids && ${len(args)}::uuid[]")
+    if filters.overdue_on is not None:
+        args.append(filters.overdue_on)
+        clauses.append(f"next_action_on < ${len(args)} AND status = ANY(${len(args) + 1}::text[])")
+        args.append(sorted(OPEN))
+    if filters.owner_id is not None:
+        args.append(filters.owner_id)
+        clauses.append(f"owner_id = ${len(args)}")
+    if filters.territory is not None:
+        args.append(filters.territory)
+        clauses.append(f"${len(args)} = ANY(territories)")
+    return " AND ".join(clauses)
 
 
 async def list_synergies(
@@ -100,8 +183,10 @@ async def list_synergies(
     include_withdrawn: bool,
     limit: int,
     offset: int,
+    filters: Filters = Filters(),
 ) -> tuple[list[StoredSynergy], int]:
     where, args = _where(scope, company_id, include_withdrawn)
+    where = _filtered(where, args, scope, filters)
     try:
         rows = await pool.fetch(
             f"SELECT {_COLUMNS}, count(*) OVER () AS total FROM {_SYNERGIES} WHERE {where} "
@@ -120,6 +205,35 @@ async def list_synergies(
     return [_stored(r) for r in rows], total
 
 
+@dataclass(frozen=True)
+class LeadCount:
+    """How many leads share a status, a kind and a resource class (the class's label beside it)."""
+
+    status: str
+    kind: str
+    resource_class: str
+    resource_label: str
+    count: int
+
+
+async def lead_counts(
+    pool: asyncpg.Pool, scope: Scope, *, include_withdrawn: bool = False, filters: Filters = Filters()
+) -> list[LeadCount]:
+    """The leads a caller may see, counted by status, kind and resource class."""
+    where, args = _where(scope, None, include_withdrawn)
+    where = _filtered(where, args, scope, filters)
+    try:
+        rows = await pool.fetch(
+            f"""SELECT status, kind, snapshot ->> 'resource_class' AS resource_class,
+                       min(snapshot ->> 'resource_label') AS resource_label, count(*) AS count
+                FROM {_SYNERGIES} WHERE {where} GROUP BY 1, 2, 3""",
+            *args,
+        )
+    except asyncpg.UndefinedTableError:
+        return []
+    return [LeadCount(**dict(r)) for r in rows]
+
+
 async def get_synergy(conn: Reader, scope: Scope, synergy_id: UUID) -> StoredSynergy | None:
     where, args = _where(scope, None, include_withdrawn=True)
     args.append(synergy_id)
@@ -135,10 +249,83 @@ async def get_synergy(conn: Reader, scope: Scope, synergy_id: UUID) -> StoredSyn
 
 async def history(pool: asyncpg.Pool, synergy_id: UUID) -> list[dict[str, Any]]:
     rows = await pool.fetch(
-        """SELECT status, previous, source, changed_by, note, changed_at FROM notifier_read.status_history_v1
-           WHERE synergy_id = $1 ORDER BY id""",
+        """SELECT status, previous, source, changed_by, note, changed_at, changes, abandon_reason,
+                  abandon_comment, owner_id, next_action_on
+           FROM notifier_read.status_history_v2 WHERE synergy_id = $1 ORDER BY id""",
         synergy_id,
     )
+    return [dict(r) for r in rows]
+
+
+async def outcome(conn: Reader, synergy_id: UUID) -> dict[str, Any] | None:
+    """What a done lead achieves, as its advisor recorded it last (None: nothing recorded)."""
+    try:
+        async with _contract(conn):
+            row = await conn.fetchrow(
+                """SELECT tonnes_per_year, eur_per_year, eur_by_company, co2e_t_per_year, jobs, started_on,
+                          comment, sources, estimate, recorded_by, recorded_at
+                   FROM notifier_read.outcomes_v1 WHERE synergy_id = $1""",
+                synergy_id,
+            )
+    except asyncpg.UndefinedTableError:
+        return None
+    return None if row is None else dict(row)
+
+
+async def territory_leads(
+    conn: Reader, territories: list[str]
+) -> list[tuple[StoredSynergy, dict[str, Any] | None]]:
+    """Every lead touching `territories` ("*": all), withdrawn ones included, with its outcome if any."""
+    scope = Scope(territories=tuple(territories))
+    where, args = _where(scope, None, include_withdrawn=True)
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                f"""SELECT {_COLUMNS},
+                           (SELECT to_jsonb(o) - 'synergy_id' FROM notifier_read.outcomes_v1 o
+                            WHERE o.synergy_id = s.synergy_id) AS outcome
+                    FROM {_SYNERGIES} s WHERE {where} ORDER BY score DESC, synergy_id""",
+                *args,
+            )
+    except asyncpg.UndefinedTableError:
+        return []
+    return [(_stored(r), None if r["outcome"] is None else json.loads(r["outcome"])) for r in rows]
+
+
+async def status_at(conn: Reader, synergy_ids: list[UUID], at: datetime) -> dict[UUID, dict[str, Any]]:
+    """Each lead's last history row before `at`: its status (and abandonment reason) at that time."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT DISTINCT ON (synergy_id) synergy_id, status, abandon_reason
+                   FROM notifier_read.status_history_v2
+                   WHERE synergy_id = ANY($1::uuid[]) AND changed_at < $2
+                   ORDER BY synergy_id, id DESC""",
+                synergy_ids,
+                at,
+            )
+    except asyncpg.UndefinedTableError:
+        return {}
+    return {r["synergy_id"]: dict(r) for r in rows}
+
+
+async def statuses_reached(
+    conn: Reader, synergy_ids: list[UUID], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Every status change of these leads within [start, end): which lead reached which status."""
+    try:
+        async with _contract(conn):
+            rows = await conn.fetch(
+                """SELECT synergy_id, status, abandon_reason FROM notifier_read.status_history_v2
+                   WHERE synergy_id = ANY($1::uuid[]) AND changed_at >= $2 AND changed_at < $3
+                     AND 'status' = ANY(changes)
+                   ORDER BY id""",
+                synergy_ids,
+                start,
+                end,
+            )
+    except asyncpg.UndefinedTableError:
+        return []
     return [dict(r) for r in rows]
 
 

@@ -69,6 +69,35 @@ class FlowRecord:
         self.declared: dict[str, Any] = json.loads(row["declared"]) if "declared" in row else {}
 
 
+def _like(text: str) -> str:
+    """A plain substring pattern for ILIKE: LIKE's wildcards in the text are escaped."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _company_where(
+    args: list[object],
+    territories: list[str] | None,
+    territory: str | None,
+    name: str | None,
+    commune: str | None,
+    prefix: str = "",
+) -> str:
+    clauses: list[str] = []
+    if territories is not None:
+        args.append(territories)
+        clauses.append(f"{prefix}territory = ANY(${len(args)}::text[])")
+    if territory is not None:
+        args.append(territory)
+        clauses.append(f"{prefix}territory = ${len(args)}")
+    if name is not None:
+        args.append(_like(name))
+        clauses.append(f"{prefix}name ILIKE ${len(args)}")
+    if commune is not None:
+        args.append(_like(commune))
+        clauses.append(f"({prefix}city ILIKE ${len(args)} OR {prefix}postcode ILIKE ${len(args)})")
+    return " AND ".join(clauses) or "true"
+
+
 class IntakeTx:
     """The operations of one transaction."""
 
@@ -243,21 +272,12 @@ class IntakeTx:
         name: str | None,
         limit: int,
         offset: int,
+        commune: str | None = None,
     ) -> tuple[list[CompanyRecord], int]:
-        """Companies of some territories (None: all), optionally of one territory or matching a name."""
-        clauses: list[str] = []
+        """Companies of some territories (None: all), optionally of one territory, matching a name, or
+        in a commune (by its name or postcode)."""
         args: list[object] = []
-        if territories is not None:
-            args.append(territories)
-            clauses.append(f"territory = ANY(${len(args)}::text[])")
-        if territory is not None:
-            args.append(territory)
-            clauses.append(f"territory = ${len(args)}")
-        if name is not None:
-            # The name is matched as a plain substring: LIKE's wildcards in it are escaped.
-            args.append("%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-            clauses.append(f"name ILIKE ${len(args)}")
-        where = " AND ".join(clauses) or "true"
+        where = _company_where(args, territories, territory, name, commune)
         total = await self.conn.fetchval(f"SELECT count(*) FROM companies WHERE {where}", *args)
         rows = await self.conn.fetch(
             f"SELECT * FROM companies WHERE {where} ORDER BY lower(name), id "
@@ -267,6 +287,73 @@ class IntakeTx:
             offset,
         )
         return [CompanyRecord(r) for r in rows], int(total)
+
+    async def territory_flow_list(
+        self,
+        *,
+        territories: list[str] | None,
+        territory: str | None,
+        name: str | None,
+        commune: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[asyncpg.Record], int]:
+        """The current flows of the companies of some territories (None: all), with their company's name
+        and commune, by company then declaration; optionally narrowed as list_companies narrows."""
+        args: list[object] = []
+        where = _company_where(args, territories, territory, name, commune, prefix="c.")
+        joined = f"FROM flows f JOIN companies c ON c.id = f.company_id WHERE f.active AND {where}"
+        total = await self.conn.fetchval(f"SELECT count(*) {joined}", *args)
+        rows = await self.conn.fetch(
+            f"""SELECT f.snapshot, c.id AS company_id, c.name AS company_name, c.city, c.postcode, c.territory
+                {joined} ORDER BY lower(c.name), c.id, f.created_at, f.id
+                LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}""",
+            *args,
+            limit,
+            offset,
+        )
+        return list(rows), int(total)
+
+    async def flow_counts(self, company_ids: list[UUID]) -> dict[UUID, tuple[int, int]]:
+        """Each company's current offers and needs."""
+        rows = await self.conn.fetch(
+            """SELECT company_id,
+                      count(*) FILTER (WHERE snapshot ->> 'direction' = 'offer') AS offers,
+                      count(*) FILTER (WHERE snapshot ->> 'direction' = 'need') AS needs
+               FROM flows WHERE active AND company_id = ANY($1::uuid[]) GROUP BY company_id""",
+            company_ids,
+        )
+        return {r["company_id"]: (int(r["offers"]), int(r["needs"])) for r in rows}
+
+    async def territory_counts(self, territories: list[str] | None) -> asyncpg.Record:
+        """How many companies, and current offers and needs, some territories (None: all) hold."""
+        row = await self.conn.fetchrow(
+            """SELECT (SELECT count(*) FROM companies WHERE $1::text[] IS NULL OR territory = ANY($1)) AS companies,
+                      count(f.id) FILTER (WHERE f.snapshot ->> 'direction' = 'offer') AS offers,
+                      count(f.id) FILTER (WHERE f.snapshot ->> 'direction' = 'need') AS needs
+               FROM flows f JOIN companies c ON c.id = f.company_id
+               WHERE f.active AND ($1::text[] IS NULL OR c.territory = ANY($1))""",
+            territories,
+        )
+        assert row is not None
+        return row
+
+    async def known_territories(self) -> list[str]:
+        """The territories the programme's companies are in."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT territory FROM companies WHERE territory IS NOT NULL ORDER BY territory"
+        )
+        return [r["territory"] for r in rows]
+
+    async def advisors_following(self, territories: list[str] | None) -> list[AdvisorRecord]:
+        """The active advisors following any of some territories (None: every active advisor)."""
+        rows = await self.conn.fetch(
+            """SELECT * FROM advisors WHERE active
+                 AND ($1::text[] IS NULL OR territories && $1 OR '*' = ANY(territories))
+               ORDER BY lower(name), id""",
+            territories,
+        )
+        return [AdvisorRecord(r) for r in rows]
 
     async def update_company(self, company_id: UUID, changes: dict[str, Any]) -> None:
         """Set contact_email or consent_to_be_named (the only columns changed here)."""
@@ -303,6 +390,44 @@ class IntakeTx:
             import_key,
         )
         return FlowRecord(row) if row else None
+
+    async def territory_companies(self, territory: str | None) -> list[asyncpg.Record]:
+        """The companies of a territory (None: every one), with their current offers and needs counted."""
+        return list(
+            await self.conn.fetch(
+                """SELECT c.id, c.name, c.naf_code, c.city, c.postcode, c.lat, c.lon, c.territory, c.created_at,
+                          count(f.id) FILTER (WHERE f.active AND f.snapshot ->> 'direction' = 'offer') AS offers,
+                          count(f.id) FILTER (WHERE f.active AND f.snapshot ->> 'direction' = 'need') AS needs
+                   FROM companies c LEFT JOIN flows f ON f.company_id = c.id
+                   WHERE $1::text IS NULL OR c.territory = $1
+                   GROUP BY c.id ORDER BY lower(c.name), c.id""",
+                territory,
+            )
+        )
+
+    async def territory_flows(self, territory: str | None) -> list[asyncpg.Record]:
+        """Every flow ever declared by the companies of a territory (None: every one), withdrawn ones too."""
+        return list(
+            await self.conn.fetch(
+                """SELECT f.created_at, f.withdrawn_at, f.snapshot ->> 'direction' AS direction
+                   FROM flows f JOIN companies c ON c.id = f.company_id
+                   WHERE $1::text IS NULL OR c.territory = $1""",
+                territory,
+            )
+        )
+
+    async def territories(self) -> list[str]:
+        """Every territory some company belongs to, in order."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT territory FROM companies WHERE territory IS NOT NULL ORDER BY territory"
+        )
+        return [r["territory"] for r in rows]
+
+    async def company_sites(self, company_ids: list[UUID]) -> dict[UUID, asyncpg.Record]:
+        rows = await self.conn.fetch(
+            "SELECT id, lat, lon, territory FROM companies WHERE id = ANY($1::uuid[])", company_ids
+        )
+        return {r["id"]: r for r in rows}
 
     async def get_advisor(self, advisor_id: UUID) -> AdvisorRecord | None:
         row = await self.conn.fetchrow("SELECT * FROM advisors WHERE id = $1", advisor_id)

@@ -12,7 +12,7 @@ from ecocirc_intake.domain.errors import BodyValidationError, ErrorCollector, Fi
 from ecocirc_intake.domain.identifiers import check_email, check_siret
 from ecocirc_intake.domain.site import ResolvedSite, resolve_site
 from ecocirc_intake.domain.text import as_bool, as_number, clean_optional_text, clean_text, subject
-from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Quantity, Site, Unit
+from ecocirc_shared.flows import Category, Confidentiality, Direction, Period, Price, Quantity, Site, Unit
 from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.reference import Commune, EwcEntry, NafEntry
 
@@ -35,6 +35,7 @@ __all__ = [
     "check_max_distance_km",
     "check_months",
     "check_naf_code",
+    "check_price",
     "check_quantity",
     "check_siret",
     "check_territory",
@@ -54,6 +55,8 @@ TERRITORY_MAX_LENGTH = 100
 MAX_DISTANCE_KM = 1000.0
 # Quantity.amount's own bound (flows.py): beyond it a figure is a typo, not a flow.
 MAX_AMOUNT = 1e12
+# Price.eur_per_unit's own bound (flows.py).
+MAX_PRICE = 1e6
 
 
 # Ways of writing units that are unambiguous but not the API's canonical spelling.
@@ -163,7 +166,7 @@ def check_max_distance_km(value: object) -> float | None:
     return distance
 
 
-def _check_unit(value: object) -> Unit:
+def _check_unit(value: object, field: str = "quantity.unit") -> Unit:
     allowed = ", ".join(unit.value for unit in Unit)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise FieldError(
@@ -177,9 +180,7 @@ def _check_unit(value: object) -> Unit:
                 return unit
         if text.lower() in _UNIT_ALIASES:
             return _UNIT_ALIASES[text.lower()]
-    raise FieldError(
-        "quantity.unit", f"L'unité « {value} » n'est pas reconnue : unités acceptées {allowed}.", "choice"
-    )
+    raise FieldError(field, f"L'unité « {value} » n'est pas reconnue : unités acceptées {allowed}.", "choice")
 
 
 def _check_period(value: object) -> Period:
@@ -245,6 +246,41 @@ def check_quantity(value: object) -> Quantity | None:
     return Quantity(amount=amount, unit=unit, period=period)
 
 
+def _check_eur_per_unit(value: object) -> float:
+    if value is None:
+        raise FieldError("price.eur_per_unit", "Le prix (eur_per_unit) est obligatoire.", "required")
+    price = as_number(value, "price.eur_per_unit")
+    if not 0 <= price <= MAX_PRICE:
+        raise FieldError(
+            "price.eur_per_unit",
+            f"Le prix doit être compris entre 0 et {MAX_PRICE:g} € par unité ({price:g} reçu).",
+            "out_of_range",
+        )
+    return price
+
+
+def check_price(value: object) -> Price | None:
+    """{"eur_per_unit": >= 0, "unit": t|kg|m3|L|MWh|kWh|h|unit}: what one unit costs the company today
+    (an offer's disposal cost, a need's purchase price). A Price already parsed is taken as is."""
+    if value is None or isinstance(value, Price):
+        return value
+    if not isinstance(value, Mapping):
+        raise FieldError("price", 'Le prix doit être un objet {"eur_per_unit": 45, "unit": "t"}.', "type")
+    errors = ErrorCollector()
+    for key in value:
+        if key not in {"eur_per_unit", "unit"}:
+            errors.add(
+                FieldError(
+                    f"price.{key}", f"Champ inconnu « {key} » dans le prix (eur_per_unit, unit).", "unknown"
+                )
+            )
+    amount = errors.run(_check_eur_per_unit, value.get("eur_per_unit"))
+    unit = errors.run(_check_unit, value.get("unit"), "price.unit")
+    errors.raise_if_any()
+    assert amount is not None and unit is not None
+    return Price(eur_per_unit=amount, unit=unit)
+
+
 @dataclass(frozen=True, slots=True)
 class CompanyInput:
     """A company body that passed every rule, normalised (POST /v1/companies)."""
@@ -281,6 +317,7 @@ class FlowInput:
     hazardous_declared: bool | None
     max_distance_km: float | None
     confidentiality: Confidentiality
+    price: Price | None = None
 
     @property
     def ewc_code(self) -> str | None:
@@ -299,6 +336,7 @@ class FlowInput:
             "hazardous": self.hazardous_declared,
             "max_distance_km": self.max_distance_km,
             "confidentiality": self.confidentiality.value,
+            "price": self.price.model_dump(mode="json") if self.price else None,
         }
 
 
@@ -357,6 +395,7 @@ def validate_flow(body: Mapping[str, object]) -> FlowInput:
     hazardous_declared = errors.run(check_hazardous, body.get("hazardous"))
     max_distance_km = errors.run(check_max_distance_km, body.get("max_distance_km"))
     confidentiality = errors.run(check_confidentiality, body.get("confidentiality"))
+    price = errors.run(check_price, body.get("price"))
     errors.raise_if_any()
     # Narrowing for the type checker: raise_if_any has raised if any rule failed.
     assert direction is not None and category is not None and label is not None
@@ -373,6 +412,7 @@ def validate_flow(body: Mapping[str, object]) -> FlowInput:
         hazardous_declared=hazardous_declared,
         max_distance_km=max_distance_km,
         confidentiality=confidentiality,
+        price=price,
     )
 
 

@@ -8,9 +8,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Quantity, Site
+from ecocirc_shared.flows import Category, Confidentiality, Direction, Month, Price, Quantity, Site
 
 T = TypeVar("T")
+
+PRICE = (
+    "What one unit costs the company today, in euros: for an offer its disposal cost (0: taken for free), "
+    "for a need its purchase price. Lets the platform estimate what a synergy saves; read by the company "
+    "and its advisors only."
+)
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -136,6 +142,7 @@ class FlowCreate(_Body):
                     "quantity": {"amount": 120, "unit": "t", "period": "year"},
                     "months": [3, 4, 5],
                     "confidentiality": "public",
+                    "price": {"eur_per_unit": 45, "unit": "t"},
                 },
                 {
                     "direction": "need",
@@ -156,6 +163,7 @@ class FlowCreate(_Body):
     hazardous: bool = False
     max_distance_km: float | None = Field(None, gt=0, le=1000)
     confidentiality: Confidentiality = Confidentiality.PUBLIC
+    price: Price | None = Field(None, description=PRICE)
 
 
 class FlowUpdate(_Body):
@@ -171,6 +179,7 @@ class FlowUpdate(_Body):
     hazardous: bool | None = None
     max_distance_km: float | None = Field(None, gt=0, le=1000)
     confidentiality: Confidentiality | None = None
+    price: Price | None = Field(None, description=PRICE)
 
 
 class FlowPublic(BaseModel):
@@ -188,6 +197,7 @@ class FlowPublic(BaseModel):
     hazardous: bool
     max_distance_km: float | None
     confidentiality: Confidentiality
+    price: Price | None
     declared_at: datetime
 
 
@@ -221,6 +231,12 @@ class ImpactPublic(BaseModel):
     co2e_avoided_kg_per_year: Figure | None
     transport_co2e_kg_per_year: Figure | None
     notes: list[str]
+    eur_saved_per_year: float | None = Field(
+        None,
+        description="Euros a year the flows' prices say it saves; null for a company, or an advisor not "
+        "following every participant's territory (prices are commercial information)",
+    )
+    eur_notes: list[str] = Field(default_factory=list, description="How the euros were reached.")
 
 
 class SynergyPublic(BaseModel):

@@ -1,16 +1,14 @@
 """The synergy endpoints: the notifier's read model (through its read contract), scoped and redacted
-for the caller by the shared confidentiality rules, and the advisors' follow-up (status with history,
-review mode, emails sent and failed), each advisor reading only what their territories allow."""
+for the caller by the shared confidentiality rules (the advisors' follow-up is in followup_routes)."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, Query
 
 from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
@@ -25,98 +23,18 @@ from ecocirc_intake.entrypoints.schemas import (
     RangePublic,
     SynergyPublic,
 )
-from ecocirc_intake.service_layer import followup
 from ecocirc_intake.service_layer.errors import NotFound
 from ecocirc_intake.service_layer.principals import Advisor, CompanyPrincipal, Principal
 from ecocirc_shared.bands import Band
-from ecocirc_shared.directory import Directory, RecipientKind, Viewer, synergy_territories
-from ecocirc_shared.followup import StatusSource, SynergyStatus, sees_in_full
-from ecocirc_shared.settings import IntakeSettings
-from ecocirc_shared.visibility import Figure
+from ecocirc_shared.directory import Directory, RecipientKind, Viewer
+from ecocirc_shared.followup import SynergyStatus
+from ecocirc_shared.recorded import is_stand_in
+from ecocirc_shared.synergies import SynergyKind
+from ecocirc_shared.visibility import Figure, sees_prices
 from ecocirc_shared.wording import synergy_view
 
 router = APIRouter(prefix="/v1")
 router.include_router(unsubscribe_routes.router)
-
-Territory = Annotated[str, Path(min_length=1, max_length=100)]
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: SynergyStatus = Field(
-        description="proposed, under_review, contacted, accepted, refused, done, withdrawn"
-    )
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-
-
-class StatusEntry(BaseModel):
-    status: str
-    previous: str | None
-    source: str = Field(description="matcher, advisor, or company (its answer to the lead)")
-    changed_by: UUID | None = Field(
-        description="the advisor, or the company that answered; null for another territory's"
-    )
-    note: str | None = Field(description="null when written by an advisor of another territory")
-    changed_at: datetime
-
-
-class DeliveryPublic(BaseModel):
-    news: str = Field(description="proposed or withdrawn")
-    recipient_kind: str
-    recipient_id: UUID | None = Field(description="null for a recipient outside the caller's territories")
-    email: str | None
-    status: str = Field(description="held (awaiting approval), pending, sent, failed or cancelled")
-    attempts: int
-    last_error: str | None = Field(description="null for a recipient outside the caller's territories")
-    digest: bool
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
-
-
-class Decision(BaseModel):
-    id: UUID
-    applied: bool = Field(description="false: recorded, not yet applied (the answer is then 202)")
-
-
-class AnswerEntry(BaseModel):
-    company_id: UUID
-    answer: str = Field(description="interested or declined")
-    reason: str | None = Field(description="why a company declined; null for another territory's company")
-    comment: str | None = Field(description="null for another territory's company")
-    channel: str = Field(description="api, web (a signed-in page) or email (a signed link)")
-    answered_at: datetime
-
-
-class FollowUp(BaseModel):
-    synergy_id: UUID
-    status: str
-    released: bool = Field(description="false while companies wait for an advisor's approval (review mode)")
-    held_by: list[str] = Field(description="territories in review mode whose advisors must approve it")
-    history: list[StatusEntry]
-    answers: list[AnswerEntry] = Field(
-        default_factory=list, description="each participant company's answer, once given"
-    )
-    deliveries: list[DeliveryPublic]
-    failed: int = Field(description="emails given up after every SMTP retry")
-    decision: Decision | None = Field(None, description="the status change this answer follows")
-
-
-class ReviewMode(BaseModel):
-    territory: str
-    enabled: bool
-
-
-class ReviewModeChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool
-
-
-def _wait_s(request: Request) -> float:
-    settings: IntakeSettings = request.app.state.settings
-    return settings.decision_wait_seconds
 
 
 def _scope(principal: Principal) -> notifier_reads.Scope:
@@ -157,7 +75,11 @@ def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Vie
         participants=[
             ParticipantPublic(
                 company_id=participant.company_id if party.named else None,
-                flow_id=participant.flow_id if party.in_full else None,
+                # A participant of a recorded lead named without a flow has none to show.
+                flow_id=participant.flow_id
+                if party.in_full
+                and not is_stand_in(snapshot.synergy_id, participant.company_id, participant.flow_id)
+                else None,
                 role=participant.role.value,
                 label=party.flow_label,
             )
@@ -183,10 +105,19 @@ def _public(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Vie
             co2e_avoided_kg_per_year=_figure(impact.co2e_avoided_kg_per_year),
             transport_co2e_kg_per_year=_figure(impact.transport_co2e_kg_per_year),
             notes=list(impact.notes),
+            **_euros(row, directory, viewer),
         ),
         revision=snapshot.revision,
         updated_at=row.updated_at,
     )
+
+
+def _euros(row: notifier_reads.StoredSynergy, directory: Directory, viewer: Viewer) -> dict[str, object]:
+    """Euros derive from the participants' prices, commercial information: for those who may read them."""
+    impact = row.snapshot.impact
+    if impact.eur_saved_per_year is None or not sees_prices(row.snapshot, directory, viewer):
+        return {}
+    return {"eur_saved_per_year": impact.eur_saved_per_year, "eur_notes": list(impact.eur_notes)}
 
 
 async def _shaped(
@@ -212,14 +143,44 @@ async def list_synergies(
     limit: Limit = 50,
     offset: Offset = 0,
     include_withdrawn: bool = False,
+    status: Annotated[
+        list[SynergyStatus] | None,
+        Query(description="Only these statuses (repeat the parameter for several)."),
+    ] = None,
+    kind: SynergyKind | None = None,
+    owner_id: Annotated[UUID | None, Query(description="Advisors: only the leads this advisor owns.")] = None,
+    territory: Annotated[
+        str | None, Query(max_length=100, description="Advisors: only the leads touching this territory.")
+    ] = None,
+    resource_class: Annotated[
+        str | None, Query(max_length=100, description="Only the leads of this resource class.")
+    ] = None,
+    min_score: Annotated[
+        float | None, Query(ge=0, le=1, description="Only the leads scored this or more.")
+    ] = None,
+    overdue: Annotated[
+        bool, Query(description="Advisors: only the open leads whose next action is past (UTC day).")
+    ] = False,
 ) -> Page[SynergyPublic]:
+    """Best first. A lead withdrawn by the matcher is left out unless include_withdrawn (a lead people
+    had taken up keeps its status and stays)."""
+    filters = notifier_reads.Filters(
+        statuses=tuple(s.value for s in status or ()),
+        kind=kind.value if kind else None,
+        owner_id=owner_id,
+        territory=territory,
+        resource_class=resource_class,
+        min_score=min_score,
+        overdue_on=datetime.now(UTC).date() if overdue else None,
+    )
     items, total = await synergies_for(
         store,
         principal,
         company_id=company_id,
-        include_withdrawn=include_withdrawn,
+        include_withdrawn=include_withdrawn or SynergyStatus.WITHDRAWN in (status or ()),
         limit=limit,
         offset=offset,
+        filters=filters,
     )
     return Page[SynergyPublic](items=items, total=total, limit=limit, offset=offset)
 
@@ -232,6 +193,7 @@ async def synergies_for(
     include_withdrawn: bool,
     limit: int,
     offset: int,
+    filters: notifier_reads.Filters | None = None,
 ) -> tuple[list[SynergyPublic], int]:
     """The synergies a caller may see, best first, redacted for them: the API's list and the web's leads."""
     rows, total = await notifier_reads.list_synergies(
@@ -241,6 +203,7 @@ async def synergies_for(
         include_withdrawn=include_withdrawn,
         limit=limit,
         offset=offset,
+        filters=filters or notifier_reads.Filters(),
     )
     return await _shaped(store, rows, principal), total
 
@@ -252,122 +215,3 @@ async def get_synergy(synergy_id: UUID, store: StoreDep, principal: PrincipalDep
         raise NotFound("Synergie introuvable.")
     [item] = await _shaped(store, [row], principal)
     return item
-
-
-@router.post(
-    "/synergies/{synergy_id}/status",
-    response_model=FollowUp,
-    tags=["follow-up"],
-    responses={202: {"model": FollowUp, "description": "Recorded; not yet applied by the notifier."}},
-)
-async def change_status(
-    synergy_id: UUID,
-    body: StatusChange,
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    principal: PrincipalDep,
-) -> FollowUp:
-    """Advisors only. In review mode, moving a synergy on (proposed, contacted, accepted, done) approves it
-    and its companies are emailed; refused or withdrawn drops the emails held for them. Only an advisor
-    of every territory whose review mode holds the synergy may approve or refuse it."""
-    decision_id, outcome = await followup.change_status(
-        store, principal, synergy_id, body.status, body.note, _wait_s(request)
-    )
-    if outcome is None:
-        response.status_code = status.HTTP_202_ACCEPTED
-    answer = await get_followup(synergy_id, store, principal)
-    return answer.model_copy(update={"decision": Decision(id=decision_id, applied=outcome is not None)})
-
-
-@router.get("/synergies/{synergy_id}/followup", response_model=FollowUp, tags=["follow-up"])
-async def get_followup(synergy_id: UUID, store: StoreDep, principal: PrincipalDep) -> FollowUp:
-    """Advisors only: status history, and every email about the synergy with its outcome (failures
-    included). What concerns another territory (its companies' and advisors' addresses and delivery
-    errors, the notes of its advisors) is not shown."""
-    advisor = followup.require_advisor(principal)
-    row = await notifier_reads.get_synergy(store.pool, followup.scope_of(advisor), synergy_id)
-    if row is None:
-        raise NotFound("Synergie introuvable.")
-    async with store.pool.acquire() as conn:
-        directory = await intake_directory.companies(conn, {p.company_id for p in row.snapshot.participants})
-        history = await notifier_reads.history(store.pool, synergy_id)
-        authors = await intake_directory.advisor_territories(
-            conn, {h["changed_by"] for h in history if h["changed_by"] is not None}
-        )
-    territories = synergy_territories(row.snapshot, directory)
-
-    def readable(territories_of_other: tuple[str, ...], other_id: UUID | None) -> bool:
-        return other_id == advisor.id or sees_in_full(advisor.territories, territories_of_other, territories)
-
-    def territories_of(source: str, by: UUID) -> tuple[str, ...]:
-        if source == StatusSource.COMPANY:  # a company's answer: its own territory
-            entry = directory.companies.get(by)
-            return (entry.territory,) if entry is not None and entry.territory else ()
-        return authors.get(by, ())
-
-    entries = []
-    for h in history:
-        by = h["changed_by"]
-        shown = by is None or readable(territories_of(h["source"], by), by)
-        entries.append(
-            StatusEntry(**{**h, "changed_by": by if shown else None, "note": h["note"] if shown else None})
-        )
-    deliveries = []
-    for d in await notifier_reads.deliveries(store.pool, synergy_id):
-        visible = readable(tuple(d["recipient_territories"]), d["recipient_id"])
-        deliveries.append(
-            DeliveryPublic(
-                news=d["news_kind"],
-                recipient_kind=d["recipient_kind"],
-                recipient_id=d["recipient_id"] if visible else None,
-                email=d["email"] if visible else None,
-                status=d["status"],
-                attempts=d["attempts"],
-                # An SMTP error quotes the address it refused.
-                last_error=d["last_error"] if visible else None,
-                digest=d["digest"],
-                created_at=d["created_at"],
-                next_attempt_at=d["next_attempt_at"],
-                sent_at=d["sent_at"],
-            )
-        )
-    answers = []
-    for company_id, given in (await notifier_reads.answers(store.pool, synergy_id)).items():
-        shown = readable(territories_of(StatusSource.COMPANY, company_id), company_id)
-        answers.append(
-            AnswerEntry(
-                company_id=company_id,
-                answer=given.answer,
-                reason=given.reason if shown else None,
-                comment=given.comment if shown else None,
-                channel=given.channel,
-                answered_at=given.answered_at,
-            )
-        )
-    return FollowUp(
-        synergy_id=synergy_id,
-        status=row.status,
-        released=row.released,
-        held_by=list(row.held_by),
-        history=entries,
-        answers=sorted(answers, key=lambda a: a.answered_at),
-        deliveries=deliveries,
-        failed=sum(1 for d in deliveries if d.status == "failed"),
-    )
-
-
-@router.get("/territories/{territory}/review-mode", response_model=ReviewMode, tags=["follow-up"])
-async def get_review_mode(territory: Territory, store: StoreDep, principal: PrincipalDep) -> ReviewMode:
-    """An advisor of the territory only."""
-    return ReviewMode(territory=territory, enabled=await followup.review_mode(store, principal, territory))
-
-
-@router.put("/territories/{territory}/review-mode", response_model=ReviewMode, tags=["follow-up"])
-async def put_review_mode(
-    territory: Territory, body: ReviewModeChange, request: Request, store: StoreDep, principal: PrincipalDep
-) -> ReviewMode:
-    """In review mode, companies of the territory hear of a new synergy only once an advisor approves it.
-    Turning it off applies to synergies proposed afterwards; those waiting still need a decision."""
-    await followup.set_review_mode(store, principal, territory, body.enabled, _wait_s(request))
-    return ReviewMode(territory=territory, enabled=body.enabled)

@@ -126,26 +126,34 @@ async def list_companies(
     name: str | None,
     limit: int,
     offset: int,
+    commune: str | None = None,
 ) -> tuple[list[CompanyRecord], int]:
     """An advisor's companies (every one for "*"); a company only ever lists itself."""
     with domain_errors():
         errors = ErrorCollector()
         territory = errors.run(check_territory, territory)
         name = errors.run(clean_optional_text, name, "name", max_length=200)
+        commune = errors.run(clean_optional_text, commune, "commune", max_length=200)
         errors.raise_if_any()
     async with store.transaction() as tx:
         if isinstance(principal, CompanyPrincipal):
             own = await tx.get_company(principal.id)
-            found = [own] if own and territory in (None, own.territory) and _name_matches(own, name) else []
+            matches = own is not None and territory in (None, own.territory) and _name_matches(own, name)
+            found = [own] if own is not None and matches and _commune_matches(own, commune) else []
             return found[offset : offset + limit], len(found)
         scope = None if principal.covers(None) else list(principal.territories)
         return await tx.list_companies(
-            territories=scope, territory=territory, name=name, limit=limit, offset=offset
+            territories=scope, territory=territory, name=name, commune=commune, limit=limit, offset=offset
         )
 
 
 def _name_matches(company: CompanyRecord, name: str | None) -> bool:
     return name is None or name.casefold() in company.name.casefold()
+
+
+def _commune_matches(company: CompanyRecord, commune: str | None) -> bool:
+    places = (company.site.city or "", company.site.postcode or "")
+    return commune is None or any(commune.casefold() in place.casefold() for place in places)
 
 
 async def update_company(
@@ -196,6 +204,7 @@ def _snapshot_fields(flow: FlowInput) -> dict[str, Any]:
         "hazardous": flow.hazardous,
         "max_distance_km": flow.max_distance_km,
         "confidentiality": flow.confidentiality,
+        "price": flow.price,
     }
 
 

@@ -14,26 +14,29 @@ import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
 
-# Texts encoded per call: enough to amortise the model's fixed cost, small enough to stay in cache.
-BATCH = 64
 # Texts whose nearness to each class is remembered (about 1 KB each).
 CACHE_SIZE = 50_000
 
 
 class _Model:
-    """One loaded model: texts -> unit vectors, in batches."""
+    """One loaded model: texts -> unit vectors, each text encoded alone."""
 
     def __init__(self, encode: Callable[[list[str]], Any]) -> None:
         self._encode = encode
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        parts = []
-        for start in range(0, len(texts), BATCH):
+        # Alone, not in batches: the engines run a batch as one flat matrix, and the last bits of a
+        # text's vector then depend on what else is in the batch (USE: up to 2e-7 a component, in most
+        # rows), so a flow's guess would depend on which flows a worker happened to encode with it.
+        # Alone, a text's vector depends on the text only. Batching saved about half of the 2.5 ms a
+        # text costs, on texts no keyword reads, once per process (the index remembers them).
+        vectors = []
+        for text in texts:
             with self._lock:  # neither engine says it is thread-safe
-                raw = np.asarray(self._encode(list(texts[start : start + BATCH])), dtype=np.float32)
-            parts.append(raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12))
-        return np.concatenate(parts)
+                raw = np.asarray(self._encode([text]), dtype=np.float32)[0]
+            vectors.append(raw / max(float(np.linalg.norm(raw)), 1e-12))
+        return np.stack(vectors) if vectors else np.empty((0, 0), dtype=np.float32)
 
 
 def _load_use() -> _Model:
@@ -104,9 +107,12 @@ class EncodedIndex:
                     rows[t] = self._cache[t]
         todo = [t for t in dict.fromkeys(texts) if t not in rows]
         if todo:
-            similarity = self._model.encode(todo) @ self._vectors.T
-            for text, row in zip(todo, np.maximum.reduceat(similarity, self._starts, axis=1), strict=True):
-                rows[text] = row
+            for text, vector in zip(todo, self._model.encode(todo), strict=True):
+                # One text at a time, each class phrase's dot product summed on its own (numpy's einsum
+                # loop, not the BLAS matrix product, whose last bits depend on the matrices' shapes, so
+                # on how many texts were asked together and how many phrases there are).
+                similarity = np.einsum("ij,j->i", self._vectors, vector)
+                rows[text] = np.maximum.reduceat(similarity, self._starts)
             with self._lock:
                 for text in todo:
                     self._cache[text] = rows[text]

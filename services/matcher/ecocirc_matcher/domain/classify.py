@@ -27,6 +27,8 @@ NAF_CONFIDENCE = 0.6
 # never an email on its own.
 NAF_OFFER_CONFIDENCE = 0.5
 FALLBACK_CONFIDENCE = 0.3
+# A code read at this confidence names its entry (or a cross-section pattern): the declarer's own word.
+CODE_ENTRY_CONFIDENCE = 0.85
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
@@ -41,6 +43,8 @@ HEAT_CLASSES = ("waste_heat_low", "waste_heat_medium", "waste_heat_high")
 EXACT_MARK = "="
 # The vague class of "coproduits", "intrants", "sous-produits": whatever the need's trade takes in.
 OPEN_CLASS = "open_inputs"
+# Words by which a need asks for what its trade takes in: "matière première", and the open inputs.
+INTAKE_CLASSES = frozenset({"raw_material", OPEN_CLASS})
 # Classes that say how a need is met ("achat groupé"), not what: they fit any category, and never hide
 # the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
 QUALIFIER_CLASSES = frozenset({"group_purchasing"})
@@ -86,6 +90,10 @@ class Classification:
     named_resources: frozenset[str] = frozenset()
     # Classes placed by resemblance (the semantic fallback), not named by a keyword or a code.
     guessed: frozenset[str] = frozenset()
+    # Classes only inferred, not read: no keyword of the label (or, for a need, of the description)
+    # and no code entry names them, and at most one weak sign does (an offer's description, a code's
+    # section or chapter, the activity, a resemblance). Evidence resting on one is never emailed alone.
+    inferred: frozenset[str] = frozenset()
 
 
 class Classifier:
@@ -224,10 +232,13 @@ class Classifier:
         # flow's category, the description adds only resources of the same family ("Copeaux alu" +
         # "aluminium" is metal; "en fûts de 200 L", "bennes fournies" are not what is offered).
         families = {kb.classes[c].family for c in named}
+        # A need whose label names only what it is for ("Paillage", "Engrais organique") says in its
+        # description what will do ("paille ou BRF", "fumier composté ou digestat"): read it all.
+        for_a_use = direction is Direction.NEED and families <= VAGUE_FAMILIES
         described = False
         said = set(found)
         for class_id, conf in from_description.items():
-            if named and kb.classes[class_id].family not in families:
+            if named and kb.classes[class_id].family not in families and not for_a_use:
                 continue
             if class_id not in said and category.value not in kb.classes[class_id].categories:
                 # The description elaborates: a word of another category there is said in passing
@@ -282,6 +293,9 @@ class Classifier:
                     continue
                 guess = NAF_CONFIDENCE if direction is Direction.NEED else NAF_OFFER_CONFIDENCE
                 found[class_id] = max(found.get(class_id, 0.0), guess)
+        inferred = _inferred(
+            kb, direction, naf, found, from_label, from_description, from_code, frozenset(guessed)
+        )
         if not any(kb.classes[c].specific for c in found):
             found[f"generic_{category.value}"] = FALLBACK_CONFIDENCE
         refused = set(self.match_text(label, direction, negated=True)[0])
@@ -293,7 +307,55 @@ class Classifier:
             uses=uses if direction is Direction.NEED else frozenset(),
             named_resources=resources,
             guessed=frozenset(guessed & found.keys()),
+            inferred=inferred,
         )
+
+
+def _inferred(
+    kb: Knowledge,
+    direction: Direction,
+    naf: str,
+    found: dict[str, float],
+    from_label: Collection[str],
+    from_description: Collection[str],
+    from_code: dict[str, float],
+    guessed: frozenset[str],
+) -> frozenset[str]:
+    """The specific classes found that the flow's words or code do not name, and that fewer than two
+    weak signs agree on.
+
+    Read: a keyword of the label; a code entry of its own (a code is the declarer's precise word); for
+    a need, a keyword of its description too (a need's description says what it wants; an offer's
+    often says where it goes today, "elles partent en remblai", or how it is packed). Weak signs: an
+    offer's description, a code read only through its section or chapter, the activity (what the
+    supplier's trade produces, what the receiver's uses), a resemblance. Two of them corroborate each
+    other ("Déchets de l'atelier. Sciure et copeaux" from a joinery is sawdust).
+    """
+    activity = kb.naf_uses(naf) if direction is Direction.NEED else kb.naf_produces(naf)
+    # "Matière première", "intrants", "coproduits": the need asks for what its trade takes in, which
+    # its activity profile then reads (a need naming nothing at all only has its trade to go by).
+    asks_intake = direction is Direction.NEED and not INTAKE_CLASSES.isdisjoint(
+        {*from_label, *from_description}
+    )
+    inferred = set()
+    for class_id in found:
+        if not kb.classes[class_id].specific or class_id in from_label:
+            continue
+        if from_code.get(class_id, 0.0) >= CODE_ENTRY_CONFIDENCE:
+            continue
+        if direction is Direction.NEED and (
+            class_id in from_description or (asks_intake and class_id in activity)
+        ):
+            continue
+        signs = (
+            (class_id in from_description)
+            + (class_id in from_code)
+            + (class_id in activity)
+            + (class_id in guessed)
+        )
+        if signs < 2:
+            inferred.add(class_id)
+    return frozenset(inferred)
 
 
 def semantic_text(label: str, description: str) -> str:

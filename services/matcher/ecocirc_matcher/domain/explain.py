@@ -13,6 +13,10 @@ MONTHS_FR = MONTH_NAMES_FR
 UNITS_FR = {"t": "t", "m3": "m3", "MWh": "MWh", "h": "heures", "unit": "unités"}
 # Said when a class came from the semantic fallback: a guess, which the companies should confirm.
 GUESSED = "Rapprochement fait sur la ressemblance des mots, aucun mot-clé ne le nomme : à confirmer."
+# Said when a lead rests on a class inferred from an activity, a description or a code's section.
+INFERRED = (
+    "Rapprochement déduit de l'activité ou du contexte, pas du libellé ni du code déchet : à confirmer."
+)
 
 
 def number_fr(value: float) -> str:
@@ -59,6 +63,8 @@ def substitution(
     months: tuple[int, ...],
     quantity: QuantityMatch | None,
     reason_fr: str | None = None,
+    *,
+    inferred: bool = False,
 ) -> str:
     """What is offered, who needs it and why one feeds the other (the class link's reason unless
     another is given, e.g. a receiver link's), then quantities, months and hazard."""
@@ -78,6 +84,8 @@ def substitution(
         parts.append("Déchet dangereux : le receveur a déclaré pouvoir l'accepter ; traçabilité obligatoire.")
     if offer_class in kb.classification(offer).guessed or need_class in kb.classification(need).guessed:
         parts.append(GUESSED)
+    elif inferred:
+        parts.append(INFERRED)
     return " ".join(p for p in parts if p)
 
 

@@ -12,6 +12,10 @@ share a cell, so the grids do not propose it twice. Inside a key, every two memb
 within the resource's reach of each other (and pass every other pairwise rule); members that are not
 make groups of their own. The largest group of a key takes the key's id, so it keeps its identity as
 members join and leave: a new member revises it, the last-but-one leaving withdraws it.
+
+A group's score is how surely its members need the group's class (their words naming it), tempered by
+how close, how many and how much in season they are: being neighbours never makes a group worth an
+email on its own. An ordinary collection round pools only companies with the same waste stream.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from ecocirc_matcher.domain.classify import QUALIFIER_CLASSES as QUALIFIERS
 from ecocirc_matcher.domain.explain import months_fr
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation, is_hazardous
-from ecocirc_matcher.domain.scoring import distance_part, pooling_reach, road_km
+from ecocirc_matcher.domain.pairing import UNCORROBORATED, evaluate_mutualisation, is_hazardous
+from ecocirc_matcher.domain.scoring import FEASIBILITY_FLOOR, distance_part, pooling_reach, road_km, weighted
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.reference.naf import get_naf
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -38,6 +42,8 @@ from ecocirc_shared.units import to_annual
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 # A group gains weight with members, up to this many companies.
 FULL_GROUP = 4
+# How easily members pool a need they share: close to each other, many, in season. Sums to 1.
+GROUP_FEASIBILITY_WEIGHTS = {"distance": 0.45, "group_size": 0.3, "season": 0.25}
 
 
 # A key's cell is this many reaches wide: a group rarely straddles two cells, and a cell holds the
@@ -233,9 +239,7 @@ def _group(
         return None
     distances = [road_km(a, b) for a, b in itertools.combinations(members, 2) if a.company_id != b.company_id]
     spread = statistics.median(distances)
-    confidence = statistics.fmean(
-        kb.classification(m).confidence.get(key.resource_class, 0.5) for m in members
-    )
+    confidence = statistics.fmean(_need_read(kb, m, key.resource_class) for m in members)
     complementary = _complementary_seasons(key, members)
     common = _common_months(members)
     parts = {
@@ -244,12 +248,10 @@ def _group(
         "group_size": round(min(1.0, (len(companies) - 1) / (FULL_GROUP - 1)), 3),
         "season": 1.0 if complementary or common is not None else 0.5,
     }
-    score = (
-        0.4 * parts["resource"]
-        + 0.25 * parts["distance"]
-        + 0.2 * parts["group_size"]
-        + 0.15 * parts["season"]
-    )
+    # As a substitution's (scoring.substitution_score): the shared need gates the score, and being close,
+    # many and in season only tempers it; neighbours with little in common are not a group to email.
+    ease = weighted(parts, GROUP_FEASIBILITY_WEIGHTS)
+    score = parts["resource"] * (FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * ease)
     return Proposal(
         kind=SynergyKind.MUTUALISATION,
         flows=tuple(members),
@@ -265,6 +267,16 @@ def _group(
         group_key=key,
         group_members_in_id=identified_by_members,
     )
+
+
+def _need_read(kb: Knowledge, member: FlowSnapshot, resource_class: str) -> float:
+    """How surely a member needs the group's class: its confidence, 1 for a use its words name
+    ("paille ou copeaux pour la litière" is litter), 0.6 of it when the class is only inferred."""
+    classified = kb.classification(member)
+    if resource_class in classified.uses:
+        return 1.0
+    confidence = classified.confidence.get(resource_class, 0.0)
+    return confidence * UNCORROBORATED if resource_class in classified.inferred else confidence
 
 
 def _complementary_seasons(key: GroupKey, members: list[FlowSnapshot]) -> bool:

@@ -1,9 +1,12 @@
-"""What a synergy is worth where data allows: tonnes diverted, CO2e avoided net of transport."""
+"""What a synergy is worth where data allows: tonnes diverted, CO2e avoided net of transport, euros
+saved where the flows give a price."""
 
 from __future__ import annotations
 
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.scoring import QuantityMatch
+from ecocirc_shared.flows import Price
+from ecocirc_shared.money import savings
 from ecocirc_shared.synergies import Impact
 from ecocirc_shared.units import Dimension
 
@@ -19,8 +22,11 @@ def estimate(
     distance_km: float,
     *,
     need_known: bool = True,
+    offer_price: Price | None = None,
+    need_price: Price | None = None,
 ) -> Impact:
-    """Impact of moving `quantity` of a class over `distance_km` by road, with the factors' sources."""
+    """Impact of moving `quantity` of a class over `distance_km` by road, with the factors' sources, and
+    the euros the supplier's disposal cost and the receiver's purchase price put on it."""
     if quantity is None or quantity.one_off:
         return Impact(notes=("Quantités non déclarées, non comparables ou ponctuelles : impact non estimé.",))
     cls = kb.classes[resource_class]
@@ -50,9 +56,12 @@ def estimate(
         notes.append("Pas de facteur d'émission évitée documenté pour cette ressource.")
     net = None if avoided is None else round(avoided - (transport or 0.0), 1)
     diverted = round(tonnes, 2) if tonnes is not None else None
+    money = savings(quantity.amount, quantity.dimension, offer_price, need_price, cls.density_t_per_m3)
     return Impact(
         tonnes_diverted_per_year=diverted,
         co2e_avoided_kg_per_year=net,
         transport_co2e_kg_per_year=transport,
         notes=tuple(notes),
+        eur_saved_per_year=money.eur_per_year,
+        eur_notes=money.notes,
     )

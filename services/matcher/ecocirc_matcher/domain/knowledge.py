@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from ecocirc_matcher.domain.classify import USE_FAMILY, Classification, Classifier, Term
+from ecocirc_matcher.domain.classify import USE_FAMILY, VAGUE_FAMILIES, Classification, Classifier, Term
 from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
 from ecocirc_matcher.domain.text import everyday_words, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
@@ -60,6 +60,8 @@ FUEL_USES = frozenset({"use_fuel", "use_biomass_fuel", "use_cement_kiln"})
 # What a receiving activity does with a waste (the `use` column of ewc_receivers.csv).
 AS_MATERIAL, AS_FUEL = "matière", "combustible"
 RECEIVER_USES = frozenset({AS_MATERIAL, AS_FUEL})
+# Categories of the resources a collection or a transport carries (`Knowledge.streams`).
+STREAM_CATEGORIES = frozenset({Category.WASTE.value, Category.MATERIAL.value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +354,7 @@ class Knowledge:
             shared.add(row["class_id"])
         self._shared_needs = frozenset(shared)
         self._classify_cached = lru_cache(maxsize=200_000)(self._classify_key)
+        self._streams_cached = lru_cache(maxsize=200_000)(self._streams_in)
         self._ewc_cached = lru_cache(maxsize=4096)(self._ewc_classes)
         self._hazardous_cached = lru_cache(maxsize=4096)(self._ewc_hazardous)
         self._entries_cached = lru_cache(maxsize=4096)(self._ewc_entries)
@@ -493,7 +496,7 @@ class Knowledge:
         return self._classifier.classify(self, direction, category, label, description, ewc, naf, place)
 
     def prepare(self, flows: Iterable[FlowSnapshot]) -> None:
-        """Encode in one batch what the semantic fallback will read of these flows (no-op without it)."""
+        """Encode ahead what the semantic fallback will read of these flows (no-op without it)."""
         if self.semantic is not None:
             self.semantic.prepare(self.unread_texts(flows))
 
@@ -631,6 +634,24 @@ class Knowledge:
     def _states_in(self, label: str, description: str) -> frozenset[str]:
         found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
         return frozenset(found)
+
+    def streams(self, flow: FlowSnapshot) -> frozenset[str]:
+        """The wastes or materials a flow's words name, whatever its category: what a collection round
+        or a transport carries, read as what the company hands over ("Collecte des cartons et films"
+        names cardboard and plastics)."""
+        return self._streams_cached(flow.label, flow.description or "")
+
+    def _streams_in(self, label: str, description: str) -> frozenset[str]:
+        named: set[str] = set()
+        for text in (label, description):
+            named.update(self._classifier.match_text(text, Direction.OFFER)[0])
+        return frozenset(
+            c
+            for c in named
+            if self.classes[c].specific
+            and self.classes[c].family not in VAGUE_FAMILIES
+            and not STREAM_CATEGORIES.isdisjoint(self.classes[c].categories)
+        )
 
     def shared_need(self, class_id: str) -> bool:
         """Whether needs of this class can be pooled (a purchase, a service, staff, equipment, heat)."""

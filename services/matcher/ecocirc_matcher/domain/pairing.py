@@ -11,19 +11,18 @@ from ecocirc_matcher.domain.model import Proposal
 from ecocirc_matcher.domain.places import places_named, routes_meet
 from ecocirc_matcher.domain.scoring import (
     HAZARD_ACCEPTED,
-    MUTUALISATION_WEIGHTS,
     UNKNOWN_QUANTITY,
     activity_part,
     allowed_reach,
     common_months,
     distance_part,
     match_quantity,
+    mutualisation_score,
     offered_only,
     pooling_reach,
     road_km,
     season_part,
     substitution_score,
-    weighted,
 )
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -40,6 +39,17 @@ HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
+
+# An ordinary collection round is for one waste stream: paper and cardboard, metal, plastics, glass, wood,
+# plaster, textiles and biowaste are collected apart (code de l'environnement D543-278 and following),
+# by different collectors, so a round for cardboard is no help to a company with biowaste. A licensed
+# collector of hazardous waste takes the hazardous wastes of a workshop together.
+STREAM_CLASSES = frozenset({"waste_collection"})
+
+# A link resting on a class only inferred, not read, keeps this share of its strength: the highest
+# inferred confidence (an offer's description, 0.8) then stays under 0.5, so that a lead nobody's own
+# words or code back is shown to advisors but never emailed to companies on its own.
+UNCORROBORATED = 0.6
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
@@ -58,6 +68,9 @@ class Evidence:
     reason_fr: str | None = None  # None: the class link's own reason
     # The receiver activity's NAF prefix that takes the offer in (a receiver link only).
     receiving_prefix: str | None = None
+    # Resting on a class only inferred (from the activity, an offer's description, a code's section,
+    # a resemblance), not read in the flows' own words or codes.
+    inferred: bool = False
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -109,7 +122,15 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         # A collector of hazardous waste takes hazardous waste: MDF offcuts or plain wood are not for it.
         need_conf = {c: conf for c, conf in need_conf.items() if c != HAZARDOUS_WASTE_USE}
     evidence = [
-        *_class_links(kb, offer, need, offer_conf, need_conf, distance, worn if wants_clean else frozenset()),
+        *_class_links(
+            kb,
+            offer,
+            need,
+            (offer_conf, offer_classified.inferred),
+            (need_conf, need_classified.inferred),
+            distance,
+            worn if wants_clean else frozenset(),
+        ),
         *_receiver_links(kb, offer, need, offer_conf, distance),
     ]
     if not evidence:
@@ -143,7 +164,16 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.substitution(
-            kb, offer, need, offer_class, need_class, distance, months, quantity, best.reason_fr
+            kb,
+            offer,
+            need,
+            offer_class,
+            need_class,
+            distance,
+            months,
+            quantity,
+            best.reason_fr,
+            inferred=best.inferred,
         ),
         months=months,
         quantity=(
@@ -159,6 +189,8 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
             quantity or offered_only(offer.quantity),
             distance,
             need_known=quantity is not None,
+            offer_price=offer.price,
+            need_price=need.price,
         ),
     )
 
@@ -167,13 +199,18 @@ def _class_links(
     kb: Knowledge,
     offer: FlowSnapshot,
     need: FlowSnapshot,
-    offer_conf: dict[str, float],
-    need_conf: dict[str, float],
+    offer_read: tuple[dict[str, float], frozenset[str]],
+    need_read: tuple[dict[str, float], frozenset[str]],
     distance: float,
     worn: frozenset[str],
 ) -> list[Evidence]:
     """Pairs of classes the knowledge links, among those whose resource can travel that far, the law
-    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so."""
+    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so.
+
+    Each side is its classes' confidences and those of its classes that are only inferred
+    (`Classification.inferred`): a link resting on an inferred class counts UNCORROBORATED of itself.
+    """
+    (offer_conf, offer_inferred), (need_conf, need_inferred) = offer_read, need_read
     found: list[Evidence] = []
     for o in sorted(offer_conf):
         if not kb.classes[o].specific:
@@ -194,7 +231,11 @@ def _class_links(
             if kb.ban(offer, need, o, n) is not None:
                 # The law forbids this use of this resource: a refusal, never a low weight.
                 continue
-            found.append(Evidence(link.weight * offer_conf[o] * need_conf[n], o, n, reach))
+            strength = link.weight * offer_conf[o] * need_conf[n]
+            inferred = o in offer_inferred or n in need_inferred
+            if inferred:
+                strength *= UNCORROBORATED
+            found.append(Evidence(strength, o, n, reach, inferred=inferred))
     return found
 
 
@@ -290,6 +331,8 @@ def evaluate_mutualisation(
     strength, resource_class, reach = best
     if resource_class in ROUTE_CLASSES and not _same_route(a, b):
         return None
+    if resource_class in STREAM_CLASSES and not hazardous and not _same_stream(kb, a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -315,7 +358,7 @@ def evaluate_mutualisation(
         roles=(Role.MEMBER, Role.MEMBER),
         resource_class=resource_class,
         resource_label=kb.label(resource_class),
-        score=round(min(1.0, weighted(parts, MUTUALISATION_WEIGHTS)), 3),
+        score=round(min(1.0, mutualisation_score(parts)), 3),
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.mutualisation(
@@ -330,6 +373,13 @@ def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     return routes_meet(
         places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
     )
+
+
+def _same_stream(kb: Knowledge, a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two collection needs are for the same waste stream: the wastes they name meet, or one
+    names none ("collecte de nos déchets")."""
+    streams_a, streams_b = kb.streams(a), kb.streams(b)
+    return not streams_a or not streams_b or not streams_a.isdisjoint(streams_b)
 
 
 def _with_uses(classified: Classification) -> dict[str, float]:

@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_shared.flows import FlowSnapshot, Quantity
 from ecocirc_shared.reference import great_circle_km
+from ecocirc_shared.reference.geo import DETOUR_FACTOR
 from ecocirc_shared.units import AnnualQuantity, Dimension, to_annual
-
-# Roads are longer than the great circle; 1.3 is the usual detour factor for rural France.
-DETOUR_FACTOR = 1.3
 
 # A substitution's score is its resource evidence tempered by its feasibility (see substitution_score
 # and knowledge/README.md, "What a score means"). Feasibility weighs these parts; they sum to 1.
 FEASIBILITY_WEIGHTS = {"activity": 0.3, "distance": 0.3, "quantity": 0.15, "season": 0.25}
 # The least feasible exchange keeps this share of its resource evidence; the most feasible keeps all.
 FEASIBILITY_FLOOR = 0.6
-MUTUALISATION_WEIGHTS = {"resource": 0.55, "distance": 0.3, "season": 0.15}
+# How easily two companies pool a need they share: close to each other, in season. Sums to 1.
+MUTUALISATION_WEIGHTS = {"distance": 0.65, "season": 0.35}
 
 # When a side says nothing about quantity we neither reward nor punish much.
 UNKNOWN_QUANTITY = 0.5
@@ -25,6 +24,11 @@ UNKNOWN_QUANTITY = 0.5
 HAZARD_ACCEPTED = 0.9
 # Activity fit: the receiver's trade is known to use the resource (1), unknown (0.5), known not to (0.3).
 ACTIVITY_KNOWN_USE, ACTIVITY_UNKNOWN, ACTIVITY_NOT_LISTED = 1.0, 0.5, 0.3
+# A profile that lists few uses says more about each of them than one that lists many: a cement works
+# takes some twenty kinds of residue in, an industrial-gas maker a handful. A listed use fits fully in a
+# profile of up to this many uses, and as 1/sqrt(uses) beyond (the cosine of the offer's class with the
+# profile's uses), so that the receiver whose trade is focused on the resource ranks first.
+FOCUSED_PROFILE_USES = 5
 
 
 # Companies pool a purchase, a service or staff only within a territory (a department, a "pays"): a
@@ -138,9 +142,10 @@ def activity_part(
     """How well the two trades fit the resource: the receiver's activity uses it, the supplier's makes it.
 
     A resource listed for the receiver's precise activity (NAF class) counts more than one listed for
-    its whole division: "chimie inorganique de base" says more than "industrie chimique". A receiver
-    link (`receiving_prefix`, the NAF prefix of ewc_receivers.csv that takes the offer in) is such a
-    listing.
+    its whole division: "chimie inorganique de base" says more than "industrie chimique"; and one
+    listed among few uses more than one among many (`profile_focus`). A receiver link
+    (`receiving_prefix`, the NAF prefix of ewc_receivers.csv that takes the offer's code in) is such a
+    listing, specific to the code.
     """
     profiles = kb.activities(need.naf_code)
     if not profiles:
@@ -150,7 +155,8 @@ def activity_part(
         for profile in profiles:
             if offer_class in profile.uses or need_class in profile.uses:
                 depth = len(profile.prefix)
-                receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - depth))
+                fit = (ACTIVITY_KNOWN_USE - 0.1 * (4 - depth)) * profile_focus(len(profile.uses))
+                receiver = max(receiver, fit)
     if receiving_prefix is not None:
         receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
     if not kb.activities(offer.naf_code):
@@ -158,6 +164,11 @@ def activity_part(
     else:
         supplier = ACTIVITY_KNOWN_USE if offer_class in kb.naf_produces(offer.naf_code) else ACTIVITY_UNKNOWN
     return round(0.7 * receiver + 0.3 * supplier, 3)
+
+
+def profile_focus(uses: int) -> float:
+    """How much an activity profile listing this many uses says about any one of them, in (0, 1]."""
+    return min(1.0, (FOCUSED_PROFILE_USES / uses) ** 0.5) if uses > 0 else 1.0
 
 
 def substitution_score(parts: dict[str, float]) -> float:
@@ -172,6 +183,13 @@ def substitution_score(parts: dict[str, float]) -> float:
     fit = {**parts, "quantity": max(parts["quantity"], UNKNOWN_QUANTITY)}
     feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * weighted(fit, FEASIBILITY_WEIGHTS)
     return min(1.0, max(0.0, parts["resource"] * feasibility * parts["hazard"]))
+
+
+def mutualisation_score(parts: dict[str, float]) -> float:
+    """The shared need x how easily it is pooled, as `substitution_score`: being neighbours only
+    tempers the evidence that two companies need the same thing, it never makes it."""
+    ease = weighted(parts, MUTUALISATION_WEIGHTS)
+    return min(1.0, max(0.0, parts["resource"] * (FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * ease)))
 
 
 def weighted(parts: dict[str, float], weights: dict[str, float]) -> float:

@@ -13,6 +13,9 @@ SEMANTIC_CONFIDENCE = 0.5
 # A phrase may sit between two classes ("huile de pépins de raisin"): the nearest few are kept when they
 # are almost as near as the nearest.
 MAX_PLACED = 2
+# Similarities are compared in ten-thousandths, as integers: the last bits of an encoder's floats depend
+# on the machine's vector instructions and numeric library, and a guess must not.
+SIMILARITY_STEPS = 10_000
 
 
 class PhraseIndex(Protocol):
@@ -88,7 +91,11 @@ class SemanticPlacer:
         return self._index
 
     def prepare(self, texts: Collection[str]) -> None:
-        """Encode many texts in one batch ahead of `place` (the index keeps them)."""
+        """Encode many texts ahead of `place` (the index keeps them), e.g. outside a lock.
+
+        What `place` then says of a text does not depend on what was prepared, nor in what order: the
+        index must give a text the same similarities whatever it was asked with.
+        """
         if texts:
             self._ready().nearest(sorted(set(texts)))
 
@@ -98,8 +105,22 @@ class SemanticPlacer:
         if not text.strip() or not candidates:
             return {}
         similarity = self._ready().nearest([text])[0]
-        ranked = sorted(((s, c) for c, s in similarity.items() if c in candidates), reverse=True)
-        if not ranked or ranked[0][0] < self.encoder.min_similarity:
+        # Nearest first; at equal similarity, the class id first in alphabetical order.
+        ranked = sorted(
+            ((_steps(s), c) for c, s in similarity.items() if c in candidates), key=_nearest_first
+        )
+        least = _steps(self.encoder.min_similarity)
+        if not ranked or ranked[0][0] < least:
             return {}
-        floor = max(self.encoder.min_similarity, ranked[0][0] - self.encoder.margin)
+        floor = max(least, ranked[0][0] - _steps(self.encoder.margin))
         return {c: SEMANTIC_CONFIDENCE for s, c in ranked[:MAX_PLACED] if s >= floor}
+
+
+def _steps(similarity: float) -> int:
+    """A similarity in whole ten-thousandths."""
+    return round(similarity * SIMILARITY_STEPS)
+
+
+def _nearest_first(placed: tuple[int, str]) -> tuple[int, str]:
+    steps, class_id = placed
+    return -steps, class_id

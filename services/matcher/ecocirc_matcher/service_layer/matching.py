@@ -29,7 +29,7 @@ EVENTS = Counter("ecocirc_matcher_events_total", "Flow events handled", ["outcom
 SYNERGY_NEWS = Counter("ecocirc_matcher_synergy_news_total", "Synergy events emitted", ["kind"])
 LATENCY = Histogram("ecocirc_matcher_event_seconds", "Time to apply one flow event")
 
-# Flows read from the database per batch at a rebuild (the semantic fallback encodes a batch at once).
+# Flows read from the database per batch at a rebuild (the semantic fallback encodes a batch's texts ahead).
 REBUILD_BATCH = 1000
 
 NO_LONGER_HOLDS = "La piste ne tient plus : un des flux a changé ou a été retiré."
@@ -95,7 +95,7 @@ class MatcherService:
         self._synced = {}
 
     def _index_batch(self, flows: list[tuple[FlowSnapshot, int]]) -> None:
-        # What the semantic fallback (if on) reads of these flows is encoded in one batch.
+        # What the semantic fallback (if on) reads of these flows is encoded first (each text alone).
         self.kb.prepare(flow for flow, _ in flows)
         for flow, seq in flows:
             self._index_external(flow, seq)
@@ -154,7 +154,7 @@ class MatcherService:
             version = new.version if new else event.version  # type: ignore[union-attr]
             if flow_id not in latest or latest[flow_id][0] < version:
                 latest[flow_id] = (version, new, event)
-        # What the semantic fallback reads of the new flows is encoded in one batch, outside the locks.
+        # What the semantic fallback reads of the new flows is encoded first, outside the locks.
         self.kb.prepare(new for _, new, _ in latest.values() if new is not None)
         async with self.store.transaction() as tx:
             await tx.lock_for_event()

@@ -14,6 +14,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecocirc_notifier.domain import reminders
 from ecocirc_notifier.domain.headers import (
     UnsubscribeSettings,
     check_header_value,
@@ -24,11 +25,14 @@ from ecocirc_notifier.domain.headers import (
 )
 from ecocirc_notifier.domain.news import News, NewsKind
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind, contact_advisor
+from ecocirc_notifier.domain.reminders import Why
 from ecocirc_shared import french
 from ecocirc_shared.answers import ANSWER_LABELS, Answer
 from ecocirc_shared.directory import Directory, synergy_territories
-from ecocirc_shared.links import lead_path, lead_url
-from ecocirc_shared.synergies import SynergyKind
+from ecocirc_shared.followup import STATUS_LABELS
+from ecocirc_shared.links import lead_url
+from ecocirc_shared.pages import OVERDUE_QUERY, dashboard_url, lead_page_url, pipeline_url
+from ecocirc_shared.synergies import SynergyKind, SynergySnapshot
 from ecocirc_shared.wording import SynergyView, synergy_view, withdrawal_reason
 
 NO_TERRITORY = "Territoire non renseigné"
@@ -74,7 +78,7 @@ def lead_links(
         return None
     base, secret = settings.leads.base_url, settings.leads.secret
     if recipient.kind is not RecipientKind.COMPANY or secret is None or now is None:
-        return LeadLinks(page=f"{base.rstrip('/')}{lead_path(synergy_id)}")
+        return LeadLinks(page=lead_page_url(base, synergy_id))
     expires = int((now + timedelta(days=settings.leads.days)).timestamp())
 
     def url(answer: Answer | None = None) -> str:
@@ -252,6 +256,12 @@ def render_withdrawal(
         synergy=view,
         reason=reason,
         contact=_contact(recipient, directory, settings),
+        # The advisor follows the lead on its page (a lead taken up outlives the matcher's withdrawal).
+        lead_link=(
+            lead_page_url(settings.leads.base_url, news.synergy.synergy_id)
+            if settings.leads is not None and recipient.kind is RecipientKind.ADVISOR
+            else None
+        ),
     )
 
 
@@ -307,6 +317,58 @@ def render_digest(
     )
 
 
+@dataclass(frozen=True)
+class ReminderItem:
+    """One lead in an advisor's weekly reminder, worded for them."""
+
+    resource: str
+    reference: str
+    status: str
+    why: str
+    link: str | None
+
+
+def reminder_item(
+    lead: reminders.Lead,
+    synergy: SynergySnapshot,
+    directory: Directory,
+    recipient: Recipient,
+    settings: EmailSettings,
+) -> ReminderItem:
+    view = synergy_view(synergy, directory, recipient)
+    if lead.why is Why.OVERDUE and lead.next_action_on is not None:
+        why = f"prochaine action prévue le {french.day(lead.next_action_on)}, date dépassée"
+    else:
+        moved = lead.moved_at.date()
+        why = f"aucun mouvement depuis le {french.day(moved)}"
+    link = lead_page_url(settings.leads.base_url, lead.synergy_id) if settings.leads else None
+    return ReminderItem(view.resource, view.reference, STATUS_LABELS[lead.status], why, link)
+
+
+def render_reminder(
+    items: Sequence[ReminderItem], recipient: Recipient, settings: EmailSettings, stale_days: int = 30
+) -> RenderedEmail:
+    """An advisor's weekly reminder of the leads that wait on someone."""
+    if not items:
+        raise ValueError("a reminder lists at least one lead")
+    count = len(items)
+    subject = (
+        f"{settings.programme_name} — rappel de la semaine : {count} "
+        f"{french.plural(count, 'piste attend', 'pistes attendent')} une action sur vos territoires"
+    )
+    overdue = pipeline_url(settings.leads.base_url, OVERDUE_QUERY) if settings.leads else None
+    return _render(
+        "reminder",
+        subject,
+        recipient,
+        settings,
+        items=items,
+        count=count,
+        stale_days=stale_days,
+        overdue_url=overdue,
+    )
+
+
 _DIGEST_ORDER = {NewsKind.INTRODUCED: 0, NewsKind.PROPOSED: 1, NewsKind.WITHDRAWN: 2}
 
 
@@ -331,6 +393,12 @@ def _render(
         recipient=recipient,
         is_advisor=recipient.kind is RecipientKind.ADVISOR,
         followed=french.territories(recipient.territories),
+        # Every advisor email ends on their Tableau de bord (each lead in it links its own page).
+        dashboard_url=(
+            dashboard_url(settings.leads.base_url)
+            if settings.leads is not None and recipient.kind is RecipientKind.ADVISOR
+            else None
+        ),
         unsubscribe_url=unsubscribe_url(settings.unsubscribe, recipient),
         unsubscribe_mailto=unsubscribe_mailto(settings.unsubscribe, recipient),
         unsubscribe_address=settings.unsubscribe.mailto,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Sequence
+from datetime import date
 from email.message import EmailMessage
 from typing import Protocol
+from uuid import UUID
 
 import aiosmtplib
 import asyncpg
@@ -15,12 +18,22 @@ from prometheus_client import Counter
 from ecocirc_notifier.adapters.directory import load_directory
 from ecocirc_notifier.adapters.smtp import build_message
 from ecocirc_notifier.clock import Clock, system_clock
-from ecocirc_notifier.domain.emails import EmailSettings, RenderedEmail, render, render_digest, render_leads
+from ecocirc_notifier.domain.emails import (
+    EmailSettings,
+    RenderedEmail,
+    reminder_item,
+    render,
+    render_digest,
+    render_leads,
+    render_reminder,
+)
 from ecocirc_notifier.domain.news import News, NewsKind, leads_key, message_id
 from ecocirc_notifier.domain.recipients import Recipient, RecipientKind
+from ecocirc_notifier.domain.reminders import Lead, due_week
 from ecocirc_notifier.domain.schedule import backoff
 from ecocirc_notifier.options import NotifierOptions
 from ecocirc_notifier.service_layer import digests
+from ecocirc_notifier.service_layer import reminders as weekly
 from ecocirc_shared.db import Connection
 from ecocirc_shared.directory import Directory, synergy_territories
 from ecocirc_shared.logging import get_logger
@@ -101,6 +114,7 @@ class Deliverer:
         self.mail_domain = mail_domain
         self.clock = clock
         self.wake = asyncio.Event()
+        self._reminders_planned: date | None = None
 
     async def run(self) -> None:
         while True:
@@ -110,6 +124,7 @@ class Deliverer:
             try:
                 sent = await self.deliver_due()
                 await self.deliver_digests()
+                await self.deliver_reminders()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("delivery_loop_retry", error=repr(exc))
                 sent = 0
@@ -311,6 +326,81 @@ class Deliverer:
             SENT.labels("digest").inc()
             log.info("digest_sent", advisor_id=str(recipient.id), news=len(theirs), batch_key=batch)
         return int(sent)
+
+    async def deliver_reminders(self) -> int:
+        """Plan this week's reminders once they are due, then send those due now; return emails sent."""
+        schedule = self.options.reminders
+        if schedule is None:
+            return 0
+        now = self.clock()
+        week = due_week(now, schedule)
+        async with self.pool.acquire() as conn:
+            if week is not None and week != self._reminders_planned:
+                # Once per week and process: the ledger of weeks decides between replicas.
+                await weekly.plan(conn, now, schedule, self.mail_domain)
+                self._reminders_planned = week
+            sent = 0
+            while True:
+                async with conn.transaction():
+                    row = await weekly.next_due(conn, now)
+                    if row is None:
+                        return sent
+                    sent += await self._deliver_reminder(conn, row, schedule.stale_days)
+
+    async def _deliver_reminder(self, conn: Connection, row: asyncpg.Record, stale_days: int) -> int:
+        leads = [Lead.model_validate(item) for item in json.loads(row["leads"])]
+        current = await self._advisor_now(conn, row["advisor_id"])
+        # Only what the advisor still follows, worded within what they may read now.
+        theirs = [lead for lead in leads if current and any(current.follows(t) for t in lead.territories)]
+        if current is None or not theirs:
+            await weekly.cancel(conn, row, NOT_A_RECIPIENT)
+            return 0
+        stored = await weekly.snapshots(conn, theirs)
+        synergies = [SynergySnapshot.model_validate_json(stored[lead.synergy_id]) for lead in theirs]
+        directory = await load_directory(
+            conn, {p.company_id for s in synergies for p in s.participants}, False
+        )
+        items = [
+            reminder_item(lead, synergy, directory, current, self.email_settings)
+            for lead, synergy in zip(theirs, synergies, strict=True)
+        ]
+        rendered = render_reminder(items, current, self.email_settings, stale_days)
+        message = build_message(
+            rendered, sender=self.mail_from, to=current.email, message_id=row["message_id"]
+        )
+        try:
+            await self.sender.send(message)
+        except SMTP_ERRORS as exc:
+            attempts = row["attempts"] + 1
+            give_up = attempts >= self.options.max_attempts
+            (FAILED if give_up else RETRIED).inc()
+            await weekly.mark_failed(
+                conn, row, repr(exc), give_up=give_up, retry_at=self.clock() + backoff(attempts)
+            )
+            log.warning(
+                "reminder_send_failed", advisor_id=str(row["advisor_id"]), attempts=attempts, error=repr(exc)
+            )
+            return 0
+        await weekly.mark_sent(conn, row, self.clock(), current.email)
+        SENT.labels("reminder").inc()
+        log.info(
+            "reminder_sent", advisor_id=str(row["advisor_id"]), leads=len(items), week=str(row["week_start"])
+        )
+        return 1
+
+    async def _advisor_now(self, conn: Connection, advisor_id: UUID) -> Recipient | None:
+        """The advisor as the directory knows them now (None: deactivated, opted out, no mailbox)."""
+        directory = await load_directory(conn, [], False)
+        advisor = next((a for a in directory.advisors if a.id == advisor_id), None)
+        if advisor is None or advisor.opted_out or not advisor.email:
+            return None
+        return Recipient(
+            kind=RecipientKind.ADVISOR,
+            id=advisor.id,
+            territories=advisor.territories,
+            email=advisor.email,
+            name=advisor.name,
+        )
 
     async def _send(
         self, conn: Connection, rendered: RenderedEmail, to: str, msg_id: str, keys: list[str], attempts: int

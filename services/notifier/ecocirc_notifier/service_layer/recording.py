@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from uuid import UUID
 
 import asyncpg
@@ -23,7 +24,7 @@ from ecocirc_notifier.options import NotifierOptions
 from ecocirc_shared.db import Connection
 from ecocirc_shared.directory import DeliveryMode, synergy_territories
 from ecocirc_shared.events import SynergyEvent, SynergyProposed, SynergyRevised
-from ecocirc_shared.followup import StatusSource, SynergyStatus, initial_status
+from ecocirc_shared.followup import TAKEN_UP, StatusSource, SynergyStatus, initial_status
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.synergies import SynergySnapshot
 
@@ -44,10 +45,22 @@ async def record_status(
     at: datetime,
     changed_by: UUID | None = None,
     note: str | None = None,
+    *,
+    changes: Sequence[str] | None = None,
+    abandon_reason: str | None = None,
+    abandon_comment: str | None = None,
+    owner_id: UUID | None = None,
+    next_action_on: date | None = None,
 ) -> None:
+    """One row of a lead's history: a decision or a matcher change, with what it changed (by default
+    the status, when it moved, and the note, when there is one)."""
+    if changes is None:
+        changes = [*(["status"] if previous != status.value else []), *(["note"] if note else [])]
     await conn.execute(
-        """INSERT INTO notifier.status_history (synergy_id, status, previous, source, changed_by, note, changed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        """INSERT INTO notifier.status_history (synergy_id, status, previous, source, changed_by, note,
+                                                changed_at, changes, abandon_reason, abandon_comment,
+                                                owner_id, next_action_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
         synergy_id,
         status.value,
         previous,
@@ -55,6 +68,11 @@ async def record_status(
         changed_by,
         note,
         at,
+        list(changes),
+        abandon_reason,
+        abandon_comment,
+        owner_id,
+        next_action_on,
     )
 
 
@@ -78,21 +96,23 @@ class Recorder:
 
     async def _stored(self, conn: Connection, synergy_id: object) -> asyncpg.Record | None:
         return await conn.fetchrow(
-            """SELECT revision, active, snapshot, reopened, status, released, held_by
+            """SELECT revision, active, snapshot, reopened, status, released, held_by, origin
                FROM synergies WHERE synergy_id = $1 FOR UPDATE""",
             synergy_id,
         )
 
     async def _on_current(self, conn: Connection, synergy: SynergySnapshot) -> str:
         stored = await self._stored(conn, synergy.synergy_id)
-        if stored is not None and stored["revision"] >= synergy.revision:
+        if stored is not None and (stored["revision"] >= synergy.revision or stored["origin"] != "matcher"):
             return "duplicate"
         now = self.clock()
         new_round = stored is None or not stored["active"]
+        # A lead people took up keeps its place in the pipeline when its flows match again.
+        kept = stored is not None and SynergyStatus(stored["status"]) in TAKEN_UP
         reopened = 0 if stored is None else stored["reopened"] + (0 if stored["active"] else 1)
         company_ids = [p.company_id for p in synergy.participants]
         directory = await load_directory(conn, company_ids, self.options.advisor_digest.total_seconds() > 0)
-        if new_round:
+        if new_round and not kept:
             # The territories in review mode hold the companies' emails until an advisor of each decides.
             held_by = await review_territories(conn, synergy_territories(synergy, directory))
             status, released = initial_status(bool(held_by)), not held_by
@@ -103,14 +123,16 @@ class Recorder:
         await conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, status, kind, score, company_ids,
                                       territories, snapshot, reopened, released, company_viewers,
-                                      held_by, created_at, updated_at)
-               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12)
+                                      held_by, created_at, updated_at, moved_at)
+               VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12, $12)
                ON CONFLICT (synergy_id) DO UPDATE SET
                  revision = EXCLUDED.revision, active = true, status = EXCLUDED.status, kind = EXCLUDED.kind,
                  score = EXCLUDED.score, company_ids = EXCLUDED.company_ids, territories = EXCLUDED.territories,
                  snapshot = EXCLUDED.snapshot, reopened = EXCLUDED.reopened, released = EXCLUDED.released,
                  company_viewers = EXCLUDED.company_viewers, held_by = EXCLUDED.held_by,
-                 updated_at = EXCLUDED.updated_at""",
+                 updated_at = EXCLUDED.updated_at,
+                 -- A lead back after a withdrawal starts its 30 days again (the reminders').
+                 moved_at = CASE WHEN synergies.active THEN synergies.moved_at ELSE EXCLUDED.moved_at END""",
             synergy.synergy_id,
             synergy.revision,
             status.value,
@@ -127,7 +149,15 @@ class Recorder:
         )
         if new_round:
             previous = None if stored is None else stored["status"]
-            await record_status(conn, synergy.synergy_id, status, previous, StatusSource.MATCHER, now)
+            await record_status(
+                conn,
+                synergy.synergy_id,
+                status,
+                previous,
+                StatusSource.MATCHER,
+                now,
+                changes=["active"] if kept else ["status"],
+            )
         audience = proposal_audience(synergy, directory, self.options.notify_threshold)
         news = proposed(synergy, reopened)
         keys = await self.queue(conn, news, audience, hold_companies=not released)
@@ -178,25 +208,32 @@ class Recorder:
 
     async def _on_withdrawn(self, conn: Connection, synergy_id: UUID, revision: int, reason: str) -> str:
         stored = await self._stored(conn, synergy_id)
-        if stored is None or stored["revision"] >= revision:
+        if stored is None or stored["revision"] >= revision or stored["origin"] != "matcher":
             return "duplicate"
         now = self.clock()
+        current = SynergyStatus(stored["status"])
+        # A lead people took up keeps its status (the exchange may well happen: a company often withdraws
+        # its flow then); the matcher only says it no longer finds it.
+        taken_up = current in TAKEN_UP
+        status = current if taken_up else SynergyStatus.WITHDRAWN
         await conn.execute(
-            """UPDATE synergies SET revision = $2, active = false, status = 'withdrawn', updated_at = $3
+            """UPDATE synergies SET revision = $2, active = false, status = $4, updated_at = $3
                WHERE synergy_id = $1""",
             synergy_id,
             revision,
             now,
+            status.value,
         )
         if stored["active"]:
             await record_status(
                 conn,
                 synergy_id,
-                SynergyStatus.WITHDRAWN,
+                status,
                 stored["status"],
                 StatusSource.MATCHER,
                 now,
                 note=reason,
+                changes=["active"] if taken_up else ["status"],
             )
         # Whoever has not been told yet never will be: nobody hears of a withdrawn synergy.
         await conn.execute(
@@ -212,6 +249,9 @@ class Recorder:
             str(stored["reopened"]),
         )
         told: set[RecipientRef] = {(RecipientKind(r["recipient_kind"]), r["recipient_id"]) for r in told_rows}
+        if taken_up:
+            # Companies working on it are not told it is over: their advisors are, and decide.
+            told = {ref for ref in told if ref[0] is RecipientKind.ADVISOR}
         last = SynergySnapshot.model_validate_json(stored["snapshot"])
         if told:
             companies = {rid for kind, rid in told if kind is RecipientKind.COMPANY}

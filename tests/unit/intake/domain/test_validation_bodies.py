@@ -175,3 +175,26 @@ def test_update_cannot_clear_required_fields_and_reports_everything() -> None:
     failed = _failed(validate_flow_update, declared, {"label": None, "months": [0]})
     assert failed.fields() == {"label", "months"}
     assert failed.errors[0].message == "Le libellé ne peut pas être effacé."
+
+
+def test_a_price_is_checked_and_kept_as_declared() -> None:
+    flow = validate_flow(
+        {
+            "direction": "offer",
+            "category": "waste",
+            "label": "Sciures",
+            "price": {"eur_per_unit": "45,5", "unit": "T"},
+        }
+    )
+    assert flow.price is not None and flow.price.eur_per_unit == 45.5 and flow.price.unit is Unit.TONNE
+    assert flow.declared()["price"] == {"eur_per_unit": 45.5, "unit": "t"}
+    failed = _failed(
+        validate_flow,
+        {
+            "direction": "offer",
+            "category": "waste",
+            "label": "S",
+            "price": {"eur_per_unit": -1, "unit": "lb", "x": 1},
+        },
+    )
+    assert {"price.eur_per_unit", "price.unit", "price.x"} <= failed.fields()

@@ -97,3 +97,10 @@ def test_numbers_and_months_read_in_french() -> None:
     assert number(1234.5) == "1\u202f234,5" and number(120) == "120" and number(0.25) == "0,25"
     assert months([]) == "toute l'année" and months(list(range(1, 13))) == "toute l'année"
     assert months([10, 3]) == "mars, octobre"
+
+
+def test_every_status_of_the_pipeline_reads_in_french_on_the_pages() -> None:
+    from ecocirc_intake.entrypoints.web.present import _STATUS
+    from ecocirc_shared.followup import SynergyStatus
+
+    assert set(_STATUS) == {s.value for s in SynergyStatus}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
+from ecocirc_matcher.domain.explain import INFERRED
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_matcher.domain.scoring import substitution_score
@@ -60,6 +61,43 @@ def test_a_strong_link_between_feasible_flows_is_emailed(kb: Knowledge) -> None:
     assert proposal.score >= 0.7
 
 
+def test_an_outlet_an_offer_s_description_mentions_is_not_what_it_offers(kb: Knowledge) -> None:
+    """A vague label whose description says where the residue goes today: the outlet is only inferred
+    (an oyster farm produces no fill), a lead for an advisor, never an email."""
+    residue = offer(
+        "Résidus de l'exploitation", description="Ils partent aujourd'hui en remblai.", naf="03.22Z"
+    )
+    fill = need("Remblai pour plateforme", category=Category.MATERIAL, road_km=5)
+    proposal = evaluate_substitution(residue, fill, kb)
+    assert proposal is not None
+    assert proposal.score < NOTIFY_THRESHOLD
+    assert INFERRED in proposal.explanation
+
+
+@pytest.mark.parametrize(("naf", "emailed"), [("16.23Z", True), ("47.11F", False)])
+def test_a_description_is_read_when_the_supplier_s_trade_corroborates_it(
+    kb: Knowledge, naf: str, emailed: bool
+) -> None:
+    """ "Déchets de l'atelier. Sciure et copeaux": a joinery's sawdust is read, a supermarket's inferred."""
+    shop_waste = offer("Déchets de l'atelier", description="Sciure et copeaux de chêne sec.", naf=naf)
+    litter = need("Litière pour volailles", category=Category.MATERIAL, naf="01.47Z", road_km=5)
+    proposal = evaluate_substitution(shop_waste, litter, kb)
+    assert proposal is not None
+    assert (proposal.score >= NOTIFY_THRESHOLD) is emailed
+    assert (INFERRED in proposal.explanation) is not emailed
+
+
+@pytest.mark.parametrize(("label", "emailed"), [("Matière première", True), ("Besoin de l'usine", False)])
+def test_a_need_naming_nothing_is_only_its_trade_s_guess(kb: Knowledge, label: str, emailed: bool) -> None:
+    """A cement works asking for "matière première" asks for what cement works take in; one whose words
+    name nothing only has its trade to go by."""
+    ash = offer("Cendres de chaudière", naf="35.30Z")
+    works = need(label, category=Category.MATERIAL, naf="23.51Z", road_km=5)
+    proposal = evaluate_substitution(ash, works, kb)
+    assert proposal is not None
+    assert (proposal.score >= NOTIFY_THRESHOLD) is emailed
+
+
 def test_feasibility_takes_off_at_most_its_floor() -> None:
     worst = {"resource": 0.9, "activity": 0.0, "distance": 0.0, "quantity": 0.0, "season": 0.0, "hazard": 1.0}
     best = {**worst, "activity": 1.0, "distance": 1.0, "quantity": 1.0, "season": 1.0}
@@ -84,3 +122,5 @@ def test_a_score_never_exceeds_its_resource_evidence(
         assert proposal.score_parts.keys() == PARTS
         assert all(0.0 <= v <= 1.0 for v in proposal.score_parts.values())
         assert proposal.score <= proposal.score_parts["resource"] + 1e-9
+        if INFERRED in proposal.explanation:
+            assert proposal.score < NOTIFY_THRESHOLD

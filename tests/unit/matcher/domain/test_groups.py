@@ -158,3 +158,51 @@ def test_a_hazardous_waste_round_is_regional_an_ordinary_one_local(kb: Knowledge
         for flow in flows:
             index.put(flow)
         assert bool(groups_seen(index, flows)) is pooled, label
+
+
+def _collection(label: str, km: float) -> FlowSnapshot:
+    return need(label, category=Category.SERVICE, road_km=km)
+
+
+def test_a_collection_round_is_shared_for_one_waste_stream(kb: Knowledge) -> None:
+    """Cardboard and biowaste are collected apart (D543-278): neighbours needing each are no group;
+    two needing cardboard are, and so is one that names no stream."""
+    cardboard = _collection("Collecte des cartons et films plastiques", 0)
+    biowaste = _collection("Collecte des biodéchets de la cantine", 2)
+    more_cardboard = _collection("Enlèvement de nos cartons", 3)
+    anything = _collection("Collecte de nos déchets", 4)
+    key = first_key(cardboard, kb)
+    assert key.resource_class == COLLECTION
+    assert not build_groups(key, [cardboard, biowaste], kb)
+    assert build_groups(key, [cardboard, more_cardboard], kb)
+    assert build_groups(key, [biowaste, anything], kb)
+
+
+def test_a_hazardous_waste_round_takes_a_workshop_s_hazardous_wastes_together(kb: Knowledge) -> None:
+    oils = _collection("Collecte des huiles usagées et filtres", 0).model_copy(update={"hazardous": True})
+    paints = _collection("Collecte des pots de peinture et solvants", 2).model_copy(
+        update={"hazardous": True}
+    )
+    key = first_key(oils, kb)
+    assert build_groups(key, [oils, paints], kb)
+
+
+def test_a_group_s_score_never_exceeds_how_surely_its_members_share_the_need(kb: Knowledge) -> None:
+    """Neighbours, many and in season, still score no more than their shared need: co-location only
+    tempers it. A need named in the labels scores more than one read only in descriptions."""
+    named = [_collection("Collecte des cartons", km) for km in (0, 1, 2, 3)]
+    described = [
+        need(
+            "Service pour l'atelier",
+            description="Collecte des cartons",
+            category=Category.SERVICE,
+            road_km=km,
+        )
+        for km in (0, 1, 2, 3)
+    ]
+    (by_labels,) = build_groups(first_key(named[0], kb), named, kb)
+    (by_descriptions,) = build_groups(first_key(described[0], kb), described, kb)
+    for group in (by_labels, by_descriptions):
+        assert group.score <= group.score_parts["resource"] + 1e-9
+    assert by_descriptions.score_parts["resource"] < by_labels.score_parts["resource"] == 1.0
+    assert by_descriptions.score < by_labels.score

@@ -8,7 +8,7 @@ import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
-from ecocirc_shared.flows import Category, Period, Unit
+from ecocirc_shared.flows import Category, Period, Price, Unit
 from ecocirc_shared.synergies import SynergyKind
 from tests.unit.matcher.factories import need, offer
 
@@ -192,3 +192,21 @@ def test_hazardous_and_ordinary_wastes_are_not_pooled(kb: Knowledge) -> None:
     treated = offer("sciure de bois traité", ewc="03 01 04*", hazardous=True)
     plain = offer("sciure de bois", ewc="03 01 05", road_km=10)
     assert evaluate_mutualisation(treated, plain, kb) is None
+
+
+def test_prices_give_the_euros_a_substitution_saves(kb: Knowledge) -> None:
+    sawdust = offer("sciure de bois", quantity=(120, Unit.TONNE, Period.YEAR))
+    litter = need("litière pour volailles", road_km=10, quantity=(40, Unit.TONNE, Period.YEAR))
+    priced = evaluate_substitution(
+        sawdust.model_copy(update={"price": Price(eur_per_unit=25, unit=Unit.TONNE)}),
+        litter.model_copy(update={"price": Price(eur_per_unit=0.06, unit=Unit.KILOGRAM)}),
+        kb,
+    )
+    assert priced is not None
+    # 40 t matched: 25 €/t of disposal avoided, 60 €/t of purchase avoided.
+    assert priced.impact.eur_saved_per_year == 40 * 25 + 40 * 60
+    assert any("Achat évité" in note for note in priced.impact.eur_notes)
+    unpriced = evaluate_substitution(sawdust, litter, kb)
+    assert (
+        unpriced is not None and unpriced.impact.eur_saved_per_year is None and not unpriced.impact.eur_notes
+    )

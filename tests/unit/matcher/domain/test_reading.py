@@ -138,3 +138,21 @@ def test_states_are_read_after_negation(kb: Knowledge) -> None:
     assert kb.states(offer("palettes, aucune cassée")) == frozenset()
     assert kb.states(offer("huile alimentaire usagée")) == {"used"}
     assert kb.states(offer("gobelets à usage unique")) == frozenset()
+
+
+def test_a_need_labelled_by_its_use_is_told_by_its_description_what_will_do(kb: Knowledge) -> None:
+    """ "Paillage : paille ou BRF": the label says what for, the description what; raw grass clippings
+    are not the composted manure an "engrais organique : fumier composté ou digestat" asks for."""
+    mulch = need("Paillage", description="paille ou BRF", category=Category.MATERIAL, naf="01.13Z")
+    assert {"straw", "green_waste"} <= kb.classification(mulch).confidence.keys()
+    fertiliser = need(
+        "Engrais organique",
+        description="fumier composté ou digestat",
+        category=Category.MATERIAL,
+        naf="01.11Z",
+    )
+    read = kb.classification(fertiliser).confidence
+    assert {"manure", "digestate_compost", "use_fertiliser"} <= read.keys()
+    assert "use_composting" not in read
+    clippings = evaluate_substitution(offer("Tontes de pelouse", road_km=5), fertiliser, kb)
+    assert clippings is None or clippings.score < 0.5

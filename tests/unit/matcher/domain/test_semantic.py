@@ -24,6 +24,11 @@ NEAR = {
     "grumph": {"use_animal_feed": 0.9},
     "kwisp": {"waste_heat_low": 0.95, "straw": 0.9},
     "blorg. pour nos vaches": {"use_animal_feed": 0.9},
+    # As near to three classes but for the last bits of the floats, which vary with the machine.
+    "plonk": {"straw": 0.9000000002, "crop_residues": 0.9000000001, "bark": 0.9},
+    # Under the fake's least similarity (0.5) by less than a float's last bits: at it, as far as a
+    # guess is concerned.
+    "smorf": {"bark": 0.4999999999},
 }
 
 
@@ -57,6 +62,13 @@ def test_too_far_from_every_class_places_nothing(kb: Knowledge) -> None:
 def test_the_nearest_few_are_kept_within_the_margin(kb: Knowledge) -> None:
     assert MAX_PLACED == 2
     assert set(kb.classification(offer("Vortak")).confidence) == {"straw", "crop_residues"}
+
+
+def test_the_last_bits_of_a_similarity_decide_nothing_and_ties_go_by_class_id(kb: Knowledge) -> None:
+    # Nearest by a few billionths, straw and crop residues are no nearer than bark: a tie of three,
+    # of which the first two by class id are kept.
+    assert set(kb.classification(offer("Plonk")).confidence) == {"bark", "crop_residues"}
+    assert set(kb.classification(offer("Smorf")).confidence) == {"bark"}
 
 
 def test_an_offer_is_never_placed_near_a_use_a_need_may_be(kb: Knowledge) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.resources import files
 from typing import NamedTuple
 
@@ -18,7 +19,7 @@ from ecocirc_notifier.domain import (
     render_digest,
     withdrawn,
 )
-from ecocirc_notifier.domain.emails import render_proposal
+from ecocirc_notifier.domain.emails import LeadLinkSettings, render_proposal
 from ecocirc_shared.flows import Confidentiality
 from ecocirc_shared.synergies import Impact, Role, SynergyKind, SynergySnapshot
 from tests.unit.notifier.factories import (
@@ -89,7 +90,7 @@ def test_a_proposal_carries_every_essential(part: str) -> None:
         f"correspondance des ressources : 90{NBSP}%",  # score parts, readable
         f"proximité : 80{NBSP}%",
         "Des sciures de bois peuvent servir de litière",  # why: the matcher's sentence
-        f"48,8{NBSP}t CO2e/an",  # CO2e net of transport
+        f"50{NBSP}t CO2e/an, transport déduit",  # the matcher's figure, already net of transport
         scene.snapshot.synergy_id.hex[:8],  # reference
         "Pour ne plus recevoir ces e-mails",
     ]
@@ -170,7 +171,8 @@ def test_transport_that_cancels_the_saving_is_said_plainly() -> None:
     one = company()
     snapshot = synergy(
         participant(one, Role.SUPPLIER, "a"),
-        impact=Impact(co2e_avoided_kg_per_year=100, transport_co2e_kg_per_year=300),
+        # The matcher gives the saving net of transport: 100 kg avoided, 300 kg of transport.
+        impact=Impact(co2e_avoided_kg_per_year=-200, transport_co2e_kg_per_year=300),
     )
     email = render(proposed(snapshot), as_recipient(one), directory(one), settings())
     assert "aucun gain net" in email.text
@@ -326,3 +328,35 @@ def test_templates_ship_inside_the_package() -> None:
     for name in ("proposal", "withdrawal", "digest"):
         assert (templates / f"{name}.txt.j2").is_file()
         assert (templates / f"{name}.html.j2").is_file()
+
+
+def test_advisor_emails_link_to_the_lead_and_show_the_euros_companies_do_not_get() -> None:
+    scene = _scene()
+    priced = scene.snapshot.model_copy(
+        update={
+            "impact": Impact(
+                tonnes_diverted_per_year=40, eur_saved_per_year=3400, eur_notes=("Achat évité : 3 400 €/an.",)
+            )
+        }
+    )
+    site = settings().model_copy(
+        update={"leads": LeadLinkSettings(base_url="https://eit.example.fr/", secret="s" * 32)}
+    )
+    link = f"https://eit.example.fr/pistes/{priced.synergy_id}"
+    to_advisor = render(proposed(priced), as_recipient(scene.advisor), scene.people, site)
+    to_company = render(
+        proposed(priced), as_recipient(scene.stud), scene.people, site, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert f"{link}\n" in to_advisor.text and f'href="{link}"' in to_advisor.html
+    assert f"3{NNBSP}400{NBSP}€/an" in to_advisor.text and "Achat évité" in to_advisor.html
+    # The company's links are signed (it answers from the email) and it reads no euros.
+    assert f"{link}\n" not in to_company.text and f"{link}?" in to_company.text
+    assert "€" not in to_company.text + to_company.html
+    gone = render(withdrawn(priced, "flow_withdrawn"), as_recipient(scene.advisor), scene.people, site)
+    assert link in gone.text
+    digest = render_digest([proposed(priced)], as_recipient(scene.advisor), scene.people, site)
+    assert link in digest.text and f'href="{link}"' in digest.html
+    # Without a public address, no link at all.
+    assert (
+        "/pistes/" not in render(proposed(priced), as_recipient(scene.advisor), scene.people, settings()).text
+    )

@@ -70,7 +70,8 @@ def test_an_advisor_gets_a_plain_link_to_the_page_and_no_answer() -> None:
     s = synergy(participant(other, Role.SUPPLIER, "a"), participant(me, Role.RECEIVER, "b"))
     email = render(proposed(s), as_recipient(local), directory(me, other, local), with_links(), NOW)
     assert links_in(email.text) == {
-        "Voir la piste sur le site": f"https://eco.example.fr/pistes/{s.synergy_id}"
+        "Voir la piste sur le site": f"https://eco.example.fr/pistes/{s.synergy_id}",
+        "Votre tableau de bord": "https://eco.example.fr/",
     }
 
 

@@ -9,7 +9,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from ecocirc_intake.entrypoints.web import errors, flow_pages, lead_pages, pages
+from ecocirc_intake.entrypoints.web import (
+    advisor_pages,
+    errors,
+    flow_pages,
+    followup_pages,
+    lead_pages,
+    map_pages,
+    pages,
+    report_pages,
+    workshop_pages,
+)
 from ecocirc_intake.service_layer.sign_in import SendLimits, SignInPolicy
 from ecocirc_shared.links import link_secret
 from ecocirc_shared.logging import get_logger
@@ -40,5 +50,11 @@ def install(app: FastAPI, settings: IntakeSettings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(flow_pages.router)
+    # Before the lead's page: /pistes/nouvelle is not a lead's id.
+    app.include_router(workshop_pages.router)
+    app.include_router(advisor_pages.router)
+    app.include_router(followup_pages.router)
+    app.include_router(report_pages.router)
     app.include_router(lead_pages.router)
+    app.include_router(map_pages.router)
     errors.install(app)

@@ -16,7 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ecocirc_intake.adapters.store import IntakeStore
 from ecocirc_intake.service_layer import sign_in
+from ecocirc_intake.service_layer.principals import Advisor
 from ecocirc_intake.service_layer.sign_in import SignInPolicy, WebUser
+from ecocirc_shared import french
 from ecocirc_shared.settings import IntakeSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,18 +33,44 @@ templates = Jinja2Templates(
     )
 )
 
+# « 1 piste », « 2 pistes »: {{ count | plural("piste", "pistes") }}.
+templates.env.filters["plural"] = lambda count, singular, plural_form: french.plural(
+    count, singular, plural_form
+)
+
+
+def content_security_policy(image_sources: tuple[str, ...] = ()) -> str:
+    """Everything from this site only; `image_sources` adds hosts images may come from (map tiles)."""
+    images = " ".join(("'self'", "data:", *image_sources))
+    return (
+        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
 # Pages carry personal data and a CSRF token: no cache keeps them, no other site frames them,
 # and no Referer carries a sign-in link's token to another site.
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
+    "Content-Security-Policy": content_security_policy(),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+
+
+# An advisor's sections, by the first part of the address.
+_SECTIONS = {
+    "": "tableau",
+    "entreprises": "tableau",
+    "carte": "carte",
+    "pistes": "pistes",
+    "rapports": "rapports",
+}
+
+
+def nav_section(path: str) -> str | None:
+    return _SECTIONS.get(path.strip("/").split("/", 1)[0])
 
 
 class CsrfRejected(Exception):
@@ -76,6 +104,8 @@ class WebContext:
     set_anonymous: bool = False
     clear_session: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # Hosts a page may load images from besides this site (the map's tiles), for its CSP.
+    image_sources: tuple[str, ...] = ()
 
     @property
     def csrf(self) -> str:
@@ -94,12 +124,22 @@ class WebContext:
     def client(self) -> str:
         return self.request.client.host if self.request.client else "unknown"
 
+    @property
+    def advisor(self) -> Advisor | None:
+        principal = self.user.principal if self.user else None
+        return principal if isinstance(principal, Advisor) else None
+
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        base = {
+            "user": self.user,
+            "csrf": self.csrf,
+            "notice": None,
+            # The advisor's sections, the current one marked (aria-current) in the navigation.
+            "advisor_nav": self.advisor is not None,
+            "nav_current": nav_section(self.request.url.path),
+        }
         response = templates.TemplateResponse(
-            self.request,
-            template,
-            {"user": self.user, "csrf": self.csrf, "notice": None, **self.extra, **context},
-            status_code=status,
+            self.request, template, {**base, **self.extra, **context}, status_code=status
         )
         return self.finish(response)
 
@@ -108,6 +148,8 @@ class WebContext:
 
     def finish(self, response: R) -> R:
         response.headers.update(SECURITY_HEADERS)
+        if self.image_sources:
+            response.headers["Content-Security-Policy"] = content_security_policy(self.image_sources)
         if self.set_anonymous:
             self._set_cookie(response, self.cookies.anonymous, self.anonymous, max_age=None)
         if self.clear_session:

@@ -50,7 +50,15 @@ async def error_page(request: Request, status: int, message: str | None = None) 
         response = templates.TemplateResponse(
             request,
             "error.html.j2",
-            {"user": None, "csrf": "", "notice": None, "title": title, "message": message or default},
+            {
+                "user": None,
+                "csrf": "",
+                "notice": None,
+                "advisor_nav": False,
+                "nav_current": None,
+                "title": title,
+                "message": message or default,
+            },
             status_code=status,
         )
         response.headers.update(SECURITY_HEADERS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
 from ecocirc_intake.entrypoints.synergy_routes import viewer_of
+from ecocirc_intake.entrypoints.web import lead_followup
 from ecocirc_intake.entrypoints.web.context import ContextDep, WebContext
 from ecocirc_intake.entrypoints.web.present import kind_label, status_label
 from ecocirc_intake.service_layer import answers
@@ -49,6 +50,14 @@ NOTICES = {
     "verra. Merci, elle aide à proposer de meilleures pistes.",
     "relation": "Toutes les entreprises ont dit oui\u00a0: la mise en relation est faite. Chacune reçoit par "
     "e-mail les coordonnées des autres, qui sont aussi ci-dessous.",
+    # An advisor's follow-up and results.
+    "suivi": "Le suivi de la piste est enregistré.",
+    "realisee": "La piste est réalisée\u00a0: enregistrez ci-dessous ce qu'elle apporte chaque année.",
+    "resultats": "Les résultats de la synergie sont enregistrés.",
+    "inchange": "Rien n'a changé\u00a0: le suivi reste tel quel.",
+    "attente": "C'est enregistré\u00a0; la page le montrera dans quelques secondes (rechargez-la).",
+    "deja": "Cette piste était déjà notée\u00a0: la voici.",
+    "notee": "La piste d'atelier est notée\u00a0: elle vit désormais dans le suivi comme les autres.",
 }
 # The web's names of the answer fields, and the values of the signed answer links.
 FIELD_NAMES = {"answer": "reponse", "reason": "raison", "comment": "commentaire"}
@@ -92,7 +101,7 @@ def _link(company: str, expires: str, token: str) -> Link | None:
     return Link(company, expires, token) if company or expires or token else None
 
 
-async def _page(
+async def lead_page(
     web: WebContext,
     synergy_id: UUID,
     *,
@@ -102,6 +111,8 @@ async def _page(
     errors: dict[str, list[str]] | None = None,
     submitted: dict[str, str] | None = None,
     status: int = 200,
+    followup_form: lead_followup.Submitted | None = None,
+    outcome_form: lead_followup.Submitted | None = None,
 ) -> Response:
     scope = (
         notifier_reads.Scope(company_id=principal.id)
@@ -131,6 +142,11 @@ async def _page(
         a.answer == Answer.DECLINED and c != principal.id for c, a in given.items()
     )
     action = lead_path(synergy_id) + (LEAD_ANSWER_SUFFIX if link is not None else "/reponse")
+    steering: dict[str, Any] = {"followup": None}
+    if isinstance(principal, Advisor):
+        steering = await lead_followup.advisor_context(
+            web, principal, snapshot, directory, view, followup_form, outcome_form
+        )
     return web.render(
         "lead.html.j2",
         status,
@@ -156,6 +172,7 @@ async def _page(
         errors=errors or {},
         submitted=submitted or {},
         advisor=advisor,
+        **steering,
     )
 
 
@@ -214,10 +231,10 @@ async def lead(
         company_id = _company_reading(web, synergy_id, link)
         if company_id is None:
             return _invalid_link(web)
-        return await _page(web, synergy_id, principal=CompanyPrincipal(company_id), link=link)
+        return await lead_page(web, synergy_id, principal=CompanyPrincipal(company_id), link=link)
     if web.user is None or web.user.principal is None:
         return web.redirect("/")
-    return await _page(web, synergy_id, principal=web.user.principal)
+    return await lead_page(web, synergy_id, principal=web.user.principal)
 
 
 @router.get(LEAD_PATH + "/{synergy_id}" + LEAD_ANSWER_SUFFIX, response_class=HTMLResponse)
@@ -235,7 +252,7 @@ async def confirm_answer(
     if company_id is None:
         return _invalid_link(web)
     chosen = reponse if reponse in {a.value for a in Answer} else None
-    return await _page(web, synergy_id, principal=CompanyPrincipal(company_id), link=link, chosen=chosen)
+    return await lead_page(web, synergy_id, principal=CompanyPrincipal(company_id), link=link, chosen=chosen)
 
 
 @router.post(LEAD_PATH + "/{synergy_id}" + LEAD_ANSWER_SUFFIX, response_class=HTMLResponse)
@@ -278,7 +295,7 @@ async def _answer(
             wait_s=web.settings.decision_wait_seconds,
         )
     except InvalidInput as invalid:
-        return await _page(
+        return await lead_page(
             web,
             synergy_id,
             principal=CompanyPrincipal(company_id),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ecocirc_intake.adapters import notifier_reads
 from ecocirc_intake.entrypoints.synergy_routes import synergies_for
+from ecocirc_intake.entrypoints.web import advisor_pages
 from ecocirc_intake.entrypoints.web.context import ContextDep, WebContext
 from ecocirc_intake.entrypoints.web.present import flow_row, lead_row
 from ecocirc_intake.service_layer import sign_in, use_cases
@@ -76,10 +77,7 @@ async def company_home(web: WebContext, company: CompanyPrincipal) -> Response:
 
 
 async def advisor_home(web: WebContext, advisor: Advisor) -> Response:
-    companies, total = await use_cases.list_companies(
-        web.store, advisor, territory=None, name=None, limit=100, offset=0
-    )
-    return web.render("advisor_home.html.j2", advisor=advisor, companies=companies, company_total=total)
+    return await advisor_pages.dashboard_page(web, advisor)
 
 
 @router.post("/connexion", response_class=HTMLResponse)

@@ -19,13 +19,15 @@ from ecocirc_shared.wording import period
 _CATEGORY = dict(CATEGORIES)
 _UNIT = {"m3": "m³", "unit": "unités"} | {code: code for code, _ in UNITS if code not in {"m3", "unit"}}
 _PERIOD = dict(PERIODS)
+# The pipeline's statuses (ecocirc_shared.followup), as a company reads them on its leads.
 _STATUS = {
+    "idea": "Idée",
     "proposed": "Proposée",
-    "under_review": "En cours d'examen",
-    "contacted": "En contact",
-    "accepted": "Acceptée",
-    "refused": "Refusée",
+    "in_contact": "Mise en relation",
+    "study": "À l'étude",
+    "in_progress": "En cours de mise en œuvre",
     "done": "Réalisée",
+    "abandoned": "Abandonnée",
     "withdrawn": "Retirée",
 }
 _KIND = {"substitution": "Échange entre entreprises", "mutualisation": "Mutualisation"}

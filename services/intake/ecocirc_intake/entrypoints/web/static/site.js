@@ -1,6 +1,8 @@
 // Eco'circulaire: a little JavaScript on top of pages that work without it.
 // - a form marked data-auto-submit submits itself (the sign-in link's confirmation),
 // - an element marked data-focus-on-load takes the focus (the error summary of a form),
+// - a company's select marked data-flows shows only that company's flows in the flow select it names,
+// - a button marked data-print (hidden without JavaScript) prints the page,
 // - inputs with data-suggest-url or data-suggest-options get search-as-you-type suggestions
 //   (WAI-ARIA combobox with a listbox popup: arrows to move, Enter to choose, Escape to close).
 "use strict";
@@ -16,7 +18,34 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const input of document.querySelectorAll("input[data-suggest-url], input[data-suggest-options]")) {
     combobox(input);
   }
+  for (const select of document.querySelectorAll("select[data-flows]")) {
+    companyFlows(select);
+  }
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
 });
+
+function companyFlows(select) {
+  const flows = document.getElementById(select.dataset.flows);
+  if (!flows) {
+    return;
+  }
+  const sync = () => {
+    for (const group of flows.querySelectorAll("optgroup")) {
+      const theirs = group.dataset.company === select.value;
+      group.hidden = !theirs;
+      group.disabled = !theirs;
+    }
+    const chosen = flows.selectedOptions[0];
+    if (chosen && chosen.parentElement.disabled) {
+      flows.value = "";
+    }
+  };
+  select.addEventListener("change", sync);
+  sync();
+}
 
 function combobox(input) {
   const list = document.getElementById(input.getAttribute("aria-controls"));
