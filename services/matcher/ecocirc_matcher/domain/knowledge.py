@@ -90,6 +90,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferClassLinks:
+    """An offer class as pairing reads it at every pair (Knowledge.offer_links)."""
+
+    specific: bool
+    reach_km: float
+    # Need class -> (the link's weight, the offer states that need class refuses).
+    needs: Mapping[str, tuple[float, frozenset[str]]]
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiverLink:
     """Activities (NAF prefixes) that take wastes of some List of Waste entries as inputs, and why."""
 
@@ -224,6 +234,8 @@ class Knowledge:
             self._check_class(link.offer_class, "links.csv")
             self._check_class(link.need_class, "links.csv")
             self.links[(link.offer_class, link.need_class)] = link
+        self._identity_links = {c: Link(c, c, 1.0, IDENTITY_REASON) for c in self.classes}
+        self._offer_links: dict[str, OfferClassLinks] = {}
         feeds: defaultdict[str, set[str]] = defaultdict(set)
         fed_by: defaultdict[str, set[str]] = defaultdict(set)
         for offer_class, need_class in self.links:
@@ -668,8 +680,26 @@ class Knowledge:
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""
         if offer_class == need_class:
-            return Link(offer_class, need_class, 1.0, IDENTITY_REASON)
+            return self._identity_links.get(offer_class) or Link(
+                offer_class, need_class, 1.0, IDENTITY_REASON
+            )
         return self.links.get((offer_class, need_class))
+
+    def offer_links(self, offer_class: str) -> OfferClassLinks:
+        """What pairing reads of an offer class at every pair, looked up once per knowledge: whether it
+        is specific, its reach, and each need class it feeds with the link's weight and the states of
+        an offer that need class refuses (the class-pair table behind `link` and `refused_states`)."""
+        found = self._offer_links.get(offer_class)
+        if found is None:
+            cls = self.classes[offer_class]
+            needs = {}
+            for n in self.partner_classes(offer_class, Direction.OFFER):
+                link = self.link(offer_class, n)
+                if link is not None:
+                    needs[n] = (link.weight, self.refused_states(n))
+            found = OfferClassLinks(cls.specific, cls.reach_km, needs)
+            self._offer_links[offer_class] = found
+        return found
 
     def ewc_classes(self, code: str | None) -> dict[str, float]:
         """Classes of an EWC code with a confidence, {} when there is no usable code."""
