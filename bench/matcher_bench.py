@@ -6,6 +6,7 @@ after a knowledge change with 1 and 2 workers.
 
     python -m bench.matcher_bench [--quick] [--skip-core] [--skip-semantic] [--skip-faust]
                                   [--skip-memory] [--skip-rederive] [--before-tree DIR]
+                                  [--runs dense:1,spread:4]
 
 The machine may be shared: each worker configuration runs right after a bare agent on the same
 input, and the ratio to that baseline is the figure to compare. Figures are written to
@@ -292,8 +293,11 @@ async def produce(bootstrap: str, topic: str, events: list[bytes], keys: list[by
         await producer.stop()
 
 
-def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
-    """Events per second of the matcher, each configuration right after a bare faust agent on its input."""
+def faust_table(quick: bool, before_tree: Path | None, only: set[str] | None = None) -> dict[str, object]:
+    """Events per second of the matcher, each configuration right after a bare faust agent on its input.
+
+    `only`: the configurations to run, as "input:workers" ("dense:1"); all of them by default.
+    """
     dense = random_flows(1_000 if quick else 3_000, seed=7)
     spread = random_flows(1_000 if quick else 4_000, seed=11, where="france")
     runs: list[tuple[str, list[FlowSnapshot], int, int, Path | None]] = [
@@ -306,6 +310,8 @@ def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
     if before_tree is not None:
         runs[1:1] = [("dense-before", dense, 2, 1, before_tree)]
         runs[3:3] = [("dense-before", dense, 2, 2, before_tree)]
+    if only is not None:
+        runs = [r for r in runs if f"{r[0].removesuffix('-before')}:{r[3]}" in only]
     rates: dict[str, dict[str, float]] = {}
     bares: dict[str, dict[str, float]] = {}
     cpus: dict[str, dict[str, float]] = {}
@@ -333,22 +339,21 @@ def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
             f"  {name:<13} {workers:>7} {bare:>10.0f} {rate:>13.0f} {rate / bare:>7.3f}"
             f" {bare_cpu:>12.3f} {cpu:>15.2f} {bare_cpu / cpu:>19.3f}"
         )
-    dense_bares = list(bares["dense"].values())
     figures: dict[str, object] = {
-        "bare_events_per_s": round(statistics.fmean(dense_bares), 1),
         "bare_events_per_s_by_run": bares,
-        "dense_events_per_s": rates["dense"],
-        "spread_events_per_s": rates["spread"],
-        "dense_1_vs_bare": round(rates["dense"]["1"] / bares["dense"]["1"], 4),
-        "dense_2_vs_bare": round(rates["dense"]["2"] / bares["dense"]["2"], 4),
-        "dense_2_vs_1": round(rates["dense"]["2"] / rates["dense"]["1"], 3),
-        "spread_2_vs_1": round(rates["spread"]["2"] / rates["spread"]["1"], 3),
-        "spread_4_vs_1": round(rates["spread"]["4"] / rates["spread"]["1"], 3),
         "bare_cpu_ms_per_event_by_run": bare_cpus,
-        "dense_cpu_ms_per_event": cpus["dense"],
-        "spread_cpu_ms_per_event": cpus["spread"],
     }
-    if before_tree is not None:
+    if "dense" in bares:
+        figures["bare_events_per_s"] = round(statistics.fmean(bares["dense"].values()), 1)
+    for name in ("dense", "spread"):
+        if name in rates:
+            figures[f"{name}_events_per_s"] = rates[name]
+            figures[f"{name}_cpu_ms_per_event"] = cpus[name]
+            for w in rates[name]:
+                figures[f"{name}_{w}_vs_bare"] = round(rates[name][w] / bares[name][w], 4)
+                if w != "1" and "1" in rates[name]:
+                    figures[f"{name}_{w}_vs_1"] = round(rates[name][w] / rates[name]["1"], 3)
+    if "dense-before" in rates:
         before = rates["dense-before"]
         figures["dense_before_events_per_s"] = before
         figures["dense_before_tree"] = str(before_tree)
@@ -360,11 +365,17 @@ def faust_table(quick: bool, before_tree: Path | None) -> dict[str, object]:
             + "; CPU per event before / after: "
             + ", ".join(f"{w} worker(s) {cpus['dense-before'][w] / cpus['dense'][w]:.2f}x" for w in before)
         )
+    scaling = [
+        f"{name}: {w} workers {figures[f'{name}_{w}_vs_1']:.2f}x one"
+        for name in ("dense", "spread")
+        for w in rates.get(name, {})
+        if f"{name}_{w}_vs_1" in figures
+    ]
+    if scaling:
+        print("  " + "; ".join(scaling))
     print(
-        f"  dense (one zone: its events reach one worker): 2 workers {figures['dense_2_vs_1']:.2f}x one;"
-        f" spread: 2 workers {figures['spread_2_vs_1']:.2f}x, 4 workers {figures['spread_4_vs_1']:.2f}x one"
-        " (CPU per event, 1/2/4 workers: "
-        + "/".join(f"{cpus['spread'][w]:.2f}" for w in ("1", "2", "4"))
+        f"  (CPU per event, spread, by workers: "
+        + "/".join(f"{w}: {cpus['spread'][w]:.2f}" for w in cpus.get("spread", {}))
         + f" ms; this machine has {os.cpu_count()} cores for the workers, PostgreSQL and the broker)"
     )
     return figures
@@ -813,6 +824,11 @@ def main() -> None:
     parser.add_argument(
         "--before-tree", type=Path, help="a checkout whose matcher to run alternately (dense)"
     )
+    parser.add_argument(
+        "--runs",
+        help="worker configurations to run, as input:workers separated by commas (dense:1,dense:2,"
+        "spread:1,spread:2,spread:4); all by default",
+    )
     args = parser.parse_args()
     from ecocirc_shared.logging import configure_logging
 
@@ -823,7 +839,8 @@ def main() -> None:
     if not args.skip_semantic:
         semantic_table(args.quick)
     if not args.skip_faust:
-        figures.update(faust_table(args.quick, args.before_tree))
+        only = set(args.runs.split(",")) if args.runs else None
+        figures.update(faust_table(args.quick, args.before_tree, only))
     if not args.skip_memory:
         figures.update(memory_table(args.quick))
     if not args.skip_rederive:

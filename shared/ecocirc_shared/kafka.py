@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,19 +22,60 @@ def bootstrap(settings: KafkaSettings) -> str:
     return settings.require(settings.kafka_bootstrap, "kafka_bootstrap")
 
 
+# Largest record batch a producer builds (aiokafka's default: 16 KiB). A relay publishes hundreds of
+# synergy events of 1-2 KB at once: in batches of 16 KiB the client's work per batch and request
+# costs more than the events themselves. Well under the 1 MB a Kafka broker takes by default.
+MAX_BATCH_BYTES = 256 * 1024
+
+
 def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     # linger 0: tansu reports end offsets per batch (broker-notes.md), and the relay sends
     # small ordered batches anyway. No idempotence: tansu rejects InitProducerId v0; consumers
     # are idempotent instead, which is also what at-least-once delivery on Kafka requires.
+    # No partitioner: Kafka's default, which `partition_for` computes too.
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap(settings),
         linger_ms=0,
         acks="all",
         enable_idempotence=False,
         request_timeout_ms=10_000,
+        max_batch_size=MAX_BATCH_BYTES,
         client_id="ecocirc",
         **client_security(settings),
     )
+
+
+_M = 0x5BD1E995
+_MASK = 0xFFFFFFFF
+_WORD = struct.Struct("<I")
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 hash of a key (Utils.murmur2 of the Java client), as aiokafka computes it in
+    its default partitioner, a word at a time rather than a byte at a time (twice as fast;
+    tests/unit/shared/test_kafka_partition.py checks both agree)."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    whole = length & ~3
+    for (k,) in _WORD.iter_unpack(data[:whole]):
+        k = (k * _M) & _MASK
+        k = ((k ^ (k >> 24)) * _M) & _MASK
+        h = ((h * _M) & _MASK) ^ k
+    rest = length - whole
+    if rest:
+        if rest >= 3:
+            h ^= data[whole + 2] << 16
+        if rest >= 2:
+            h ^= data[whole + 1] << 8
+        h = ((h ^ data[whole]) * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    return h ^ (h >> 15)
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner gives a key among `partitions` (numbered from 0)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def make_consumer(settings: KafkaSettings, *topics: str, group_id: str) -> AIOKafkaConsumer:

@@ -20,11 +20,12 @@ from uuid import UUID
 import asyncpg
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
+from aiokafka.producer.message_accumulator import BatchBuilder
 from prometheus_client import Counter, Gauge
 
 from ecocirc_shared.db import Connection
 from ecocirc_shared.events import Event, encode
-from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer
+from ecocirc_shared.kafka import ensure_topics, make_consumer, make_producer, partition_for
 from ecocirc_shared.logging import get_logger
 from ecocirc_shared.settings import OutboxSettings
 from ecocirc_shared.topics import TopicSpec, epoch_topic
@@ -36,6 +37,8 @@ REPLAYED = Counter("ecocirc_outbox_replayed_total", "Events republished after br
 BACKLOG = Gauge("ecocirc_outbox_backlog", "Unpublished outbox rows", ["relay"])
 
 BATCH = 500
+# How often a relay looks for its epoch marker (a broker that lost its data has none).
+EPOCH_CHECK_S = 5.0
 
 
 def outbox_ddl(schema: str) -> str:
@@ -53,7 +56,10 @@ def outbox_ddl(schema: str) -> str:
     -- flow: the replay after a broker loss republishes the latest event of each flow, not of each zone).
     ALTER TABLE "{schema}".outbox ADD COLUMN IF NOT EXISTS routing_key text;
     CREATE INDEX IF NOT EXISTS outbox_unpublished ON "{schema}".outbox (seq) WHERE published_at IS NULL;
-    CREATE INDEX IF NOT EXISTS outbox_by_key ON "{schema}".outbox (key, seq DESC);
+    -- An index by key served only the replay after a broker loss, which reads every row anyway;
+    -- every event written and every one marked published paid for it (a third of the database's
+    -- work on the outbox of a busy matcher).
+    DROP INDEX IF EXISTS "{schema}".outbox_by_key;
     CREATE OR REPLACE FUNCTION "{schema}".outbox_notify() RETURNS trigger AS $$
     BEGIN PERFORM pg_notify('{schema}_outbox', ''); RETURN NULL; END $$ LANGUAGE plpgsql;
     DROP TRIGGER IF EXISTS outbox_notify ON "{schema}".outbox;
@@ -109,6 +115,33 @@ async def enqueue_encoded(
     )
 
 
+async def publish(producer: AIOKafkaProducer, messages: Sequence[tuple[str, bytes, bytes]]) -> None:
+    """Publish (topic, key, value) messages and wait until the broker has them all.
+
+    Each message goes to the partition `producer.send` would choose for its key (Kafka's default
+    partitioner), and a key's messages keep their order; but they are packed into record batches
+    here, a few per partition, rather than sent one by one: one future per batch instead of one per
+    message (a matcher worker publishes some twenty events per flow event).
+    """
+    partitions: dict[str, int] = {}
+    builders: dict[tuple[str, int], list[BatchBuilder]] = {}
+    for topic, key, value in messages:
+        if topic not in partitions:
+            partitions[topic] = len(await producer.partitions_for(topic))
+        partition = partition_for(key, partitions[topic])
+        batches = builders.setdefault((topic, partition), [])
+        if not batches or batches[-1].append(key=key, value=value, timestamp=None) is None:
+            batches.append(producer.create_batch())
+            if batches[-1].append(key=key, value=value, timestamp=None) is None:
+                raise ValueError(f"a message of {len(value)} bytes is larger than a record batch")
+    sent = [
+        await producer.send_batch(batch, topic, partition=partition)
+        for (topic, partition), batches in builders.items()
+        for batch in batches
+    ]
+    await asyncio.gather(*sent)
+
+
 class OutboxRelay:
     """Publishes one schema's outbox to Kafka; run `run()` as a background task."""
 
@@ -118,7 +151,7 @@ class OutboxRelay:
         self._schema = schema
         self._topics = topics
         self._wake = asyncio.Event()
-        self._epoch_checked_at = 0.0
+        self._epoch_lost = False
         self.connected = False
 
     async def run(self) -> None:
@@ -146,7 +179,7 @@ class OutboxRelay:
                     self.connected = True
                     # Check the epoch before anything else: after a broker loss, the replay of
                     # older keys must precede the backlog so each key's newest event comes last.
-                    self._epoch_checked_at = 0.0
+                    await self._check_epoch(producer)
                     await self._loop(producer)
                 finally:
                     self.connected = False
@@ -164,18 +197,42 @@ class OutboxRelay:
         self._wake.set()
 
     async def _loop(self, producer: AIOKafkaProducer) -> None:
-        while True:
-            now = asyncio.get_running_loop().time()
-            if now - self._epoch_checked_at > 5.0:
-                await self._check_epoch(producer)
-                self._epoch_checked_at = now
-            sent = await self._publish_batch(producer)
-            if sent < BATCH:
+        # The epoch is watched beside the publishing, not in its way: looking for the marker takes
+        # an admin client and a consumer, a few hundred milliseconds on a busy machine, which every
+        # event published meanwhile would wait for. A loss found is replayed before the next batch.
+        watcher = asyncio.create_task(self._watch_epoch())
+        try:
+            while True:
+                if watcher.done():
+                    watcher.result()  # its failure is the relay's (run() retries)
+                if self._epoch_lost:
+                    self._epoch_lost = False
+                    await self._check_epoch(producer)
+                # Cleared before looking, not after: a NOTIFY arriving while a batch is published
+                # must wake the next wait, or its event waits for the poll.
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5
-                    )
+                sent = await self._publish_batch(producer)
+                if sent < BATCH:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._wake.wait(), timeout=self._settings.outbox_poll_interval_s * 5
+                        )
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    async def _watch_epoch(self) -> None:
+        """Every EPOCH_CHECK_S, whether the broker still holds our epoch marker; wakes the loop if not."""
+        marker = epoch_topic(self._schema)
+        while True:
+            await asyncio.sleep(EPOCH_CHECK_S)
+            await ensure_topics(
+                self._settings, [*self._topics, TopicSpec(marker, 1, self._topics[0].replication_factor)]
+            )
+            if not await self._marker_present(marker):
+                self._epoch_lost = True
+                self._wake.set()
 
     async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -187,8 +244,7 @@ class OutboxRelay:
             if not rows:
                 BACKLOG.labels(self._schema).set(0)
                 return 0
-            futures = [await producer.send(r["topic"], r["payload"], key=r["key"].encode()) for r in rows]
-            await asyncio.gather(*futures)
+            await publish(producer, [(r["topic"], r["key"].encode(), r["payload"]) for r in rows])
             await conn.execute(
                 f'UPDATE "{self._schema}".outbox SET published_at = now() WHERE seq = ANY($1::bigint[])',
                 [r["seq"] for r in rows],
@@ -212,13 +268,14 @@ class OutboxRelay:
         if await self._marker_present(marker):
             return
         async with self._pool.acquire() as conn:
+            # The newest published event of each key: grouped on (key, seq) alone, so that only
+            # the rows chosen are read in full.
             rows = await conn.fetch(
-                f'SELECT DISTINCT ON (outbox.key) topic, coalesce(routing_key, key) AS key, payload FROM "{self._schema}".outbox '
-                "WHERE published_at IS NOT NULL ORDER BY outbox.key, seq DESC"
+                f'SELECT topic, coalesce(routing_key, key) AS key, payload FROM "{self._schema}".outbox '
+                f'WHERE seq IN (SELECT max(seq) FROM "{self._schema}".outbox WHERE published_at IS NOT NULL '
+                "GROUP BY key) ORDER BY seq"
             )
-        for r in rows:
-            await producer.send(r["topic"], r["payload"], key=r["key"].encode())
-        await producer.flush()
+        await publish(producer, [(r["topic"], r["key"].encode(), r["payload"]) for r in rows])
         await (await producer.send(marker, b"epoch", key=b"epoch"))
         if rows:
             REPLAYED.labels(self._schema).inc(len(rows))

@@ -15,7 +15,7 @@ import pytest
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.events import FlowDeclared, FlowRevised
 from ecocirc_shared.flows import FlowSnapshot, Site
-from ecocirc_shared.kafka import make_consumer
+from ecocirc_shared.kafka import MAX_BATCH_BYTES, make_consumer
 from ecocirc_shared.outbox import OutboxRelay, enqueue, outbox_ddl
 from ecocirc_shared.partitioning import flow_event_key, zone_of
 from ecocirc_shared.settings import Settings
@@ -92,6 +92,23 @@ async def test_committed_events_leave_in_order_and_rolled_back_ones_never(env) -
     await write(pool, flows[0], 99, commit=False)
     seen = await versions(settings, expected=9)
     assert all(seen[str(f)] == [1, 2, 3] for f in flows)
+
+
+async def test_a_backlog_larger_than_a_record_batch_leaves_in_order(env) -> None:  # type: ignore[no-untyped-def]
+    # The relay packs events into record batches of MAX_BATCH_BYTES per partition: 1,200 events of
+    # about 1.5 KB, written before the relay can publish them, fill several batches on each partition.
+    settings, pool, _ = env
+    flows = [uuid.uuid4() for _ in range(6)]
+    async with pool.acquire() as conn, conn.transaction():  # type: ignore[attr-defined]
+        for version in range(1, 201):
+            for f in flows:
+                event = (FlowDeclared if version == 1 else FlowRevised)(
+                    flow=snapshot(f, version).model_copy(update={"description": "x" * 1200})
+                )
+                await enqueue(conn, SCHEMA, FLOW_EVENTS, str(f), event)
+    assert 4 * MAX_BATCH_BYTES < 1200 * 1500
+    seen = await versions(settings, expected=1200, timeout_s=60)
+    assert all(seen[str(f)] == list(range(1, 201)) for f in flows)
 
 
 async def test_declarations_accepted_while_the_broker_is_down_leave_when_it_returns(

@@ -1,15 +1,23 @@
-"""A synergy serialised once gives the same row, fingerprint and event as serialising it each time."""
+"""A synergy serialised straight from its proposal gives the bytes of the contract's model: the same
+row, fingerprint and event as building and serialising a SynergySnapshot each time."""
 
 from __future__ import annotations
 
+import itertools
+import random
+import uuid
+
 import pytest
 
+from ecocirc_matcher.domain.groups import build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import load_knowledge
-from ecocirc_matcher.domain.model import Proposal
-from ecocirc_matcher.domain.pairing import evaluate_substitution
+from ecocirc_matcher.domain.model import GroupKey, Proposal
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_matcher.service_layer.snapshots import at_revision, fingerprint, first_revision, to_snapshot
 from ecocirc_shared.events import SynergyProposed, SynergyRevised, decode, encode, encode_synergy_news
-from ecocirc_shared.flows import Period, Unit
+from ecocirc_shared.flows import Confidentiality, Direction, FlowSnapshot, Period, Unit
+from ecocirc_shared.synergies import SynergyKind, SynergySnapshot
+from tests.unit.matcher.domain.test_bulk_equivalence import random_flow
 from tests.unit.matcher.factories import need, offer
 
 
@@ -24,13 +32,57 @@ def proposal() -> tuple[Proposal, str]:
     return found, kb.version
 
 
-@pytest.mark.parametrize("revision", [1, 2, 7])
+def many_proposals() -> list[Proposal]:
+    """Substitutions, pairs and groups among random flows: quantities or none, months, hazards,
+    complementary seasons, confidential flows, territories or none."""
+    kb = load_knowledge()
+    rng = random.Random(3)
+    companies = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(30)]
+    flows = [random_flow(rng, companies) for _ in range(160)]
+    flows += [
+        f.model_copy(
+            update={
+                "flow_id": uuid.UUID(int=rng.getrandbits(128)),
+                "confidentiality": Confidentiality.ADVISOR_ONLY,
+                "site": f.site.model_copy(update={"territory": None}),
+            }
+        )
+        for f in flows[:40]
+    ]
+    found: list[Proposal] = []
+    offers = [f for f in flows if f.direction is Direction.OFFER]
+    needs = [f for f in flows if f.direction is Direction.NEED]
+    found += [p for o, n in itertools.product(offers, needs) if (p := evaluate_substitution(o, n, kb))]
+    found += [p for a, b in itertools.combinations(flows, 2) if (p := evaluate_mutualisation(a, b, kb))]
+    members: dict[GroupKey, list[FlowSnapshot]] = {}
+    for f in flows:
+        for key in group_keys(f, kb):
+            members.setdefault(key, []).append(f)
+    found += [
+        p for key, group in members.items() if len(group) > 1 for p in build_groups(key, group[:12], kb)
+    ]
+    return found
+
+
+def test_a_proposal_serialised_directly_is_the_contracts_snapshot_to_the_byte() -> None:
+    proposals = many_proposals()
+    kinds = {(p.kind, p.group_key is not None, p.quantity is not None) for p in proposals}
+    assert len(proposals) > 1000 and len(kinds) >= 4, "the proposals should be of every sort"
+    for p in proposals:
+        document, fp = first_revision(p, "kb-test")
+        snapshot = to_snapshot(p, 1, "kb-test")
+        assert document == snapshot.model_dump_json()
+        assert SynergySnapshot.model_validate_json(document) == snapshot
+        assert fp == fingerprint(snapshot)
+    assert {p.kind for p in proposals} == set(SynergyKind)
+
+
+@pytest.mark.parametrize("revision", [1, 2, 7, 2**31 - 1])
 def test_the_first_revisions_json_serves_any_revision(revision: int) -> None:
     p, version = proposal()
-    first, document, fp = first_revision(p, version)
-    snapshot, row = at_revision(first, document, revision)
-    assert snapshot == to_snapshot(p, revision, version)
-    assert row == snapshot.model_dump_json()
+    document, fp = first_revision(p, version)
+    snapshot = to_snapshot(p, revision, version)
+    assert at_revision(document, revision) == snapshot.model_dump_json()
     assert fp == fingerprint(snapshot)
 
 
@@ -39,8 +91,9 @@ def test_an_event_around_a_serialised_snapshot_is_what_encode_gives(
     event_type: type[SynergyProposed | SynergyRevised],
 ) -> None:
     p, version = proposal()
-    snapshot, document, _ = first_revision(p, version)
+    document, _ = first_revision(p, version)
     event_id, raw = encode_synergy_news(event_type, document)
     event = decode(raw)
-    assert isinstance(event, event_type) and event.event_id == event_id and event.synergy == snapshot
+    assert isinstance(event, event_type) and event.event_id == event_id
+    assert event.synergy == to_snapshot(p, 1, version)
     assert raw == encode(event)

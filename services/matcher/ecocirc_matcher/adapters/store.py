@@ -19,7 +19,6 @@ from ecocirc_shared.events import (
 )
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.outbox import enqueue_encoded, enqueue_many
-from ecocirc_shared.synergies import SynergySnapshot
 from ecocirc_shared.topics import SYNERGY_EVENTS
 
 SCHEMA = "matcher"
@@ -29,8 +28,10 @@ SCHEMA = "matcher"
 class SynergyChange:
     """A synergy revision to store and announce."""
 
-    snapshot: SynergySnapshot
-    document: str  # the snapshot as JSON, serialised once for the row (and its fingerprint)
+    synergy_id: UUID
+    revision: int
+    flow_ids: tuple[UUID, ...]  # its participants' flows
+    document: str  # the snapshot (SynergySnapshot) as JSON, serialised once for the row and the event
     fingerprint: str
     new: bool  # proposed (no active revision before) rather than revised
     group_id: UUID | None  # the group key's id, for mutualisation groups
@@ -141,6 +142,8 @@ class MatcherTx:
         )
 
     async def active_synergies_of_flows(self, flow_ids: list[UUID]) -> set[UUID]:
+        if not flow_ids:
+            return set()
         rows = await self.conn.fetch(
             "SELECT synergy_id FROM synergies WHERE active AND flow_ids && $1::uuid[]", flow_ids
         )
@@ -286,11 +289,11 @@ class MatcherTx:
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
                    owner = EXCLUDED.owner, updated_at = now()""",
-            [c.snapshot.synergy_id for c in changes],
-            [c.snapshot.revision for c in changes],
+            [c.synergy_id for c in changes],
+            [c.revision for c in changes],
             [c.fingerprint for c in changes],
             # uuid[] has no ragged arrays: each synergy's flows travel as an array literal.
-            [_text_array([str(p.flow_id) for p in c.snapshot.participants]) for c in changes],
+            [_text_array([str(f) for f in c.flow_ids]) for c in changes],
             [c.group_id for c in changes],
             [c.document for c in changes],
             [c.owner for c in changes],
@@ -298,7 +301,7 @@ class MatcherTx:
         rows = []
         for c in changes:
             event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
-            rows.append((event_id, str(c.snapshot.synergy_id), payload))
+            rows.append((event_id, str(c.synergy_id), payload))
         await enqueue_encoded(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:

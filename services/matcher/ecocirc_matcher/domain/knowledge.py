@@ -94,6 +94,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferClassLinks:
+    """An offer class as pairing reads it at every pair (Knowledge.offer_links)."""
+
+    specific: bool
+    reach_km: float
+    # Need class -> (the link's weight, the offer states that need class refuses).
+    needs: Mapping[str, tuple[float, frozenset[str]]]
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiverLink:
     """Activities (NAF prefixes) that take wastes of some List of Waste entries as inputs, and why."""
 
@@ -228,6 +238,8 @@ class Knowledge:
             self._check_class(link.offer_class, "links.csv")
             self._check_class(link.need_class, "links.csv")
             self.links[(link.offer_class, link.need_class)] = link
+        self._identity_links = {c: Link(c, c, 1.0, IDENTITY_REASON) for c in self.classes}
+        self._offer_links: dict[str, OfferClassLinks] = {}
         feeds: defaultdict[str, set[str]] = defaultdict(set)
         fed_by: defaultdict[str, set[str]] = defaultdict(set)
         for offer_class, need_class in self.links:
@@ -331,6 +343,8 @@ class Knowledge:
                 ]
         self._ban_reader = Classifier(ban_phrases, lexicon, everyday)
         self._ban_words_cached = lru_cache(maxsize=200_000)(self._ban_words_in)
+        self._offer_bans_cached = lru_cache(maxsize=200_000)(self._offer_bans)
+        self._need_bans_cached = lru_cache(maxsize=200_000)(self._need_bans)
 
         # The state a flow's words give its resource: used, soiled or new (states.csv); and the need
         # classes a receiver consumes as they are, which a used or soiled offer cannot meet.
@@ -569,22 +583,58 @@ class Knowledge:
         return tuple(self.hazard_terms[int(i)] for i in sorted(found, key=int))
 
     def ban(self, offer: FlowSnapshot, need: FlowSnapshot, offer_class: str, need_class: str) -> Ban | None:
-        """The regulatory ban that forbids this offer class feeding this need class, if any (bans.csv)."""
-        offer_words = self._ban_words_cached(offer.label, offer.description or "")
-        need_words = self._ban_words_cached(need.label, need.description or "")
-        uses = self.classification(need).uses
-        resource_asked = self.classes[need_class].family != "use"
-        for ban in self.bans:
-            if f"need_unless:{ban.id}" in need_words or f"offer_unless:{ban.id}" in offer_words:
+        """The regulatory ban that forbids this offer class feeding this need class, if any (bans.csv).
+
+        Each side of a ban reads one flow only: what holds of each side is worked out once per flow
+        and class (a bit per ban), and a pair is banned by the first ban both sides hold.
+        """
+        both = self._offer_bans_cached(
+            offer.label, offer.description or "", offer.ewc_code or "", offer.naf_code or "", offer_class
+        ) & self._need_bans_cached(
+            need.direction,
+            need.category,
+            need.label,
+            need.description or "",
+            need.ewc_code or "",
+            need.naf_code or "",
+            need_class,
+        )
+        return self.bans[(both & -both).bit_length() - 1] if both else None
+
+    def _offer_bans(self, label: str, description: str, ewc: str, naf: str, offer_class: str) -> int:
+        """The bans whose offer side holds for an offer saying this, read as this class (a bit each)."""
+        offer_words = self._ban_words_cached(label, description)
+        held = 0
+        for bit, ban in enumerate(self.bans):
+            if f"offer_unless:{ban.id}" in offer_words:
                 continue
-            offer_side = (
+            if (
                 f"offer_terms:{ban.id}" in offer_words
-                or _under(offer.ewc_code, ban.offer_ewc)
-                or (offer_class in ban.offer_classes and _in_activity(offer.naf_code, ban.offer_naf))
-            )
-            if not offer_side:
+                or _under(ewc, ban.offer_ewc)
+                or (offer_class in ban.offer_classes and _in_activity(naf, ban.offer_naf))
+            ):
+                held |= 1 << bit
+        return held
+
+    def _need_bans(
+        self,
+        direction: Direction,
+        category: Category,
+        label: str,
+        description: str,
+        ewc: str,
+        naf: str,
+        need_class: str,
+    ) -> int:
+        """The bans whose need side holds for a need saying this, read as this class (a bit each)."""
+        need_words = self._ban_words_cached(label, description)
+        uses = self._classify_cached(direction, category, label, description, ewc, naf).uses
+        resource_asked = self.classes[need_class].family != "use"
+        held = 0
+        for bit, ban in enumerate(self.bans):
+            if f"need_unless:{ban.id}" in need_words:
                 continue
-            if ban.need_activity and not _in_activity(need.naf_code, ban.need_activity, empty=False):
+            if ban.need_activity and not _in_activity(naf, ban.need_activity, empty=False):
                 continue
             classes_hold = (
                 not ban.need_classes
@@ -596,12 +646,12 @@ class Knowledge:
                     resource_asked
                     and not uses
                     and bool(ban.need_naf)
-                    and _in_activity(need.naf_code, ban.need_naf, empty=False)
+                    and _in_activity(naf, ban.need_naf, empty=False)
                 )
             )
             if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
-                return ban
-        return None
+                held |= 1 << bit
+        return held
 
     def said(self, flow: FlowSnapshot) -> frozenset[str]:
         """The words a flow affirms (label and description, not what it denies), with their stems."""
@@ -656,8 +706,26 @@ class Knowledge:
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""
         if offer_class == need_class:
-            return Link(offer_class, need_class, 1.0, IDENTITY_REASON)
+            return self._identity_links.get(offer_class) or Link(
+                offer_class, need_class, 1.0, IDENTITY_REASON
+            )
         return self.links.get((offer_class, need_class))
+
+    def offer_links(self, offer_class: str) -> OfferClassLinks:
+        """What pairing reads of an offer class at every pair, looked up once per knowledge: whether it
+        is specific, its reach, and each need class it feeds with the link's weight and the states of
+        an offer that need class refuses (the class-pair table behind `link` and `refused_states`)."""
+        found = self._offer_links.get(offer_class)
+        if found is None:
+            cls = self.classes[offer_class]
+            needs = {}
+            for n in self.partner_classes(offer_class, Direction.OFFER):
+                link = self.link(offer_class, n)
+                if link is not None:
+                    needs[n] = (link.weight, self.refused_states(n))
+            found = OfferClassLinks(cls.specific, cls.reach_km, needs)
+            self._offer_links[offer_class] = found
+        return found
 
     def ewc_classes(self, code: str | None) -> dict[str, float]:
         """Classes of an EWC code with a confidence, {} when there is no usable code."""

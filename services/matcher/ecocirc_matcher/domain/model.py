@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,10 +13,21 @@ from ecocirc_shared.synergies import Impact, MatchedQuantity, Role, SynergyKind
 # Fixed namespace: synergy ids derive from the flows they join, so every worker and every
 # rebuild agrees on them without coordination.
 SYNERGY_NAMESPACE = uuid.UUID("6f1d7a0e-2b7c-5d1e-9a54-ec0c12c0ffee")
+_NAMESPACE_BYTES = SYNERGY_NAMESPACE.bytes
 
 
 def synergy_id(kind: SynergyKind, flow_ids: list[uuid.UUID]) -> uuid.UUID:
-    return uuid.uuid5(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted(str(f) for f in flow_ids)))
+    return name_based_id(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted([str(f) for f in flow_ids])))
+
+
+def name_based_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
+    """uuid.uuid5(namespace, name), without its import and namespace conversion at each call (a worker
+    makes thousands of ids a second; tests/unit/matcher/domain/test_model.py checks they are the same)."""
+    digest = hashlib.sha1(
+        (_NAMESPACE_BYTES if namespace is SYNERGY_NAMESPACE else namespace.bytes) + name.encode(),
+        usedforsecurity=False,
+    ).digest()
+    return uuid.UUID(bytes=digest[:16], version=5)
 
 
 @dataclass(frozen=True, order=True)
@@ -26,9 +38,9 @@ class GroupKey:
     direction: Direction
     area: str
 
-    @property
+    @cached_property
     def synergy_id(self) -> uuid.UUID:
-        return uuid.uuid5(
+        return name_based_id(
             SYNERGY_NAMESPACE, f"group:{self.direction.value}:{self.resource_class}:{self.area}"
         )
 
@@ -56,8 +68,8 @@ class Proposal:
     @cached_property
     def synergy_id(self) -> uuid.UUID:
         if self.group_key is not None and self.group_members_in_id:
-            members = ",".join(sorted(str(f.flow_id) for f in self.flows))
-            return uuid.uuid5(self.group_key.synergy_id, members)
+            members = ",".join(sorted([str(f.flow_id) for f in self.flows]))
+            return name_based_id(self.group_key.synergy_id, members)
         if self.group_key is not None:
             return self.group_key.synergy_id
         return synergy_id(self.kind, [f.flow_id for f in self.flows])

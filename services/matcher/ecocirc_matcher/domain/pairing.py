@@ -223,26 +223,28 @@ def _class_links(
     """
     (offer_conf, offer_inferred), (need_conf, need_inferred) = offer_read, need_read
     found: list[Evidence] = []
+    need_classes = sorted(need_conf)
     for o in sorted(offer_conf):
-        if not kb.classes[o].specific:
+        table = kb.offer_links(o)
+        if not table.specific:
             # Two vague flows ("matière", "déchet") are not a lead on their own.
             continue
-        reach = allowed_reach(kb.reach_km(o), offer, need)
+        reach = allowed_reach(table.reach_km, offer, need)
         if distance > reach:
             continue
-        partners = kb.partner_classes(o, Direction.OFFER)
-        for n in sorted(need_conf):
-            link = kb.link(o, n) if n in partners else None
-            if link is None:
+        for n in need_classes:
+            entry = table.needs.get(n)
+            if entry is None:
                 continue
-            if worn & kb.refused_states(n):
+            weight, refused = entry
+            if worn & refused:
                 # "Litière usagée" is not litter, "huile usagée" is not oil, "emballages souillés" are
                 # not packaging: a receiver that consumes the thing as it is wants it clean.
                 continue
             if kb.ban(offer, need, o, n) is not None:
                 # The law forbids this use of this resource: a refusal, never a low weight.
                 continue
-            strength = link.weight * offer_conf[o] * need_conf[n]
+            strength = weight * offer_conf[o] * need_conf[n]
             inferred = o in offer_inferred or n in need_inferred
             if inferred:
                 strength *= UNCORROBORATED

@@ -225,10 +225,13 @@ class MatcherService:
                     found.update((p.synergy_id, p) for p in self.index.substitutions_for(new))
             for key in sorted(group_keys):
                 found.update((g.synergy_id, g) for g in self.index.groups(key))
-            before_ids = await tx.active_synergies_of_flows(
-                sorted(todo)
-            ) | await tx.active_synergies_of_groups(sorted(k.synergy_id for k in group_keys))
-            gone = before_ids - found.keys()
+            # A flow never stored is in no synergy yet (a synergy is written with its flows), so
+            # only the flows seen before are looked up.
+            seen = sorted(flow_id for flow_id in todo if flow_id in stored)
+            before = await tx.active_synergies_of_flows(seen) | await tx.active_synergies_of_groups(
+                sorted(k.synergy_id for k in group_keys)
+            )
+            gone = before - found.keys()
             seq = await tx.save_flows(
                 [
                     FlowWrite(
@@ -329,16 +332,24 @@ class MatcherService:
         owners: list[tuple[UUID, int]] = []
         for proposal in sorted(proposals, key=lambda p: p.synergy_id.int):
             before = stored.get(proposal.synergy_id)
-            first, document, fp = first_revision(proposal, self.kb.version)
+            document, fp = first_revision(proposal, self.kb.version)
             owner = self.index.owner(proposal)
             if before is not None and before.active and before.fingerprint == fp:
                 if before.owner != owner:
                     owners.append((proposal.synergy_id, owner))  # its offer moved: nothing to announce
                 continue  # nothing new to say
-            snapshot, document = at_revision(first, document, 1 if before is None else before.revision + 1)
-            group = proposal.group_key.synergy_id if proposal.group_key else None
+            revision = 1 if before is None else before.revision + 1
             changes.append(
-                SynergyChange(snapshot, document, fp, before is None or not before.active, group, owner)
+                SynergyChange(
+                    proposal.synergy_id,
+                    revision,
+                    tuple(f.flow_id for f in proposal.flows),
+                    at_revision(document, revision),
+                    fp,
+                    before is None or not before.active,
+                    proposal.group_key.synergy_id if proposal.group_key else None,
+                    owner,
+                )
             )
         await tx.save_synergies(changes)
         await tx.set_owners(owners)
@@ -356,8 +367,8 @@ class MatcherService:
             for c in changes:
                 log.debug(
                     "synergy_recorded",
-                    synergy_id=str(c.snapshot.synergy_id),
-                    revision=c.snapshot.revision,
+                    synergy_id=str(c.synergy_id),
+                    revision=c.revision,
                     new=c.new,
                 )
             for sid, revision in withdrawals:

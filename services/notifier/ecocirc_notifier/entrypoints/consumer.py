@@ -65,6 +65,8 @@ def handler(notifier: Notifier) -> Callable[[list[Handled]], Awaitable[None]]:
         for event in events:
             if isinstance(event, SynergyProposed | SynergyRevised | SynergyWithdrawn):
                 outcome = await notifier.recorder.handle(event)
+                # Its emails are due now (committed with the event): not after the rest of the batch.
+                notifier.deliverer.wake.set()
             else:
                 outcome = await notifier.decisions.handle(event)
             log.info(

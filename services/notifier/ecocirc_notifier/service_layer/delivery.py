@@ -118,6 +118,9 @@ class Deliverer:
 
     async def run(self) -> None:
         while True:
+            # Cleared before looking, not after: news recorded while emails are being sent must
+            # wake the next wait, or it waits for the nap.
+            self.wake.clear()
             try:
                 sent = await self.deliver_due()
                 await self.deliver_digests()
@@ -127,7 +130,6 @@ class Deliverer:
                 sent = 0
                 await asyncio.sleep(1.0)
             if sent < BATCH:
-                self.wake.clear()
                 # Short naps: held proposals fall due without any event to wake the loop.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), timeout=0.25)

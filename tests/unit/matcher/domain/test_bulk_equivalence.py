@@ -103,7 +103,7 @@ def through_the_index(index: MatchIndex) -> dict[uuid.UUID, Proposal]:
 
 def contents(found: dict[uuid.UUID, Proposal], kb: Knowledge) -> dict[uuid.UUID, str]:
     """Each synergy as the JSON it would be announced with (revision 1)."""
-    return {sid: first_revision(p, kb.version)[1] for sid, p in found.items()}
+    return {sid: first_revision(p, kb.version)[0] for sid, p in found.items()}
 
 
 @pytest.mark.parametrize(("seed", "memo_pairs"), [(1, None), (2, None), (3, None), (4, 50)])

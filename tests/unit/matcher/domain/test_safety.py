@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ecocirc_matcher.domain.knowledge import Knowledge, _read_packaged, load_knowledge
+from ecocirc_matcher.domain.knowledge import (
+    Ban,
+    Knowledge,
+    _in_activity,
+    _read_packaged,
+    _under,
+    load_knowledge,
+)
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution, is_hazardous
 from ecocirc_shared.flows import Category, FlowSnapshot
 from tests.unit.matcher.factories import need, offer
@@ -286,3 +293,62 @@ def test_every_ban_cites_its_rule_and_gives_a_french_reason() -> None:
         assert any(
             word in ban.rule for word in ("Règlement", "Directive", "Code", "code", "Décret", "arrêté")
         )
+
+
+def ban_read_pair_by_pair(
+    kb: Knowledge, offered: FlowSnapshot, needed: FlowSnapshot, o: str, n: str
+) -> Ban | None:
+    """The rule of `Knowledge.ban` read as written, ban after ban, for one pair of flows and classes."""
+    offer_words = kb._ban_words_cached(offered.label, offered.description or "")
+    need_words = kb._ban_words_cached(needed.label, needed.description or "")
+    uses = kb.classification(needed).uses
+    for ban in kb.bans:
+        if f"need_unless:{ban.id}" in need_words or f"offer_unless:{ban.id}" in offer_words:
+            continue
+        offer_side = (
+            f"offer_terms:{ban.id}" in offer_words
+            or _under(offered.ewc_code, ban.offer_ewc)
+            or (o in ban.offer_classes and _in_activity(offered.naf_code, ban.offer_naf))
+        )
+        if not offer_side:
+            continue
+        if ban.need_activity and not _in_activity(needed.naf_code, ban.need_activity, empty=False):
+            continue
+        classes_hold = (
+            not ban.need_classes
+            or n in ban.need_classes
+            or not uses.isdisjoint(ban.need_classes)
+            or (
+                kb.classes[n].family != "use"
+                and not uses
+                and bool(ban.need_naf)
+                and _in_activity(needed.naf_code, ban.need_naf, empty=False)
+            )
+        )
+        if classes_hold and (not ban.has_need_terms or f"need_terms:{ban.id}" in need_words):
+            return ban
+    return None
+
+
+def test_bans_worked_out_side_by_side_are_the_bans_read_pair_by_pair(kb: Knowledge) -> None:
+    # Knowledge.ban works out each side once per flow and class; the answer must be the rule's.
+    offers = [offer(o, naf=naf) for o, naf, _, _ in BANNED] + [
+        offer(o, ewc=ewc, naf=naf)
+        for o in ("restes de repas", "sciure", "huile usagée", "boues", "terres")
+        for ewc in (None, "20 01 08", "13 02 05*", "17 05 03;19 08 05")
+        for naf in (None, "56.10A")
+    ]
+    needs = [need(n, hazardous=True, category=Category.MATERIAL) for _, _, n, _ in BANNED] + [
+        need(n, naf=naf, category=Category.MATERIAL) for n, _ in ALLOWED for naf in ("01.46Z", "35.21Z")
+    ]
+    # Each flow's own classes, and some classes of the bans it is not read as.
+    classes = sorted({c for ban in kb.bans for c in ban.offer_classes | ban.need_classes})
+    found = 0
+    for i, supply in enumerate(offers):
+        for j, demand in enumerate(needs):
+            for o in sorted(kb.classify(supply) | {classes[(i + j) % len(classes)]}):
+                for n in sorted(kb.classify(demand) | {classes[(i * j + k) % len(classes)] for k in (0, 7)}):
+                    expected = ban_read_pair_by_pair(kb, supply, demand, o, n)
+                    assert kb.ban(supply, demand, o, n) == expected
+                    found += expected is not None
+    assert found > 100, "the flows should meet many bans"
