@@ -374,7 +374,7 @@ def faust_table(quick: bool, before_tree: Path | None, only: set[str] | None = N
     if scaling:
         print("  " + "; ".join(scaling))
     print(
-        f"  (CPU per event, spread, by workers: "
+        "  (CPU per event, spread, by workers: "
         + "/".join(f"{w}: {cpus['spread'][w]:.2f}" for w in cpus.get("spread", {}))
         + f" ms; this machine has {os.cpu_count()} cores for the workers, PostgreSQL and the broker)"
     )
