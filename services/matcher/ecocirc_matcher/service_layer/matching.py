@@ -228,10 +228,10 @@ class MatcherService:
             # A flow never stored is in no synergy yet (a synergy is written with its flows), so
             # only the flows seen before are looked up.
             seen = sorted(flow_id for flow_id in todo if flow_id in stored)
-            before = await tx.active_synergies_of_flows(seen) | await tx.active_synergies_of_groups(
+            before_ids = await tx.active_synergies_of_flows(seen) | await tx.active_synergies_of_groups(
                 sorted(k.synergy_id for k in group_keys)
             )
-            gone = before - found.keys()
+            gone = before_ids - found.keys()
             seq = await tx.save_flows(
                 [
                     FlowWrite(
