@@ -18,8 +18,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from aiokafka.partitioner import murmur2
-
+from ecocirc_shared.kafka import partition_for
 from ecocirc_shared.reference.communes import commune_entries
 
 KM_PER_DEGREE = 111.0
@@ -29,12 +28,6 @@ SPREAD_QUANTILE = 0.02
 
 # A node of the bisection: a zone number, or (axis, cut, below, above); axis 0 is latitude.
 Node = int | tuple[int, float, "Node", "Node"]
-
-
-def kafka_partition(key: bytes, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives a keyed record (murmur2, positive, modulo)."""
-    hashed: int = murmur2(key)
-    return (hashed & 0x7FFFFFFF) % partitions
 
 
 def zone_of(lat: float, lon: float, zones: int) -> int:
@@ -56,7 +49,7 @@ def zone_key(zone: int, partitions: int) -> str:
     """A key naming the zone, the first of its spellings that Kafka's partitioner sends to partition `zone`."""
     for salt in range(100_000):
         key = f"zone-{zone}-of-{partitions}.{salt}"
-        if kafka_partition(key.encode(), partitions) == zone:
+        if partition_for(key.encode(), partitions) == zone:
             return key
     raise ValueError(f"no key of zone {zone} lands on its partition among {partitions}")  # pragma: no cover
 

@@ -20,8 +20,9 @@ from ecocirc_matcher.service_layer.matching import MatcherService
 from ecocirc_shared.db import create_pool, migrate
 from ecocirc_shared.events import FlowDeclared, FlowEvent, FlowRevised, FlowWithdrawn
 from ecocirc_shared.flows import FlowSnapshot, Site
+from ecocirc_shared.kafka import partition_for
 from ecocirc_shared.outbox import outbox_ddl
-from ecocirc_shared.partitioning import flow_event_key, kafka_partition
+from ecocirc_shared.partitioning import flow_event_key
 from ecocirc_shared.settings import Settings
 from tests.unit.matcher.domain.test_index import (
     LabelKnowledge,
@@ -191,7 +192,7 @@ async def test_zone_workers_find_across_their_border_what_one_worker_finds(
         if isinstance(event, FlowDeclared | FlowRevised):
             sites[event.flow.flow_id] = event.flow.site
         site = sites[flow_key(event)]  # a withdrawal goes where the flow last was
-        queues[kafka_partition(flow_event_key(site.lat, site.lon, 2).encode(), 2)].append(event)
+        queues[partition_for(flow_event_key(site.lat, site.lon, 2).encode(), 2)].append(event)
     assert all(len(q) > len(events) / 4 for q in queues), "both zones should have work"
 
     async def run(worker: MatcherService, queue: list[FlowEvent]) -> None:

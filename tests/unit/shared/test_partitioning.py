@@ -6,7 +6,8 @@ import collections
 
 import pytest
 
-from ecocirc_shared.partitioning import flow_event_key, kafka_partition, zone_of
+from ecocirc_shared.kafka import partition_for
+from ecocirc_shared.partitioning import flow_event_key, zone_of
 from ecocirc_shared.reference.communes import commune_entries
 
 SAMATAN = (43.4939, 0.9297)
@@ -23,7 +24,7 @@ def test_each_zone_key_lands_on_its_partition(partitions: int) -> None:
             (c.lat, c.lon) for c in commune_entries() if zone_of(c.lat, c.lon, partitions) == zone
         )
         key = flow_event_key(lat, lon, partitions)
-        assert kafka_partition(key.encode(), partitions) == zone, key
+        assert partition_for(key.encode(), partitions) == zone, key
 
 
 def test_zones_hold_as_many_communes_each() -> None:
@@ -40,4 +41,4 @@ def test_neighbours_share_a_zone_and_the_corners_of_france_do_not() -> None:
 
 def test_the_key_is_the_kafka_default_partitioners() -> None:
     # The reference value of murmur2 as the Java client computes it (Kafka's own test vector).
-    assert kafka_partition(b"21", 2**31 - 1) == (-973932308 & 0x7FFFFFFF) % (2**31 - 1)
+    assert partition_for(b"21", 2**31 - 1) == (-973932308 & 0x7FFFFFFF) % (2**31 - 1)
