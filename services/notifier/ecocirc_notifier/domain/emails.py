@@ -242,6 +242,14 @@ def render_introduction(
     )
 
 
+def _advisor_page(synergy_id: Any, recipient: Recipient, settings: EmailSettings) -> str | None:
+    """A lead's page for an advisor (the plain link `lead_links` gives them); None for a company."""
+    if recipient.kind is not RecipientKind.ADVISOR:
+        return None
+    links = lead_links(synergy_id, recipient, settings, None)
+    return None if links is None else links.page
+
+
 def render_withdrawal(
     news: News, recipient: Recipient, directory: Directory, settings: EmailSettings
 ) -> RenderedEmail:
@@ -257,11 +265,7 @@ def render_withdrawal(
         reason=reason,
         contact=_contact(recipient, directory, settings),
         # The advisor follows the lead on its page (a lead taken up outlives the matcher's withdrawal).
-        lead_link=(
-            lead_page_url(settings.leads.base_url, news.synergy.synergy_id)
-            if settings.leads is not None and recipient.kind is RecipientKind.ADVISOR
-            else None
-        ),
+        lead_link=_advisor_page(news.synergy.synergy_id, recipient, settings),
     )
 
 
@@ -341,7 +345,7 @@ def reminder_item(
     else:
         moved = lead.moved_at.date()
         why = f"aucun mouvement depuis le {french.day(moved)}"
-    link = lead_page_url(settings.leads.base_url, lead.synergy_id) if settings.leads else None
+    link = _advisor_page(lead.synergy_id, recipient, settings)
     return ReminderItem(view.resource, view.reference, STATUS_LABELS[lead.status], why, link)
 
 
