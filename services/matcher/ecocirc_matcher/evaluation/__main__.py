@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         help="maestri: the exchanges whose need ranks below 10; demo: every false positive and negative",
     )
     parser.add_argument(
+        "--ranks",
+        action="store_true",
+        help="maestri, tuning half only: every exchange whose true need is ranked 2nd to 10th, with the"
+        " needs scored above it (the validation half is measured, never read)",
+    )
+    parser.add_argument(
         "--layout",
         choices=[*LAYOUTS, "both"],
         default="both",
@@ -77,11 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         demo = evaluate_demo(kb, args.file, args.threshold)
         sys.stdout.write(format_demo_report(demo, kb, verbose=args.verbose))
         return 0
+    if args.ranks and args.half not in ("tuning", "each"):
+        parser.error("--ranks lists the tuning half's cases only (the validation half is never read)")
     cases = load_cases()
     for half in HALVES if args.half == "each" else (args.half,):
         for layout in LAYOUTS if args.layout == "both" else (args.layout,):
             report = evaluate(select(cases, half), kb, layout=layout, half=half)
-            sys.stdout.write(format_report(report, verbose=args.verbose))
+            sys.stdout.write(
+                format_report(report, verbose=args.verbose, ranks=args.ranks and half == "tuning")
+            )
     return 0
 
 

@@ -54,6 +54,7 @@ class Ranked:
     rank_expected: float
     rank_pessimistic: float
     top: tuple[str, ...]
+    true_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +216,7 @@ def evaluate(
         scores = {key: pairing(offer, needs[key], kb) for key in keys}
         true_score = scores[true_key]
         top = tuple(
-            f"{s:.3f} {k[1]} / {k[0]}"
+            f"{s:.3f} {k[1]} / {k[0]}{'   <- true receiver' if k == true_key else ''}"
             for k, s in sorted(((k, s) for k, s in scores.items() if s is not None), key=lambda x: -x[1])[:5]
         )
         if true_score is None:
@@ -223,7 +224,7 @@ def evaluate(
             continue
         higher = sum(1 for s in scores.values() if s is not None and s > true_score)
         ties = sum(1 for s in scores.values() if s is not None and s == true_score) - 1
-        ranked.append(Ranked(case, 1 + higher + ties / 2, 1 + higher + ties, top))
+        ranked.append(Ranked(case, 1 + higher + ties / 2, 1 + higher + ties, top, true_score))
     return Report(layout=layout, cases=len(cases), needs=len(keys), ranked=tuple(ranked), half=half)
 
 
@@ -234,7 +235,7 @@ _HALF_NAMES = {
 }
 
 
-def format_report(report: Report, *, verbose: bool = False) -> str:
+def format_report(report: Report, *, verbose: bool = False, ranks: bool = False) -> str:
     lines = [
         f"MAESTRI development set, {_HALF_NAMES[report.half]}, layout {report.layout!r}: {report.cases} exchanges, "
         f"{report.needs} distinct needs",
@@ -252,6 +253,20 @@ def format_report(report: Report, *, verbose: bool = False) -> str:
                 lines.append(
                     f"- #{c.row} {c.waste!r} [{c.ewc}] {c.provider_industry} -> "
                     f"{c.receiver_industry} / {c.final_use!r}: {rank}"
+                )
+                lines.extend(f"      {t}" for t in r.top)
+    if ranks:
+        # Only ever asked of the tuning half (the command refuses the others): the validation half's
+        # cases are measured, never read.
+        lines.append("")
+        lines.append("Not first (expected rank > 1), with the five best-scored needs:")
+        for r in sorted(report.ranked, key=lambda r: (r.rank_expected, r.case.row)):
+            if 1 < r.rank_expected <= 10:
+                c = r.case
+                lines.append(
+                    f"- #{c.row} rank {r.rank_expected:g} (pessimistic {r.rank_pessimistic:g}, score "
+                    f"{r.true_score:.3f}) {c.waste!r} [{c.ewc}] {c.provider_industry} [{c.provider_nace}] -> "
+                    f"{c.receiver_industry} [{c.receiver_nace}] / {c.final_use!r}"
                 )
                 lines.extend(f"      {t}" for t in r.top)
     return "\n".join(lines) + "\n"

@@ -27,3 +27,17 @@ def test_command_prints_each_half(capsys) -> None:  # type: ignore[no-untyped-de
     assert main(["maestri", "--layout", "cases"]) == 0
     out = capsys.readouterr().out
     assert "tuning half" in out and "validation half" in out
+
+
+def test_ranks_lists_the_tuning_half_only(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["maestri", "--layout", "cases", "--ranks"]) == 0
+    out = capsys.readouterr().out
+    tuning, validation = out.split("validation half")
+    assert "Not first" in tuning and "Not first" not in validation
+
+
+def test_ranks_refuses_the_validation_half() -> None:
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["maestri", "--half", "validation", "--ranks"])
