@@ -1,0 +1,82 @@
+"""The wording of the List of Waste and of the trade, read without codes, names the classes its codes are given."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_shared.flows import Category
+from tests.unit.matcher.factories import offer
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        # Labels of the List of Waste, as a company copies them without the code.
+        ("Métaux", "ferrous_scrap"),
+        ("métaux en mélange", "non_ferrous_scrap"),
+        ("emballages métalliques", "ferrous_scrap"),
+        ("boues de phosphatation", "metal_sludge"),
+        ("boues de décarbonatation", "lime_carbonate"),
+        ("boues provenant de séparateurs eau/hydrocarbures", "waste_mineral_oil"),
+        ("hydrocarbures de fond de cale", "waste_mineral_oil"),
+        ("déchets de tissus animaux", "animal_by_products"),
+        ("déchets de tissus végétaux", "crop_residues"),
+        ("autres gâteaux de filtration et absorbants usés", "chemical_residues"),
+        ("composés organochlorés de protection du bois", "chemical_residues"),
+        ("eaux de lavage et liqueurs mères aqueuses", "effluent_industrial"),
+        ("huiles et matières grasses alimentaires", "used_cooking_oil"),
+        ("mélanges bitumineux", "asphalt_bitumen"),
+        ("objets piquants et coupants", "medical_waste"),
+        ("équipements mis au rebut", "weee"),
+        ("déchets de nettoyage des rues", "mixed_waste"),
+        ("wooden packaging", "pallets_wood_packaging"),
+        ("machining oils", "cutting_fluids"),
+        # Everyday words of the trade (glossary.csv).
+        ("Inertes de chantier", "inert_rubble"),
+        ("Chutes de placo", "gypsum"),
+        ("Mobilier de bureau et chaises", "furniture"),
+        ("Cageots usagés", "pallets_wood_packaging"),
+        ("Son de blé", "milling_byproducts"),
+        ("Pain invendu", "bakery_waste"),
+        ("Liquide de refroidissement usagé", "chemical_residues"),
+        ("bio-déchets de la cantine", "food_waste"),
+        ("Compresseur d'air", "machinery"),
+    ],
+)
+def test_a_label_names_its_class(kb: Knowledge, label: str, expected: str) -> None:
+    category = Category.EQUIPMENT if expected == "machinery" else Category.WASTE
+    assert expected in kb.classify(offer(label, category=category))
+
+
+@pytest.mark.parametrize(
+    ("label", "not_expected"),
+    [
+        # "contenant des" is the participle: what a waste holds, not a drum it comes in.
+        ("déchets contenant des substances dangereuses", "reusable_containers"),
+        ("boues contenant du mercure", "reusable_containers"),
+        ("wastes containing oil", "reusable_containers"),
+        # A digit is not read: "bois classe 4" was "bois classe", and clean class A wood was treated wood.
+        ("Bois de classe A", "treated_wood"),
+        # "structurant" as written, not every word of its stem.
+        ("Chutes de structures métalliques", "use_composting"),
+        ("gâteaux de filtration", "bakery_waste"),
+        # Contaminants are not the resource they name.
+        ("Terres polluées aux hydrocarbures", "waste_mineral_oil"),
+        ("Terres chargées en métaux lourds", "ferrous_scrap"),
+        ("boues d'hydroxydes métalliques", "ferrous_scrap"),
+    ],
+)
+def test_a_label_does_not_name_another_class(kb: Knowledge, label: str, not_expected: str) -> None:
+    assert not_expected not in kb.classify(offer(label))
+
+
+def test_a_container_is_still_a_container(kb: Knowledge) -> None:
+    assert "reusable_containers" in kb.classify(
+        offer("Contenant de 1000 L vide", category=Category.EQUIPMENT)
+    )
