@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
-from ecocirc_shared.flows import Category
+from ecocirc_shared.flows import Category, Direction
 from tests.unit.matcher.factories import offer
 
 
@@ -80,3 +80,31 @@ def test_a_container_is_still_a_container(kb: Knowledge) -> None:
     assert "reusable_containers" in kb.classify(
         offer("Contenant de 1000 L vide", category=Category.EQUIPMENT)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "not_expected"),
+    [
+        # Everyday words that share a keyword's stem are not that keyword: the keyword is read as written.
+        ("dont la collecte et l'élimination font l'objet de prescriptions", "ferrous_scrap"),
+        ("pièces soudées", "alkalis"),
+        ("en lisière de forêt", "slurry"),
+        ("logement du personnel", "wood_pellets"),
+        ("de petites quantités de sciure", "plastics"),
+        ("saisir l'occasion", "animal_by_products"),
+        ("cuvée 2023", "reusable_containers"),
+        ("navets déclassés", "staff_mobility"),
+        ("groupe électrogène de secours", "training_first_aid"),
+        ("serrer les boulons", "use_space_heating"),
+    ],
+)
+def test_a_word_sharing_a_stem_is_not_the_keyword(kb: Knowledge, text: str, not_expected: str) -> None:
+    assert not_expected not in kb.named_classes(text, Direction.OFFER)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("fontes", "ferrous_scrap"), ("lisiers", "slurry"), ("serres chauffées", "use_space_heating")],
+)
+def test_a_keyword_read_as_written_still_takes_its_plural(kb: Knowledge, text: str, expected: str) -> None:
+    assert expected in kb.named_classes(text, Direction.OFFER)
