@@ -145,3 +145,23 @@ def test_a_receiver_row_with_an_unknown_use_is_refused() -> None:
     bad = data["ewc_receivers.csv"] + b'10 01 02,,23.51,engrais,0.5,"x",y\n'
     with pytest.raises(ValueError, match="engrais"):
         Knowledge({**data, "ewc_receivers.csv": bad})
+
+
+@pytest.mark.parametrize(
+    ("ewc", "naf", "weight"),
+    [
+        ("10 09 08", "42.11Z", 0.5),  # foundry sand to road works (Cerema guide)
+        ("10 02 08", "24.43Z", 0.7),  # electric arc furnace dust to zinc recovery (Waelz)
+        ("10 02 02", "01.11Z", 0.4),  # steel slag as a liming material (NF U 44-001, class 4)
+        ("17 05 04", "81.30Z", 0.5),  # excavated soil to landscaping
+    ],
+)
+def test_documented_outlets_are_proposed_from_the_code(
+    kb: Knowledge, ewc: str, naf: str, weight: float
+) -> None:
+    waste = offer(UNKNOWN_WORDS, ewc=ewc)
+    receiver = need("Matière première", category=Category.MATERIAL, naf=naf, road_km=10)
+    proposal = evaluate_substitution(waste, receiver, kb)
+    assert proposal is not None
+    assert proposal.score_parts["resource"] == weight  # the receiver row, not a guess from the activity
+    assert f"Code déchet {ewc}" in proposal.explanation
