@@ -165,3 +165,20 @@ def test_documented_outlets_are_proposed_from_the_code(
     assert proposal is not None
     assert proposal.score_parts["resource"] == weight  # the receiver row, not a guess from the activity
     assert f"Code déchet {ewc}" in proposal.explanation
+
+
+@pytest.mark.parametrize(
+    ("ewc", "naf"),
+    [
+        ("19 01 02", "38.32Z"),  # ferrous metal picked out of bottom ash, to a scrap dealer
+        ("11 05 02", "24.43Z"),  # zinc ash of galvanising, to zinc recovery
+        ("19 02 10", "23.51Z"),  # combustible waste (SRF), to a cement kiln
+        ("17 09 04", "38.32Z"),  # mixed construction waste, to a sorting centre
+    ],
+)
+def test_sourced_outlets_of_entries_that_had_none(kb: Knowledge, ewc: str, naf: str) -> None:
+    assert kb.receivers_of_entry(ewc)
+    waste = offer(UNKNOWN_WORDS, ewc=ewc)
+    receiver = need("Matière première", category=Category.MATERIAL, naf=naf, road_km=10)
+    proposal = evaluate_substitution(waste, receiver, kb)
+    assert proposal is not None and f"Code déchet {ewc}" in proposal.explanation
