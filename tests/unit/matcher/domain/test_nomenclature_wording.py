@@ -6,7 +6,7 @@ import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
 from ecocirc_shared.flows import Category, Direction
-from tests.unit.matcher.factories import offer
+from tests.unit.matcher.factories import need, offer
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,34 @@ def test_a_word_sharing_a_stem_is_not_the_keyword(kb: Knowledge, text: str, not_
 )
 def test_a_keyword_read_as_written_still_takes_its_plural(kb: Knowledge, text: str, expected: str) -> None:
     assert expected in kb.named_classes(text, Direction.OFFER)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected", "not_expected"),
+    [
+        # A longer phrase says what the shorter keyword inside it does not (homonyms.csv).
+        ("Marc de cidre", "fruit_veg_residues", "grape_marc_lees"),
+        ("Marc d'olives", "fruit_veg_residues", "grape_marc_lees"),
+        ("Filets de poisson invendus", "animal_by_products", "plastics"),
+        ("Huile de lin", "used_cooking_oil", "waste_mineral_oil"),
+        ("Pommes de pin", "green_waste", "wood_offcuts"),
+        ("Copeaux de chocolat", "bakery_waste", "sawdust_shavings"),
+        # What an offer of used litter or soiled straw is: manure (EU 1069/2009, art. 3(20)).
+        ("Litière de volaille", "manure", "use_animal_bedding"),
+        ("Paille souillée des boxes", "manure", "straw"),
+    ],
+)
+def test_a_longer_phrase_names_another_class(
+    kb: Knowledge, label: str, expected: str, not_expected: str
+) -> None:
+    classes = kb.classify(offer(label))
+    assert expected in classes and not_expected not in classes
+
+
+def test_a_heat_pump_is_equipment_not_heat(kb: Knowledge) -> None:
+    classes = kb.classify(offer("Pompe à chaleur d'occasion", category=Category.EQUIPMENT))
+    assert "machinery" in classes and "waste_heat_medium" not in classes
+
+
+def test_a_need_for_poultry_litter_is_still_bedding(kb: Knowledge) -> None:
+    assert "use_animal_bedding" in kb.classify(need("Litière pour volailles", category=Category.MATERIAL))
