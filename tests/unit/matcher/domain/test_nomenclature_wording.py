@@ -139,3 +139,23 @@ def test_a_heat_pump_is_equipment_not_heat(kb: Knowledge) -> None:
 
 def test_a_need_for_poultry_litter_is_still_bedding(kb: Knowledge) -> None:
     assert "use_animal_bedding" in kb.classify(need("Litière pour volailles", category=Category.MATERIAL))
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Co-substrats pour notre méthaniseur", "use_anaerobic_digestion"),
+        ("Céréales déclassées", "milling_byproducts"),
+    ],
+)
+def test_farm_words_of_a_need(kb: Knowledge, label: str, expected: str) -> None:
+    classes = kb.classify(need(label, category=Category.MATERIAL))
+    assert expected in classes and "use_growing_substrate" not in classes
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("Films d'enrubannage usagés", "plastics"), ("EVPP rincés", "chemical_residues")],
+)
+def test_farm_waste_words_of_an_offer(kb: Knowledge, label: str, expected: str) -> None:
+    assert expected in kb.classify(offer(label))
