@@ -159,3 +159,23 @@ def test_farm_words_of_a_need(kb: Knowledge, label: str, expected: str) -> None:
 )
 def test_farm_waste_words_of_an_offer(kb: Knowledge, label: str, expected: str) -> None:
     assert expected in kb.classify(offer(label))
+
+
+@pytest.mark.parametrize(
+    ("label", "expected", "not_expected"),
+    [
+        ("Plaquettes de frein usagées", "mixed_waste", "wood_chips"),
+        ("Journaux invendus", "paper_cardboard", "food_waste"),
+        ("Frigos hors d'usage", "weee", "cold"),
+        ("Chaussures et linge de maison", "textiles", "food_waste"),
+    ],
+)
+def test_everyday_objects_are_what_their_take_back_scheme_says(
+    kb: Knowledge, label: str, expected: str, not_expected: str
+) -> None:
+    classes = kb.classify(offer(label))
+    assert expected in classes and not_expected not in classes
+
+
+def test_unsold_food_is_still_food_waste(kb: Knowledge) -> None:
+    assert "food_waste" in kb.classify(offer("Invendus du rayon frais"))
