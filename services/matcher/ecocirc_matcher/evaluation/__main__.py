@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.dataset == "coverage":
-        sys.stdout.write(format_coverage_report(coverage(kb), verbose=args.verbose))
+        sys.stdout.write(format_coverage_report(coverage(kb, _read_packaged()), verbose=args.verbose))
         return 0
     if args.dataset == "demo":
         if not args.file.is_file():

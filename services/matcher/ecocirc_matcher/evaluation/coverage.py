@@ -10,12 +10,17 @@ as a need) and compared with the activity profile `naf_activities.csv` gives its
   (NAF; only labels whose code has a profile count for this share).
 
 Entries that name nothing by design ("déchets non spécifiés ailleurs", the `99` entries) are left out.
+
+The trade's own vocabulary is checked the same way: every term of `glossary.csv` (each with its source)
+is read by the keywords and compared with the class the glossary gives it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -51,6 +56,8 @@ class Coverage:
 
     source: str
     readings: tuple[LabelReading, ...]
+    # What a reading is compared with, as the report says it.
+    target: str = "the code's class"
 
     @property
     def total(self) -> int:
@@ -125,9 +132,21 @@ def naf_coverage(kb: Knowledge) -> Coverage:
     return Coverage("naf", tuple(readings))
 
 
-def coverage(kb: Knowledge) -> tuple[Coverage, ...]:
-    """The EWC labels in French and English, and the NAF labels."""
-    return ewc_coverage(kb, "fr"), ewc_coverage(kb, "en"), naf_coverage(kb)
+def glossary_coverage(kb: Knowledge, data: Mapping[str, bytes]) -> Coverage:
+    """Every term of the glossary read by the keywords (as an offer and as a need), against its class."""
+    rows = csv.DictReader(io.StringIO(data["glossary.csv"].decode("utf-8-sig"), newline=""))
+    readings = []
+    for row in rows:
+        term = row["term"]
+        named = kb.named_classes(term, Direction.OFFER) | kb.named_classes(term, Direction.NEED)
+        # Vague classes count here: "intrants", "matière première" are glossary entries of their own.
+        readings.append(LabelReading("glossary", row["source"], term, named, frozenset({row["class_id"]})))
+    return Coverage("glossary", tuple(readings), "its glossary class")
+
+
+def coverage(kb: Knowledge, data: Mapping[str, bytes]) -> tuple[Coverage, ...]:
+    """The EWC labels in French and English, the NAF labels, and the glossary's terms."""
+    return ewc_coverage(kb, "fr"), ewc_coverage(kb, "en"), naf_coverage(kb), glossary_coverage(kb, data)
 
 
 def format_coverage_report(reports: Iterable[Coverage], *, verbose: bool = False) -> str:
@@ -135,15 +154,15 @@ def format_coverage_report(reports: Iterable[Coverage], *, verbose: bool = False
     for report in reports:
         lines.append(
             f"{report.source}: {report.total} labels; read {report.read_share:.3f} "
-            f"({report.total - len(report.unread())}/{report.total}); read into the code's class "
+            f"({report.total - len(report.unread())}/{report.total}); read into {report.target} "
             f"{report.right_share:.3f} ({sum(r.right for r in report.judged)}/{len(report.judged)})"
         )
         if verbose:
             for r in report.unread():
-                lines.append(f"  unread    {r.code}  {r.label}  [code: {', '.join(sorted(r.expected))}]")
+                lines.append(f"  unread    {r.code}  {r.label}  [expected: {', '.join(sorted(r.expected))}]")
             for r in report.elsewhere():
                 lines.append(
                     f"  elsewhere {r.code}  {r.label}  -> {', '.join(sorted(r.read))}"
-                    f"  [code: {', '.join(sorted(r.expected))}]"
+                    f"  [expected: {', '.join(sorted(r.expected))}]"
                 )
     return "\n".join(lines) + "\n"
