@@ -179,3 +179,13 @@ def test_everyday_objects_are_what_their_take_back_scheme_says(
 
 def test_unsold_food_is_still_food_waste(kb: Knowledge) -> None:
     assert "food_waste" in kb.classify(offer("Invendus du rayon frais"))
+
+
+def test_an_exclude_is_a_word_not_a_phrase_split_into_vetoes(kb: Knowledge) -> None:
+    # "banque alimentaire" as an exclude vetoed "aliment" in any text saying "alimentaire".
+    assert "use_animal_feed" in kb.named_classes(
+        "Aliment : issues de l'industrie alimentaire", Direction.NEED
+    )
+    assert "use_animal_feed" not in kb.named_classes("Aliments pour la banque alimentaire", Direction.NEED)
+    # "poultry litter" as an exclude vetoed the English "litter" itself.
+    assert "use_animal_bedding" in kb.named_classes("Litter for horses", Direction.NEED)
