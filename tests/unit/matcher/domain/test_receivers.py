@@ -182,3 +182,37 @@ def test_sourced_outlets_of_entries_that_had_none(kb: Knowledge, ewc: str, naf: 
     receiver = need("Matière première", category=Category.MATERIAL, naf=naf, road_km=10)
     proposal = evaluate_substitution(waste, receiver, kb)
     assert proposal is not None and f"Code déchet {ewc}" in proposal.explanation
+
+
+@pytest.mark.parametrize(
+    ("offer_class", "need_class"),
+    [
+        # The outlets the issue names, class to use: cement kilns, paper mills, feed, digestion and
+        # composting, metallurgy, road works, building products.
+        ("ash", "use_cement_kiln"),
+        ("slag", "use_cement_kiln"),
+        ("foundry_sand", "use_cement_kiln"),
+        ("tyres_rubber", "use_cement_kiln"),
+        ("solvents", "use_cement_kiln"),
+        ("animal_by_products", "use_cement_kiln"),
+        ("plastics", "use_cement_kiln"),
+        ("treated_wood", "use_cement_kiln"),
+        ("paper_cardboard", "use_paper_recycling"),
+        ("whey", "use_animal_feed"),
+        ("spent_grain", "use_animal_feed"),
+        ("bakery_waste", "use_animal_feed"),
+        ("food_waste", "use_anaerobic_digestion"),
+        ("manure", "use_anaerobic_digestion"),
+        ("green_waste", "use_composting"),
+        ("ferrous_scrap", "use_metal_recycling"),
+        ("metal_chips", "use_metal_recycling"),
+        ("inert_rubble", "use_construction_aggregates"),
+        ("slag", "use_construction_aggregates"),
+        ("ash", "use_construction_aggregates"),
+        ("glass_cullet", "use_building_products"),
+        ("textiles", "use_building_products"),
+    ],
+)
+def test_documented_outlets_are_linked(kb: Knowledge, offer_class: str, need_class: str) -> None:
+    link = kb.link(offer_class, need_class)
+    assert link is not None and link.weight >= 0.4
