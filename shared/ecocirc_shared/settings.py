@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ClassVar, Self
@@ -262,7 +263,28 @@ class LinkSettings(RuntimeSettings):
         return self
 
 
-class ApiSettings(RuntimeSettings):
+class ProgrammeSettings(RuntimeSettings):
+    """The programme's clock: whose day "today" and "overdue" mean, for the pages as for the reminders."""
+
+    programme_timezone: str = Field(
+        "Europe/Paris", description="Time zone of the programme's weeks and hours (IANA name)."
+    )
+
+    @field_validator("programme_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
+        return value
+
+    def today(self) -> date:
+        """The programme's day now: an action due yesterday in Paris is overdue at 00:30 Paris time."""
+        return datetime.now(ZoneInfo(self.programme_timezone)).date()
+
+
+class ApiSettings(ProgrammeSettings):
     """The HTTP API: who may call it and how."""
 
     required_here: ClassVar[tuple[str, ...]] = ("admin_token",)
@@ -432,7 +454,7 @@ class SmtpSettings(RuntimeSettings):
         return self
 
 
-class NotifySettings(RuntimeSettings):
+class NotifySettings(ProgrammeSettings):
     """Who is told what, when, and in whose name."""
 
     required_here: ClassVar[tuple[str, ...]] = ("mail_from", "programme_contact")
@@ -468,19 +490,6 @@ class NotifySettings(RuntimeSettings):
     reminder_stale_days: int = Field(
         30, ge=1, description="A lead nobody moved for this many days is in the reminder."
     )
-    programme_timezone: str = Field(
-        "Europe/Paris", description="Time zone of the programme's weeks and hours (IANA name)."
-    )
-
-    @field_validator("programme_timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
-        return value
-
     lead_link_days: int = Field(
         30,
         ge=1,

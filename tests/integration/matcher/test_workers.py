@@ -246,3 +246,34 @@ async def test_a_knowledge_change_rederives_once_and_keeps_what_still_holds(
         == revisions
     )
     await pool.close()
+
+
+async def test_a_worker_that_gives_a_zone_away_keeps_only_what_its_zones_need(
+    postgres: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """A rebalance takes a zone away: from its next batch on, the worker holds what a worker given only
+    the zone it kept holds (it used to keep every flow until it restarted)."""
+    events = scenario(7, flows=150, box=ACROSS_TWO_ZONES)
+    kb: Any = VersionedKnowledge()
+    pool = await fresh_pool(postgres.url, make_settings)
+    both = MatcherService(MatcherStore(pool), kb, new_index)
+    both.want(zone_regions(0, 2) | zone_regions(1, 2))
+    await both.rebuild()
+    for event in events:
+        await both.handle(event)
+    held_before = set(both.index.flows)
+
+    both.want(zone_regions(0, 2))  # the rebalance gives zone 1 to another worker
+    redelivered = next(  # the next batch: a redelivery in the zone it kept, as after any rebalance
+        e
+        for e in events
+        if isinstance(e, FlowDeclared)
+        and partition_for(flow_event_key(e.flow.site.lat, e.flow.site.lon, 2).encode(), 2) == 0
+    )
+    await both.handle(redelivered)
+    kept = MatcherService(MatcherStore(pool), kb, new_index)
+    kept.want(zone_regions(0, 2))
+    await kept.rebuild()
+    assert set(both.index.flows) == set(kept.index.flows)
+    assert len(both.index.flows) < len(held_before), "zone 1's own flows should be gone"
+    await pool.close()

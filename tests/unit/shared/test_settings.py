@@ -142,3 +142,12 @@ def test_trusted_proxies_are_read_comma_separated(monkeypatch: pytest.MonkeyPatc
 def test_a_trusted_proxy_must_be_an_address_or_a_network(entry: str) -> None:
     with pytest.raises(ValidationError, match="ECOCIRC_TRUSTED_PROXIES"):
         Settings(**{**COMPLETE, "trusted_proxies": entry})
+
+
+def test_the_programme_day_is_the_programme_zone_s_day_for_the_pages_as_for_the_reminders() -> None:
+    """Kiritimati (UTC+14) is always a day or two ahead of Pago Pago (UTC-11): a UTC day would be the same."""
+    ahead = IntakeSettings(**INTAKE, programme_timezone="Pacific/Kiritimati").today()
+    behind = NotifierSettings(**NOTIFIER, programme_timezone="Pacific/Pago_Pago").today()
+    assert 1 <= (ahead - behind).days <= 2
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        IntakeSettings(**INTAKE, programme_timezone="Europe/Gers")

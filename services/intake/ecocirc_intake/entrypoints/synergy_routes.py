@@ -4,11 +4,10 @@ for the caller by the shared confidentiality rules (the advisors' follow-up is i
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ecocirc_intake.adapters import directory as intake_directory
 from ecocirc_intake.adapters import notifier_reads
@@ -29,6 +28,7 @@ from ecocirc_shared.bands import Band
 from ecocirc_shared.directory import Directory, RecipientKind, Viewer
 from ecocirc_shared.followup import SynergyStatus
 from ecocirc_shared.recorded import is_stand_in
+from ecocirc_shared.settings import IntakeSettings
 from ecocirc_shared.synergies import SynergyKind
 from ecocirc_shared.visibility import Figure, sees_prices
 from ecocirc_shared.wording import synergy_view
@@ -137,6 +137,7 @@ async def _shaped(
 
 @router.get("/synergies", response_model=Page[SynergyPublic], tags=["synergies"])
 async def list_synergies(
+    request: Request,
     store: StoreDep,
     principal: PrincipalDep,
     company_id: UUID | None = None,
@@ -159,11 +160,13 @@ async def list_synergies(
         float | None, Query(ge=0, le=1, description="Only the leads scored this or more.")
     ] = None,
     overdue: Annotated[
-        bool, Query(description="Advisors: only the open leads whose next action is past (UTC day).")
+        bool,
+        Query(description="Advisors: only the open leads whose next action is past (the programme's day)."),
     ] = False,
 ) -> Page[SynergyPublic]:
     """Best first. A lead withdrawn by the matcher is left out unless include_withdrawn (a lead people
     had taken up keeps its status and stays)."""
+    settings: IntakeSettings = request.app.state.settings
     filters = notifier_reads.Filters(
         statuses=tuple(s.value for s in status or ()),
         kind=kind.value if kind else None,
@@ -171,7 +174,7 @@ async def list_synergies(
         territory=territory,
         resource_class=resource_class,
         min_score=min_score,
-        overdue_on=datetime.now(UTC).date() if overdue else None,
+        overdue_on=settings.today() if overdue else None,
     )
     items, total = await synergies_for(
         store,

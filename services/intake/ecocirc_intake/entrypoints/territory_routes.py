@@ -182,9 +182,10 @@ async def territory_report(
     """Companies and flows of the territory; the leads touching it by status at the end of the period,
     by status reached within it, by kind and by abandonment reason; tonnes, CO2e and euros a year, as
     the platform estimates them (leads open or done) and as advisors recorded them (leads done).
-    Days are in UTC. The CSV (semicolons, UTF-8) and the XLSX hold the same figures, the XLSX also the
-    list of leads; text cells that a spreadsheet would run as a formula are prefixed with '."""
-    first, last = report_period(first, last)
+    Days are the programme's (ECOCIRC_PROGRAMME_TIMEZONE). The CSV (semicolons, UTF-8) and the XLSX hold
+    the same figures, the XLSX also the list of leads; text cells that a spreadsheet would run as a
+    formula are prefixed with '."""
+    first, last = report_period(first, last, _settings(request).today())
     result, lines = await territories.territory_report(
         store, principal, territory, territories.period_of(first, last), _settings(request).public_base_url
     )
@@ -201,9 +202,10 @@ async def territory_report(
     return report_download(result, lines, format)
 
 
-def report_period(first: date | None, last: date | None) -> tuple[date, date]:
-    """The period asked for: by default from 1 January to today (UTC); refused if it ends before it starts."""
-    last = last or datetime.now(UTC).date()
+def report_period(first: date | None, last: date | None, today: date) -> tuple[date, date]:
+    """The period asked for: by default from 1 January to `today` (the programme's day); refused if it
+    ends before it starts."""
+    last = last or today
     first = first or date(last.year, 1, 1)
     if first > last:
         raise InvalidInput(

@@ -74,8 +74,8 @@ def create_app(settings: MatcherSettings) -> faust.App:
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(app: faust.App, assigned: set[TP], **_: Any) -> None:
-        # The zones' regions are loaded before the next batch; a worker that loses a zone keeps its
-        # flows in memory until it restarts (correct, only larger).
+        # The zones' regions are loaded before the next batch; a worker that loses a zone reloads only
+        # the zones it keeps then, so its memory follows its share.
         zones.clear()
         zones.update(tp.partition for tp in assigned if tp.topic == FLOW_EVENTS)
         want_zones()

@@ -66,6 +66,7 @@ class MatcherService:
         self._wanted: frozenset[int] = frozenset()  # regions of the zones this worker is given
         self._synced: dict[int, int] = {}  # region -> seq up to which its flows are in the index
         self._stale = True  # the index must be (re)loaded from the database before use
+        self._forget = False  # that reload keeps only the wanted regions (some were given away)
         self._busy = asyncio.Lock()  # events and re-derivation take turns with the index
         self.knowledge_pending = False  # some regions are still to re-derive with this knowledge
 
@@ -74,8 +75,15 @@ class MatcherService:
         return self._covered
 
     def want(self, regions: Iterable[int]) -> None:
-        """The regions of the zones this worker is now given: loaded before its next batch."""
-        self._wanted = frozenset(regions)
+        """The regions of the zones this worker is now given: loaded before its next batch.
+
+        A worker that loses regions in a rebalance reloads only what it keeps before its next batch, so
+        its memory follows its share; regions an event touches later are loaded again for that event.
+        """
+        wanted = frozenset(regions)
+        if self._wanted - wanted and self._covered:
+            self._stale, self._forget = True, True
+        self._wanted = wanted
 
     async def rebuild(self, rederive: bool = True) -> None:
         """Load this worker's regions; if the knowledge changed since the synergies were derived, note it,
@@ -91,7 +99,8 @@ class MatcherService:
             await self.rederive_pending()
 
     async def _reload(self) -> None:
-        regions = self._covered | self._wanted
+        regions = self._wanted if self._forget and self._wanted else self._covered | self._wanted
+        self._forget = False
         self.index = self._new_index(self.kb)
         self._covered = frozenset()
         self._synced = {}

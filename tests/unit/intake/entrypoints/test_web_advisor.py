@@ -30,10 +30,10 @@ def test_a_search_keeps_known_values_and_drops_the_rest() -> None:
         True,
     )
     company = uuid.uuid4()
-    filters = search.filters((company,))
+    filters = search.filters((company,), date(2026, 12, 1))
     assert filters.statuses == ("study",) and filters.kind is None and filters.min_score == 0.75
     assert filters.resource_class == "wood" and filters.company_ids == (company,)
-    assert filters.overdue_on is not None
+    assert filters.overdue_on == date(2026, 12, 1)
     assert search.query() == {
         "entreprise": "Scierie du Savès",
         "etape": "study",
@@ -44,7 +44,8 @@ def test_a_search_keeps_known_values_and_drops_the_rest() -> None:
     for score in ("120", "-3", "beaucoup", "75.5"):
         assert LeadSearch.read(QueryParams({"score": score})).score == "", score
     assert LeadSearch.read(QueryParams({"score": "60 %"})).score == "60"
-    assert not LeadSearch().narrowed and LeadSearch().filters(None).company_ids is None
+    unnarrowed = LeadSearch().filters(None, date(2026, 12, 1))
+    assert not LeadSearch().narrowed and unnarrowed.company_ids is None and unnarrowed.overdue_on is None
 
 
 def test_pages_keep_the_search_in_their_links() -> None:

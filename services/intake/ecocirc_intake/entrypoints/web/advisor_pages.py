@@ -132,11 +132,12 @@ async def dashboard_page(web: WebContext, advisor: Advisor) -> Response:
     leads, lead_total = await pipeline_rows(
         web.store,
         advisor,
-        filters=search.filters(ids),
+        filters=search.filters(ids, web.settings.today()),
         include_withdrawn=search.status == SynergyStatus.WITHDRAWN,
         limit=LEADS_SHOWN,
         offset=0,
         owners=owner_names(owners),
+        today=web.settings.today(),
     )
     kept = search.query()
     company_pages = Pages(page_number(params, "pe"), COMPANIES_PER_PAGE, 0, "pe", kept)
@@ -219,11 +220,12 @@ async def company_page(company_id: UUID, web: ContextDep) -> Response:
     leads, lead_total = await pipeline_rows(
         web.store,
         advisor,
-        filters=LeadSearch().filters((company_id,)),
+        filters=LeadSearch().filters((company_id,), web.settings.today()),
         include_withdrawn=False,
         limit=200,
         offset=0,
         owners=owner_names(owners),
+        today=web.settings.today(),
     )
     naf = get_naf(record.naf_code)
     return web.render(
@@ -266,11 +268,12 @@ async def pipeline_page(web: ContextDep) -> Response:
     leads, total = await pipeline_rows(
         web.store,
         advisor,
-        filters=search.filters(ids),
+        filters=search.filters(ids, web.settings.today()),
         include_withdrawn=search.status == SynergyStatus.WITHDRAWN,
         limit=PIPELINE_SHOWN,
         offset=0,
         owners=owner_names(owners),
+        today=web.settings.today(),
     )
     order = [s.value for s in (*PIPELINE, SynergyStatus.WITHDRAWN)]
     groups = [

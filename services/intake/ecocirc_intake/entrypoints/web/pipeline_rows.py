@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID
 
 from ecocirc_intake.adapters import directory as intake_directory
@@ -49,6 +49,7 @@ async def pipeline_rows(
     limit: int,
     offset: int,
     owners: dict[UUID, str],
+    today: date,
 ) -> tuple[list[PipelineRow], int]:
     """The leads of the advisor's territories that the filters keep, best first."""
     rows, total = await notifier_reads.list_synergies(
@@ -65,7 +66,6 @@ async def pipeline_rows(
         directory = await intake_directory.companies(conn, companies)
         introduced = await notifier_reads.introduced(conn, [r.snapshot.synergy_id for r in rows])
     viewer = viewer_of(advisor, directory)
-    today = datetime.now(UTC).date()
     shown = []
     for row in rows:
         row = dataclasses.replace(row, introduced=row.snapshot.synergy_id in introduced)

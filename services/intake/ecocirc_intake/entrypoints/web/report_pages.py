@@ -60,13 +60,13 @@ async def _asked(web: WebContext, advisor: Advisor) -> tuple[Asked, list[tuple[s
     territory = params.get("territoire") or (choices[0][0] if choices else ALL_TERRITORIES)
     problem = None
     try:
-        first, last = report_period(_day(params.get("du")), _day(params.get("au")))
+        first, last = report_period(_day(params.get("du")), _day(params.get("au")), web.settings.today())
     except ValueError:
         problem = "Indiquez des dates complètes (jour, mois, année)."
-        first, last = report_period(None, None)
+        first, last = report_period(None, None, web.settings.today())
     except InvalidInput:
         problem = "La période doit commencer avant de finir."
-        first, last = report_period(None, None)
+        first, last = report_period(None, None, web.settings.today())
     return Asked(territory, first, last), choices, problem
 
 

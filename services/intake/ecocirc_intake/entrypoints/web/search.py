@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import date
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -87,8 +87,9 @@ class LeadSearch:
         except ValueError:
             return None
 
-    def filters(self, company_ids: tuple[UUID, ...] | None) -> notifier_reads.Filters:
-        """`company_ids`: the companies the name and commune designate (None: not narrowed)."""
+    def filters(self, company_ids: tuple[UUID, ...] | None, today: date) -> notifier_reads.Filters:
+        """`company_ids`: the companies the name and commune designate (None: not narrowed); `today`: the
+        programme's day, before which a next action is overdue."""
         return notifier_reads.Filters(
             statuses=(self.status,) if self.status else (),
             kind=self.kind or None,
@@ -97,7 +98,7 @@ class LeadSearch:
             resource_class=self.resource or None,
             min_score=int(self.score) / 100 if self.score else None,
             company_ids=company_ids,
-            overdue_on=datetime.now(UTC).date() if self.overdue else None,
+            overdue_on=today if self.overdue else None,
         )
 
     def query(self) -> dict[str, str]:
