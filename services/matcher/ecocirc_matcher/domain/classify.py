@@ -186,7 +186,11 @@ class Classifier:
         exact_at: set[int] = set()
         exact: set[tuple[str, int]] = set()
         for i, token_keys in enumerate(text_keys):
-            candidates = {position for key in token_keys for position in self._index.get(key, ())}
+            # A term written "=fonte" is indexed by the word itself, which the stems of its plural
+            # ("fontes" -> "font") do not hold: look it up by the word as written too.
+            candidates = {
+                position for key in token_keys | as_written[i] for position in self._index.get(key, ())
+            }
             for position in sorted(candidates):
                 term = self._terms[position]
                 if term.direction and term.direction != direction.value:

@@ -668,6 +668,11 @@ class Knowledge:
         found, _ = self._state_reader.match_text(f"{label}. {description}", Direction.OFFER)
         return frozenset(found)
 
+    def named_classes(self, text: str, direction: Direction) -> frozenset[str]:
+        """The classes the keywords name in a text, as the classifier reads words (no category, code or
+        activity): what the coverage of the nomenclatures' labels is measured on."""
+        return frozenset(self._classifier.match_text(text, direction)[0])
+
     def streams(self, flow: FlowSnapshot) -> frozenset[str]:
         """The wastes or materials a flow's words name, whatever its category: what a collection round
         or a transport carries, read as what the company hands over ("Collecte des cartons et films"

@@ -14,12 +14,13 @@ from wordfreq import get_frequency_dict
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Function words of both languages carry no meaning for matching; dropping them lets
-# "huile de coupe" meet the term "huile coupe" and "marc and dregs" meet "marc".
+# "huile de coupe" meet the term "huile coupe" and "marc and dregs" meet "marc". ("son" is not one of
+# them: "son de blé" is bran.)
 _STOPWORDS_TEXT = """
     a au aux avec ce ces d de des du en et l la le les leur leurs ou par pour sans sur un une nos notre
-    votre vos son sa ses qui que dont est sont etre y dans chez tres plus moins environ
+    votre vos sa ses qui que dont est sont etre y dans chez tres plus moins environ
     tout toute toutes tous nous vous ils elles il elle on se ne avons avez ont
-    the of and or for with without from to in an as by on at per our their its is are be into
+    the of and or for with without from to in an as by on at per our their its is are be into containing
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # Prepositions that make the next noun a complement of the one before ("vidange des bacs", "marc de café
@@ -45,6 +46,9 @@ _CLOSING_NI = re.compile(r"\b(?:ni|nor)\b")
 _ITEM_BREAK = re.compile(r"[,.+/]|\b(?:ni|nor|et|ou|and|or)\b")
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
+# "contenant des substances dangereuses", "contenant du mercure": the participle (containing, a stop word
+# in English), not the noun "contenant" (a container): it says what a waste holds, not that it is a drum.
+_PARTICIPLE = re.compile(r"\bcontenant(?=\s+(?:des|du|de\s+la|de\s+l)\b)")
 
 _FR = snowballstemmer.stemmer("french")
 _EN = snowballstemmer.stemmer("english")
@@ -68,7 +72,12 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Significant words of a text, folded, without stop words or bare numbers ("non X" is one word)."""
-    return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
+    return [w for w in _WORD.findall(_plain(fold(text))) if w not in STOPWORDS and not w.isdigit()]
+
+
+def _plain(folded: str) -> str:
+    """A folded text with "non X" as one word and without the participle "contenant" (see above)."""
+    return _PARTICIPLE.sub(" ", _NON.sub("non", folded))
 
 
 def governed(text: str) -> dict[int, str]:
@@ -77,7 +86,7 @@ def governed(text: str) -> dict[int, str]:
     them are skipped ("dans un bac", "en bacs de 600 L", "pour nos sacs")."""
     found: dict[int, str] = {}
     position, preposition = 0, ""
-    for token in _WORD.findall(_NON.sub("non", fold(text))):
+    for token in _WORD.findall(_plain(fold(text))):
         if token in _PREPOSITIONS:
             preposition = token
             continue

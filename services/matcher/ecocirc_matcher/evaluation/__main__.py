@@ -1,4 +1,4 @@
-"""Command line: `python -m ecocirc_matcher.evaluation maestri|demo [--verbose]`."""
+"""Command line: `python -m ecocirc_matcher.evaluation maestri|demo|terms|coverage [--verbose]`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ecocirc_matcher.domain.knowledge import _read_packaged, load_knowledge
+from ecocirc_matcher.evaluation.coverage import coverage, format_coverage_report
 from ecocirc_matcher.evaluation.demo import (
     DEFAULT_TERRITORY,
     NOTIFY_THRESHOLD,
@@ -19,11 +20,12 @@ from ecocirc_matcher.evaluation.terms import evaluate_terms, format_terms_report
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecocirc_matcher.evaluation")
-    parser.add_argument("dataset", choices=["maestri", "demo", "terms"])
+    parser.add_argument("dataset", choices=["maestri", "demo", "terms", "coverage"])
     parser.add_argument(
         "--verbose",
         action="store_true",
-        help="maestri: the exchanges whose need ranks below 10; demo: every false positive and negative",
+        help="maestri: the exchanges whose need ranks below 10; demo: every false positive and negative;"
+        " coverage: every label read into no class or into another class than its code's",
     )
     parser.add_argument(
         "--ranks",
@@ -76,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                 evaluate_terms(_read_packaged(), kb.semantic.encoder if kb.semantic else None)
             )
         )
+        return 0
+    if args.dataset == "coverage":
+        sys.stdout.write(format_coverage_report(coverage(kb, _read_packaged()), verbose=args.verbose))
         return 0
     if args.dataset == "demo":
         if not args.file.is_file():

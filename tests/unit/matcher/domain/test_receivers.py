@@ -145,3 +145,74 @@ def test_a_receiver_row_with_an_unknown_use_is_refused() -> None:
     bad = data["ewc_receivers.csv"] + b'10 01 02,,23.51,engrais,0.5,"x",y\n'
     with pytest.raises(ValueError, match="engrais"):
         Knowledge({**data, "ewc_receivers.csv": bad})
+
+
+@pytest.mark.parametrize(
+    ("ewc", "naf", "weight"),
+    [
+        ("10 09 08", "42.11Z", 0.5),  # foundry sand to road works (Cerema guide)
+        ("10 02 08", "24.43Z", 0.7),  # electric arc furnace dust to zinc recovery (Waelz)
+        ("10 02 02", "01.11Z", 0.4),  # steel slag as a liming material (NF U 44-001, class 4)
+        ("17 05 04", "81.30Z", 0.5),  # excavated soil to landscaping
+    ],
+)
+def test_documented_outlets_are_proposed_from_the_code(
+    kb: Knowledge, ewc: str, naf: str, weight: float
+) -> None:
+    waste = offer(UNKNOWN_WORDS, ewc=ewc)
+    receiver = need("Matière première", category=Category.MATERIAL, naf=naf, road_km=10)
+    proposal = evaluate_substitution(waste, receiver, kb)
+    assert proposal is not None
+    assert proposal.score_parts["resource"] == weight  # the receiver row, not a guess from the activity
+    assert f"Code déchet {ewc}" in proposal.explanation
+
+
+@pytest.mark.parametrize(
+    ("ewc", "naf"),
+    [
+        ("19 01 02", "38.32Z"),  # ferrous metal picked out of bottom ash, to a scrap dealer
+        ("11 05 02", "24.43Z"),  # zinc ash of galvanising, to zinc recovery
+        ("19 02 10", "23.51Z"),  # combustible waste (SRF), to a cement kiln
+        ("17 09 04", "38.32Z"),  # mixed construction waste, to a sorting centre
+    ],
+)
+def test_sourced_outlets_of_entries_that_had_none(kb: Knowledge, ewc: str, naf: str) -> None:
+    assert kb.receivers_of_entry(ewc)
+    waste = offer(UNKNOWN_WORDS, ewc=ewc)
+    receiver = need("Matière première", category=Category.MATERIAL, naf=naf, road_km=10)
+    proposal = evaluate_substitution(waste, receiver, kb)
+    assert proposal is not None and f"Code déchet {ewc}" in proposal.explanation
+
+
+@pytest.mark.parametrize(
+    ("offer_class", "need_class"),
+    [
+        # The outlets the issue names, class to use: cement kilns, paper mills, feed, digestion and
+        # composting, metallurgy, road works, building products.
+        ("ash", "use_cement_kiln"),
+        ("slag", "use_cement_kiln"),
+        ("foundry_sand", "use_cement_kiln"),
+        ("tyres_rubber", "use_cement_kiln"),
+        ("solvents", "use_cement_kiln"),
+        ("animal_by_products", "use_cement_kiln"),
+        ("plastics", "use_cement_kiln"),
+        ("treated_wood", "use_cement_kiln"),
+        ("paper_cardboard", "use_paper_recycling"),
+        ("whey", "use_animal_feed"),
+        ("spent_grain", "use_animal_feed"),
+        ("bakery_waste", "use_animal_feed"),
+        ("food_waste", "use_anaerobic_digestion"),
+        ("manure", "use_anaerobic_digestion"),
+        ("green_waste", "use_composting"),
+        ("ferrous_scrap", "use_metal_recycling"),
+        ("metal_chips", "use_metal_recycling"),
+        ("inert_rubble", "use_construction_aggregates"),
+        ("slag", "use_construction_aggregates"),
+        ("ash", "use_construction_aggregates"),
+        ("glass_cullet", "use_building_products"),
+        ("textiles", "use_building_products"),
+    ],
+)
+def test_documented_outlets_are_linked(kb: Knowledge, offer_class: str, need_class: str) -> None:
+    link = kb.link(offer_class, need_class)
+    assert link is not None and link.weight >= 0.4
