@@ -260,8 +260,14 @@ class Classifier:
         families = {kb.classes[c].family for c in named_resources}
         described = False
         said = set(found)
+        label_uses = any(kb.classes[c].family == USE_FAMILY for c in from_label)
         for class_id, conf in from_description.items():
             if named_resources and kb.classes[class_id].family not in families:
+                continue
+            if label_uses and kb.classes[class_id].family == USE_FAMILY and class_id not in from_label:
+                # The label says what the flow is for; another use its description names is what it
+                # accepts or where it goes: "Combustibles de substitution pour le four" + "déchets
+                # dangereux acceptés" is a kiln that burns them, not a collector of hazardous waste.
                 continue
             if (
                 direction is Direction.OFFER
