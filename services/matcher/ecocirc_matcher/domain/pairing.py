@@ -29,6 +29,9 @@ from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
 # States of a resource that make it waste rather than the thing itself (states.csv).
 WORN_STATES = frozenset({"used", "soiled"})
+# A regenerated material (redistilled solvent, re-refined oil) is a product again, not a waste, but it
+# is not new either: a need that wants new will not take it.
+REGENERATED = "regenerated"
 
 # Flows of these categories are things that may carry a hazard; the others are services, transport,
 # skills or energy delivered.
@@ -38,6 +41,11 @@ THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.
 HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 # Words that restrict a collector of hazardous waste to liquids.
 LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
+
+# Water that a tanker carries ("on peut pomper une citerne", "tonne à eau") travels as far as other
+# liquids hauled by road (knowledge/classes.csv gives organic effluents 30 km), not the few km of a pipe.
+TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
+TANKER_REACH_KM = 30.0
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
@@ -86,6 +94,10 @@ def carries_hazard(kb: Knowledge, offer: FlowSnapshot) -> bool:
     may take it. Words make only a thing hazardous: a collection round, a truck or a training "for
     hazardous waste" offers a service, not the waste it deals with (it still never pools with an
     ordinary one: `is_hazardous`)."""
+    if offer.category is Category.MATERIAL and REGENERATED in kb.states(offer):
+        # A regenerated product (solvent redistilled to a technical grade) has left waste status
+        # (directive 2008/98/EC art. 6): its words name a substance, not a hazardous waste.
+        return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
     if offer.category in THINGS:
         return is_hazardous(kb, offer)
     return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
@@ -115,10 +127,11 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
         # this offer names, even if it is of a class the receiver otherwise takes.
         return None
-    worn = kb.states(offer) & WORN_STATES
+    offer_states = kb.states(offer)
+    worn = offer_states & WORN_STATES
     need_states = kb.states(need)
-    if worn and "new" in need_states:
-        # "Palettes neuves", "emballages neufs": nothing used or soiled will do.
+    if (worn or REGENERATED in offer_states) and "new" in need_states:
+        # "Palettes neuves", "emballages neufs", "solvant neuf": nothing used, soiled or regenerated will do.
         return None
     # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
     wants_clean = not need_states & WORN_STATES
@@ -229,7 +242,10 @@ def _class_links(
         if not table.specific:
             # Two vague flows ("matière", "déchet") are not a lead on their own.
             continue
-        reach = allowed_reach(table.reach_km, offer, need)
+        class_reach = table.reach_km
+        if kb.classes[o].family == "water" and _by_tanker(kb, offer, need):
+            class_reach = max(class_reach, TANKER_REACH_KM)
+        reach = allowed_reach(class_reach, offer, need)
         if distance > reach:
             continue
         for n in need_classes:
@@ -287,6 +303,11 @@ def _receiver_links(
             reason = f"Code déchet {entry} : {link.reason_fr}"
             found.append(Evidence(link.weight, resource, resource, reach, reason, prefix))
     return found
+
+
+def _by_tanker(kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot) -> bool:
+    """Whether either side says the water goes by tanker."""
+    return not TANKER_WORDS.isdisjoint(kb.said(offer) | kb.said(need))
 
 
 def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozenset[str]) -> str:
