@@ -161,14 +161,26 @@ class Classifier:
         self, text: str, direction: Direction, *, negated: bool = False
     ) -> tuple[dict[str, float], bool]:
         """Classes a text names (or, `negated`, denies) with a confidence, and whether a typo was corrected."""
-        found, fuzzy = self._match_cached(text, direction, negated)
+        found, fuzzy, _ = self._match_cached(text, direction, negated)
         return dict(found), fuzzy
 
-    def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
+    def head(self, text: str, direction: Direction) -> frozenset[str]:
+        """The classes a text names first, with the words that qualify them: "Engrais organique /
+        digestat" is first a use; "Amendement calcaire" is a use and the resource right after it."""
+        _, _, spans = self._match_cached(text, direction, False)
+        if not spans:
+            return frozenset()
+        first = min(start for start, _ in spans.values())
+        end = max(stop for start, stop in spans.values() if start == first)
+        return frozenset(c for c, (start, _) in spans.items() if first <= start <= end + 1)
+
+    def _match(
+        self, text: str, direction: Direction, negated: bool
+    ) -> tuple[dict[str, float], bool, dict[str, tuple[int, int]]]:
         read = denied(text) if negated else affirmed(text)
         raw = words(read)
         if not raw:
-            return {}, False
+            return {}, False, {}
         corrected: list[str] = []
         fuzzy_at: set[int] = set()
         for i, word in enumerate(raw):
@@ -212,13 +224,20 @@ class Classifier:
             if len(placed) == 1 and not placed.isdisjoint(exact_at) and (class_id, *placed) not in exact:
                 continue
             kept.append((class_id, placed))
+        complements = governed(read)
         if self._vessels:
-            kept = _not_vessels(kept, self._vessels, governed(read))
+            kept = _not_vessels(kept, self._vessels, complements, raw)
+        kept = _not_origins(kept, complements, raw)
         found: dict[str, float] = {}
         for class_id, placed in kept:
             conf = FUZZY_PENALTY if placed & fuzzy_at else 1.0
             found[class_id] = max(found.get(class_id, 0.0), conf)
-        return _heat_level(found, text), bool(fuzzy_at and any(p & fuzzy_at for _, p in kept))
+        spans: dict[str, tuple[int, int]] = {}
+        for class_id, placed in kept:
+            if class_id not in spans or min(placed) < spans[class_id][0]:
+                spans[class_id] = (min(placed), max(placed))
+        fuzzy = bool(fuzzy_at and any(p & fuzzy_at for _, p in kept))
+        return _heat_level(found, text), fuzzy, spans
 
     def classify(
         self,
@@ -309,8 +328,15 @@ class Classifier:
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
+            # Unless the label's head is the use alone: "Engrais organique / digestat", "Complément
+            # énergétique (céréales, drêches...)" ask for any organic fertiliser or energy feed, of which
+            # the resources named are examples.
+            head = self.head(label, direction)
+            head_use = head if all(kb.classes[c].family == USE_FAMILY for c in head) else frozenset()
             found = {
-                c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY or c in OPEN_USES
+                c: conf
+                for c, conf in found.items()
+                if kb.classes[c].family != USE_FAMILY or c in OPEN_USES or c in head_use
             }
         guessed: set[str] = set()
         worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
@@ -414,13 +440,30 @@ def _inferred(
 _VESSEL_PLACES = frozenset({"en", "dans", "in", "into"})
 
 
+# ...and what is left at the bottom of a vessel is its content, not the vessel: "fonds de cuve", "restes
+# de pots", "résidus de fûts" (folded, with their plurals).
+_LEFT_IN = frozenset({"fond", "fonds", "reste", "restes", "residu", "residus", "bas"})
+# Words that say where a thing comes from: "ferrailles sorties des mâchefers", "fibres issues du
+# recyclage", "boues provenant de la station". What follows them is the origin, not the thing.
+_ORIGIN_WORDS = frozenset(
+    {
+        "sorti", "sortie", "sortis", "sorties", "issu", "issue", "issus", "issues", "provenant",
+        "extrait", "extraite", "extraits", "extraites", "recupere", "recuperee", "recuperes", "recuperees",
+    }
+)  # fmt: skip
+
+
 def _not_vessels(
-    kept: list[tuple[str, frozenset[int]]], vessels: frozenset[str], complements: dict[int, str]
+    kept: list[tuple[str, frozenset[int]]],
+    vessels: frozenset[str],
+    complements: dict[int, str],
+    raw: list[str],
 ) -> list[tuple[str, frozenset[int]]]:
     """Matches without the containers that only hold or receive what the text is about: a vessel after
-    "en" or "dans" ("abats en bacs réfrigérés"), or the complement of a thing named before it ("huile
-    soluble (vidange des bacs)", "marc de café pour nos sacs de culture"). The head noun is the
-    resource; "Fûts 200 L vides", "Cuves pour l'eau de pluie", "palettes et fûts" still name drums."""
+    "en" or "dans" ("abats en bacs réfrigérés"), the complement of a thing named before it ("huile
+    soluble (vidange des bacs)", "marc de café pour nos sacs de culture"), or of what is left in it
+    ("fonds de cuve", "restes de pots"). The head noun is the resource; "Fûts 200 L vides", "Cuves pour
+    l'eau de pluie", "palettes et fûts" still name drums."""
     starts = [min(placed) for class_id, placed in kept if class_id not in vessels]
     result = []
     for class_id, placed in kept:
@@ -431,6 +474,28 @@ def _not_vessels(
                 continue
             if preposition and any(other < start for other in starts):
                 continue
+            if preposition and start > 0 and raw[start - 1] in _LEFT_IN:
+                continue
+        result.append((class_id, placed))
+    return result
+
+
+def _not_origins(
+    kept: list[tuple[str, frozenset[int]]], complements: dict[int, str], raw: list[str]
+) -> list[tuple[str, frozenset[int]]]:
+    """Matches without what a thing named before is said to come from: "Ferrailles sorties des
+    mâchefers" is scrap, not bottom ash."""
+    starts = [min(placed) for _, placed in kept]
+    result = []
+    for class_id, placed in kept:
+        start = min(placed)
+        if (
+            start > 0
+            and complements.get(start)
+            and raw[start - 1] in _ORIGIN_WORDS
+            and any(other < start - 1 for other in starts)
+        ):
+            continue
         result.append((class_id, placed))
     return result
 
