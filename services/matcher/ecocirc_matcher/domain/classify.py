@@ -42,6 +42,8 @@ CODE_ENTRY_CONFIDENCE = 0.85
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+# A training need's staff words name the trainees (knowledge/classes.csv families).
+TRAINING_FAMILY, STAFF_FAMILY = "training", "skills"
 # Uses that stay open whatever resources a need names: a licensed collector of hazardous waste lists
 # examples ("acides, solvants, huiles, boues") of all it takes in.
 OPEN_USES = frozenset({"use_hazardous_waste"})
@@ -317,6 +319,10 @@ class Classifier:
         # ("formation SST" is first-aid training, not any training).
         precise = {kb.classes[c].family for c in found if kb.classes[c].family != c}
         found = {c: conf for c, conf in found.items() if not (c == kb.classes[c].family and c in precise)}
+        if any(kb.classes[c].family == TRAINING_FAMILY for c in found):
+            # A training need names whom it trains: "ATEX pour 8 techniciens", "CACES pour 12 caristes"
+            # want a session, not technicians or drivers.
+            found = {c: conf for c, conf in found.items() if kb.classes[c].family != STAFF_FAMILY}
         uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
         if direction is Direction.OFFER and label_resources:
             # An offer whose label names a resource is that resource; a use it mentions is where it

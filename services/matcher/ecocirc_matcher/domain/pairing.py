@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ecocirc_matcher.domain import explain, impact
@@ -24,6 +25,7 @@ from ecocirc_matcher.domain.scoring import (
     season_part,
     substitution_score,
 )
+from ecocirc_matcher.domain.text import fold
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
@@ -60,6 +62,11 @@ STREAM_CLASSES = frozenset({"waste_collection"})
 # inferred confidence (an offer's description, 0.8) then stays under 0.5, so that a lead nobody's own
 # words or code back is shown to advisors but never emailed to companies on its own.
 UNCORROBORATED = 0.6
+
+# A joint session is on one topic: CACES certificates follow distinct CNAM recommendations (R482 site
+# machinery, R486 aerial platforms, R489 forklifts, R490 loader cranes), each a session of its own.
+TRAINING_FAMILY = "training"
+_CERTIFICATE = re.compile(r"\br\s?(4\d\d)\b")
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
@@ -372,6 +379,8 @@ def evaluate_mutualisation(
         return None
     if resource_class in STREAM_CLASSES and not hazardous and not _same_stream(kb, a, b):
         return None
+    if kb.classes[resource_class].family == TRAINING_FAMILY and not _same_certificate(a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -412,6 +421,16 @@ def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     return routes_meet(
         places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
     )
+
+
+def _same_certificate(a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two training needs can share a session: the certificates they name meet, or one names none."""
+    named_a, named_b = _certificates(a), _certificates(b)
+    return not named_a or not named_b or not named_a.isdisjoint(named_b)
+
+
+def _certificates(flow: FlowSnapshot) -> frozenset[str]:
+    return frozenset(_CERTIFICATE.findall(fold(f"{flow.label} {flow.description or ''}")))
 
 
 def _same_stream(kb: Knowledge, a: FlowSnapshot, b: FlowSnapshot) -> bool:
