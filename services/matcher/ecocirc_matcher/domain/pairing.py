@@ -49,6 +49,10 @@ LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
 TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
 TANKER_REACH_KM = 30.0
 
+# A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
+ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
+MINERAL_FAMILIES = frozenset({"mineral", "metal"})
+
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
 
@@ -133,6 +137,12 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     if _names_denied(need_classified, kb.said(offer)):
         # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
         # this offer names, even if it is of a class the receiver otherwise takes.
+        return None
+    if not ORGANIC_WORDS.isdisjoint(kb.said(need)) and all(
+        kb.classes[c].family in MINERAL_FAMILIES for c in _primary(offer_conf)
+    ):
+        # "Fertilisation organique", "matière organique pour les rangs": lime, shells or ash are mineral
+        # amendments, not what the receiver asks for.
         return None
     offer_states = kb.states(offer)
     worn = offer_states & WORN_STATES

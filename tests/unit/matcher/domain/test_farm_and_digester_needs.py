@@ -47,3 +47,12 @@ def test_bread_for_sheep_is_bakery_waste_not_a_soil_need(kb: Knowledge) -> None:
     classes = _classes(kb, "Pain dur pour les agneaux", Direction.NEED)
     assert "bakery_waste" in classes
     assert "use_fertiliser" not in classes
+
+
+def test_a_need_for_organic_matter_refuses_mineral_amendments(kb: Knowledge) -> None:
+    organic = need("Matière organique pour le verger", category=Category.MATERIAL, naf="01.24Z", road_km=5)
+    any_kind = need("Amendement pour le verger", category=Category.MATERIAL, naf="01.24Z", road_km=5)
+    shells = offer("Coquilles broyées", naf="10.91Z")
+    assert evaluate_substitution(shells, organic, kb) is None
+    assert evaluate_substitution(shells, any_kind, kb) is not None
+    assert evaluate_substitution(offer("Fumier de cheval", naf="01.43Z"), organic, kb) is not None
