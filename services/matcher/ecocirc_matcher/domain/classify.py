@@ -64,6 +64,10 @@ INTAKE_CLASSES = frozenset({"raw_material", OPEN_CLASS})
 # the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
 QUALIFIER_CLASSES = frozenset({"group_purchasing"})
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
+# A label's first segment ends at a bracket, a slash, a colon, a comma or a semicolon; an ellipsis or
+# "etc." after it makes what follows examples.
+_SEGMENT = re.compile(r"[(/:,;]")
+_OPEN_LIST = re.compile(r"\.\.\.|…|\betc\b")
 _TEMPERATURE = re.compile(r"(\d{2,4})\s*(?:deg(?:res?|rees?)?\s*c?\b|°\s*c?|c\b)")
 
 
@@ -163,26 +167,26 @@ class Classifier:
         self, text: str, direction: Direction, *, negated: bool = False
     ) -> tuple[dict[str, float], bool]:
         """Classes a text names (or, `negated`, denies) with a confidence, and whether a typo was corrected."""
-        found, fuzzy, _ = self._match_cached(text, direction, negated)
+        found, fuzzy = self._match_cached(text, direction, negated)
         return dict(found), fuzzy
 
-    def head(self, text: str, direction: Direction) -> frozenset[str]:
-        """The classes a text names first, with the words that qualify them: "Engrais organique /
-        digestat" is first a use; "Amendement calcaire" is a use and the resource right after it."""
-        _, _, spans = self._match_cached(text, direction, False)
-        if not spans:
+    def head_uses(self, kb: Knowledge, label: str, direction: Direction) -> frozenset[str]:
+        """The uses a label opens with, when what follows gives examples rather than a specification:
+        "Engrais organique / digestat" (an alternative), "Complément énergétique (céréales,
+        drêches...)" (an open list) ask for the use; "Litière : copeaux ou sciure", "Fertilisants
+        (digestat, fumiers)" say which resources, and "Amendement calcaire" names one with it."""
+        head, separator, rest = _split_head(label)
+        if separator != "/" and not _OPEN_LIST.search(rest):
             return frozenset()
-        first = min(start for start, _ in spans.values())
-        end = max(stop for start, stop in spans.values() if start == first)
-        return frozenset(c for c, (start, _) in spans.items() if first <= start <= end + 1)
+        found, _ = self.match_text(head, direction)
+        named_uses = found and all(kb.classes[c].family == USE_FAMILY for c in found)
+        return frozenset(found) if named_uses else frozenset()
 
-    def _match(
-        self, text: str, direction: Direction, negated: bool
-    ) -> tuple[dict[str, float], bool, dict[str, tuple[int, int]]]:
+    def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
         read = denied(text) if negated else affirmed(text)
         raw = words(read)
         if not raw:
-            return {}, False, {}
+            return {}, False
         corrected: list[str] = []
         fuzzy_at: set[int] = set()
         for i, word in enumerate(raw):
@@ -234,12 +238,7 @@ class Classifier:
         for class_id, placed in kept:
             conf = FUZZY_PENALTY if placed & fuzzy_at else 1.0
             found[class_id] = max(found.get(class_id, 0.0), conf)
-        spans: dict[str, tuple[int, int]] = {}
-        for class_id, placed in kept:
-            if class_id not in spans or min(placed) < spans[class_id][0]:
-                spans[class_id] = (min(placed), max(placed))
-        fuzzy = bool(fuzzy_at and any(p & fuzzy_at for _, p in kept))
-        return _heat_level(found, text), fuzzy, spans
+        return _heat_level(found, text), bool(fuzzy_at and any(p & fuzzy_at for _, p in kept))
 
     def classify(
         self,
@@ -337,8 +336,7 @@ class Classifier:
             # Unless the label's head is the use alone: "Engrais organique / digestat", "Complément
             # énergétique (céréales, drêches...)" ask for any organic fertiliser or energy feed, of which
             # the resources named are examples.
-            head = self.head(label, direction)
-            head_use = head if all(kb.classes[c].family == USE_FAMILY for c in head) else frozenset()
+            head_use = self.head_uses(kb, label, direction)
             found = {
                 c: conf
                 for c, conf in found.items()
@@ -504,6 +502,14 @@ def _not_origins(
             continue
         result.append((class_id, placed))
     return result
+
+
+def _split_head(label: str) -> tuple[str, str, str]:
+    """A label's first segment, the mark that ends it, and the rest."""
+    mark = _SEGMENT.search(label)
+    if mark is None:
+        return label, "", ""
+    return label[: mark.start()], mark.group(0), label[mark.end() :]
 
 
 def _weight(kb: Knowledge, offer_class: str, need_class: str) -> float:

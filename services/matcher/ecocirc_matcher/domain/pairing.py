@@ -25,7 +25,7 @@ from ecocirc_matcher.domain.scoring import (
     season_part,
     substitution_score,
 )
-from ecocirc_matcher.domain.text import fold
+from ecocirc_matcher.domain.text import fold, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
@@ -48,6 +48,17 @@ LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
 # liquids hauled by road (knowledge/classes.csv gives organic effluents 30 km), not the few km of a pipe.
 TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
 TANKER_REACH_KM = 30.0
+
+# Plastics are recycled polymer by polymer: abbreviations of ISO 1043-1 (and their French forms) that a
+# flow names say which; an offer of one polymer does not feed a need for others.
+PLASTICS = "plastics"
+POLYMERS = {
+    "pe": "pe", "pehd": "pe", "pebd": "pe", "hdpe": "pe", "ldpe": "pe", "polyethylene": "pe",
+    "pp": "pp", "polypropylene": "pp", "ps": "ps", "pse": "ps", "eps": "ps", "polystyrene": "ps",
+    "pet": "pet", "pvc": "pvc", "abs": "abs", "pu": "pur", "pur": "pur", "polyurethane": "pur",
+    "mousse": "pur", "mousses": "pur", "pa": "pa", "polyamide": "pa", "pc": "pc", "polycarbonate": "pc",
+    "pmma": "pmma",
+}  # fmt: skip
 
 # A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
 ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
@@ -180,6 +191,8 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     best = max(evidence, key=lambda e: e.strength)
     offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
     if {offer_class, need_class} & ROUTE_CLASSES and not _same_route(offer, need):
+        return None
+    if offer_class == PLASTICS and not _same_polymer(offer, need):
         return None
 
     quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
@@ -431,6 +444,16 @@ def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     return routes_meet(
         places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
     )
+
+
+def _same_polymer(offer: FlowSnapshot, need: FlowSnapshot) -> bool:
+    """Whether a plastics offer is of a polymer the need names, or either names none."""
+    named_offer, named_need = _polymers(offer), _polymers(need)
+    return not named_offer or not named_need or not named_offer.isdisjoint(named_need)
+
+
+def _polymers(flow: FlowSnapshot) -> frozenset[str]:
+    return frozenset(POLYMERS[w] for w in words(f"{flow.label} {flow.description or ''}") if w in POLYMERS)
 
 
 def _same_certificate(a: FlowSnapshot, b: FlowSnapshot) -> bool:

@@ -56,3 +56,17 @@ def test_a_need_for_organic_matter_refuses_mineral_amendments(kb: Knowledge) -> 
     assert evaluate_substitution(shells, organic, kb) is None
     assert evaluate_substitution(shells, any_kind, kb) is not None
     assert evaluate_substitution(offer("Fumier de cheval", naf="01.43Z"), organic, kb) is not None
+
+
+def test_a_label_headed_by_a_use_keeps_it_besides_its_examples(kb: Knowledge) -> None:
+    feed = need(
+        "Complément énergétique (drêches, pulpes...)", category=Category.MATERIAL, naf="01.45Z", road_km=5
+    )
+    bread = evaluate_substitution(offer("Pain rassis", naf="10.71C"), feed, kb)
+    assert bread is not None and bread.score >= 0.5
+    # A closed list says which: "Litière : copeaux ou paille" wants those, not any bedding.
+    bedding = need("Litière : copeaux ou paille", category=Category.MATERIAL, naf="01.47Z", road_km=5)
+    assert evaluate_substitution(offer("Chutes de carton", naf="17.21A"), bedding, kb) is None
+    # A use after the resource only says what for: pellets for a boiler are not any fuel.
+    boiler = need("Plaquettes pour la chaudière", category=Category.ENERGY, road_km=5)
+    assert evaluate_substitution(offer("Pneus usagés"), boiler, kb) is None

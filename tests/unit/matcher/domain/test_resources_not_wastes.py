@@ -51,3 +51,12 @@ def test_a_regenerated_solvent_is_a_product_but_not_a_new_one(kb: Knowledge) -> 
     # The same words for a waste still make it hazardous.
     spent = offer("Acétone usée", description="Sale, en fûts.")
     assert evaluate_substitution(spent, any_grade, kb) is None
+
+
+def test_plastics_feed_needs_for_the_same_polymer_only(kb: Knowledge) -> None:
+    foam = offer("Chutes de mousse polyuréthane", road_km=0)
+    stuffing = need("Mousse pour rembourrer des coussins", category=Category.MATERIAL, road_km=2)
+    regrind = need("Broyé PP recyclé", category=Category.MATERIAL, road_km=2)
+    assert evaluate_substitution(foam, stuffing, kb) is not None
+    assert evaluate_substitution(foam, regrind, kb) is None
+    assert evaluate_substitution(offer("Carottes d'injection PP", road_km=0), regrind, kb) is not None
