@@ -55,7 +55,7 @@ PLASTICS = "plastics"
 POLYMERS = {
     "pe": "pe", "pehd": "pe", "pebd": "pe", "hdpe": "pe", "ldpe": "pe", "polyethylene": "pe",
     "pp": "pp", "polypropylene": "pp", "ps": "ps", "pse": "ps", "eps": "ps", "polystyrene": "ps",
-    "pet": "pet", "pvc": "pvc", "abs": "abs", "pu": "pur", "pur": "pur", "polyurethane": "pur",
+    "pet": "pet", "pvc": "pvc", "abs": "abs", "pu": "pur", "polyurethane": "pur",
     "mousse": "pur", "mousses": "pur", "pa": "pa", "polyamide": "pa", "pc": "pc", "polycarbonate": "pc",
     "pmma": "pmma",
 }  # fmt: skip
