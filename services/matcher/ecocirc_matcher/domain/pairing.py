@@ -149,11 +149,13 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
         # this offer names, even if it is of a class the receiver otherwise takes.
         return None
-    if not ORGANIC_WORDS.isdisjoint(kb.said(need)) and all(
-        kb.classes[c].family in MINERAL_FAMILIES for c in _primary(offer_conf)
+    if (
+        not ORGANIC_WORDS.isdisjoint(kb.said(need))
+        and all(kb.classes[c].family in MINERAL_FAMILIES for c in _primary(offer_conf))
+        and not any(kb.classes[c].family in MINERAL_FAMILIES for c in need_conf)
     ):
         # "Fertilisation organique", "matière organique pour les rangs": lime, shells or ash are mineral
-        # amendments, not what the receiver asks for.
+        # amendments, not what the receiver asks for (unless it names one too: "organique ou calcaire").
         return None
     offer_states = kb.states(offer)
     worn = offer_states & WORN_STATES

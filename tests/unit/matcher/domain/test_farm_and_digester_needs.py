@@ -70,3 +70,8 @@ def test_a_label_headed_by_a_use_keeps_it_besides_its_examples(kb: Knowledge) ->
     # A use after the resource only says what for: pellets for a boiler are not any fuel.
     boiler = need("Plaquettes pour la chaudière", category=Category.ENERGY, road_km=5)
     assert evaluate_substitution(offer("Pneus usagés"), boiler, kb) is None
+
+
+def test_a_need_for_organic_or_mineral_amendments_still_takes_the_mineral_one(kb: Knowledge) -> None:
+    both = need("Amendement organique ou calcaire", category=Category.MATERIAL, naf="01.13Z", road_km=5)
+    assert evaluate_substitution(offer("Coquilles broyées", naf="10.91Z"), both, kb) is not None
