@@ -42,6 +42,8 @@ CODE_ENTRY_CONFIDENCE = 0.85
 # Classes of this family name what a need is for (use_animal_feed), not a resource.
 USE_FAMILY = "use"
 OPEN_FAMILIES = frozenset({USE_FAMILY, "energy", "generic"})
+# A training need's staff words name the trainees (knowledge/classes.csv families).
+TRAINING_FAMILY, STAFF_FAMILY = "training", "skills"
 # Uses that stay open whatever resources a need names: a licensed collector of hazardous waste lists
 # examples ("acides, solvants, huiles, boues") of all it takes in.
 OPEN_USES = frozenset({"use_hazardous_waste"})
@@ -62,6 +64,10 @@ INTAKE_CLASSES = frozenset({"raw_material", OPEN_CLASS})
 # the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
 QUALIFIER_CLASSES = frozenset({"group_purchasing"})
 # "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
+# A label's first segment ends at a bracket, a slash, a colon, a comma or a semicolon; an ellipsis or
+# "etc." after it makes what follows examples.
+_SEGMENT = re.compile(r"[(/:,;]")
+_OPEN_LIST = re.compile(r"\.\.\.|…|\betc\b")
 _TEMPERATURE = re.compile(r"(\d{2,4})\s*(?:deg(?:res?|rees?)?\s*c?\b|°\s*c?|c\b)")
 
 
@@ -164,6 +170,18 @@ class Classifier:
         found, fuzzy = self._match_cached(text, direction, negated)
         return dict(found), fuzzy
 
+    def head_uses(self, kb: Knowledge, label: str, direction: Direction) -> frozenset[str]:
+        """The uses a label opens with, when what follows gives examples rather than a specification:
+        "Engrais organique / digestat" (an alternative), "Complément énergétique (céréales,
+        drêches...)" (an open list) ask for the use; "Litière : copeaux ou sciure", "Fertilisants
+        (digestat, fumiers)" say which resources, and "Amendement calcaire" names one with it."""
+        head, separator, rest = _split_head(label)
+        if separator != "/" and not _OPEN_LIST.search(rest):
+            return frozenset()
+        found, _ = self.match_text(head, direction)
+        named_uses = found and all(kb.classes[c].family == USE_FAMILY for c in found)
+        return frozenset(found) if named_uses else frozenset()
+
     def _match(self, text: str, direction: Direction, negated: bool) -> tuple[dict[str, float], bool]:
         read = denied(text) if negated else affirmed(text)
         raw = words(read)
@@ -216,8 +234,10 @@ class Classifier:
             if len(placed) == 1 and not placed.isdisjoint(exact_at) and (class_id, *placed) not in exact:
                 continue
             kept.append((class_id, placed))
+        complements = governed(read)
         if self._vessels:
-            kept = _not_vessels(kept, self._vessels, governed(read))
+            kept = _not_vessels(kept, self._vessels, complements, raw)
+        kept = _not_origins(kept, complements, raw)
         found: dict[str, float] = {}
         for class_id, placed in kept:
             conf = FUZZY_PENALTY if placed & fuzzy_at else 1.0
@@ -264,8 +284,14 @@ class Classifier:
         families = {kb.classes[c].family for c in named_resources}
         described = False
         said = set(found)
+        label_uses = any(kb.classes[c].family == USE_FAMILY for c in from_label)
         for class_id, conf in from_description.items():
             if named_resources and kb.classes[class_id].family not in families:
+                continue
+            if label_uses and kb.classes[class_id].family == USE_FAMILY and class_id not in from_label:
+                # The label says what the flow is for; another use its description names is what it
+                # accepts or where it goes: "Combustibles de substitution pour le four" + "déchets
+                # dangereux acceptés" is a kiln that burns them, not a collector of hazardous waste.
                 continue
             if (
                 direction is Direction.OFFER
@@ -296,6 +322,10 @@ class Classifier:
         # ("formation SST" is first-aid training, not any training).
         precise = {kb.classes[c].family for c in found if kb.classes[c].family != c}
         found = {c: conf for c, conf in found.items() if not (c == kb.classes[c].family and c in precise)}
+        if any(kb.classes[c].family == TRAINING_FAMILY for c in found):
+            # A training need names whom it trains: "ATEX pour 8 techniciens", "CACES pour 12 caristes"
+            # want a session, not technicians or drivers.
+            found = {c: conf for c, conf in found.items() if kb.classes[c].family != STAFF_FAMILY}
         uses = frozenset(c for c in found if kb.classes[c].family == USE_FAMILY)
         if direction is Direction.OFFER and label_resources:
             # An offer whose label names a resource is that resource; a use it mentions is where it
@@ -307,8 +337,14 @@ class Classifier:
             # "Plaquettes pour la chaufferie", "lactosérum pour les porcs": the need is the resource it
             # names; the use only says what for, and must not open the door to everything else it takes.
             # ("Fuel", "heat" name an energy, which is a use in itself: any fuel will do.)
+            # Unless the label's head is the use alone: "Engrais organique / digestat", "Complément
+            # énergétique (céréales, drêches...)" ask for any organic fertiliser or energy feed, of which
+            # the resources named are examples.
+            head_use = self.head_uses(kb, label, direction)
             found = {
-                c: conf for c, conf in found.items() if kb.classes[c].family != USE_FAMILY or c in OPEN_USES
+                c: conf
+                for c, conf in found.items()
+                if kb.classes[c].family != USE_FAMILY or c in OPEN_USES or c in head_use
             }
         guessed: set[str] = set()
         worded = any(kb.classes[c].specific for c in (*from_label, *from_description))
@@ -412,13 +448,30 @@ def _inferred(
 _VESSEL_PLACES = frozenset({"en", "dans", "in", "into"})
 
 
+# ...and what is left at the bottom of a vessel is its content, not the vessel: "fonds de cuve", "restes
+# de pots", "résidus de fûts" (folded, with their plurals).
+_LEFT_IN = frozenset({"fond", "fonds", "reste", "restes", "residu", "residus", "bas"})
+# Words that say where a thing comes from: "ferrailles sorties des mâchefers", "fibres issues du
+# recyclage", "boues provenant de la station". What follows them is the origin, not the thing.
+_ORIGIN_WORDS = frozenset(
+    {
+        "sorti", "sortie", "sortis", "sorties", "issu", "issue", "issus", "issues", "provenant",
+        "extrait", "extraite", "extraits", "extraites", "recupere", "recuperee", "recuperes", "recuperees",
+    }
+)  # fmt: skip
+
+
 def _not_vessels(
-    kept: list[tuple[str, frozenset[int]]], vessels: frozenset[str], complements: dict[int, str]
+    kept: list[tuple[str, frozenset[int]]],
+    vessels: frozenset[str],
+    complements: dict[int, str],
+    raw: list[str],
 ) -> list[tuple[str, frozenset[int]]]:
     """Matches without the containers that only hold or receive what the text is about: a vessel after
-    "en" or "dans" ("abats en bacs réfrigérés"), or the complement of a thing named before it ("huile
-    soluble (vidange des bacs)", "marc de café pour nos sacs de culture"). The head noun is the
-    resource; "Fûts 200 L vides", "Cuves pour l'eau de pluie", "palettes et fûts" still name drums."""
+    "en" or "dans" ("abats en bacs réfrigérés"), the complement of a thing named before it ("huile
+    soluble (vidange des bacs)", "marc de café pour nos sacs de culture"), or of what is left in it
+    ("fonds de cuve", "restes de pots"). The head noun is the resource; "Fûts 200 L vides", "Cuves pour
+    l'eau de pluie", "palettes et fûts" still name drums."""
     starts = [min(placed) for class_id, placed in kept if class_id not in vessels]
     result = []
     for class_id, placed in kept:
@@ -429,8 +482,38 @@ def _not_vessels(
                 continue
             if preposition and any(other < start for other in starts):
                 continue
+            if preposition and start > 0 and raw[start - 1] in _LEFT_IN:
+                continue
         result.append((class_id, placed))
     return result
+
+
+def _not_origins(
+    kept: list[tuple[str, frozenset[int]]], complements: dict[int, str], raw: list[str]
+) -> list[tuple[str, frozenset[int]]]:
+    """Matches without what a thing named before is said to come from: "Ferrailles sorties des
+    mâchefers" is scrap, not bottom ash."""
+    starts = [min(placed) for _, placed in kept]
+    result = []
+    for class_id, placed in kept:
+        start = min(placed)
+        if (
+            start > 0
+            and complements.get(start)
+            and raw[start - 1] in _ORIGIN_WORDS
+            and any(other < start - 1 for other in starts)
+        ):
+            continue
+        result.append((class_id, placed))
+    return result
+
+
+def _split_head(label: str) -> tuple[str, str, str]:
+    """A label's first segment, the mark that ends it, and the rest."""
+    mark = _SEGMENT.search(label)
+    if mark is None:
+        return label, "", ""
+    return label[: mark.start()], mark.group(0), label[mark.end() :]
 
 
 def _weight(kb: Knowledge, offer_class: str, need_class: str) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ecocirc_matcher.domain import explain, impact
@@ -24,11 +25,15 @@ from ecocirc_matcher.domain.scoring import (
     season_part,
     substitution_score,
 )
+from ecocirc_matcher.domain.text import fold, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
 # States of a resource that make it waste rather than the thing itself (states.csv).
 WORN_STATES = frozenset({"used", "soiled"})
+# A regenerated material (redistilled solvent, re-refined oil) is a product again, not a waste, but it
+# is not new either: a need that wants new will not take it.
+REGENERATED = "regenerated"
 
 # Flows of these categories are things that may carry a hazard; the others are services, transport,
 # skills or energy delivered.
@@ -38,6 +43,26 @@ THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.
 HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 # Words that restrict a collector of hazardous waste to liquids.
 LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
+
+# Water that a tanker carries ("on peut pomper une citerne", "tonne à eau") travels as far as other
+# liquids hauled by road (knowledge/classes.csv gives organic effluents 30 km), not the few km of a pipe.
+TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
+TANKER_REACH_KM = 30.0
+
+# Plastics are recycled polymer by polymer: abbreviations of ISO 1043-1 (and their French forms) that a
+# flow names say which; an offer of one polymer does not feed a need for others.
+PLASTICS = "plastics"
+POLYMERS = {
+    "pe": "pe", "pehd": "pe", "pebd": "pe", "hdpe": "pe", "ldpe": "pe", "polyethylene": "pe",
+    "pp": "pp", "polypropylene": "pp", "ps": "ps", "pse": "ps", "eps": "ps", "polystyrene": "ps",
+    "pet": "pet", "pvc": "pvc", "abs": "abs", "pu": "pur", "polyurethane": "pur",
+    "mousse": "pur", "mousses": "pur", "pa": "pa", "polyamide": "pa", "pc": "pc", "polycarbonate": "pc",
+    "pmma": "pmma",
+}  # fmt: skip
+
+# A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
+ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
+MINERAL_FAMILIES = frozenset({"mineral", "metal"})
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
@@ -52,6 +77,11 @@ STREAM_CLASSES = frozenset({"waste_collection"})
 # inferred confidence (an offer's description, 0.8) then stays under 0.5, so that a lead nobody's own
 # words or code back is shown to advisors but never emailed to companies on its own.
 UNCORROBORATED = 0.6
+
+# A joint session is on one topic: CACES certificates follow distinct CNAM recommendations (R482 site
+# machinery, R486 aerial platforms, R489 forklifts, R490 loader cranes), each a session of its own.
+TRAINING_FAMILY = "training"
+_CERTIFICATE = re.compile(r"\br\s?(4\d\d)\b")
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
 # another's quiet months, so the same people can work for both.
@@ -86,6 +116,10 @@ def carries_hazard(kb: Knowledge, offer: FlowSnapshot) -> bool:
     may take it. Words make only a thing hazardous: a collection round, a truck or a training "for
     hazardous waste" offers a service, not the waste it deals with (it still never pools with an
     ordinary one: `is_hazardous`)."""
+    if offer.category is Category.MATERIAL and REGENERATED in kb.states(offer):
+        # A regenerated product (solvent redistilled to a technical grade) has left waste status
+        # (directive 2008/98/EC art. 6): its words name a substance, not a hazardous waste.
+        return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
     if offer.category in THINGS:
         return is_hazardous(kb, offer)
     return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
@@ -115,10 +149,19 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
         # this offer names, even if it is of a class the receiver otherwise takes.
         return None
-    worn = kb.states(offer) & WORN_STATES
+    if (
+        not ORGANIC_WORDS.isdisjoint(kb.said(need))
+        and all(kb.classes[c].family in MINERAL_FAMILIES for c in _primary(offer_conf))
+        and not any(kb.classes[c].family in MINERAL_FAMILIES for c in need_conf)
+    ):
+        # "Fertilisation organique", "matière organique pour les rangs": lime, shells or ash are mineral
+        # amendments, not what the receiver asks for (unless it names one too: "organique ou calcaire").
+        return None
+    offer_states = kb.states(offer)
+    worn = offer_states & WORN_STATES
     need_states = kb.states(need)
-    if worn and "new" in need_states:
-        # "Palettes neuves", "emballages neufs": nothing used or soiled will do.
+    if (worn or REGENERATED in offer_states) and "new" in need_states:
+        # "Palettes neuves", "emballages neufs", "solvant neuf": nothing used, soiled or regenerated will do.
         return None
     # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
     wants_clean = not need_states & WORN_STATES
@@ -150,6 +193,8 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
     best = max(evidence, key=lambda e: e.strength)
     offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
     if {offer_class, need_class} & ROUTE_CLASSES and not _same_route(offer, need):
+        return None
+    if offer_class == PLASTICS and not _same_polymer(offer, need):
         return None
 
     quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
@@ -229,7 +274,10 @@ def _class_links(
         if not table.specific:
             # Two vague flows ("matière", "déchet") are not a lead on their own.
             continue
-        reach = allowed_reach(table.reach_km, offer, need)
+        class_reach = table.reach_km
+        if kb.classes[o].family == "water" and _by_tanker(kb, offer, need):
+            class_reach = max(class_reach, TANKER_REACH_KM)
+        reach = allowed_reach(class_reach, offer, need)
         if distance > reach:
             continue
         for n in need_classes:
@@ -287,6 +335,11 @@ def _receiver_links(
             reason = f"Code déchet {entry} : {link.reason_fr}"
             found.append(Evidence(link.weight, resource, resource, reach, reason, prefix))
     return found
+
+
+def _by_tanker(kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot) -> bool:
+    """Whether either side says the water goes by tanker."""
+    return not TANKER_WORDS.isdisjoint(kb.said(offer) | kb.said(need))
 
 
 def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozenset[str]) -> str:
@@ -351,6 +404,8 @@ def evaluate_mutualisation(
         return None
     if resource_class in STREAM_CLASSES and not hazardous and not _same_stream(kb, a, b):
         return None
+    if kb.classes[resource_class].family == TRAINING_FAMILY and not _same_certificate(a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -391,6 +446,26 @@ def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     return routes_meet(
         places_named(f"{a.label}. {a.description or ''}"), places_named(f"{b.label}. {b.description or ''}")
     )
+
+
+def _same_polymer(offer: FlowSnapshot, need: FlowSnapshot) -> bool:
+    """Whether a plastics offer is of a polymer the need names, or either names none."""
+    named_offer, named_need = _polymers(offer), _polymers(need)
+    return not named_offer or not named_need or not named_offer.isdisjoint(named_need)
+
+
+def _polymers(flow: FlowSnapshot) -> frozenset[str]:
+    return frozenset(POLYMERS[w] for w in words(f"{flow.label} {flow.description or ''}") if w in POLYMERS)
+
+
+def _same_certificate(a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two training needs can share a session: the certificates they name meet, or one names none."""
+    named_a, named_b = _certificates(a), _certificates(b)
+    return not named_a or not named_b or not named_a.isdisjoint(named_b)
+
+
+def _certificates(flow: FlowSnapshot) -> frozenset[str]:
+    return frozenset(_CERTIFICATE.findall(fold(f"{flow.label} {flow.description or ''}")))
 
 
 def _same_stream(kb: Knowledge, a: FlowSnapshot, b: FlowSnapshot) -> bool:

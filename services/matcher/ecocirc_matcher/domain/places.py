@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from unidecode import unidecode
+
 from ecocirc_shared.reference import communes_by_name, great_circle_km
 
 # A proper noun written as one: capitalised words, possibly joined by hyphens or spaces ("Saint-Étienne",
@@ -14,6 +16,10 @@ _NAME = re.compile(
     r"(?<![\w-])([A-ZÀ-Ý][\w'’]*(?:[- ](?:(?:sur|sous|en|le|la|les|de|du|des|lès)[- ])?[A-ZÀ-Ý][\w'’]*)*)"
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[(\[«\"]\s*)$")
+# Names of an area that stand for a city in a delivery ("livraisons Île-de-France", "navette IDF"): the
+# Paris region is delivered as Paris and its suburbs (INSEE, Code officiel géographique: Paris is the
+# chef-lieu of région 11). Larger regions are too wide to stand for one destination.
+_AREA_CITIES = {"ile-de-france": "Paris", "ile de france": "Paris", "idf": "Paris"}
 # Two places this close are the same destination for a delivery round (a city and its suburbs).
 SAME_DESTINATION_KM = 30.0
 
@@ -30,7 +36,8 @@ def places_named(text: str) -> frozenset[Point]:
             words = words[1:]  # "Départ Sélestat 6h": the first word may just open the sentence
         # The longest run of words that names a commune: "Le Mans", else "Mans".
         for start in range(len(words)):
-            communes = communes_by_name(" ".join(words[start:]))
+            name = " ".join(words[start:])
+            communes = communes_by_name(_AREA_CITIES.get(unidecode(name).lower(), name))
             if communes:
                 found.update((c.lat, c.lon) for c in communes)
                 break

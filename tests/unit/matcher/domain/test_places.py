@@ -51,3 +51,13 @@ def test_delivery_rounds_pool_only_towards_the_same_place(kb: Knowledge) -> None
             index.put(flow)
         groups = [p for p in index.proposals_for(flows[0]) if p.group_key is not None]
         assert bool(groups) is pooled, other
+
+
+def test_the_paris_region_is_delivered_as_paris() -> None:
+    assert routes_meet(
+        places_named("Livraisons Île-de-France chaque semaine"), places_named("Navette vers Paris")
+    )
+    assert not routes_meet(
+        places_named("Livraisons Île-de-France chaque semaine"),
+        places_named("Camion qui rentre de Strasbourg"),
+    )

@@ -23,10 +23,11 @@ def test_a_focused_profile_fits_fully_and_a_broad_one_less() -> None:
 
 def test_the_receiver_whose_trade_is_focused_on_the_resource_ranks_first(kb: Knowledge) -> None:
     """Spent acid to two sites asking for "matière première": a metal-finishing shop (a profile of four
-    uses) and a fertiliser maker (a dozen), both NAF classes listing acids: only the focus tells them apart."""
+    uses) and a fertiliser maker (a dozen), both NAF classes listing acids: only the focus tells them apart.
+    (Hydrochloric acid is a hazardous waste, 06 01 02*: both receivers declare they accept it.)"""
     acid = offer("acide chlorhydrique", naf="20.13A")
-    finishing = need("matière première", category=Category.MATERIAL, naf="25.61Z")
-    fertiliser = need("matière première", category=Category.MATERIAL, naf="20.15Z")
+    finishing = need("matière première", category=Category.MATERIAL, naf="25.61Z", hazardous=True)
+    fertiliser = need("matière première", category=Category.MATERIAL, naf="20.15Z", hazardous=True)
     to_finishing = evaluate_substitution(acid, finishing, kb)
     to_fertiliser = evaluate_substitution(acid, fertiliser, kb)
     assert to_finishing is not None and to_fertiliser is not None

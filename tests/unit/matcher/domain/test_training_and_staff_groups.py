@@ -1,0 +1,50 @@
+"""Pooled trainings are on one topic and one certificate; the staff a training names are its trainees."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation
+from ecocirc_shared.flows import Category
+from tests.unit.matcher.factories import need
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+def _skills(label: str, km: float = 0.0, months: tuple[int, ...] = ()) -> object:
+    return need(label, category=Category.SKILLS, road_km=km, months=months)
+
+
+def test_two_trainings_on_different_topics_are_not_one_session(kb: Knowledge) -> None:
+    atex = _skills("Formation ATEX pour 4 techniciens")
+    forklift = _skills("CACES chariots pour 6 caristes", km=5)
+    assert evaluate_mutualisation(atex, forklift, kb) is None  # type: ignore[arg-type]
+
+
+def test_the_same_topic_pools(kb: Knowledge) -> None:
+    a = _skills("Formation ATEX niveau 1")
+    b = _skills("Sensibilisation aux atmosphères explosives", km=5)
+    assert evaluate_mutualisation(a, b, kb) is not None  # type: ignore[arg-type]
+    c = _skills("Travail en hauteur pour 3 couvreurs")
+    d = _skills("Formation au port du harnais", km=5)
+    assert evaluate_mutualisation(c, d, kb) is not None  # type: ignore[arg-type]
+
+
+def test_two_caces_pool_only_when_their_recommendations_meet(kb: Knowledge) -> None:
+    site = _skills("CACES R482 pour nos conducteurs")
+    warehouse = _skills("CACES R489 pour nos caristes", km=5)
+    other_warehouse = _skills("CACES R489 et R490", km=8)
+    unnamed = _skills("Formation CACES", km=8)
+    assert evaluate_mutualisation(site, warehouse, kb) is None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(warehouse, other_warehouse, kb) is not None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(site, unnamed, kb) is not None  # type: ignore[arg-type]
+
+
+def test_distillation_staff_and_harvest_staff_share_people_across_seasons(kb: Knowledge) -> None:
+    harvest = _skills("Vendangeurs", months=(9, 10))
+    distillery = _skills("Distillateurs pour la campagne", km=15, months=(11, 12, 1, 2, 3))
+    assert evaluate_mutualisation(harvest, distillery, kb) is not None  # type: ignore[arg-type]
