@@ -110,9 +110,15 @@ def mixed(kb: Knowledge, digest: Digest, steps: int = 2000, seed: int = 11) -> N
                     ]
                 ),
                 "price": rng.choice(
-                    [None, None, Price(eur_per_unit=round(rng.uniform(0, 300), 1), unit=rng.choice(list(Unit)))]
+                    [
+                        None,
+                        None,
+                        Price(eur_per_unit=round(rng.uniform(0, 300), 1), unit=rng.choice(list(Unit))),
+                    ]
                 ),
-                "months": rng.choice([t.months, (), tuple(sorted(rng.sample(range(1, 13), rng.randint(1, 8))))]),
+                "months": rng.choice(
+                    [t.months, (), tuple(sorted(rng.sample(range(1, 13), rng.randint(1, 8))))]
+                ),
                 "hazardous": t.hazardous if rng.random() < 0.9 else not t.hazardous,
                 "max_distance_km": rng.choice([t.max_distance_km, None, None, 15.0, 60.0]),
                 "confidentiality": rng.choice(list(Confidentiality)),

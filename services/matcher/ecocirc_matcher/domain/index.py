@@ -16,7 +16,8 @@ from uuid import UUID
 from ecocirc_matcher.domain.groups import MAX_AREA_SPAN_KM, area_anchor, area_box, build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution, judge_substitution
+from ecocirc_matcher.domain.records import FlowRecord, record_of
 from ecocirc_matcher.domain.regions import Box, region_of, regions_in_box, regions_near
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import SynergyKind
@@ -88,6 +89,9 @@ class MatchIndex:
         self._max_span_km = max_span_km
         self._key_visibility: dict[tuple[Direction, str], float] = {}
         self.flows: dict[UUID, FlowSnapshot] = {}
+        # What pairing reads of each flow, worked out when it is indexed (`records.FlowRecord`).
+        self._records: dict[UUID, FlowRecord] = {}
+        self._judge_records = substitution is evaluate_substitution  # a custom judge reads the flows
         self._classes: dict[UUID, frozenset[str]] = {}
         # (direction, class) -> occupied cells -> flows: a lookup walks the cells within reach, or
         # only the occupied ones when fewer (a 300 km reach spans a thousand cells, mostly empty).
@@ -270,6 +274,8 @@ class MatchIndex:
         self.remove(flow.flow_id)
         classes = self.kb.index_keys(flow)
         self.flows[flow.flow_id] = flow
+        if self._judge_records:
+            self._records[flow.flow_id] = record_of(flow, self.kb)
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in classes:
@@ -287,6 +293,7 @@ class MatchIndex:
         flow = self.flows.pop(flow_id, None)
         if flow is None:
             return
+        self._records.pop(flow_id, None)
         cell = cell_of(flow.site.lat, flow.site.lon)
         home = region_of(flow.site.lat, flow.site.lon)
         self._homes[home].discard(flow_id)
@@ -353,10 +360,24 @@ class MatchIndex:
         # The pairing never accepts beyond the reach of the classes involved, so this radius
         # cannot miss a pair it would accept.
         radius = max(self.kb.reach_km(c) for c in own | partners)
-        for other_id in self._neighbours(flow, other, partners, radius):
+        neighbours = self._neighbours(flow, other, partners, radius)
+        self.evaluations += len(neighbours)
+        if self._judge_records:
+            kb, records = self.kb, self._records
+            mine = records[flow.flow_id]
+            for other_id in neighbours:
+                theirs = records[other_id]
+                found = (
+                    judge_substitution(mine, theirs, kb)
+                    if mine.offer
+                    else judge_substitution(theirs, mine, kb)
+                )
+                if found is not None:
+                    yield found
+            return
+        for other_id in neighbours:
             o = self.flows[other_id]
             offer, need = (flow, o) if flow.direction is Direction.OFFER else (o, flow)
-            self.evaluations += 1
             proposal = self._substitution(offer, need, self.kb)
             if proposal is not None:
                 yield proposal

@@ -20,6 +20,13 @@ def synergy_id(kind: SynergyKind, flow_ids: list[uuid.UUID]) -> uuid.UUID:
     return name_based_id(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted([str(f) for f in flow_ids])))
 
 
+def pair_id(kind: SynergyKind, first: str, second: str) -> uuid.UUID:
+    """`synergy_id` of two flows given their ids as text."""
+    if second < first:
+        first, second = second, first
+    return name_based_id(SYNERGY_NAMESPACE, f"{kind.value}:{first},{second}")
+
+
 def name_based_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
     """uuid.uuid5(namespace, name), without its import and namespace conversion at each call (a worker
     makes thousands of ids a second; tests/unit/matcher/domain/test_model.py checks they are the same)."""

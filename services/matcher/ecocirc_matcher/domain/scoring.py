@@ -109,7 +109,15 @@ def match_quantity(
     """How much of the need the offer covers, when both are declared in comparable units."""
     if offer is None or need is None:
         return None
-    qo, qn = to_annual(offer), to_annual(need)
+    return match_annual(to_annual(offer), to_annual(need), density)
+
+
+def match_annual(
+    qo: AnnualQuantity | None, qn: AnnualQuantity | None, density: float | None
+) -> QuantityMatch | None:
+    """`match_quantity` on quantities already put per year in their base unit."""
+    if qo is None or qn is None:
+        return None
     offered = _in_dimension(qo, qn.dimension, density)
     if offered is None or qn.amount <= 0:
         return None
