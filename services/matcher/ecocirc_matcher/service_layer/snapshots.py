@@ -9,12 +9,14 @@ the proposal, without building and validating the model first. Both give the sam
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from pydantic_core import to_json
 
 from ecocirc_matcher.domain.model import Proposal
-from ecocirc_shared.synergies import Participant, SynergySnapshot
+from ecocirc_shared.flows import FlowSnapshot
+from ecocirc_shared.synergies import Participant, Role, SynergySnapshot
 
 
 def to_snapshot(proposal: Proposal, revision: int, knowledge_version: str) -> SynergySnapshot:
@@ -59,20 +61,90 @@ def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str
 
     Most proposals are either new (revision 1: the JSON is the row's) or unchanged (the fingerprint
     is all that is needed), so one serialisation serves both. The fields are those of
-    SynergySnapshot in its order; enums go as their values and the nested models (quantity, impact)
-    as they are, through pydantic's own serialiser, so numbers are written exactly as the model
-    writes them.
+    SynergySnapshot in its order, each value written by pydantic's own serialiser (`to_json`), so
+    strings and numbers are written exactly as the model writes them; what recurs from proposal to
+    proposal (a flow's participant entry, the impact most proposals share, class labels) is written
+    once and kept while it is met again.
     """
-    fields: dict[str, Any] = {
-        "synergy_id": proposal.synergy_id,
-        "revision": 1,
-        "kind": proposal.kind.value,
-        "resource_class": proposal.resource_class,
-        "resource_label": proposal.resource_label,
-        # float(): the model would write a whole number as a float (1.0, not 1).
-        "score": round(float(proposal.score), 4),
-        "score_parts": {k: round(float(v), 4) for k, v in proposal.score_parts.items()},
-        "participants": [
+    flows, roles = proposal.flows, proposal.roles
+    distance, quantity = proposal.distance_km, proposal.quantity
+    document = "".join(
+        [
+            '{"synergy_id":',
+            _json(proposal.synergy_id),
+            ',"revision":1,"kind":',
+            _text(proposal.kind.value),
+            ',"resource_class":',
+            _text(proposal.resource_class),
+            ',"resource_label":',
+            _text(proposal.resource_label),
+            # float(): the model would write a whole number as a float (1.0, not 1).
+            ',"score":',
+            _json(round(float(proposal.score), 4)),
+            ',"score_parts":',
+            _json({k: round(float(v), 4) for k, v in proposal.score_parts.items()}),
+            ',"participants":[',
+            ",".join([_PARTICIPANTS[role.value](flow) for flow, role in zip(flows, roles, strict=True)]),
+            '],"distance_km":',
+            "null" if distance is None else _json(float(distance)),
+            ',"months":',
+            _json(proposal.months),
+            ',"quantity":',
+            "null" if quantity is None else _json(quantity),
+            ',"impact":',
+            _IMPACTS(proposal.impact),
+            ',"explanation":',
+            _json(proposal.explanation),
+            ',"territories":',
+            _json(sorted({t for f in flows if (t := f.site.territory)})),
+            ',"knowledge_version":',
+            _text(knowledge_version),
+            "}",
+        ]
+    )
+    return document, _digest(document)
+
+
+def _json(value: object) -> str:
+    return to_json(value).decode()
+
+
+# JSON of the strings that recur in every snapshot (kinds, classes, labels, versions): a few hundred.
+_TEXTS: dict[str, str] = {}
+
+
+def _text(value: str) -> str:
+    found = _TEXTS.get(value)
+    if found is None:
+        if len(_TEXTS) >= 100_000:
+            _TEXTS.clear()
+        found = _TEXTS[value] = _json(value)
+    return found
+
+
+class _ByIdentity:
+    """JSON of immutable objects met again and again (a flow in each of its proposals), kept by the
+    object's identity: an entry holds its object, so the identity cannot be another's while kept."""
+
+    def __init__(self, serialise: Callable[[Any], str], size: int = 50_000) -> None:
+        self._serialise = serialise
+        self._size = size
+        self._kept: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, value: object) -> str:
+        found = self._kept.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        if len(self._kept) >= self._size:
+            self._kept.clear()
+        text = self._serialise(value)
+        self._kept[id(value)] = (value, text)
+        return text
+
+
+def _participant(role: Role) -> Callable[[FlowSnapshot], str]:
+    def serialise(f: FlowSnapshot) -> str:
+        return _json(
             {
                 "company_id": f.company_id,
                 "flow_id": f.flow_id,
@@ -81,18 +153,13 @@ def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str
                 "confidentiality": f.confidentiality.value,
                 "territory": f.site.territory,
             }
-            for f, role in zip(proposal.flows, proposal.roles, strict=True)
-        ],
-        "distance_km": None if proposal.distance_km is None else float(proposal.distance_km),
-        "months": proposal.months,
-        "quantity": proposal.quantity,
-        "impact": proposal.impact,
-        "explanation": proposal.explanation,
-        "territories": sorted({t for f in proposal.flows if (t := f.site.territory)}),
-        "knowledge_version": knowledge_version,
-    }
-    document = to_json(fields).decode()
-    return document, _digest(document)
+        )
+
+    return _ByIdentity(serialise)
+
+
+_PARTICIPANTS = {role.value: _participant(role) for role in Role}
+_IMPACTS = _ByIdentity(_json, size=1_000)
 
 
 # A snapshot's JSON opens with its id (a UUID: no quote inside) then its revision.
