@@ -90,12 +90,16 @@ class MatchIndex:
         self._key_visibility: dict[tuple[Direction, str], float] = {}
         self.flows: dict[UUID, FlowSnapshot] = {}
         # What pairing reads of each flow, worked out when it is indexed (`records.FlowRecord`).
-        self._records: dict[UUID, FlowRecord] = {}
-        self._judge_records = substitution is evaluate_substitution  # a custom judge reads the flows
+        # Flows are known inside the index by their id's integer (a UUID hashes in Python, an int in C):
+        # what pairing reads of each, worked out when it is indexed (`records.FlowRecord`), or, for a
+        # custom judge (which reads the flows), the flow itself.
+        self._judge_records = substitution is evaluate_substitution
+        self._records: dict[int, FlowRecord] = {}
+        self._snapshots: dict[int, FlowSnapshot] = {}
         self._classes: dict[UUID, frozenset[str]] = {}
         # (direction, class) -> occupied cells -> flows: a lookup walks the cells within reach, or
         # only the occupied ones when fewer (a 300 km reach spans a thousand cells, mostly empty).
-        self._buckets: dict[tuple[Direction, str], dict[Cell, set[UUID]]] = defaultdict(dict)
+        self._buckets: dict[tuple[Direction, str], dict[Cell, set[int]]] = defaultdict(dict)
         self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
         # Home region -> its flows, and region -> the group keys whose area it owns (re-derivation).
         self._homes: dict[int, set[UUID]] = defaultdict(set)
@@ -108,7 +112,7 @@ class MatchIndex:
         # kept until either flow changes: a newcomer is judged against the members once, not every
         # pair of the group again. Kept as asked, (first, second): under the first flow as
         # (second, True) and under the second as (first, False), so either one's change forgets it.
-        self._together: dict[UUID, dict[tuple[UUID, bool, str], bool]] = {}
+        self._together: dict[int, dict[tuple[int, bool, str], bool]] = {}
         self._together_pairs = 0  # how many judgements it holds (each under both flows)
         self._memo_pairs = grouping is build_groups  # a custom grouping judges its own pairs
         self.evaluations = 0  # pairs judged: what the benchmark watches
@@ -255,8 +259,9 @@ class MatchIndex:
         return found
 
     def _together_memo(self, a: FlowSnapshot, b: FlowSnapshot, resource_class: str) -> bool:
-        known = self._together.get(a.flow_id)
-        if known is not None and (answer := known.get((b.flow_id, True, resource_class))) is not None:
+        a_id, b_id = a.flow_id.int, b.flow_id.int
+        known = self._together.get(a_id)
+        if known is not None and (answer := known.get((b_id, True, resource_class))) is not None:
             return answer
         self.evaluations += 1
         answer = evaluate_mutualisation(a, b, self.kb, resource_class) is not None
@@ -264,8 +269,8 @@ class MatchIndex:
             # Pairs grow as the square of a group's size: past the bound, start afresh.
             self._together.clear()
             self._together_pairs = 0
-        self._together.setdefault(a.flow_id, {})[(b.flow_id, True, resource_class)] = answer
-        self._together.setdefault(b.flow_id, {})[(a.flow_id, False, resource_class)] = answer
+        self._together.setdefault(a_id, {})[(b_id, True, resource_class)] = answer
+        self._together.setdefault(b_id, {})[(a_id, False, resource_class)] = answer
         self._together_pairs += 1
         return answer
 
@@ -275,11 +280,13 @@ class MatchIndex:
         classes = self.kb.index_keys(flow)
         self.flows[flow.flow_id] = flow
         if self._judge_records:
-            self._records[flow.flow_id] = record_of(flow, self.kb)
+            self._records[flow.flow_id.int] = record_of(flow, self.kb)
+        else:
+            self._snapshots[flow.flow_id.int] = flow
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in classes:
-            self._buckets[(flow.direction, c)].setdefault(cell, set()).add(flow.flow_id)
+            self._buckets[(flow.direction, c)].setdefault(cell, set()).add(flow.flow_id.int)
         self._homes[region_of(flow.site.lat, flow.site.lon)].add(flow.flow_id)
         keys = self._keys_of(flow, self.kb)
         self._group_keys[flow.flow_id] = keys
@@ -293,7 +300,9 @@ class MatchIndex:
         flow = self.flows.pop(flow_id, None)
         if flow is None:
             return
-        self._records.pop(flow_id, None)
+        number = flow_id.int
+        self._records.pop(number, None)
+        self._snapshots.pop(number, None)
         cell = cell_of(flow.site.lat, flow.site.lon)
         home = region_of(flow.site.lat, flow.site.lon)
         self._homes[home].discard(flow_id)
@@ -303,15 +312,15 @@ class MatchIndex:
             cells = self._buckets.get((flow.direction, c))
             bucket = cells.get(cell) if cells is not None else None
             if cells is not None and bucket is not None:
-                bucket.discard(flow_id)
+                bucket.discard(number)
                 if not bucket:
                     del cells[cell]
                     if not cells:
                         del self._buckets[(flow.direction, c)]
-        known = self._together.pop(flow_id, {})
+        known = self._together.pop(number, {})
         self._together_pairs -= len(known)
         for other, asked_first, resource_class in known:
-            self._together.get(other, {}).pop((flow_id, not asked_first, resource_class), None)
+            self._together.get(other, {}).pop((number, not asked_first, resource_class), None)
         for key in self._group_keys.pop(flow_id, ()):
             self._groups.pop(key, None)
             members = self._group_members.get(key)
@@ -326,8 +335,8 @@ class MatchIndex:
 
     def _neighbours(
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float
-    ) -> set[UUID]:
-        found: set[UUID] = set()
+    ) -> set[int]:
+        found: set[int] = set()
         (lat_lo, lon_lo), (lat_hi, lon_hi) = cell_box(flow.site.lat, flow.site.lon, radius_km)
         area = (lat_hi - lat_lo + 1) * (lon_hi - lon_lo + 1)
         for c in classes:
@@ -350,7 +359,7 @@ class MatchIndex:
                         if cell in cells
                     )
                 )
-        found.discard(flow.flow_id)
+        found.discard(flow.flow_id.int)
         return found
 
     def _candidates(self, flow: FlowSnapshot) -> Iterator[Proposal]:
@@ -364,7 +373,7 @@ class MatchIndex:
         self.evaluations += len(neighbours)
         if self._judge_records:
             kb, records = self.kb, self._records
-            mine = records[flow.flow_id]
+            mine = records[flow.flow_id.int]
             for other_id in neighbours:
                 theirs = records[other_id]
                 found = (
@@ -376,7 +385,7 @@ class MatchIndex:
                     yield found
             return
         for other_id in neighbours:
-            o = self.flows[other_id]
+            o = self._snapshots[other_id]
             offer, need = (flow, o) if flow.direction is Direction.OFFER else (o, flow)
             proposal = self._substitution(offer, need, self.kb)
             if proposal is not None:
