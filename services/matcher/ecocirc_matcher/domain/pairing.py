@@ -27,7 +27,7 @@ from ecocirc_matcher.domain.scoring import (
     pooling_reach,
     profile_focus,
     road_km,
-    substitution_score,
+    substitution_score_of,
 )
 from ecocirc_shared.flows import Category, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
@@ -174,7 +174,17 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
     # A receiver link reads the need's activity, not its words: only the offer's words count.
     parts["text_confidence"] = round(offer_conf[offer_class] * need_conf.get(need_class, 1.0), 3)
-    score = round(substitution_score(parts), 3)
+    score = round(
+        substitution_score_of(
+            parts["resource"],
+            parts["activity"],
+            parts["distance"],
+            parts["quantity"],
+            parts["season"],
+            parts["hazard"],
+        ),
+        3,
+    )
 
     proposal = Proposal(
         kind=SynergyKind.SUBSTITUTION,

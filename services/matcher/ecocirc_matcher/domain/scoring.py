@@ -193,6 +193,22 @@ def substitution_score(parts: dict[str, float]) -> float:
     return min(1.0, max(0.0, parts["resource"] * feasibility * parts["hazard"]))
 
 
+def substitution_score_of(
+    resource: float, activity: float, distance: float, quantity: float, season: float, hazard: float
+) -> float:
+    """`substitution_score` of these parts, without a dict to build: the same operations in the same
+    order (tests/unit/matcher/domain/test_scoring.py checks they give the same number)."""
+    fit = _W_ACTIVITY * activity + _W_DISTANCE * distance + _W_QUANTITY * max(quantity, UNKNOWN_QUANTITY)
+    feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * (fit + _W_SEASON * season)
+    return min(1.0, max(0.0, resource * feasibility * hazard))
+
+
+# The weights in FEASIBILITY_WEIGHTS's order (the order `weighted` adds them in).
+_W_ACTIVITY, _W_DISTANCE, _W_QUANTITY, _W_SEASON = (
+    FEASIBILITY_WEIGHTS[name] for name in ("activity", "distance", "quantity", "season")
+)
+
+
 def mutualisation_score(parts: dict[str, float]) -> float:
     """The shared need x how easily it is pooled, as `substitution_score`: being neighbours only
     tempers the evidence that two companies need the same thing, it never makes it."""
