@@ -32,6 +32,9 @@ MAX_GROUP_CANDIDATES = 30
 CELL_DEGREES = 0.2
 KM_PER_DEGREE_LAT = 111.0
 
+# At most this many flows' `sees` kept (what an event asks again of the flows it writes).
+SEES_MEMO_FLOWS = 10_000
+
 # At most this many remembered pairwise group judgements (about 200 bytes each, both entries).
 TOGETHER_MEMO_PAIRS = 1_000_000
 
@@ -96,6 +99,7 @@ class MatchIndex:
         self._judge_records = substitution is evaluate_substitution
         self._records: dict[int, FlowRecord] = {}
         self._snapshots: dict[int, FlowSnapshot] = {}
+        self._sees: dict[int, tuple[FlowSnapshot, frozenset[int]]] = {}  # `sees`, by the flow it was for
         self._classes: dict[UUID, frozenset[str]] = {}
         # (direction, class) -> occupied cells -> flows: a lookup walks the cells within reach, or
         # only the occupied ones when fewer (a 300 km reach spans a thousand cells, mostly empty).
@@ -161,11 +165,19 @@ class MatchIndex:
     def sees(self, flow: FlowSnapshot) -> frozenset[int]:
         """The regions whose events may need this flow: those within its visibility, and those its groups'
         areas cross (an event recomputes a group from every flow of its area)."""
+        # An event asks it of each flow it writes two or three times: what a flow sees depends on what
+        # it says alone (indexed or not), so it is kept with the flow it was worked out for.
+        kept = self._sees.get(flow.flow_id.int)
+        if kept is not None and kept[0] is flow:
+            return kept[1]
         indexed = self.flows.get(flow.flow_id)
         known = indexed is not None and indexed.version == flow.version
         found = regions_near(flow.site.lat, flow.site.lon, self.visibility_km(flow))
         for key in self._group_keys[flow.flow_id] if known else self._keys_of(flow, self.kb):
             found |= regions_in_box(self._box_of(key))
+        if len(self._sees) >= SEES_MEMO_FLOWS:
+            self._sees.clear()
+        self._sees[flow.flow_id.int] = (flow, found)
         return found
 
     def owner(self, proposal: Proposal) -> int:
@@ -173,7 +185,9 @@ class MatchIndex:
         if proposal.group_key is not None:
             return region_of(*self._anchor_of(proposal.group_key))
         if proposal.kind is SynergyKind.SUBSTITUTION:
-            offer = next(f for f in proposal.flows if f.direction is Direction.OFFER)
+            offer = proposal.flows[0]  # (pairing puts the offer first)
+            if offer.direction is not Direction.OFFER:
+                offer = next(f for f in proposal.flows if f.direction is Direction.OFFER)
             return region_of(offer.site.lat, offer.site.lon)
         first = min(proposal.flows, key=lambda f: str(f.flow_id))
         return region_of(first.site.lat, first.site.lon)
@@ -303,6 +317,7 @@ class MatchIndex:
         number = flow_id.int
         self._records.pop(number, None)
         self._snapshots.pop(number, None)
+        self._sees.pop(number, None)
         cell = cell_of(flow.site.lat, flow.site.lon)
         home = region_of(flow.site.lat, flow.site.lon)
         self._homes[home].discard(flow_id)
