@@ -67,40 +67,47 @@ def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str
     once and kept while it is met again.
     """
     flows, roles = proposal.flows, proposal.roles
-    distance, quantity = proposal.distance_km, proposal.quantity
-    document = "".join(
-        [
-            '{"synergy_id":',
-            _json(proposal.synergy_id),
-            ',"revision":1,"kind":',
-            _text(proposal.kind.value),
-            ',"resource_class":',
-            _text(proposal.resource_class),
-            ',"resource_label":',
-            _text(proposal.resource_label),
-            # float(): the model would write a whole number as a float (1.0, not 1).
-            ',"score":',
-            _json(round(float(proposal.score), 4)),
-            ',"score_parts":',
-            _json({k: round(float(v), 4) for k, v in proposal.score_parts.items()}),
-            ',"participants":[',
-            ",".join([_PARTICIPANTS[role.value](flow) for flow, role in zip(flows, roles, strict=True)]),
-            '],"distance_km":',
-            "null" if distance is None else _json(float(distance)),
-            ',"months":',
-            _json(proposal.months),
-            ',"quantity":',
-            "null" if quantity is None else _json(quantity),
-            ',"impact":',
-            _IMPACTS(proposal.impact),
-            ',"explanation":',
-            _json(proposal.explanation),
-            ',"territories":',
-            _json(sorted({t for f in flows if (t := f.site.territory)})),
-            ',"knowledge_version":',
-            _text(knowledge_version),
-            "}",
-        ]
+    distance = proposal.distance_km
+    # Three runs of plain fields, each serialised in one call, around the participants and the impact.
+    head = to_json(
+        {
+            "synergy_id": proposal.synergy_id,
+            "revision": 1,
+            "kind": proposal.kind._value_,  # (an enum is serialised by a slow path; its text is not)
+            "resource_class": proposal.resource_class,
+            "resource_label": proposal.resource_label,
+            "score": _round4(proposal.score),
+            "score_parts": {
+                k: r if (r := _ROUNDED.get(v)) is not None else _round4(v)
+                for k, v in proposal.score_parts.items()
+            },
+        }
+    ).decode()
+    middle = to_json(
+        {
+            "distance_km": None if distance is None else float(distance),
+            "months": proposal.months,
+            "quantity": proposal.quantity,
+        }
+    ).decode()
+    tail = to_json(
+        {
+            "explanation": proposal.explanation,
+            "territories": _territories(flows),
+            "knowledge_version": knowledge_version,
+        }
+    ).decode()
+    if len(flows) == 2:
+        participants = (
+            f"{_PARTICIPANTS[roles[0]._value_](flows[0])},{_PARTICIPANTS[roles[1]._value_](flows[1])}"
+        )
+    else:
+        participants = ",".join(
+            [_PARTICIPANTS[role._value_](flow) for flow, role in zip(flows, roles, strict=True)]
+        )
+    document = (
+        f'{head[:-1]},"participants":[{participants}],{middle[1:-1]},"impact":{_IMPACTS(proposal.impact)},'
+        f"{tail[1:]}"
     )
     return document, _digest(document)
 
@@ -109,16 +116,30 @@ def _json(value: object) -> str:
     return to_json(value).decode()
 
 
-# JSON of the strings that recur in every snapshot (kinds, classes, labels, versions): a few hundred.
-_TEXTS: dict[str, str] = {}
+def _territories(flows: tuple[FlowSnapshot, ...]) -> list[str]:
+    """The participants' territories, each once, sorted (a pair's without a set to build)."""
+    if len(flows) == 2:
+        a, b = flows[0].site.territory, flows[1].site.territory
+        if not a or not b:
+            return [t] if (t := a or b) else []
+        return [a] if a == b else [a, b] if a < b else [b, a]
+    return sorted({t for f in flows if (t := f.site.territory)})
 
 
-def _text(value: str) -> str:
-    found = _TEXTS.get(value)
+# round(float(x), 4) of the numbers met (score parts take a few thousand values, rounded already).
+_ROUNDED: dict[float, float] = {}
+
+
+def _round4(value: float) -> float:
+    """round(float(value), 4), as the model rounds a score: float() because the model would write a whole
+    number as a float (1.0, not 1). Kept per value, but for zero, whose sign the model writes."""
+    found = _ROUNDED.get(value)
     if found is None:
-        if len(_TEXTS) >= 100_000:
-            _TEXTS.clear()
-        found = _TEXTS[value] = _json(value)
+        found = round(float(value), 4)
+        if value != 0:
+            if len(_ROUNDED) >= 100_000:
+                _ROUNDED.clear()
+            _ROUNDED[value] = found
     return found
 
 
