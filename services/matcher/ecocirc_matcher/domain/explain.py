@@ -81,8 +81,8 @@ def substitution(
     """
     offer_label, need_label, link_reason = _class_pair_texts(kb, offer_class, need_class)
     text = (
-        f"{offer.who} propose « {offer.flow.label} » ({offer_label}). "
-        f"{need.who}, {_at_distance(distance_km)}, recherche « {need.flow.label} »{need_label}"
+        f"{offer.wording.who} propose « {offer.flow.label} » ({offer_label}). "
+        f"{need.wording.who}, {_at_distance(distance_km)}, recherche « {need.flow.label} »{need_label}"
     )
     reason = reason_fr if reason_fr is not None else link_reason
     if reason:
@@ -93,7 +93,7 @@ def substitution(
         text += f" Période commune : {months_fr(months)}."
     if offer.code_hazardous:
         text += " Déchet dangereux : le receveur a déclaré pouvoir l'accepter ; traçabilité obligatoire."
-    if offer_class in offer.guessed or need_class in need.guessed:
+    if offer_class in offer.wording.guessed or need_class in need.wording.guessed:
         text += " " + GUESSED
     elif inferred:
         text += " " + INFERRED

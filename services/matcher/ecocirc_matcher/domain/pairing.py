@@ -94,26 +94,27 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         months = tuple(sorted(o.months_set & n.months_set)) or None
     if months is None:
         return None
-    if n.classified.refused and o.primary & n.classified.refused:
+    ow, nw = o.wording, n.wording
+    if nw.classified.refused and ow.primary & nw.classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
-    if n.classified.denied and _names_denied(n.classified, o.said):
+    if nw.classified.denied and _names_denied(nw.classified, ow.said):
         # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
         # this offer names, even if it is of a class the receiver otherwise takes.
         return None
-    worn = o.worn
-    if worn and n.wants_new:
+    worn = ow.worn
+    if worn and nw.wants_new:
         # "Palettes neuves", "emballages neufs": nothing used or soiled will do.
         return None
     distance = road_km_between(o, n)
-    if not hazardous and n.collector:
+    if not hazardous and nw.collector:
         # A collector of hazardous waste takes hazardous waste: MDF offcuts, plain wood or sewage sludge
         # (19 08 05, not hazardous) are not for it, whichever examples its need lists.
         return None
     # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
     # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
-    liquids = n.liquids_only
-    offer_conf = o.volume_conf if liquids else o.conf
+    liquids = nw.liquids_only
+    offer_conf = ow.volume_conf if liquids else ow.conf
     # The flows' own maximum distances shorten (never lengthen) a class's reach.
     limit = o.max_distance_km
     if n.max_distance_km is not None and (limit is None or n.max_distance_km < limit):
@@ -123,9 +124,9 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     # class order) comes before what the activity takes (receiver links).
     best: Evidence | None = None
     # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
-    refusable = worn if n.wants_clean else frozenset()
-    need_conf, need_inferred = n.conf, n.inferred
-    for offer_class, table, volume in o.links:
+    refusable = worn if nw.wants_clean else frozenset()
+    need_conf, need_inferred = nw.conf, nw.inferred
+    for offer_class, table, volume in ow.links:
         # (Two vague flows, "matière", "déchet", are not a lead on their own: only specific classes link.)
         if liquids and not volume:
             continue
@@ -133,8 +134,8 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         if distance > reach:
             continue
         needs = table.needs
-        offer_bans = o.bans[offer_class]
-        for need_class in n.classes:
+        offer_bans = ow.bans[offer_class]
+        for need_class in nw.classes:
             entry = needs.get(need_class)
             if entry is None:
                 continue
@@ -147,20 +148,22 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
                 # The law forbids this use of this resource: a refusal, never a low weight.
                 continue
             strength = weight * offer_conf[offer_class] * need_conf[need_class]
-            inferred = offer_class in o.inferred or need_class in need_inferred
+            inferred = offer_class in ow.inferred or need_class in need_inferred
             if inferred:
                 # A link resting on a class only inferred keeps UNCORROBORATED of its strength.
                 strength *= UNCORROBORATED
             if best is None or strength > best[0]:
                 best = Evidence(strength, offer_class, need_class, reach, None, None, inferred)
-    if n.takes_in and o.entries:
+    if nw.takes_in and ow.entries:
         for found in _receiver_links(kb, o, n, offer_conf, distance, limit):
             if best is None or found[0] > best[0]:
                 best = found
     if best is None:
         return None
     strength, offer_class, need_class, reach, reason, receiving_prefix, inferred = best
-    if (offer_class in ROUTE_CLASSES or need_class in ROUTE_CLASSES) and not routes_meet(o.places, n.places):
+    if (offer_class in ROUTE_CLASSES or need_class in ROUTE_CLASSES) and not routes_meet(
+        ow.places, nw.places
+    ):
         return None
 
     quantity = match_annual(o.annual, n.annual, kb.classes[offer_class].density_t_per_m3)
@@ -239,8 +242,9 @@ def _receiver_links(
     # An energy need takes a waste in only to burn it: a paper mill's need for process energy is not
     # fed by the waste paper it takes in as a raw material.
     fuel_only = n.category is Category.ENERGY
+    ow = o.wording
     naf_code = n.flow.naf_code
-    for entry, entry_reach in o.entries:
+    for entry, entry_reach in ow.entries:
         reach = entry_reach if limit is None or limit >= entry_reach else limit
         if distance > reach:
             continue
@@ -260,7 +264,8 @@ def _activity_part(
     o: FlowRecord, n: FlowRecord, offer_class: str, need_class: str, receiving_prefix: str | None
 ) -> float:
     """`scoring.activity_part` on the records' activity profiles."""
-    profiles = n.activities
+    ow, nw = o.wording, n.wording
+    profiles = nw.activities
     if not profiles:
         receiver = ACTIVITY_UNKNOWN
     else:
@@ -273,7 +278,7 @@ def _activity_part(
     if receiving_prefix is not None:
         receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
     # An offer's trade known to produce the resource fits; any other, or none known, is neutral.
-    supplier = ACTIVITY_KNOWN_USE if o.activities and offer_class in o.produces else ACTIVITY_UNKNOWN
+    supplier = ACTIVITY_KNOWN_USE if ow.activities and offer_class in ow.produces else ACTIVITY_UNKNOWN
     return round(0.7 * receiver + 0.3 * supplier, 3)
 
 
