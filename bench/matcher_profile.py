@@ -35,7 +35,10 @@ PARTS = (
         "writing synergies (SQL + outbox)",
         (("store.py", "save_synergies"), ("store.py", "withdraw_synergies")),
     ),
-    ("  of which outbox (event encoding + insert)", (("outbox.py", "enqueue_encoded"),)),
+    (
+        "  of which outbox (event encoding + insert)",
+        (("outbox.py", "enqueue_copied"), ("events.py", "encode_synergy_news")),
+    ),
     ("saving flows (SQL)", (("store.py", "save_flows"),)),
     ("catch-up (others' writes)", (("matching.py", "_catch_up"),)),
     ("outbox relay (read, publish, mark), alongside", (("outbox.py", "_publish_batch"),)),

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from ecocirc_shared.db import create_pool, migrate
-from ecocirc_shared.events import FlowDeclared, FlowRevised
+from ecocirc_shared.events import FlowDeclared, FlowRevised, encode
 from ecocirc_shared.flows import FlowSnapshot, Site
 from ecocirc_shared.kafka import MAX_BATCH_BYTES, make_consumer
-from ecocirc_shared.outbox import OutboxRelay, enqueue, outbox_ddl
+from ecocirc_shared.outbox import OutboxRelay, enqueue, enqueue_copied, outbox_ddl
 from ecocirc_shared.partitioning import flow_event_key, zone_of
 from ecocirc_shared.settings import Settings
 from ecocirc_shared.topics import FLOW_EVENTS, all_topics
@@ -92,6 +92,31 @@ async def test_committed_events_leave_in_order_and_rolled_back_ones_never(env) -
     await write(pool, flows[0], 99, commit=False)
     seen = await versions(settings, expected=9)
     assert all(seen[str(f)] == [1, 2, 3] for f in flows)
+
+
+async def test_events_written_by_copy_leave_in_list_order_and_rolled_back_ones_never(env) -> None:  # type: ignore[no-untyped-def]
+    settings, pool, _ = env
+    flows = [uuid.uuid4() for _ in range(4)]
+
+    def rows(versions: range) -> list[tuple[uuid.UUID, str, bytes]]:
+        found = []
+        for version in versions:
+            for f in flows:
+                event = (FlowDeclared if version == 1 else FlowRevised)(flow=snapshot(f, version))
+                found.append((event.event_id, str(f), encode(event)))
+        return found
+
+    async with pool.acquire() as conn:  # type: ignore[attr-defined]
+        async with conn.transaction():
+            await enqueue_copied(conn, SCHEMA, FLOW_EVENTS, rows(range(1, 4)))
+        tx = conn.transaction()
+        await tx.start()
+        await enqueue_copied(conn, SCHEMA, FLOW_EVENTS, rows(range(4, 6)))
+        await tx.rollback()
+        async with conn.transaction():
+            await enqueue_copied(conn, SCHEMA, FLOW_EVENTS, rows(range(6, 8)))
+    seen = await versions(settings, expected=20)
+    assert all(seen[str(f)] == [1, 2, 3, 6, 7] for f in flows)
 
 
 async def test_a_backlog_larger_than_a_record_batch_leaves_in_order(env) -> None:  # type: ignore[no-untyped-def]

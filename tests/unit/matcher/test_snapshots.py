@@ -3,6 +3,7 @@ row, fingerprint and event as building and serialising a SynergySnapshot each ti
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import uuid
@@ -97,3 +98,25 @@ def test_an_event_around_a_serialised_snapshot_is_what_encode_gives(
     assert isinstance(event, event_type) and event.event_id == event_id
     assert event.synergy == to_snapshot(p, 1, version)
     assert raw == encode(event)
+
+
+def test_odd_texts_and_numbers_are_written_as_the_model_writes_them() -> None:
+    """Quotes, backslashes, control characters, characters beyond the BMP or the line separator in a
+    label or an explanation, and numbers far from the usual, give the model's bytes too."""
+    p, version = proposal()
+    odd = 'Sciures "chêne" \\ \n\t\x01 🌲 \u2028 fin'
+    flows = tuple(f.model_copy(update={"label": odd + f.label, "flow_id": uuid.uuid4()}) for f in p.flows)
+    for score, distance in [(0.0, 0.0), (1.0, 1e-7), (0.12345678, 123456789.123), (1e-9, None)]:
+        changed = dataclasses.replace(
+            p,
+            flows=flows,
+            explanation=odd,
+            resource_label=odd,
+            score=score,
+            distance_km=distance,
+            score_parts={"resource": score, "distance": 1e-5, "season": 1},
+        )
+        document, fp = first_revision(changed, version)
+        snapshot = to_snapshot(changed, 1, version)
+        assert document == snapshot.model_dump_json()
+        assert fp == fingerprint(snapshot)

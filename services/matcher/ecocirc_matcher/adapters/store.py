@@ -18,7 +18,7 @@ from ecocirc_shared.events import (
     encode_synergy_news,
 )
 from ecocirc_shared.flows import FlowSnapshot
-from ecocirc_shared.outbox import enqueue_encoded, enqueue_many
+from ecocirc_shared.outbox import enqueue_copied, enqueue_many
 from ecocirc_shared.topics import SYNERGY_EVENTS
 
 SCHEMA = "matcher"
@@ -56,6 +56,13 @@ class StoredFlow:
     version: int
     snapshot: FlowSnapshot | None
     regions: frozenset[int]
+
+
+# Where a batch's synergy rows land before the upsert (`MatcherTx.save_synergies`): a table of the
+# session (not logged, never seen by another), emptied at each commit, created on the first use.
+_SYNERGY_ROWS = """CREATE TEMP TABLE IF NOT EXISTS synergy_rows (
+    synergy_id uuid, revision int, fingerprint text, flow_ids uuid[], group_id uuid, snapshot text, owner int
+) ON COMMIT DELETE ROWS"""
 
 
 def _int_array(items: frozenset[int]) -> str:
@@ -261,7 +268,8 @@ class MatcherTx:
         if not group_ids:
             return set()
         rows = await self.conn.fetch(
-            "SELECT synergy_id FROM synergies WHERE active AND group_id = ANY($1::uuid[])", group_ids
+            "SELECT synergy_id FROM synergies WHERE active AND group_id IS NOT NULL AND group_id = ANY($1::uuid[])",
+            group_ids,
         )
         return {r["synergy_id"] for r in rows}
 
@@ -275,34 +283,38 @@ class MatcherTx:
         return {r["synergy_id"]: StoredSynergy(r) for r in rows}
 
     async def save_synergies(self, changes: list[SynergyChange]) -> None:
-        """Store proposed or revised synergies and enqueue their events, in one statement each."""
+        """Store proposed or revised synergies and enqueue their events.
+
+        A batch writes thousands: the rows go by COPY (binary) into a table of the session, emptied at
+        commit, then into `synergies` by one upsert; the events by COPY into the outbox.
+        """
         if not changes:
             return
+        await self.conn.execute(_SYNERGY_ROWS)
+        await self.conn.copy_records_to_table(
+            "synergy_rows",
+            schema_name="pg_temp",
+            records=[
+                (c.synergy_id, c.revision, c.fingerprint, list(c.flow_ids), c.group_id, c.document, c.owner)
+                for c in changes
+            ],
+        )
         await self.conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot,
                                     owner)
-               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids::uuid[], s.group_id,
-                      s.snapshot::jsonb, s.owner
-               FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[])
-                    AS s(synergy_id, revision, fingerprint, flow_ids, group_id, snapshot, owner)
+               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids, s.group_id, s.snapshot::jsonb,
+                      s.owner
+               FROM pg_temp.synergy_rows s
                ON CONFLICT (synergy_id) DO UPDATE
                SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
-                   owner = EXCLUDED.owner, updated_at = now()""",
-            [c.synergy_id for c in changes],
-            [c.revision for c in changes],
-            [c.fingerprint for c in changes],
-            # uuid[] has no ragged arrays: each synergy's flows travel as an array literal.
-            [_text_array([str(f) for f in c.flow_ids]) for c in changes],
-            [c.group_id for c in changes],
-            [c.document for c in changes],
-            [c.owner for c in changes],
+                   owner = EXCLUDED.owner, updated_at = now()"""
         )
         rows = []
         for c in changes:
             event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
             rows.append((event_id, str(c.synergy_id), payload))
-        await enqueue_encoded(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
+        await enqueue_copied(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
         """Mark synergies withdrawn at their new revision and enqueue the withdrawal events."""

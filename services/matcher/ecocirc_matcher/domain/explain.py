@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.scoring import QuantityMatch
 from ecocirc_shared import french
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.french import MONTH_NAMES_FR
 from ecocirc_shared.reference import get_naf
+
+if TYPE_CHECKING:
+    from ecocirc_matcher.domain.records import FlowRecord
 
 MONTHS_FR = MONTH_NAMES_FR
 UNITS_FR = {"t": "t", "m3": "m3", "MWh": "MWh", "h": "heures", "unit": "unités"}
@@ -55,8 +61,8 @@ def quantity_fr(q: QuantityMatch) -> str:
 
 def substitution(
     kb: Knowledge,
-    offer: FlowSnapshot,
-    need: FlowSnapshot,
+    offer: FlowRecord,
+    need: FlowRecord,
     offer_class: str,
     need_class: str,
     distance_km: float,
@@ -67,26 +73,58 @@ def substitution(
     inferred: bool = False,
 ) -> str:
     """What is offered, who needs it and why one feeds the other (the class link's reason unless
-    another is given, e.g. a receiver link's), then quantities, months and hazard."""
-    link = kb.link(offer_class, need_class)
-    reason = reason_fr if reason_fr is not None else link.reason_fr if link else ""
-    parts = [
-        f"{who(kb, offer)} propose « {offer.label} » ({kb.label(offer_class).lower()}).",
-        f"{who(kb, need)}, {french.at_distance(distance_km)}, recherche « {need.label} »"
-        + (f" ({kb.label(need_class).lower()})." if need_class != offer_class else "."),
-        reason,
-    ]
+    another is given, e.g. a receiver link's), then quantities, months and hazard.
+
+    What depends only on the classes (their labels, the link's reason) is worked out once per pair
+    of classes, what depends on one flow once per flow (its record), and the distance once per
+    distance as the sentence rounds it: a pair only puts them together.
+    """
+    offer_label, need_label, link_reason = _class_pair_texts(kb, offer_class, need_class)
+    text = (
+        f"{offer.wording.who} propose « {offer.flow.label} » ({offer_label}). "
+        f"{need.wording.who}, {_at_distance(distance_km)}, recherche « {need.flow.label} »{need_label}"
+    )
+    reason = reason_fr if reason_fr is not None else link_reason
+    if reason:
+        text += " " + reason
     if quantity is not None:
-        parts.append(quantity_fr(quantity))
+        text += " " + quantity_fr(quantity)
     if months and len(months) < 12:
-        parts.append(f"Période commune : {months_fr(months)}.")
-    if offer.hazardous or kb.ewc_hazardous(offer.ewc_code):
-        parts.append("Déchet dangereux : le receveur a déclaré pouvoir l'accepter ; traçabilité obligatoire.")
-    if offer_class in kb.classification(offer).guessed or need_class in kb.classification(need).guessed:
-        parts.append(GUESSED)
+        text += f" Période commune : {months_fr(months)}."
+    if offer.code_hazardous:
+        text += " Déchet dangereux : le receveur a déclaré pouvoir l'accepter ; traçabilité obligatoire."
+    if offer_class in offer.wording.guessed or need_class in need.wording.guessed:
+        text += " " + GUESSED
     elif inferred:
-        parts.append(INFERRED)
-    return " ".join(p for p in parts if p)
+        text += " " + INFERRED
+    return text
+
+
+@lru_cache(maxsize=65_536)
+def _class_pair_texts(kb: Knowledge, offer_class: str, need_class: str) -> tuple[str, str, str]:
+    """The offer class's label, what follows the need's label (its class's label when it differs),
+    and the link's reason ("" without a link)."""
+    link = kb.link(offer_class, need_class)
+    return (
+        kb.label(offer_class).lower(),
+        f" ({kb.label(need_class).lower()})." if need_class != offer_class else ".",
+        link.reason_fr if link else "",
+    )
+
+
+# « à environ 25 km » by the whole number the sentence rounds a distance to (french.distance).
+_AT_DISTANCE: dict[int, str] = {}
+
+
+def _at_distance(km: float) -> str:
+    """french.at_distance(km), kept per rounded distance."""
+    if km < 1:
+        return french.at_distance(km)
+    rounded = round(km) if km < 20 else 5 * round(km / 5)
+    found = _AT_DISTANCE.get(rounded)
+    if found is None:
+        found = _AT_DISTANCE[rounded] = french.at_distance(km)
+    return found
 
 
 def mutualisation(

@@ -24,7 +24,6 @@ import itertools
 import math
 import statistics
 from collections.abc import Callable
-from uuid import UUID
 
 from ecocirc_matcher.domain.classify import NAF_CONFIDENCE
 from ecocirc_matcher.domain.classify import QUALIFIER_CLASSES as QUALIFIERS
@@ -184,18 +183,19 @@ def build_groups(
     remembers it while neither flow changes.
     """
     judge = together or (lambda a, b, resource_class: can_be_together(a, b, kb, resource_class))
+    # Flows go by their id's integer here (a UUID hashes in Python): ints sort as the ids' texts do.
     accepted = {
-        frozenset((a.flow_id, b.flow_id))
+        frozenset((a.flow_id.int, b.flow_id.int))
         for a, b in itertools.combinations(candidates, 2)
         if judge(a, b, key.resource_class)
     }
     if not accepted:
         return []
-    by_id = {f.flow_id: f for f in candidates}
+    by_id = {f.flow_id.int: f for f in candidates}
     seasonal = key.resource_class in COMPLEMENTARY_SEASON_CLASSES
     sets = _maximal_cliques(accepted) if seasonal else _cliques_by_growth(accepted, by_id)
     # The largest group keeps the key's identity across revisions; the others are their members.
-    sets.sort(key=lambda members: (-len(members), sorted(str(i) for i in members)))
+    sets.sort(key=lambda members: (-len(members), sorted(members)))
     groups = []
     reach = _reach_of(key)
     for position, members_ids in enumerate(sets):
@@ -208,19 +208,19 @@ def build_groups(
     return groups
 
 
-def _cliques_by_growth(edges: set[frozenset[UUID]], flows: dict[UUID, FlowSnapshot]) -> list[frozenset[UUID]]:
+def _cliques_by_growth(edges: set[frozenset[int]], flows: dict[int, FlowSnapshot]) -> list[frozenset[int]]:
     """Disjoint sets of flows, every two of them joined by an edge, grown greedily from the best seed."""
-    neighbours: dict[UUID, set[UUID]] = {}
+    neighbours: dict[int, set[int]] = {}
     for edge in edges:
         a, b = tuple(edge)
         neighbours.setdefault(a, set()).add(b)
         neighbours.setdefault(b, set()).add(a)
 
-    def seniority(flow_id: UUID) -> tuple[object, str]:
-        return (flows[flow_id].declared_at, str(flow_id))
+    def seniority(flow_id: int) -> tuple[object, int]:
+        return (flows[flow_id].declared_at, flow_id)
 
     left = set(neighbours)
-    found: list[frozenset[UUID]] = []
+    found: list[frozenset[int]] = []
     while True:
         degree = {v: len(neighbours[v] & left) for v in left}
         seeds = [v for v in left if degree[v] > 0]
@@ -237,16 +237,16 @@ def _cliques_by_growth(edges: set[frozenset[UUID]], flows: dict[UUID, FlowSnapsh
         left -= group
 
 
-def _maximal_cliques(edges: set[frozenset[UUID]]) -> list[frozenset[UUID]]:
+def _maximal_cliques(edges: set[frozenset[int]]) -> list[frozenset[int]]:
     """Bron-Kerbosch over a small graph (the flows of one class in one territory)."""
-    neighbours: dict[UUID, set[UUID]] = {}
+    neighbours: dict[int, set[int]] = {}
     for edge in edges:
         a, b = tuple(edge)
         neighbours.setdefault(a, set()).add(b)
         neighbours.setdefault(b, set()).add(a)
-    found: list[frozenset[UUID]] = []
+    found: list[frozenset[int]] = []
 
-    def expand(clique: set[UUID], candidates: set[UUID], excluded: set[UUID]) -> None:
+    def expand(clique: set[int], candidates: set[int], excluded: set[int]) -> None:
         if not candidates and not excluded:
             found.append(frozenset(clique))
             return
@@ -256,7 +256,7 @@ def _maximal_cliques(edges: set[frozenset[UUID]]) -> list[frozenset[UUID]]:
             excluded = excluded | {v}
 
     expand(set(), set(neighbours), set())
-    return sorted((c for c in found if len(c) >= 2), key=lambda c: sorted(str(i) for i in c))
+    return sorted((c for c in found if len(c) >= 2), key=sorted)
 
 
 def _group(

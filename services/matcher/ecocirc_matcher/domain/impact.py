@@ -14,6 +14,11 @@ TRANSPORT_FACTOR = "road_freight_40t_regional"
 HEAT_FACTOR = "natural_gas_heat"
 BOILER_EFFICIENCY = "gas_boiler_efficiency"
 
+# What most proposals say of their impact (no comparable quantities): one immutable value for them all.
+NOT_ESTIMATED = Impact(
+    notes=("Quantités non déclarées, non comparables ou ponctuelles : impact non estimé.",)
+)
+
 
 def estimate(
     kb: Knowledge,
@@ -28,7 +33,7 @@ def estimate(
     """Impact of moving `quantity` of a class over `distance_km` by road, with the factors' sources, and
     the euros the supplier's disposal cost and the receiver's purchase price put on it."""
     if quantity is None or quantity.one_off:
-        return Impact(notes=("Quantités non déclarées, non comparables ou ponctuelles : impact non estimé.",))
+        return NOT_ESTIMATED
     cls = kb.classes[resource_class]
     notes: list[str] = []
     if not need_known:

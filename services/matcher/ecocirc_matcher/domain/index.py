@@ -16,7 +16,8 @@ from uuid import UUID
 from ecocirc_matcher.domain.groups import MAX_AREA_SPAN_KM, area_anchor, area_box, build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
+from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution, judge_substitution
+from ecocirc_matcher.domain.records import FlowRecord, record_of
 from ecocirc_matcher.domain.regions import Box, region_of, regions_in_box, regions_near
 from ecocirc_shared.flows import Direction, FlowSnapshot
 from ecocirc_shared.synergies import SynergyKind
@@ -30,6 +31,9 @@ MAX_GROUP_CANDIDATES = 30
 # 50 km reach scans a few dozen small buckets while a 5 km heat reach scans one to four.
 CELL_DEGREES = 0.2
 KM_PER_DEGREE_LAT = 111.0
+
+# At most this many flows' `sees` kept (what an event asks again of the flows it writes).
+SEES_MEMO_FLOWS = 10_000
 
 # At most this many remembered pairwise group judgements (about 200 bytes each, both entries).
 TOGETHER_MEMO_PAIRS = 1_000_000
@@ -88,10 +92,18 @@ class MatchIndex:
         self._max_span_km = max_span_km
         self._key_visibility: dict[tuple[Direction, str], float] = {}
         self.flows: dict[UUID, FlowSnapshot] = {}
+        # What pairing reads of each flow, worked out when it is indexed (`records.FlowRecord`).
+        # Flows are known inside the index by their id's integer (a UUID hashes in Python, an int in C):
+        # what pairing reads of each, worked out when it is indexed (`records.FlowRecord`), or, for a
+        # custom judge (which reads the flows), the flow itself.
+        self._judge_records = substitution is evaluate_substitution
+        self._records: dict[int, FlowRecord] = {}
+        self._snapshots: dict[int, FlowSnapshot] = {}
+        self._sees: dict[int, tuple[FlowSnapshot, frozenset[int]]] = {}  # `sees`, by the flow it was for
         self._classes: dict[UUID, frozenset[str]] = {}
         # (direction, class) -> occupied cells -> flows: a lookup walks the cells within reach, or
         # only the occupied ones when fewer (a 300 km reach spans a thousand cells, mostly empty).
-        self._buckets: dict[tuple[Direction, str], dict[Cell, set[UUID]]] = defaultdict(dict)
+        self._buckets: dict[tuple[Direction, str], dict[Cell, set[int]]] = defaultdict(dict)
         self._group_members: dict[GroupKey, set[UUID]] = defaultdict(set)
         # Home region -> its flows, and region -> the group keys whose area it owns (re-derivation).
         self._homes: dict[int, set[UUID]] = defaultdict(set)
@@ -104,7 +116,7 @@ class MatchIndex:
         # kept until either flow changes: a newcomer is judged against the members once, not every
         # pair of the group again. Kept as asked, (first, second): under the first flow as
         # (second, True) and under the second as (first, False), so either one's change forgets it.
-        self._together: dict[UUID, dict[tuple[UUID, bool, str], bool]] = {}
+        self._together: dict[int, dict[tuple[int, bool, str], bool]] = {}
         self._together_pairs = 0  # how many judgements it holds (each under both flows)
         self._memo_pairs = grouping is build_groups  # a custom grouping judges its own pairs
         self.evaluations = 0  # pairs judged: what the benchmark watches
@@ -153,11 +165,19 @@ class MatchIndex:
     def sees(self, flow: FlowSnapshot) -> frozenset[int]:
         """The regions whose events may need this flow: those within its visibility, and those its groups'
         areas cross (an event recomputes a group from every flow of its area)."""
+        # An event asks it of each flow it writes two or three times: what a flow sees depends on what
+        # it says alone (indexed or not), so it is kept with the flow it was worked out for.
+        kept = self._sees.get(flow.flow_id.int)
+        if kept is not None and kept[0] is flow:
+            return kept[1]
         indexed = self.flows.get(flow.flow_id)
         known = indexed is not None and indexed.version == flow.version
         found = regions_near(flow.site.lat, flow.site.lon, self.visibility_km(flow))
         for key in self._group_keys[flow.flow_id] if known else self._keys_of(flow, self.kb):
             found |= regions_in_box(self._box_of(key))
+        if len(self._sees) >= SEES_MEMO_FLOWS:
+            self._sees.clear()
+        self._sees[flow.flow_id.int] = (flow, found)
         return found
 
     def owner(self, proposal: Proposal) -> int:
@@ -165,7 +185,9 @@ class MatchIndex:
         if proposal.group_key is not None:
             return region_of(*self._anchor_of(proposal.group_key))
         if proposal.kind is SynergyKind.SUBSTITUTION:
-            offer = next(f for f in proposal.flows if f.direction is Direction.OFFER)
+            offer = proposal.flows[0]  # (pairing puts the offer first)
+            if offer.direction is not Direction.OFFER:
+                offer = next(f for f in proposal.flows if f.direction is Direction.OFFER)
             return region_of(offer.site.lat, offer.site.lon)
         first = min(proposal.flows, key=lambda f: str(f.flow_id))
         return region_of(first.site.lat, first.site.lon)
@@ -251,8 +273,9 @@ class MatchIndex:
         return found
 
     def _together_memo(self, a: FlowSnapshot, b: FlowSnapshot, resource_class: str) -> bool:
-        known = self._together.get(a.flow_id)
-        if known is not None and (answer := known.get((b.flow_id, True, resource_class))) is not None:
+        a_id, b_id = a.flow_id.int, b.flow_id.int
+        known = self._together.get(a_id)
+        if known is not None and (answer := known.get((b_id, True, resource_class))) is not None:
             return answer
         self.evaluations += 1
         answer = evaluate_mutualisation(a, b, self.kb, resource_class) is not None
@@ -260,8 +283,8 @@ class MatchIndex:
             # Pairs grow as the square of a group's size: past the bound, start afresh.
             self._together.clear()
             self._together_pairs = 0
-        self._together.setdefault(a.flow_id, {})[(b.flow_id, True, resource_class)] = answer
-        self._together.setdefault(b.flow_id, {})[(a.flow_id, False, resource_class)] = answer
+        self._together.setdefault(a_id, {})[(b_id, True, resource_class)] = answer
+        self._together.setdefault(b_id, {})[(a_id, False, resource_class)] = answer
         self._together_pairs += 1
         return answer
 
@@ -270,10 +293,14 @@ class MatchIndex:
         self.remove(flow.flow_id)
         classes = self.kb.index_keys(flow)
         self.flows[flow.flow_id] = flow
+        if self._judge_records:
+            self._records[flow.flow_id.int] = record_of(flow, self.kb)
+        else:
+            self._snapshots[flow.flow_id.int] = flow
         self._classes[flow.flow_id] = classes
         cell = cell_of(flow.site.lat, flow.site.lon)
         for c in classes:
-            self._buckets[(flow.direction, c)].setdefault(cell, set()).add(flow.flow_id)
+            self._buckets[(flow.direction, c)].setdefault(cell, set()).add(flow.flow_id.int)
         self._homes[region_of(flow.site.lat, flow.site.lon)].add(flow.flow_id)
         keys = self._keys_of(flow, self.kb)
         self._group_keys[flow.flow_id] = keys
@@ -287,6 +314,10 @@ class MatchIndex:
         flow = self.flows.pop(flow_id, None)
         if flow is None:
             return
+        number = flow_id.int
+        self._records.pop(number, None)
+        self._snapshots.pop(number, None)
+        self._sees.pop(number, None)
         cell = cell_of(flow.site.lat, flow.site.lon)
         home = region_of(flow.site.lat, flow.site.lon)
         self._homes[home].discard(flow_id)
@@ -296,15 +327,15 @@ class MatchIndex:
             cells = self._buckets.get((flow.direction, c))
             bucket = cells.get(cell) if cells is not None else None
             if cells is not None and bucket is not None:
-                bucket.discard(flow_id)
+                bucket.discard(number)
                 if not bucket:
                     del cells[cell]
                     if not cells:
                         del self._buckets[(flow.direction, c)]
-        known = self._together.pop(flow_id, {})
+        known = self._together.pop(number, {})
         self._together_pairs -= len(known)
         for other, asked_first, resource_class in known:
-            self._together.get(other, {}).pop((flow_id, not asked_first, resource_class), None)
+            self._together.get(other, {}).pop((number, not asked_first, resource_class), None)
         for key in self._group_keys.pop(flow_id, ()):
             self._groups.pop(key, None)
             members = self._group_members.get(key)
@@ -319,8 +350,8 @@ class MatchIndex:
 
     def _neighbours(
         self, flow: FlowSnapshot, direction: Direction, classes: frozenset[str], radius_km: float
-    ) -> set[UUID]:
-        found: set[UUID] = set()
+    ) -> set[int]:
+        found: set[int] = set()
         (lat_lo, lon_lo), (lat_hi, lon_hi) = cell_box(flow.site.lat, flow.site.lon, radius_km)
         area = (lat_hi - lat_lo + 1) * (lon_hi - lon_lo + 1)
         for c in classes:
@@ -343,7 +374,7 @@ class MatchIndex:
                         if cell in cells
                     )
                 )
-        found.discard(flow.flow_id)
+        found.discard(flow.flow_id.int)
         return found
 
     def _candidates(self, flow: FlowSnapshot) -> Iterator[Proposal]:
@@ -353,10 +384,24 @@ class MatchIndex:
         # The pairing never accepts beyond the reach of the classes involved, so this radius
         # cannot miss a pair it would accept.
         radius = max(self.kb.reach_km(c) for c in own | partners)
-        for other_id in self._neighbours(flow, other, partners, radius):
-            o = self.flows[other_id]
+        neighbours = self._neighbours(flow, other, partners, radius)
+        self.evaluations += len(neighbours)
+        if self._judge_records:
+            kb, records = self.kb, self._records
+            mine = records[flow.flow_id.int]
+            for other_id in neighbours:
+                theirs = records[other_id]
+                found = (
+                    judge_substitution(mine, theirs, kb)
+                    if mine.offer
+                    else judge_substitution(theirs, mine, kb)
+                )
+                if found is not None:
+                    yield found
+            return
+        for other_id in neighbours:
+            o = self._snapshots[other_id]
             offer, need = (flow, o) if flow.direction is Direction.OFFER else (o, flow)
-            self.evaluations += 1
             proposal = self._substitution(offer, need, self.kb)
             if proposal is not None:
                 yield proposal

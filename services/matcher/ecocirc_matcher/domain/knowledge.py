@@ -588,9 +588,23 @@ class Knowledge:
         Each side of a ban reads one flow only: what holds of each side is worked out once per flow
         and class (a bit per ban), and a pair is banned by the first ban both sides hold.
         """
-        both = self._offer_bans_cached(
+        return self.ban_of_bits(
+            self.offer_ban_bits(offer, offer_class) & self.need_ban_bits(need, need_class)
+        )
+
+    def ban_of_bits(self, both: int) -> Ban | None:
+        """The first ban of those whose bits are set (those both sides of a pair hold), if any."""
+        return self.bans[(both & -both).bit_length() - 1] if both else None
+
+    def offer_ban_bits(self, offer: FlowSnapshot, offer_class: str) -> int:
+        """The bans whose offer side holds for this offer read as `offer_class` (a bit each)."""
+        return self._offer_bans_cached(
             offer.label, offer.description or "", offer.ewc_code or "", offer.naf_code or "", offer_class
-        ) & self._need_bans_cached(
+        )
+
+    def need_ban_bits(self, need: FlowSnapshot, need_class: str) -> int:
+        """The bans whose need side holds for this need read as `need_class` (a bit each)."""
+        return self._need_bans_cached(
             need.direction,
             need.category,
             need.label,
@@ -599,7 +613,6 @@ class Knowledge:
             need.naf_code or "",
             need_class,
         )
-        return self.bans[(both & -both).bit_length() - 1] if both else None
 
     def _offer_bans(self, label: str, description: str, ewc: str, naf: str, offer_class: str) -> int:
         """The bans whose offer side holds for an offer saying this, read as this class (a bit each)."""

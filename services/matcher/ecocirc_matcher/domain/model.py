@@ -20,6 +20,14 @@ def synergy_id(kind: SynergyKind, flow_ids: list[uuid.UUID]) -> uuid.UUID:
     return name_based_id(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted([str(f) for f in flow_ids])))
 
 
+def pair_id(kind: SynergyKind, first: str, second: str) -> uuid.UUID:
+    """`synergy_id` of two flows given their ids as text."""
+    # (The kind's text through `_value_`: an enum member's `value` is a Python-level descriptor.)
+    if second < first:
+        first, second = second, first
+    return name_based_id(SYNERGY_NAMESPACE, f"{kind._value_}:{first},{second}")
+
+
 def name_based_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
     """uuid.uuid5(namespace, name), without its import and namespace conversion at each call (a worker
     makes thousands of ids a second; tests/unit/matcher/domain/test_model.py checks they are the same)."""
@@ -27,7 +35,18 @@ def name_based_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
         (_NAMESPACE_BYTES if namespace is SYNERGY_NAMESPACE else namespace.bytes) + name.encode(),
         usedforsecurity=False,
     ).digest()
-    return uuid.UUID(bytes=digest[:16], version=5)
+    # What UUID(bytes=..., version=5) does, without its checks: clear the variant and version bits,
+    # set RFC 4122's variant and version 5 (the two fields do not overlap).
+    found = _new_uuid(uuid.UUID)
+    _set(found, "int", int.from_bytes(digest[:16]) & _VERSION_MASK | _VERSION_5)
+    _set(found, "is_safe", uuid.SafeUUID.unknown)
+    return found
+
+
+_new_uuid = object.__new__
+_set = object.__setattr__
+_VERSION_MASK = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_VERSION_5 = (0x8000 << 48) | (5 << 76)
 
 
 @dataclass(frozen=True, order=True)

@@ -3,50 +3,40 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from ecocirc_matcher.domain import explain, impact
 from ecocirc_matcher.domain.classify import Classification
-from ecocirc_matcher.domain.knowledge import AS_FUEL, EWC_KEY, Knowledge
-from ecocirc_matcher.domain.model import Proposal
+from ecocirc_matcher.domain.knowledge import AS_FUEL, Knowledge
+from ecocirc_matcher.domain.model import Proposal, pair_id
 from ecocirc_matcher.domain.places import places_named, routes_meet
+from ecocirc_matcher.domain.records import FlowRecord, record_of, road_km_between
+from ecocirc_matcher.domain.records import carries_hazard as carries_hazard
+from ecocirc_matcher.domain.records import is_hazardous as is_hazardous
 from ecocirc_matcher.domain.scoring import (
+    ACTIVITY_KNOWN_USE,
+    ACTIVITY_NOT_LISTED,
+    ACTIVITY_UNKNOWN,
     HAZARD_ACCEPTED,
     UNKNOWN_QUANTITY,
-    activity_part,
     allowed_reach,
     common_months,
     distance_part,
-    match_quantity,
+    match_annual,
     mutualisation_score,
-    offered_only,
     pooling_reach,
+    profile_focus,
     road_km,
-    season_part,
-    substitution_score,
+    substitution_score_of,
 )
 from ecocirc_matcher.domain.text import fold, words
-from ecocirc_shared.flows import Category, Direction, FlowSnapshot
+from ecocirc_shared.flows import Category, FlowSnapshot
 from ecocirc_shared.synergies import MatchedQuantity, Role, SynergyKind
 
-# States of a resource that make it waste rather than the thing itself (states.csv).
-WORN_STATES = frozenset({"used", "soiled"})
-# A regenerated material (redistilled solvent, re-refined oil) is a product again, not a waste, but it
-# is not new either: a need that wants new will not take it.
-REGENERATED = "regenerated"
-
-# Flows of these categories are things that may carry a hazard; the others are services, transport,
-# skills or energy delivered.
-THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.EQUIPMENT})
-
-# What a licensed collector of hazardous waste asks for (knowledge/classes.csv).
-HAZARDOUS_WASTE_USE = "use_hazardous_waste"
-# Words that restrict a collector of hazardous waste to liquids.
-LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
-
-# Water that a tanker carries ("on peut pomper une citerne", "tonne à eau") travels as far as other
-# liquids hauled by road (knowledge/classes.csv gives organic effluents 30 km), not the few km of a pipe.
-TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
+# Water that a tanker carries ("on peut pomper une citerne", "tonne à eau": records.TANKER_WORDS) travels
+# as far as other liquids hauled by road (knowledge/classes.csv gives organic effluents 30 km), not the
+# few km of a pipe.
 TANKER_REACH_KM = 30.0
 
 # Plastics are recycled polymer by polymer: abbreviations of ISO 1043-1 (and their French forms) that a
@@ -59,10 +49,6 @@ POLYMERS = {
     "mousse": "pur", "mousses": "pur", "pa": "pa", "polyamide": "pa", "pc": "pc", "polycarbonate": "pc",
     "pmma": "pmma",
 }  # fmt: skip
-
-# A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
-ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
-MINERAL_FAMILIES = frozenset({"mineral", "metal"})
 
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
@@ -88,8 +74,10 @@ _CERTIFICATE = re.compile(r"\br\s?(4\d\d)\b")
 COMPLEMENTARY_SEASON_CLASSES = frozenset({"seasonal_staff"})
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+SUBSTITUTION_ROLES = (Role.SUPPLIER, Role.RECEIVER)
+
+
+class Evidence(NamedTuple):
     """Why an offer may feed a need: a link between their classes, or the need's activity taking the
     offer's waste in (ewc_receivers.csv); how strong, over which reach, and the reason in French."""
 
@@ -97,139 +85,154 @@ class Evidence:
     offer_class: str
     need_class: str
     reach: float
-    reason_fr: str | None = None  # None: the class link's own reason
+    reason_fr: str | None  # None: the class link's own reason
     # The receiver activity's NAF prefix that takes the offer in (a receiver link only).
-    receiving_prefix: str | None = None
+    receiving_prefix: str | None
     # Resting on a class only inferred (from the activity, an offer's description, a code's section,
     # a resemblance), not read in the flows' own words or codes.
-    inferred: bool = False
-
-
-def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
-    """Hazardous or unknown: declared hazardous, carrying an EWC code marked hazardous (*) in the List of
-    Waste, or saying so in words ("traité CCA", "fibrociment", "souillé", "huile de vidange")."""
-    return flow.hazardous or kb.ewc_hazardous(flow.ewc_code) or bool(kb.hazards_named(flow))
-
-
-def carries_hazard(kb: Knowledge, offer: FlowSnapshot) -> bool:
-    """Whether what an offer hands over is hazardous, so that only a receiver accepting hazardous waste
-    may take it. Words make only a thing hazardous: a collection round, a truck or a training "for
-    hazardous waste" offers a service, not the waste it deals with (it still never pools with an
-    ordinary one: `is_hazardous`)."""
-    if offer.category is Category.MATERIAL and REGENERATED in kb.states(offer):
-        # A regenerated product (solvent redistilled to a technical grade) has left waste status
-        # (directive 2008/98/EC art. 6): its words name a substance, not a hazardous waste.
-        return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
-    if offer.category in THINGS:
-        return is_hazardous(kb, offer)
-    return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
+    inferred: bool
 
 
 def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge) -> Proposal | None:
     """An offer feeding a need: accepted only for linked classes or a receiver link (the need's activity
     takes the offer's EWC code in), within reach, months, hazard rules and the law."""
-    if offer.direction is not Direction.OFFER or need.direction is not Direction.NEED:
+    return judge_substitution(record_of(offer, kb), record_of(need, kb), kb)
+
+
+def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal | None:
+    """`evaluate_substitution` on the flows' records (the index keeps one per flow)."""
+    if not o.offer or n.offer:
         return None
-    if offer.company_id == need.company_id:
+    if o.company == n.company:
         return None
-    hazardous = carries_hazard(kb, offer)
-    if hazardous and not need.hazardous:
+    hazardous = o.carries
+    if hazardous and not n.hazardous:
         return None
-    months = common_months(offer, need)
+    # Months both flows are available; all year when a side says nothing.
+    if not o.months:
+        months: tuple[int, ...] | None = n.months_sorted
+    elif not n.months:
+        months = o.months_sorted
+    else:
+        months = tuple(sorted(o.months_set & n.months_set)) or None
     if months is None:
         return None
-    offer_classified = kb.classification(offer)
-    offer_conf = offer_classified.confidence
-    need_classified = kb.classification(need)
-    need_conf = need_classified.confidence
-    if need_classified.refused and _primary(offer_conf) & need_classified.refused:
+    ow, nw = o.wording, n.wording
+    if nw.classified.refused and ow.primary & nw.classified.refused:
         # "Pas de sciure": the receiver has said no to what this offer mainly is.
         return None
-    if _names_denied(need_classified, kb.said(offer)):
+    if nw.classified.denied and _names_denied(nw.classified, ow.said):
         # "Compost, vieux terreau... Pas de boues ni de digestat": the receiver has said no to a thing
         # this offer names, even if it is of a class the receiver otherwise takes.
         return None
-    if (
-        not ORGANIC_WORDS.isdisjoint(kb.said(need))
-        and all(kb.classes[c].family in MINERAL_FAMILIES for c in _primary(offer_conf))
-        and not any(kb.classes[c].family in MINERAL_FAMILIES for c in need_conf)
-    ):
+    if nw.organic and ow.all_mineral and not nw.any_mineral:
         # "Fertilisation organique", "matière organique pour les rangs": lime, shells or ash are mineral
         # amendments, not what the receiver asks for (unless it names one too: "organique ou calcaire").
         return None
-    offer_states = kb.states(offer)
-    worn = offer_states & WORN_STATES
-    need_states = kb.states(need)
-    if (worn or REGENERATED in offer_states) and "new" in need_states:
+    worn = ow.worn
+    if (worn or ow.regenerated) and nw.wants_new:
         # "Palettes neuves", "emballages neufs", "solvant neuf": nothing used, soiled or regenerated will do.
         return None
-    # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
-    wants_clean = not need_states & WORN_STATES
-    distance = road_km(offer, need)
-
-    if not hazardous and HAZARDOUS_WASTE_USE in need_conf:
+    distance = road_km_between(o, n)
+    if not hazardous and nw.collector:
         # A collector of hazardous waste takes hazardous waste: MDF offcuts, plain wood or sewage sludge
         # (19 08 05, not hazardous) are not for it, whichever examples its need lists.
         return None
-    if HAZARDOUS_WASTE_USE in need_conf and not LIQUID_WORDS.isdisjoint(kb.said(need)):
-        # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
-        # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
-        offer_conf = {c: conf for c, conf in offer_conf.items() if kb.classes[c].dimension == "volume"}
-    evidence = [
-        *_class_links(
-            kb,
-            offer,
-            need,
-            (offer_conf, offer_classified.inferred),
-            (need_conf, need_classified.inferred),
-            distance,
-            worn if wants_clean else frozenset(),
-        ),
-        *_receiver_links(kb, offer, need, offer_conf, distance),
-    ]
-    if not evidence:
+    # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
+    # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
+    liquids = nw.liquids_only
+    offer_conf = ow.volume_conf if liquids else ow.conf
+    # The flows' own maximum distances shorten (never lengthen) a class's reach.
+    limit = o.max_distance_km
+    if n.max_distance_km is not None and (limit is None or n.max_distance_km < limit):
+        limit = n.max_distance_km
+
+    # The strongest evidence wins; on a tie, the first found: what the words link (class links, in
+    # class order) comes before what the activity takes (receiver links).
+    best: Evidence | None = None
+    # A need that itself speaks of used or soiled things ("fûts souillés à reconditionner") asks for them.
+    refusable = worn if nw.wants_clean else frozenset()
+    need_conf, need_inferred = nw.conf, nw.inferred
+    tanker = ow.tanker or nw.tanker
+    for offer_class, table, volume in ow.links:
+        # (Two vague flows, "matière", "déchet", are not a lead on their own: only specific classes link.)
+        if liquids and not volume:
+            continue
+        class_reach = table.reach_km
+        if tanker and kb.classes[offer_class].family == "water":
+            class_reach = max(class_reach, TANKER_REACH_KM)
+        reach = class_reach if limit is None or limit >= class_reach else limit
+        if distance > reach:
+            continue
+        needs = table.needs
+        offer_bans = ow.bans[offer_class]
+        for need_class in nw.classes:
+            entry = needs.get(need_class)
+            if entry is None:
+                continue
+            weight, refused = entry
+            if refusable and refusable & refused:
+                # "Litière usagée" is not litter, "huile usagée" is not oil, "emballages souillés" are
+                # not packaging: a receiver that consumes the thing as it is wants it clean.
+                continue
+            if offer_bans and offer_bans & n.ban_bits(need_class):
+                # The law forbids this use of this resource: a refusal, never a low weight.
+                continue
+            strength = weight * offer_conf[offer_class] * need_conf[need_class]
+            inferred = offer_class in ow.inferred or need_class in need_inferred
+            if inferred:
+                # A link resting on a class only inferred keeps UNCORROBORATED of its strength.
+                strength *= UNCORROBORATED
+            if best is None or strength > best[0]:
+                best = Evidence(strength, offer_class, need_class, reach, None, None, inferred)
+    if nw.takes_in and ow.entries:
+        for found in _receiver_links(kb, o, n, offer_conf, distance, limit):
+            if best is None or found[0] > best[0]:
+                best = found
+    if best is None:
         return None
-    # The strongest evidence wins; on a tie, what the words link comes before what the activity takes.
-    best = max(evidence, key=lambda e: e.strength)
-    offer_class, need_class, reach = best.offer_class, best.need_class, best.reach
-    if {offer_class, need_class} & ROUTE_CLASSES and not _same_route(offer, need):
+    strength, offer_class, need_class, reach, reason, receiving_prefix, inferred = best
+    if (offer_class in ROUTE_CLASSES or need_class in ROUTE_CLASSES) and not routes_meet(
+        ow.places, nw.places
+    ):
         return None
-    if offer_class == PLASTICS and not _same_polymer(offer, need):
+    if offer_class == PLASTICS and not _same_polymer(o.flow, n.flow):
         return None
 
-    quantity = match_quantity(offer.quantity, need.quantity, kb.classes[offer_class].density_t_per_m3)
+    quantity = match_annual(o.annual, n.annual, kb.classes[offer_class].density_t_per_m3)
     parts = {
-        "resource": round(best.strength, 3),
-        "activity": activity_part(kb, offer, need, offer_class, need_class, best.receiving_prefix),
+        "resource": round(strength, 3),
+        "activity": _activity_part(o, n, offer_class, need_class, receiving_prefix),
         "distance": round(distance_part(distance, reach), 3),
         "quantity": round(quantity.coverage, 3) if quantity else UNKNOWN_QUANTITY,
-        "season": round(season_part(need, months), 3),
+        "season": round(_season_part(n, months), 3),
     }
     parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
     # A receiver link reads the need's activity, not its words: only the offer's words count.
     parts["text_confidence"] = round(offer_conf[offer_class] * need_conf.get(need_class, 1.0), 3)
-    score = round(substitution_score(parts), 3)
+    score = round(
+        substitution_score_of(
+            parts["resource"],
+            parts["activity"],
+            parts["distance"],
+            parts["quantity"],
+            parts["season"],
+            parts["hazard"],
+        ),
+        3,
+    )
 
-    return Proposal(
+    proposal = Proposal(
         kind=SynergyKind.SUBSTITUTION,
-        flows=(offer, need),
-        roles=(Role.SUPPLIER, Role.RECEIVER),
+        flows=(o.flow, n.flow),
+        roles=SUBSTITUTION_ROLES,
         resource_class=offer_class,
         resource_label=kb.label(offer_class),
         score=score,
         score_parts=parts,
         distance_km=round(distance, 1),
         explanation=explain.substitution(
-            kb,
-            offer,
-            need,
-            offer_class,
-            need_class,
-            distance,
-            months,
-            quantity,
-            best.reason_fr,
-            inferred=best.inferred,
+            kb, o, n, offer_class, need_class, distance, months, quantity, reason, inferred=inferred
         ),
         months=months,
         quantity=(
@@ -242,71 +245,26 @@ def evaluate_substitution(offer: FlowSnapshot, need: FlowSnapshot, kb: Knowledge
         impact=impact.estimate(
             kb,
             offer_class,
-            quantity or offered_only(offer.quantity),
+            quantity or o.offered,
             distance,
             need_known=quantity is not None,
-            offer_price=offer.price,
-            need_price=need.price,
+            offer_price=o.flow.price,
+            need_price=n.flow.price,
         ),
     )
-
-
-def _class_links(
-    kb: Knowledge,
-    offer: FlowSnapshot,
-    need: FlowSnapshot,
-    offer_read: tuple[dict[str, float], frozenset[str]],
-    need_read: tuple[dict[str, float], frozenset[str]],
-    distance: float,
-    worn: frozenset[str],
-) -> list[Evidence]:
-    """Pairs of classes the knowledge links, among those whose resource can travel that far, the law
-    allows, and, for an offer `worn` (used, soiled) to a need that wants it clean, that take it so.
-
-    Each side is its classes' confidences and those of its classes that are only inferred
-    (`Classification.inferred`): a link resting on an inferred class counts UNCORROBORATED of itself.
-    """
-    (offer_conf, offer_inferred), (need_conf, need_inferred) = offer_read, need_read
-    found: list[Evidence] = []
-    need_classes = sorted(need_conf)
-    for o in sorted(offer_conf):
-        table = kb.offer_links(o)
-        if not table.specific:
-            # Two vague flows ("matière", "déchet") are not a lead on their own.
-            continue
-        class_reach = table.reach_km
-        if kb.classes[o].family == "water" and _by_tanker(kb, offer, need):
-            class_reach = max(class_reach, TANKER_REACH_KM)
-        reach = allowed_reach(class_reach, offer, need)
-        if distance > reach:
-            continue
-        for n in need_classes:
-            entry = table.needs.get(n)
-            if entry is None:
-                continue
-            weight, refused = entry
-            if worn & refused:
-                # "Litière usagée" is not litter, "huile usagée" is not oil, "emballages souillés" are
-                # not packaging: a receiver that consumes the thing as it is wants it clean.
-                continue
-            if kb.ban(offer, need, o, n) is not None:
-                # The law forbids this use of this resource: a refusal, never a low weight.
-                continue
-            strength = weight * offer_conf[o] * need_conf[n]
-            inferred = o in offer_inferred or n in need_inferred
-            if inferred:
-                strength *= UNCORROBORATED
-            found.append(Evidence(strength, o, n, reach, inferred=inferred))
-    return found
+    # Its id, from the texts of the flows' ids the records keep (what `synergy_id` would work out).
+    proposal.__dict__["synergy_id"] = pair_id(SynergyKind.SUBSTITUTION, o.id_text, n.id_text)
+    return proposal
 
 
 def _receiver_links(
     kb: Knowledge,
-    offer: FlowSnapshot,
-    need: FlowSnapshot,
+    o: FlowRecord,
+    n: FlowRecord,
     offer_conf: dict[str, float],
     distance: float,
-) -> list[Evidence]:
+    limit: float | None,
+) -> Iterator[Evidence]:
     """The need's activity takes the offer's waste in, read from the offer's EWC code (ewc_receivers.csv).
 
     Only for a need that may take wastes in by its activity (`Knowledge.takes_in_by_activity`: its
@@ -314,32 +272,55 @@ def _receiver_links(
     on its words only: a class of words is too coarse to stand for a code ("biodéchets" covers both
     food-industry by-products, which may feed animals, and catering waste, which may not).
     """
-    if not kb.takes_in_by_activity(need):
-        return []
     # An energy need takes a waste in only to burn it: a paper mill's need for process energy is not
     # fed by the waste paper it takes in as a raw material.
-    fuel_only = need.category is Category.ENERGY
-    found: list[Evidence] = []
-    for entry in kb.ewc_entries_of(offer.ewc_code):
-        reach = allowed_reach(kb.reach_km(EWC_KEY + entry), offer, need)
+    fuel_only = n.category is Category.ENERGY
+    ow = o.wording
+    naf_code = n.flow.naf_code
+    for entry, entry_reach in ow.entries:
+        reach = entry_reach if limit is None or limit >= entry_reach else limit
         if distance > reach:
             continue
         for link in kb.receivers_of_entry(entry):
-            prefix = link.prefix_for(need.naf_code)
+            prefix = link.prefix_for(naf_code)
             if prefix is None or (fuel_only and AS_FUEL not in link.uses):
                 continue
             resource = _resource_of(kb, offer_conf, link.classes | frozenset(kb.ewc_classes(entry)))
-            if kb.ban(offer, need, resource, resource) is not None:
+            if o.ban_bits(resource) & n.ban_bits(resource):
                 # A receiving activity is no exception to the law (used engine oil, catering waste).
                 continue
             reason = f"Code déchet {entry} : {link.reason_fr}"
-            found.append(Evidence(link.weight, resource, resource, reach, reason, prefix))
-    return found
+            yield Evidence(link.weight, resource, resource, reach, reason, prefix, False)
 
 
-def _by_tanker(kb: Knowledge, offer: FlowSnapshot, need: FlowSnapshot) -> bool:
-    """Whether either side says the water goes by tanker."""
-    return not TANKER_WORDS.isdisjoint(kb.said(offer) | kb.said(need))
+def _activity_part(
+    o: FlowRecord, n: FlowRecord, offer_class: str, need_class: str, receiving_prefix: str | None
+) -> float:
+    """`scoring.activity_part` on the records' activity profiles."""
+    ow, nw = o.wording, n.wording
+    profiles = nw.activities
+    if not profiles:
+        receiver = ACTIVITY_UNKNOWN
+    else:
+        receiver = ACTIVITY_NOT_LISTED
+        for profile in profiles:
+            if offer_class in profile.uses or need_class in profile.uses:
+                depth = len(profile.prefix)
+                fit = (ACTIVITY_KNOWN_USE - 0.1 * (4 - depth)) * profile_focus(len(profile.uses))
+                receiver = max(receiver, fit)
+    if receiving_prefix is not None:
+        receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
+    # An offer's trade known to produce the resource fits; any other, or none known, is neutral.
+    supplier = ACTIVITY_KNOWN_USE if ow.activities and offer_class in ow.produces else ACTIVITY_UNKNOWN
+    return round(0.7 * receiver + 0.3 * supplier, 3)
+
+
+def _season_part(n: FlowRecord, common: tuple[int, ...]) -> float:
+    """`scoring.season_part` on the need's record."""
+    if not n.months:
+        return 1.0
+    wanted = n.months_set
+    return len(set(common or range(1, 13)) & wanted) / len(wanted)
 
 
 def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozenset[str]) -> str:
@@ -358,12 +339,6 @@ def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozens
 def _names_denied(need: Classification, said: frozenset[str]) -> bool:
     """Whether an offer's words hold every word of something the need denies."""
     return any(all(not word.isdisjoint(said) for word in item) for item in need.denied)
-
-
-def _primary(confidence: dict[str, float]) -> frozenset[str]:
-    """The classes a flow most surely is."""
-    top = max(confidence.values(), default=0.0)
-    return frozenset(c for c, conf in confidence.items() if conf >= top)
 
 
 def evaluate_mutualisation(

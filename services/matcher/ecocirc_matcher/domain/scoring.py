@@ -109,7 +109,15 @@ def match_quantity(
     """How much of the need the offer covers, when both are declared in comparable units."""
     if offer is None or need is None:
         return None
-    qo, qn = to_annual(offer), to_annual(need)
+    return match_annual(to_annual(offer), to_annual(need), density)
+
+
+def match_annual(
+    qo: AnnualQuantity | None, qn: AnnualQuantity | None, density: float | None
+) -> QuantityMatch | None:
+    """`match_quantity` on quantities already put per year in their base unit."""
+    if qo is None or qn is None:
+        return None
     offered = _in_dimension(qo, qn.dimension, density)
     if offered is None or qn.amount <= 0:
         return None
@@ -183,6 +191,22 @@ def substitution_score(parts: dict[str, float]) -> float:
     fit = {**parts, "quantity": max(parts["quantity"], UNKNOWN_QUANTITY)}
     feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * weighted(fit, FEASIBILITY_WEIGHTS)
     return min(1.0, max(0.0, parts["resource"] * feasibility * parts["hazard"]))
+
+
+def substitution_score_of(
+    resource: float, activity: float, distance: float, quantity: float, season: float, hazard: float
+) -> float:
+    """`substitution_score` of these parts, without a dict to build: the same operations in the same
+    order (tests/unit/matcher/domain/test_scoring.py checks they give the same number)."""
+    fit = _W_ACTIVITY * activity + _W_DISTANCE * distance + _W_QUANTITY * max(quantity, UNKNOWN_QUANTITY)
+    feasibility = FEASIBILITY_FLOOR + (1 - FEASIBILITY_FLOOR) * (fit + _W_SEASON * season)
+    return min(1.0, max(0.0, resource * feasibility * hazard))
+
+
+# The weights in FEASIBILITY_WEIGHTS's order (the order `weighted` adds them in).
+_W_ACTIVITY, _W_DISTANCE, _W_QUANTITY, _W_SEASON = (
+    FEASIBILITY_WEIGHTS[name] for name in ("activity", "distance", "quantity", "season")
+)
 
 
 def mutualisation_score(parts: dict[str, float]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 
-from ecocirc_matcher.domain.model import SYNERGY_NAMESPACE, GroupKey, name_based_id, synergy_id
+from ecocirc_matcher.domain.model import SYNERGY_NAMESPACE, GroupKey, name_based_id, pair_id, synergy_id
 from ecocirc_shared.flows import Direction
 from ecocirc_shared.synergies import SynergyKind
 
@@ -18,6 +18,10 @@ def test_ids_are_uuid5_of_the_kind_and_the_sorted_flows() -> None:
         expected = uuid.uuid5(SYNERGY_NAMESPACE, f"{kind.value}:" + ",".join(sorted(str(f) for f in flows)))
         assert synergy_id(kind, flows) == expected
         assert synergy_id(kind, flows[::-1]) == expected
+        assert synergy_id(kind, flows).is_safe is expected.is_safe
+        if len(flows) == 2:
+            assert pair_id(kind, str(flows[0]), str(flows[1])) == expected
+            assert pair_id(kind, str(flows[1]), str(flows[0])) == expected
         other = uuid.UUID(int=rng.getrandbits(128))
         assert name_based_id(other, "é,ü:x") == uuid.uuid5(other, "é,ü:x")
 
