@@ -46,6 +46,31 @@ _ITEM_BREAK = re.compile(r"[,.+/]|\b(?:ni|nor|et|ou|and|or)\b")
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 
+# Words by which a text names an activity by what it makes, as the NAF and NACE labels do ("Fabrication
+# de briques", "Production d'électricité", "Manufacture of bricks", "Steel production"), or a site by
+# its product ("power plant", "brick works", "usine de papier", "centrale de cogénération"). In a need
+# they say what the receiver makes or is, not the resource it takes in.
+# "Steel production", "power plant": the product comes before these English words...
+_MADE_BEFORE = frozenset(
+    {"production", "productions", "manufacturing", "making", "producer", "producers", "manufacturer"}
+    | {"manufacturers", "maker", "makers", "plant", "plants", "works", "factory", "factories", "mill"}
+    | {"mills", "refinery", "refineries", "station", "stations"}
+)
+# ...and after "de", "of" following any of them: "production de briques", "manufacture of bricks" (a
+# French noun before "production" is joined by "de", never its product: "serres de production").
+_MAKERS = _MADE_BEFORE | frozenset(
+    {"producteur", "producteurs", "productrice", "fabrication", "fabricant", "fabricants", "fabrique"}
+    | {"usine", "usines", "centrale", "centrales", "manufacture"}
+)
+_MADE_AFTER = frozenset({"de", "d", "du", "des", "of"})
+# Within a product's name: "iron and steel production", "fabrication de briques et tuiles".
+_MADE_JOINS = frozenset({"and", "et", "&", "/", "-"})
+# "Coal-fired power station", "RDF fuelled plant", "gas-fed": what comes before is what it takes in.
+_TAKES_IN = frozenset({"fired", "fueled", "fuelled", "fed", "based"})
+# At most this many words name one product.
+_MADE_SPAN = 4
+_TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+
 _FR = snowballstemmer.stemmer("french")
 _EN = snowballstemmer.stemmer("english")
 
@@ -69,6 +94,50 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Significant words of a text, folded, without stop words or bare numbers ("non X" is one word)."""
     return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
+
+
+def made(text: str) -> tuple[str, str]:
+    """What a text says an activity makes, and the rest of it: "Production of bricks" -> ("bricks",
+    "production of ."), "Iron and steel production" -> ("iron and steel", ". production"), "usine de
+    papier" -> ("papier", "usine de ."). Each product is a clause of its own ("a . b")."""
+    tokens = _TOKEN.findall(_NON.sub("non", fold(text)))
+    product: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token not in _MAKERS:
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j] in _MADE_AFTER:
+            j += 1
+            # "d'électricité", "de la chaux", "des briques"
+            while j < len(tokens) and (
+                tokens[j] in ("'", "l", "la", "le", "les", "the") or tokens[j] in _MADE_AFTER
+            ):
+                j += 1
+            product |= _product(tokens, range(j, len(tokens)))
+        if token in _MADE_BEFORE:
+            product |= _product(tokens, range(i - 1, -1, -1))
+    if not product:
+        return "", fold(text)
+    made_text = " ".join(t if k in product else "." for k, t in enumerate(tokens))
+    rest = " ".join("." if k in product else t for k, t in enumerate(tokens))
+    return made_text, rest
+
+
+def _product(tokens: list[str], positions: range) -> set[int]:
+    """The positions of a product's name, walked from next to its activity word outwards."""
+    found: set[int] = set()
+    count = 0
+    for k in positions:
+        token = tokens[k]
+        if token in _MADE_JOINS:
+            continue
+        if token in _TAKES_IN or token in _MAKERS or not token.isalnum() or token in STOPWORDS:
+            break
+        found.add(k)
+        count += 1
+        if count == _MADE_SPAN:
+            break
+    return found
 
 
 def governed(text: str) -> dict[int, str]:
