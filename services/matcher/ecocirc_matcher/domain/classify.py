@@ -239,8 +239,12 @@ class Classifier:
         if direction is Direction.NEED:
             # "Production of bricks", "power plant", "usine de papier": what the receiver makes or is,
             # not what it takes in (its activity, its uses and its profile say that).
+            # A label's "pour X" names the use ("Paille pour le compost"); a description's often says
+            # what else, or what a permit is for ("agrément pour les sous-produits animaux").
             found = self._not_made(kb, found, label, direction, naf)
-            from_description = self._not_made(kb, from_description, description, direction, naf)
+            from_description = self._not_made(
+                kb, from_description, description, direction, naf, purposes=False
+            )
         from_label = tuple(found)
         label_resources = [
             c for c in _fitting(kb, found, category) if kb.classes[c].family not in VAGUE_FAMILIES
@@ -363,7 +367,14 @@ class Classifier:
         )
 
     def _not_made(
-        self, kb: Knowledge, found: dict[str, float], text: str, direction: Direction, naf: str
+        self,
+        kb: Knowledge,
+        found: dict[str, float],
+        text: str,
+        direction: Direction,
+        naf: str,
+        *,
+        purposes: bool = True,
     ) -> dict[str, float]:
         """The classes a need's text names, without the resources it only names as what its activity
         makes ("Production of bricks", "steel production", "power plant", "fabrication de compost"),
@@ -372,7 +383,7 @@ class Classifier:
         activity code says what the trade takes in (its profile); without one, the product stands for
         the activity that makes it (made_by.csv: bricks are made by a building-products maker,
         electricity by a plant that burns fuel)."""
-        product, rest = made(text)
+        product, rest = made(text, purposes=purposes)
         if not product:
             return found
         products = self.match_text(product, direction)[0]

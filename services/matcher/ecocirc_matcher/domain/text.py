@@ -69,6 +69,16 @@ _MADE_JOINS = frozenset({"and", "et", "&", "/", "-"})
 _TAKES_IN = frozenset({"fired", "fueled", "fuelled", "fed", "based"})
 # At most this many words name one product.
 _MADE_SPAN = 4
+# "Paille pour le compost", "sand for glass making": what follows names what the need is for.
+_FOR = frozenset({"pour", "for"})
+_PURPOSE_DETERMINERS = frozenset(
+    {"'", "l", "la", "le", "les", "nos", "notre", "vos", "votre", "son", "sa", "ses", "leur", "leurs"}
+    | {"the", "our", "their", "its"}
+)
+_THING_ARTICLES = frozenset({"du", "de", "des", "d", "un", "une", "a", "an", "some"})
+# A purpose ends with its clause, or where a negation or another purpose begins.
+_PURPOSE_ENDS = frozenset({".", ",", ";", ":", "!", "?", "(", ")", "[", "]", "pas", "sans", "not", "no"})
+_PURPOSE_SPAN = 6
 _TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 
 _FR = snowballstemmer.stemmer("french")
@@ -96,10 +106,11 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(_NON.sub("non", fold(text))) if w not in STOPWORDS and not w.isdigit()]
 
 
-def made(text: str) -> tuple[str, str]:
-    """What a text says an activity makes, and the rest of it: "Production of bricks" -> ("bricks",
-    "production of ."), "Iron and steel production" -> ("iron and steel", ". production"), "usine de
-    papier" -> ("papier", "usine de ."). Each product is a clause of its own ("a . b")."""
+def made(text: str, *, purposes: bool = True) -> tuple[str, str]:
+    """What a text says an activity makes or a need is for, and the rest of it: "Production of bricks"
+    -> ("bricks", "production of ."), "Iron and steel production" -> ("iron and steel", ". production"),
+    "usine de papier" -> ("papier", "usine de ."), "Paille pour le compost" -> ("compost", "paille pour
+    le .") unless `purposes` is false. Words apart are kept apart ("a . b")."""
     tokens = _TOKEN.findall(_NON.sub("non", fold(text)))
     product: set[int] = set()
     for i, token in enumerate(tokens):
@@ -116,11 +127,35 @@ def made(text: str) -> tuple[str, str]:
             product |= _product(tokens, range(j, len(tokens)))
         if token in _MADE_BEFORE:
             product |= _product(tokens, range(i - 1, -1, -1))
+    for i, token in enumerate(tokens):
+        if purposes and token in _FOR:
+            product |= _purpose(tokens, i + 1)
     if not product:
         return "", fold(text)
     made_text = " ".join(t if k in product else "." for k, t in enumerate(tokens))
     rest = " ".join("." if k in product else t for k, t in enumerate(tokens))
     return made_text, rest
+
+
+def _purpose(tokens: list[str], start: int) -> set[int]:
+    """The positions of what "pour", "for" say a need is for, up to the end of the clause: "paille pour
+    le compost", "eau pour le lavage des camions". A partitive or an indefinite article after it ("pour
+    de la sciure", "for some chips") introduces a thing, not a purpose."""
+    j = start
+    while j < len(tokens) and tokens[j] in _PURPOSE_DETERMINERS:
+        j += 1
+    if j < len(tokens) and tokens[j] in _THING_ARTICLES:
+        return set()
+    found: set[int] = set()
+    for k in range(j, len(tokens)):
+        token = tokens[k]
+        if token in _PURPOSE_ENDS:
+            break
+        if token.isalnum() and token not in STOPWORDS:
+            found.add(k)
+            if len(found) == _PURPOSE_SPAN:
+                break
+    return found
 
 
 def _product(tokens: list[str], positions: range) -> set[int]:

@@ -50,7 +50,7 @@ def test_fioul_in_a_need_is_still_heating_oil(kb: Knowledge) -> None:
         ("Production de compost à partir de déchets verts", ["compost"], ["dechets", "verts"]),
         # a noun joined by "de" before "production" is no product of it
         ("Chauffage des serres de production", [], ["chauffage", "serres", "production"]),
-        ("Palettes pour notre production", [], ["palettes", "production"]),
+        ("Palettes pour notre production", ["production"], ["palettes"]),
     ],
 )
 def test_what_an_activity_makes(text: str, product: list[str], rest: list[str]) -> None:
@@ -109,3 +109,39 @@ def test_a_resource_named_as_an_input_too_stays(kb: Knowledge) -> None:
         )
     )
     assert "digestate_compost" in read.named_resources
+
+
+@pytest.mark.parametrize(
+    ("label", "wanted", "not_wanted"),
+    [
+        # "pour X" in a label names what the need is for, not a second thing it wants
+        ("Paille pour le compost", "straw", "digestate_compost"),
+        ("Eau pour le lavage des camions", "process_water", "transport_capacity"),
+        ("Big bags pour conditionner la sciure", "reusable_containers", "sawdust_shavings"),
+        # a partitive after "pour" is a thing: "pour de la sciure" asks for sawdust
+        ("Fournisseur pour de la sciure", "sawdust_shavings", None),
+    ],
+)
+def test_a_labels_purpose_is_a_use(kb: Knowledge, label: str, wanted: str, not_wanted: str | None) -> None:
+    read = kb.classification(need(label, category=Category.MATERIAL))
+    assert wanted in read.confidence
+    if not_wanted is not None:
+        assert not_wanted not in read.confidence
+
+
+def test_a_labels_purpose_names_the_use_that_makes_it(kb: Knowledge) -> None:
+    assert (
+        "use_composting" in kb.classification(need("Paille pour le compost", category=Category.MATERIAL)).uses
+    )
+
+
+def test_a_descriptions_pour_is_not_always_a_purpose(kb: Knowledge) -> None:
+    # "agrément pour les sous-produits animaux": what the digester is licensed to take in
+    read = kb.classification(
+        need(
+            "Matières méthanisables",
+            description="Agrément sanitaire pour les sous-produits animaux de catégorie 3.",
+            category=Category.WASTE,
+        )
+    )
+    assert "animal_by_products" in read.confidence
