@@ -79,6 +79,8 @@ _THING_ARTICLES = frozenset({"du", "de", "des", "d", "un", "une", "a", "an", "so
 # A purpose ends with its clause, or where a negation or another purpose begins.
 _PURPOSE_ENDS = frozenset({".", ",", ";", ":", "!", "?", "(", ")", "[", "]", "pas", "sans", "not", "no"})
 _PURPOSE_SPAN = 6
+# "Soil additive", "cement additive": what an additive is added to is its purpose, not what is wanted.
+_ADDED_TO = frozenset({"additive", "additives"})
 _TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
 
 _FR = snowballstemmer.stemmer("french")
@@ -130,6 +132,8 @@ def made(text: str, *, purposes: bool = True) -> tuple[str, str]:
     for i, token in enumerate(tokens):
         if purposes and token in _FOR:
             product |= _purpose(tokens, i + 1)
+        if purposes and token in _ADDED_TO:
+            product |= _product(tokens, range(i - 1, -1, -1))
     if not product:
         return "", fold(text)
     made_text = " ".join(t if k in product else "." for k, t in enumerate(tokens))

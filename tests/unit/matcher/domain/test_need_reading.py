@@ -51,6 +51,8 @@ def test_fioul_in_a_need_is_still_heating_oil(kb: Knowledge) -> None:
         # a noun joined by "de" before "production" is no product of it
         ("Chauffage des serres de production", [], ["chauffage", "serres", "production"]),
         ("Palettes pour notre production", ["production"], ["palettes"]),
+        # what an additive is added to is its purpose
+        ("Soil additive", ["soil"], ["additive"]),
     ],
 )
 def test_what_an_activity_makes(text: str, product: list[str], rest: list[str]) -> None:
@@ -145,3 +147,9 @@ def test_a_descriptions_pour_is_not_always_a_purpose(kb: Knowledge) -> None:
         )
     )
     assert "animal_by_products" in read.confidence
+
+
+def test_an_additive_is_not_what_it_is_added_to(kb: Knowledge) -> None:
+    read = kb.classification(need("Soil additive", category=Category.MATERIAL))
+    assert "excavated_soil" not in read.confidence
+    assert "use_cement_kiln" in kb.classification(need("Cement additive", category=Category.MATERIAL)).uses
