@@ -17,6 +17,7 @@ from ecocirc_matcher.domain.text import (
     fold,
     governed,
     keys,
+    made,
     term_keys,
     words,
 )
@@ -258,11 +259,20 @@ class Classifier:
         """Classes of a flow: its words and EWC code first, then (when they name nothing specific) the
         classes its words resemble, if `place` is given, and its activity."""
         found, fuzzy = self.match_text(label, direction)
+        from_description, fuzzy_description = self.match_text(description, direction)
+        if direction is Direction.NEED:
+            # "Production of bricks", "power plant", "usine de papier": what the receiver makes or is,
+            # not what it takes in (its activity, its uses and its profile say that).
+            # A label's "pour X" names the use ("Paille pour le compost"); a description's often says
+            # what else, or what a permit is for ("agrément pour les sous-produits animaux").
+            found = self._not_made(kb, found, label, direction, naf)
+            from_description = self._not_made(
+                kb, from_description, description, direction, naf, purposes=False
+            )
         from_label = tuple(found)
         label_resources = [
             c for c in _fitting(kb, found, category) if kb.classes[c].family not in VAGUE_FAMILIES
         ]
-        from_description, fuzzy_description = self.match_text(description, direction)
         from_code = kb.ewc_classes(ewc)
         # An EWC entry often covers several resources ("sciure, copeaux, chutes, bois..."); when the
         # label names some of them, the label says which one this is.
@@ -395,6 +405,38 @@ class Classifier:
             inferred=inferred,
             denied=denied_words,
         )
+
+    def _not_made(
+        self,
+        kb: Knowledge,
+        found: dict[str, float],
+        text: str,
+        direction: Direction,
+        naf: str,
+        *,
+        purposes: bool = True,
+    ) -> dict[str, float]:
+        """The classes a need's text names, without the resources it only names as what its activity
+        makes ("Production of bricks", "steel production", "power plant", "fabrication de compost"),
+        unless the text also names them elsewhere as what it takes ("compost pour la production de
+        compost"). Use classes stay: "cement production", "fabrication de briques" say what for. The
+        activity code says what the trade takes in (its profile); without one, the product stands for
+        the activity that makes it (made_by.csv: bricks are made by a building-products maker,
+        electricity by a plant that burns fuel)."""
+        product, rest = made(text, purposes=purposes)
+        if not product:
+            return found
+        products = self.match_text(product, direction)[0]
+        elsewhere = self.match_text(rest, direction)[0]
+        kept: dict[str, float] = {}
+        for class_id, conf in found.items():
+            if class_id not in products or class_id in elsewhere or kb.classes[class_id].family == USE_FAMILY:
+                kept[class_id] = max(kept.get(class_id, 0.0), conf)
+                continue
+            use = None if naf else kb.made_by(class_id)
+            if use is not None:
+                kept[use] = max(kept.get(use, 0.0), conf)
+        return kept
 
 
 def _inferred(

@@ -35,6 +35,7 @@ _DATA_FILES = (
     "states.csv",
     "clean_needs.csv",
     "shared_needs.csv",
+    "made_by.csv",
     # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
     "sources.csv",
     "glossary.csv",
@@ -363,6 +364,12 @@ class Knowledge:
         self._state_reader = Classifier(state_phrases, lexicon, everyday, stemmed=False)
         self._states_cached = lru_cache(maxsize=200_000)(self._states_in)
         self._said_cached = lru_cache(maxsize=200_000)(self._said_in)
+        # What a need names as its product ("production of bricks") is read as the use that makes it.
+        self._made_by: dict[str, str] = {}
+        for row in _rows(data, "made_by.csv"):
+            self._check_class(row["class_id"], "made_by.csv")
+            self._check_class(row["made_by"], "made_by.csv")
+            self._made_by[row["class_id"]] = row["made_by"]
         self._clean_needs: dict[str, frozenset[str]] = {}
         for row in _rows(data, "clean_needs.csv"):
             self._check_class(row["class_id"], "clean_needs.csv")
@@ -707,6 +714,11 @@ class Knowledge:
     def shared_need(self, class_id: str) -> bool:
         """Whether needs of this class can be pooled (a purchase, a service, staff, equipment, heat)."""
         return class_id in self._shared_needs
+
+    def made_by(self, class_id: str) -> str | None:
+        """The use class of the activity that makes this resource (made_by.csv): "production of bricks"
+        is a building-products maker, "power plant" burns fuel."""
+        return self._made_by.get(class_id)
 
     def refused_states(self, need_class: str) -> frozenset[str]:
         """States of an offer that a need of this class, asking for no waste, cannot take (clean_needs.csv)."""

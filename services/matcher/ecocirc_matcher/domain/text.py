@@ -50,6 +50,43 @@ _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 # in English), not the noun "contenant" (a container): it says what a waste holds, not that it is a drum.
 _PARTICIPLE = re.compile(r"\bcontenant(?=\s+(?:des|du|de\s+la|de\s+l)\b)")
 
+# Words by which a text names an activity by what it makes, as the NAF and NACE labels do ("Fabrication
+# de briques", "Production d'électricité", "Manufacture of bricks", "Steel production"), or a site by
+# its product ("power plant", "brick works", "usine de papier", "centrale de cogénération"). In a need
+# they say what the receiver makes or is, not the resource it takes in.
+# "Steel production", "power plant": the product comes before these English words...
+_MADE_BEFORE = frozenset(
+    {"production", "productions", "manufacturing", "making", "producer", "producers", "manufacturer"}
+    | {"manufacturers", "maker", "makers", "plant", "plants", "works", "factory", "factories", "mill"}
+    | {"mills", "refinery", "refineries", "station", "stations"}
+)
+# ...and after "de", "of" following any of them: "production de briques", "manufacture of bricks" (a
+# French noun before "production" is joined by "de", never its product: "serres de production").
+_MAKERS = _MADE_BEFORE | frozenset(
+    {"producteur", "producteurs", "productrice", "fabrication", "fabricant", "fabricants", "fabrique"}
+    | {"usine", "usines", "centrale", "centrales", "manufacture"}
+)
+_MADE_AFTER = frozenset({"de", "d", "du", "des", "of"})
+# Within a product's name: "iron and steel production", "fabrication de briques et tuiles".
+_MADE_JOINS = frozenset({"and", "et", "&", "/", "-"})
+# "Coal-fired power station", "RDF fuelled plant", "gas-fed": what comes before is what it takes in.
+_TAKES_IN = frozenset({"fired", "fueled", "fuelled", "fed", "based"})
+# At most this many words name one product.
+_MADE_SPAN = 4
+# "Paille pour le compost", "sand for glass making": what follows names what the need is for.
+_FOR = frozenset({"pour", "for"})
+_PURPOSE_DETERMINERS = frozenset(
+    {"'", "l", "la", "le", "les", "nos", "notre", "vos", "votre", "son", "sa", "ses", "leur", "leurs"}
+    | {"the", "our", "their", "its"}
+)
+_THING_ARTICLES = frozenset({"du", "de", "des", "d", "un", "une", "a", "an", "some"})
+# A purpose ends with its clause, or where a negation or another purpose begins.
+_PURPOSE_ENDS = frozenset({".", ",", ";", ":", "!", "?", "(", ")", "[", "]", "pas", "sans", "not", "no"})
+_PURPOSE_SPAN = 6
+# "Soil additive", "cement additive": what an additive is added to is its purpose, not what is wanted.
+_ADDED_TO = frozenset({"additive", "additives"})
+_TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+
 _FR = snowballstemmer.stemmer("french")
 _EN = snowballstemmer.stemmer("english")
 
@@ -78,6 +115,77 @@ def words(text: str) -> list[str]:
 def _plain(folded: str) -> str:
     """A folded text with "non X" as one word and without the participle "contenant" (see above)."""
     return _PARTICIPLE.sub(" ", _NON.sub("non", folded))
+
+
+def made(text: str, *, purposes: bool = True) -> tuple[str, str]:
+    """What a text says an activity makes or a need is for, and the rest of it: "Production of bricks"
+    -> ("bricks", "production of ."), "Iron and steel production" -> ("iron and steel", ". production"),
+    "usine de papier" -> ("papier", "usine de ."), "Paille pour le compost" -> ("compost", "paille pour
+    le .") unless `purposes` is false. Words apart are kept apart ("a . b")."""
+    tokens = _TOKEN.findall(_NON.sub("non", fold(text)))
+    product: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token not in _MAKERS:
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j] in _MADE_AFTER:
+            j += 1
+            # "d'électricité", "de la chaux", "des briques"
+            while j < len(tokens) and (
+                tokens[j] in ("'", "l", "la", "le", "les", "the") or tokens[j] in _MADE_AFTER
+            ):
+                j += 1
+            product |= _product(tokens, range(j, len(tokens)))
+        if token in _MADE_BEFORE:
+            product |= _product(tokens, range(i - 1, -1, -1))
+    for i, token in enumerate(tokens):
+        if purposes and token in _FOR:
+            product |= _purpose(tokens, i + 1)
+        if purposes and token in _ADDED_TO:
+            product |= _product(tokens, range(i - 1, -1, -1))
+    if not product:
+        return "", fold(text)
+    made_text = " ".join(t if k in product else "." for k, t in enumerate(tokens))
+    rest = " ".join("." if k in product else t for k, t in enumerate(tokens))
+    return made_text, rest
+
+
+def _purpose(tokens: list[str], start: int) -> set[int]:
+    """The positions of what "pour", "for" say a need is for, up to the end of the clause: "paille pour
+    le compost", "eau pour le lavage des camions". A partitive or an indefinite article after it ("pour
+    de la sciure", "for some chips") introduces a thing, not a purpose."""
+    j = start
+    while j < len(tokens) and tokens[j] in _PURPOSE_DETERMINERS:
+        j += 1
+    if j < len(tokens) and tokens[j] in _THING_ARTICLES:
+        return set()
+    found: set[int] = set()
+    for k in range(j, len(tokens)):
+        token = tokens[k]
+        if token in _PURPOSE_ENDS:
+            break
+        if token.isalnum() and token not in STOPWORDS:
+            found.add(k)
+            if len(found) == _PURPOSE_SPAN:
+                break
+    return found
+
+
+def _product(tokens: list[str], positions: range) -> set[int]:
+    """The positions of a product's name, walked from next to its activity word outwards."""
+    found: set[int] = set()
+    count = 0
+    for k in positions:
+        token = tokens[k]
+        if token in _MADE_JOINS:
+            continue
+        if token in _TAKES_IN or token in _MAKERS or not token.isalnum() or token in STOPWORDS:
+            break
+        found.add(k)
+        count += 1
+        if count == _MADE_SPAN:
+            break
+    return found
 
 
 def governed(text: str) -> dict[int, str]:

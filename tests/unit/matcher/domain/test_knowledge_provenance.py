@@ -30,6 +30,7 @@ CITING = {
     "glossary.csv": "source",
     "ewc_receivers.csv": "source",
     "shared_needs.csv": "source",
+    "made_by.csv": "source",
 }
 # Words of a term may stand a little apart in a label ("sciure de bois, copeaux" holds "copeaux de bois"),
 # as the classifier itself allows (classify.EXTRA_SPAN).

@@ -1,0 +1,155 @@
+"""How a need is read: what the receiver takes in, not what it makes or what it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.text import made, words
+from ecocirc_shared.flows import Category
+from tests.unit.matcher.factories import need, offer
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.mark.parametrize("label", ["Fuel", "fuel", "Combustible"])
+def test_fuel_in_a_need_is_any_fuel(kb: Knowledge, label: str) -> None:
+    # "fuel" is heating oil in French only when the text says so: a need for "fuel" is a use, so the
+    # receiver links of its activity (sludge or biomass burnt at a power plant) still reach it.
+    wanted = need(label, description="Power plant", naf="35.11Z", category=Category.ENERGY)
+    read = kb.classification(wanted)
+    assert "use_fuel" in read.confidence
+    assert "liquid_fuel" not in read.named_resources
+    # and a power plant makes electricity, it does not ask for it
+    assert "electricity" not in read.confidence
+    assert kb.takes_in_by_activity(wanted)
+
+
+def test_fioul_in_a_need_is_still_heating_oil(kb: Knowledge) -> None:
+    assert (
+        "liquid_fuel" in kb.classification(need("Fioul domestique", category=Category.ENERGY)).named_resources
+    )
+    # and an offer of "fuel" is the oil it is in French
+    assert "liquid_fuel" in kb.classify(offer("Fuel en cuve, fin de stock", category=Category.ENERGY))
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "rest"),
+    [
+        ("Production of bricks", ["bricks"], ["production"]),
+        ("Iron and steel production", ["iron", "steel"], ["production"]),
+        ("usine de papier", ["papier"], ["usine"]),
+        ("Power plant", ["power"], ["plant"]),
+        ("Producteur d'électricité", ["electricite"], ["producteur"]),
+        ("Fabrication de briques et tuiles", ["briques", "tuiles"], ["fabrication"]),
+        # what the activity takes in is not its product
+        ("Coal-fired power station", ["power"], ["coal", "station"]),
+        ("Production de compost à partir de déchets verts", ["compost"], ["dechets", "verts"]),
+        # a noun joined by "de" before "production" is no product of it
+        ("Chauffage des serres de production", [], ["chauffage", "serres", "production"]),
+        ("Palettes pour notre production", ["production"], ["palettes"]),
+        # what an additive is added to is its purpose
+        ("Soil additive", ["soil"], ["additive"]),
+    ],
+)
+def test_what_an_activity_makes(text: str, product: list[str], rest: list[str]) -> None:
+    made_words, rest_words = (set(words(part)) for part in made(text))
+    assert made_words == set(product)
+    assert set(rest) <= rest_words
+
+
+@pytest.mark.parametrize(
+    ("label", "description", "naf", "not_wanted"),
+    [
+        ("Raw material", "Production of bricks", "23.32Z", "inert_rubble"),
+        ("Raw material", "Production of refractories", "23.20Z", "refractories"),
+        ("Raw material", "Iron and steel production", "24.10Z", None),
+        ("Matière première", "Fabrication de briques", "23.32Z", "inert_rubble"),
+        ("Intrants", "Producteur de compost", "38.21Z", "digestate_compost"),
+        ("Matière première", "Usine de verre creux", "23.13Z", "glass_cullet"),
+    ],
+)
+def test_a_need_is_not_what_its_receiver_makes(
+    kb: Knowledge, label: str, description: str, naf: str, not_wanted: str | None
+) -> None:
+    read = kb.classification(need(label, description=description, naf=naf, category=Category.MATERIAL))
+    if not_wanted is not None:
+        assert read.confidence.get(not_wanted, 0.0) <= 0.6  # at most what the trade's profile guesses
+    assert not read.named_resources
+
+
+def test_steel_production_is_not_a_need_for_steel_scrap_by_its_name(kb: Knowledge) -> None:
+    # A steelworks takes scrap in, but it says so by its activity, not because "steel" is in its name.
+    read = kb.classification(need("Raw material", description="Steel production", category=Category.MATERIAL))
+    assert "ferrous_scrap" not in read.confidence
+
+
+@pytest.mark.parametrize(
+    ("label", "description", "use", "not_wanted"),
+    [
+        ("Matière première", "Production de compost", "use_composting", "digestate_compost"),
+        ("Raw material", "Brick works", "use_building_products", "inert_rubble"),
+        ("Raw material", "Glass factory", "use_building_products", "glass_cullet"),
+        ("Raw material", "Steel production", "use_metal_recycling", "ferrous_scrap"),
+    ],
+)
+def test_without_a_code_the_product_stands_for_the_activity(
+    kb: Knowledge, label: str, description: str, use: str, not_wanted: str
+) -> None:
+    read = kb.classification(need(label, description=description, category=Category.MATERIAL))
+    assert use in read.confidence
+    assert not_wanted not in read.confidence
+
+
+def test_a_resource_named_as_an_input_too_stays(kb: Knowledge) -> None:
+    read = kb.classification(
+        need(
+            "Compost mûr", description="pour la production de compost de qualité", category=Category.MATERIAL
+        )
+    )
+    assert "digestate_compost" in read.named_resources
+
+
+@pytest.mark.parametrize(
+    ("label", "wanted", "not_wanted"),
+    [
+        # "pour X" in a label names what the need is for, not a second thing it wants
+        ("Paille pour le compost", "straw", "digestate_compost"),
+        ("Eau pour le lavage des camions", "process_water", "transport_capacity"),
+        ("Big bags pour conditionner la sciure", "reusable_containers", "sawdust_shavings"),
+        # a partitive after "pour" is a thing: "pour de la sciure" asks for sawdust
+        ("Fournisseur pour de la sciure", "sawdust_shavings", None),
+    ],
+)
+def test_a_labels_purpose_is_a_use(kb: Knowledge, label: str, wanted: str, not_wanted: str | None) -> None:
+    read = kb.classification(need(label, category=Category.MATERIAL))
+    assert wanted in read.confidence
+    if not_wanted is not None:
+        assert not_wanted not in read.confidence
+
+
+def test_a_labels_purpose_names_the_use_that_makes_it(kb: Knowledge) -> None:
+    assert (
+        "use_composting" in kb.classification(need("Paille pour le compost", category=Category.MATERIAL)).uses
+    )
+
+
+def test_a_descriptions_pour_is_not_always_a_purpose(kb: Knowledge) -> None:
+    # "agrément pour les sous-produits animaux": what the digester is licensed to take in
+    read = kb.classification(
+        need(
+            "Matières méthanisables",
+            description="Agrément sanitaire pour les sous-produits animaux de catégorie 3.",
+            category=Category.WASTE,
+        )
+    )
+    assert "animal_by_products" in read.confidence
+
+
+def test_an_additive_is_not_what_it_is_added_to(kb: Knowledge) -> None:
+    read = kb.classification(need("Soil additive", category=Category.MATERIAL))
+    assert "excavated_soil" not in read.confidence
+    assert "use_cement_kiln" in kb.classification(need("Cement additive", category=Category.MATERIAL)).uses
