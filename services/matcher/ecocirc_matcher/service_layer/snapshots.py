@@ -49,13 +49,15 @@ def to_snapshot(proposal: Proposal, revision: int, knowledge_version: str) -> Sy
 
 
 def fingerprint(snapshot: SynergySnapshot) -> str:
-    """What makes two revisions different news: everything but the revision number itself."""
-    return _digest(snapshot.model_copy(update={"revision": 1}).model_dump_json())
+    """What makes two revisions different news: everything but the revision number and the knowledge
+    version. A knowledge change that leaves what is said of a synergy as it was is no news to anyone:
+    the synergy is neither rewritten nor announced again, and keeps the version that last changed it."""
+    return _digest(snapshot.model_copy(update={"revision": 1}).model_dump_json(exclude={"knowledge_version"}))
 
 
 def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str]:
     """The proposal's snapshot at revision 1 as JSON (what `to_snapshot(...).model_dump_json()` gives)
-    and its fingerprint, serialised once.
+    and its fingerprint (`fingerprint`: the knowledge version left out), serialised once.
 
     Most proposals are either new (revision 1: the JSON is the row's) or unchanged (the fingerprint
     is all that is needed), so one serialisation serves both. The fields are those of
@@ -89,10 +91,11 @@ def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str
         "impact": proposal.impact,
         "explanation": proposal.explanation,
         "territories": sorted({t for f in proposal.flows if (t := f.site.territory)}),
-        "knowledge_version": knowledge_version,
     }
-    document = to_json(fields).decode()
-    return document, _digest(document)
+    # The knowledge version is the last field: the fingerprint is the digest of the fields before it.
+    body = to_json(fields)
+    document = body[:-1] + b',"knowledge_version":' + to_json(knowledge_version) + b"}"
+    return document.decode(), hashlib.sha256(body).hexdigest()
 
 
 # A snapshot's JSON opens with its id (a UUID: no quote inside) then its revision.
