@@ -153,8 +153,9 @@ class MatcherService:
     async def _catch_up(self, tx: MatcherTx, regions: frozenset[int]) -> None:
         """Bring the flows of these regions (locked) up to what other workers committed there."""
         since = {r: self._synced.get(r, 0) for r in regions}
+        rows = await tx.changed_flows(since, self._covered, self.kb.version)
         changed: list[tuple[UUID, FlowSnapshot | None, bool]] = []
-        for row in await tx.changed_flows(since, self._covered, self.kb.version):
+        for row in rows:
             if self.index.holds(row["flow_id"], row["version"] if row["active"] else None):
                 # This worker wrote it (or read it already): parsing and re-indexing it would only
                 # forget what the index remembers about it.
@@ -303,6 +304,7 @@ class MatcherService:
                 # Shared: events writing flows it may read wait; other regions' re-derivations do not.
                 await tx.lock_regions(frozenset(), around)
                 await self._catch_up(tx, around)
+                mark = await tx.seq_mark()
                 found = {p.synergy_id: p for p in self.index.owned_proposals(region)}
                 homed = self.index.homed_in(region)
                 stale = await tx.active_synergies_owned(region, [f.flow_id for f in homed]) - found.keys()
@@ -316,6 +318,10 @@ class MatcherService:
         except BaseException:
             self._stale = True
             raise
+        # Caught up there: the next region's catch-up reads only what is newer there (the regions
+        # around that had no flow at the load would be read from seq 0 every time).
+        for r in around:
+            self._synced[r] = max(self._synced.get(r, 0), mark)
         REDERIVED.inc()
         log.info(
             "region_rederived", region=region, synergies=len(found), withdrawn=len(stale), flows=len(homed)
