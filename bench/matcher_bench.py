@@ -316,28 +316,31 @@ def faust_table(quick: bool, before_tree: Path | None, only: set[str] | None = N
     bares: dict[str, dict[str, float]] = {}
     cpus: dict[str, dict[str, float]] = {}
     bare_cpus: dict[str, dict[str, float]] = {}
+    waits: dict[str, dict[str, float]] = {}
     print(
         f"\nfaust on tansu: dense = {len(dense)} flow events around the Gers (2 partitions), several synergies"
         f" each; spread = {len(spread)} over metropolitan France (4 partitions, {_zone_shares(spread, 4)} of the"
         " events per zone). Events keyed by the zone of their flow, as intake keys them. Each line runs right"
         " after its own bare faust agent on the same input."
         " CPU: milliseconds per event of the agent's or the matcher workers' processes (steadier than"
-        " rates on a shared machine)."
+        " rates on a shared machine). Waiting at locks: the share of the workers' time their transaction"
+        " waits for a region lock another worker holds (pg_stat_activity, sampled every 50 ms)."
     )
     print(
         f"  {'input':<13} {'workers':>7} {'bare ev/s':>10} {'matcher ev/s':>13} {'/ bare':>7}"
-        f" {'bare CPU ms':>12} {'matcher CPU ms':>15} {'bare / matcher CPU':>19}"
+        f" {'bare CPU ms':>12} {'matcher CPU ms':>15} {'bare / matcher CPU':>19} {'waiting at locks':>16}"
     )
     for name, flows, partitions, workers, tree in runs:
         bare, bare_cpu = _bare_faust_rate(flows, partitions)
-        rate, cpu = _matcher_rate_with(flows, workers, partitions, tree)
+        rate, cpu, waiting = _matcher_rate_with(flows, workers, partitions, tree)
         rates.setdefault(name, {})[str(workers)] = round(rate, 1)
         bares.setdefault(name, {})[str(workers)] = round(bare, 1)
         cpus.setdefault(name, {})[str(workers)] = round(cpu, 3)
+        waits.setdefault(name, {})[str(workers)] = round(waiting, 3)
         bare_cpus.setdefault(name, {})[str(workers)] = round(bare_cpu, 4)
         print(
             f"  {name:<13} {workers:>7} {bare:>10.0f} {rate:>13.0f} {rate / bare:>7.3f}"
-            f" {bare_cpu:>12.3f} {cpu:>15.2f} {bare_cpu / cpu:>19.3f}"
+            f" {bare_cpu:>12.3f} {cpu:>15.2f} {bare_cpu / cpu:>19.3f} {waiting:>16.0%}"
         )
     figures: dict[str, object] = {
         "bare_events_per_s_by_run": bares,
@@ -349,6 +352,7 @@ def faust_table(quick: bool, before_tree: Path | None, only: set[str] | None = N
         if name in rates:
             figures[f"{name}_events_per_s"] = rates[name]
             figures[f"{name}_cpu_ms_per_event"] = cpus[name]
+            figures[f"{name}_lock_waiting_share"] = waits[name]
             for w in rates[name]:
                 figures[f"{name}_{w}_vs_bare"] = round(rates[name][w] / bares[name][w], 4)
                 if w != "1" and "1" in rates[name]:
@@ -444,9 +448,10 @@ def _zone_shares(flows: list[FlowSnapshot], zones: int) -> str:
 
 def _matcher_rate_with(
     flows: list[FlowSnapshot], workers: int, partitions: int, tree: Path | None = None
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """Matcher workers on a fresh broker and database; the rate from the first applied event to the last,
-    and the workers' CPU milliseconds per event (all workers, from the events' arrival to the last applied).
+    the workers' CPU milliseconds per event (all workers, from the events' arrival to the last applied),
+    and the share of their time spent waiting for another worker's region locks.
 
     `tree`: run the matcher (and the shared package) of that checkout instead of this one.
     """
@@ -495,8 +500,8 @@ def _matcher_rate_with(
             asyncio.run(_wait_for_start(pg.url))
             time.sleep(4 + 2 * workers)
             cpu = _cpu_seconds(procs)
-            rate = asyncio.run(_produce_and_time(pg.url, boot, events, keys))
-            return rate, (_cpu_seconds(procs) - cpu) / len(flows) * 1e3
+            rate, waiting = asyncio.run(_produce_and_time(pg.url, boot, events, keys, workers))
+            return rate, (_cpu_seconds(procs) - cpu) / len(flows) * 1e3, waiting
         finally:
             for proc in procs:
                 proc.terminate()
@@ -536,9 +541,12 @@ def _cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:
     return total
 
 
-async def _produce_and_time(url: str, bootstrap: str, events: list[bytes], keys: list[bytes]) -> float:
+async def _produce_and_time(
+    url: str, bootstrap: str, events: list[bytes], keys: list[bytes], workers: int = 1
+) -> tuple[float, float]:
     """Produce the events and poll the matcher's database until it has applied them all: events per
-    second from the first sent to the last applied.
+    second from the first sent to the last applied, and the share of the workers' time spent waiting
+    for a region lock another worker holds (sampled at each poll from pg_stat_activity).
 
     (The rows' `updated_at` is each batch's transaction start, so their span would leave out the
     first batch and the last one's work.)
@@ -552,13 +560,20 @@ async def _produce_and_time(url: str, bootstrap: str, events: list[bytes], keys:
         started = time.perf_counter()
         await produce(bootstrap, FLOW_EVENTS, events, keys)
         deadline = time.monotonic() + 600
+        waiting: list[int] = []
         while time.monotonic() < deadline:
             try:
                 applied = await conn.fetchval("SELECT count(*) FROM matcher.flows")
             except asyncpg.UndefinedTableError:
                 applied = 0
             if applied >= len(events):
-                return len(events) / (time.perf_counter() - started)
+                share = statistics.fmean(waiting) / workers if waiting else 0.0
+                return len(events) / (time.perf_counter() - started), share
+            waiting.append(
+                await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+            )
             await asyncio.sleep(0.05)
         raise TimeoutError("the matcher did not apply every event in time")
     finally:
@@ -715,8 +730,10 @@ def rederive_table(quick: bool) -> dict[str, object]:
     n = 1_000 if quick else 8_000
     flows = random_flows(n, seed=13, where="spread")
     runs = {workers: _rederive_seconds(flows, workers) for workers in (1, 2)}
-    (one, one_cpu), synergies, load_one, regions, (changed_one, changed_cpu, news) = runs[1]
-    (two, _), _, _, _, (changed_two, _, _) = runs[2]
+    (one, one_cpu, one_pg), synergies, load_one, regions, (changed_one, changed_cpu, changed_pg, news) = runs[
+        1
+    ]
+    (two, _, _), _, _, _, (changed_two, _, _, _) = runs[2]
     figures: dict[str, object] = {
         "rederive_measured_flows": n,
         "rederive_measured_synergies": synergies,
@@ -728,39 +745,46 @@ def rederive_table(quick: bool) -> dict[str, object]:
         f" (workers loaded in {load_one:.1f} s first)"
     )
     print(
-        f"  {'':<44} | {'1 worker':>8} | {'ms/flow':>7} | {'CPU ms/flow':>11} | {'2 workers':>9}"
-        f" | {'2 vs 1':>6} | {'1M, 4 workers':>13}"
+        f"  {'':<46} | {'1 worker':>8} | {'ms/flow':>7} | {'CPU ms/flow (worker+PG)':>23}"
+        f" | {'2 workers':>9} | {'2 vs 1':>6} | {'1M, 4 workers (by CPU)':>22}"
     )
-    for label, key, seconds, cpu, two_s in (
-        ("every synergy new (none stored before)", "", one, one_cpu, two),
+    for label, key, seconds, cpu, pg, two_s in (
+        ("every synergy new (none stored before)", "", one, one_cpu, one_pg, two),
         (
             f"small knowledge change ({news:,} synergy events)",
             "_small_change",
             changed_one,
             changed_cpu,
+            changed_pg,
             changed_two,
         ),
     ):
-        per_flow_ms = seconds / n * 1e3
+        per_flow_ms, cpu_ms, pg_ms = (x / n * 1e3 for x in (seconds, cpu, pg))
         # 4 workers on 4 cores: each re-derives a quarter of the regions; the measured 2-worker
-        # speed-up on this 2-core machine says whether they wait for each other.
+        # speed-up on this 2-core machine says whether they wait for each other. Beside it, from the
+        # CPU alone (the wall clock of a shared machine counts others' work): each worker's CPU and
+        # its share of PostgreSQL's, one after the other as a worker waits for its statements.
         minutes = per_flow_ms * TARGET_FLOWS / REDERIVE_WORKERS / 1e3 / 60
+        cpu_minutes = (cpu_ms + pg_ms) * TARGET_FLOWS / REDERIVE_WORKERS / 1e3 / 60
         print(
-            f"  {label:<44} | {seconds:>7.1f}s | {per_flow_ms:>7.2f} | {cpu / n * 1e3:>11.2f} | {two_s:>8.1f}s"
-            f" | {seconds / two_s:>5.2f}x | {minutes:>9.1f} min"
+            f"  {label:<46} | {seconds:>7.1f}s | {per_flow_ms:>7.2f} | {cpu_ms:>9.2f} + {pg_ms:.2f} = {cpu_ms + pg_ms:.2f}"
+            f" | {two_s:>8.1f}s | {seconds / two_s:>5.2f}x | {minutes:>6.1f} min ({cpu_minutes:.1f} min)"
         )
         figures.update(
             {
                 f"rederive_ms_per_flow{key}": round(per_flow_ms, 3),
-                f"rederive_cpu_ms_per_flow{key}": round(cpu / n * 1e3, 3),
+                f"rederive_cpu_ms_per_flow{key}": round(cpu_ms, 3),
+                f"rederive_pg_cpu_ms_per_flow{key}": round(pg_ms, 3),
                 f"rederive_seconds_by_workers{key}": {"1": round(seconds, 1), "2": round(two_s, 1)},
                 f"rederive_2_vs_1{key}": round(seconds / two_s, 2),
                 f"rederive_1m_minutes_4_workers{key}": round(minutes, 1),
+                f"rederive_1m_minutes_4_workers_by_cpu{key}": round(cpu_minutes, 1),
             }
         )
     figures["rederive_small_change_synergy_events"] = news
     print(
-        "  1M flows at the cost per flow of 1 worker (wall clock; CPU of the worker process beside it),"
+        "  1M flows at the cost per flow of 1 worker (wall clock; in brackets, from the CPU of the worker"
+        " and PostgreSQL per flow, which others' work on a shared machine does not inflate),"
         f" on {REDERIVE_WORKERS} workers each re-deriving its zone's regions (1M flows at this density per"
         " department means more departments; a denser territory costs more per flow). The small change:"
         " sawdust and wood shavings travel 70 km instead of 80. Events keep being applied meanwhile:"
@@ -772,28 +796,32 @@ def rederive_table(quick: bool) -> dict[str, object]:
 
 def _rederive_seconds(
     flows: list[FlowSnapshot], workers: int
-) -> tuple[tuple[float, float], int, float, int, tuple[float, float, int]]:
+) -> tuple[tuple[float, float, float], int, float, int, tuple[float, float, float, int]]:
     """`workers` processes re-derive every region, with no synergy stored, then after a small knowledge
-    change: (seconds, CPU seconds of the first worker), the synergies, the slowest load, the regions,
-    and (seconds, CPU seconds, synergy events written) after the change."""
+    change: (seconds, CPU seconds of the first worker and of PostgreSQL), the synergies, the slowest
+    load, the regions, and (seconds, CPU seconds of both, synergy events written) after the change."""
     from ecocirc_devstack.components import EmbeddedPostgres
 
     with tempfile.TemporaryDirectory() as tmp:
         pg = EmbeddedPostgres(Path(tmp) / "pg")
         try:
             regions = asyncio.run(_stored_before_a_change(pg.url, flows))
-            first, loads = _rederive_with(pg.url, workers, "packaged")
+            first, loads = _rederive_with(pg.url, tmp, workers, "packaged")
             synergies, events = asyncio.run(_counts(pg.url))
-            after, _ = _rederive_with(pg.url, workers, "changed")
+            after, _ = _rederive_with(pg.url, tmp, workers, "changed")
             news = asyncio.run(_counts(pg.url))[1] - events
             return first, synergies, max(loads), regions, (*after, news)
         finally:
             pg.stop()
 
 
-def _rederive_with(url: str, workers: int, knowledge: str) -> tuple[tuple[float, float], list[float]]:
+def _rederive_with(
+    url: str, folder: str, workers: int, knowledge: str
+) -> tuple[tuple[float, float, float], list[float]]:
     """Start the worker processes, let each load its zone, then time them re-deriving every region:
-    ((seconds, CPU seconds of the first worker), each one's loading time)."""
+    ((seconds, CPU seconds of the first worker, of PostgreSQL), each one's loading time)."""
+    from bench.matcher_profile import _cpu_of_processes_under
+
     procs: list[subprocess.Popen[str]] = []
     try:
         procs = [
@@ -806,13 +834,17 @@ def _rederive_with(url: str, workers: int, knowledge: str) -> tuple[tuple[float,
             for zone in range(workers)
         ]
         loads = [float(_line_of(p, "READY")[0]) for p in procs]
-        started = time.perf_counter()
+        started, pg_started = time.perf_counter(), _cpu_of_processes_under(folder)
         for p in procs:
             assert p.stdin is not None
             p.stdin.write("go\n")
             p.stdin.flush()
         done = [_line_of(p, "DONE") for p in procs]
-        return (time.perf_counter() - started, float(done[0][1])), loads
+        return (
+            time.perf_counter() - started,
+            float(done[0][1]),
+            _cpu_of_processes_under(folder) - pg_started,
+        ), loads
     finally:
         for p in procs:
             p.kill()
