@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -820,7 +821,6 @@ def _rederive_with(
 ) -> tuple[tuple[float, float, float], list[float]]:
     """Start the worker processes, let each load its zone, then time them re-deriving every region:
     ((seconds, CPU seconds of the first worker, of PostgreSQL), each one's loading time)."""
-    from bench.matcher_profile import _cpu_of_processes_under
 
     procs: list[subprocess.Popen[str]] = []
     try:
@@ -834,7 +834,7 @@ def _rederive_with(
             for zone in range(workers)
         ]
         loads = [float(_line_of(p, "READY")[0]) for p in procs]
-        started, pg_started = time.perf_counter(), _cpu_of_processes_under(folder)
+        started, pg_started = time.perf_counter(), _postgres_cpu(folder)
         for p in procs:
             assert p.stdin is not None
             p.stdin.write("go\n")
@@ -843,11 +843,26 @@ def _rederive_with(
         return (
             time.perf_counter() - started,
             float(done[0][1]),
-            _cpu_of_processes_under(folder) - pg_started,
+            _postgres_cpu(folder) - pg_started,
         ), loads
     finally:
         for p in procs:
             p.kill()
+
+
+def _postgres_cpu(folder: str) -> float:
+    """CPU seconds used so far by the PostgreSQL server whose data is in `folder` and its processes
+    (the workers name the folder too, in their database URL: a unix socket there)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["cmdline", "name"]):
+        if proc.info["name"] == "postgres" and any(folder in part for part in proc.info["cmdline"] or ()):
+            for p in (proc, *proc.children(recursive=True)):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    t = p.cpu_times()
+                    total += t.user + t.system
+    return total
 
 
 async def _stored_before_a_change(url: str, flows: list[FlowSnapshot]) -> int:

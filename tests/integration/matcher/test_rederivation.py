@@ -35,7 +35,7 @@ pytestmark = pytest.mark.integration
 # Lille: much farther from the Gers than the longest reach (160 km, a group's span), so its events
 # lock no region a re-derivation in the Gers reads.
 LILLE = (50.63, 3.06)
-# South-west France, over a dozen regions; the first to be re-derived is its south-west corner's.
+# South-west France, over a dozen regions; the workers are given the region of NEAR_THE_FIRST.
 SOUTH_WEST = (43.0, 45.5, -0.5, 2.0)
 NEAR_THE_FIRST = (43.2, -0.3)
 
@@ -141,6 +141,7 @@ async def test_declarations_far_from_a_region_being_rederived_are_matched_meanwh
     pool = await stored_under_the_first_knowledge(postgres, make_settings, before)
     barrier = Barrier()
     a = MatcherService(HeldStore(pool, barrier), NextVersion(), new_index)  # type: ignore[arg-type]
+    a.want({region_of(*NEAR_THE_FIRST)})  # its zone, re-derived first
     await a.rebuild(rederive=False)
     b = MatcherService(MatcherStore(pool), NextVersion(), new_index)  # type: ignore[arg-type]
     await b.rebuild(rederive=False)
@@ -192,6 +193,7 @@ async def test_a_worker_applies_its_own_declarations_between_two_regions_it_rede
     pool = await stored_under_the_first_knowledge(postgres, make_settings, before)
     barrier = Barrier()
     worker = MatcherService(HeldStore(pool, barrier), NextVersion(), new_index)  # type: ignore[arg-type]
+    worker.want({region_of(*NEAR_THE_FIRST)})
     await worker.rebuild(rederive=False)
     regions = len(await pool.fetch("SELECT DISTINCT home FROM flows WHERE active"))
 

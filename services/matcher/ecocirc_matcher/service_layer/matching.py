@@ -276,7 +276,9 @@ class MatcherService:
                 todo = await tx.regions_to_derive(self.kb.version)
             if not todo:
                 break
-            todo.sort(key=lambda r: (r not in self._wanted and r not in self._covered, r))
+            # Its own regions first, in order; then the others' from their far end, where their own
+            # workers will come last.
+            todo.sort(key=lambda r: (1, -r) if r not in self._wanted and r not in self._covered else (0, r))
             progressed = False
             for region in todo:
                 async with self.store.claim(region) as mine:
@@ -296,6 +298,11 @@ class MatcherService:
     async def _rederive_region(self, region: int) -> bool:
         """Recompute every synergy `region` owns with the knowledge in force; events around it wait."""
         around = regions_around(region, self.index.max_visibility_km())
+        async with self.store.transaction() as tx:
+            if await tx.derived_with(region) == self.kb.version:
+                # Another worker did it while we listed: its flows are not loaded for nothing (a
+                # worker done with its zone goes through the regions of the others).
+                return False
         await self._cover(frozenset({region}))
         try:
             async with self.store.transaction() as tx:
