@@ -2,7 +2,7 @@
 the cost of the semantic fallback against the same events without it; the worker's events per second
 against a bare faust agent on the same broker, dense (one territory) and spread (over France, events
 keyed by zone); the index memory per worker with 1, 2 or 4 zones; the time to re-derive every synergy
-after a knowledge change with 1 and 2 workers.
+after a knowledge change with 1 and 2 workers, with no synergy stored before and after a small change.
 
     python -m bench.matcher_bench [--quick] [--skip-core] [--skip-semantic] [--skip-faust]
                                   [--skip-memory] [--skip-rederive] [--before-tree DIR]
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -316,28 +317,31 @@ def faust_table(quick: bool, before_tree: Path | None, only: set[str] | None = N
     bares: dict[str, dict[str, float]] = {}
     cpus: dict[str, dict[str, float]] = {}
     bare_cpus: dict[str, dict[str, float]] = {}
+    waits: dict[str, dict[str, float]] = {}
     print(
         f"\nfaust on tansu: dense = {len(dense)} flow events around the Gers (2 partitions), several synergies"
         f" each; spread = {len(spread)} over metropolitan France (4 partitions, {_zone_shares(spread, 4)} of the"
         " events per zone). Events keyed by the zone of their flow, as intake keys them. Each line runs right"
         " after its own bare faust agent on the same input."
         " CPU: milliseconds per event of the agent's or the matcher workers' processes (steadier than"
-        " rates on a shared machine)."
+        " rates on a shared machine). Waiting at locks: the share of the workers' time their transaction"
+        " waits for a region lock another worker holds (pg_stat_activity, sampled every 50 ms)."
     )
     print(
         f"  {'input':<13} {'workers':>7} {'bare ev/s':>10} {'matcher ev/s':>13} {'/ bare':>7}"
-        f" {'bare CPU ms':>12} {'matcher CPU ms':>15} {'bare / matcher CPU':>19}"
+        f" {'bare CPU ms':>12} {'matcher CPU ms':>15} {'bare / matcher CPU':>19} {'waiting at locks':>16}"
     )
     for name, flows, partitions, workers, tree in runs:
         bare, bare_cpu = _bare_faust_rate(flows, partitions)
-        rate, cpu = _matcher_rate_with(flows, workers, partitions, tree)
+        rate, cpu, waiting = _matcher_rate_with(flows, workers, partitions, tree)
         rates.setdefault(name, {})[str(workers)] = round(rate, 1)
         bares.setdefault(name, {})[str(workers)] = round(bare, 1)
         cpus.setdefault(name, {})[str(workers)] = round(cpu, 3)
+        waits.setdefault(name, {})[str(workers)] = round(waiting, 3)
         bare_cpus.setdefault(name, {})[str(workers)] = round(bare_cpu, 4)
         print(
             f"  {name:<13} {workers:>7} {bare:>10.0f} {rate:>13.0f} {rate / bare:>7.3f}"
-            f" {bare_cpu:>12.3f} {cpu:>15.2f} {bare_cpu / cpu:>19.3f}"
+            f" {bare_cpu:>12.3f} {cpu:>15.2f} {bare_cpu / cpu:>19.3f} {waiting:>16.0%}"
         )
     figures: dict[str, object] = {
         "bare_events_per_s_by_run": bares,
@@ -349,6 +353,7 @@ def faust_table(quick: bool, before_tree: Path | None, only: set[str] | None = N
         if name in rates:
             figures[f"{name}_events_per_s"] = rates[name]
             figures[f"{name}_cpu_ms_per_event"] = cpus[name]
+            figures[f"{name}_lock_waiting_share"] = waits[name]
             for w in rates[name]:
                 figures[f"{name}_{w}_vs_bare"] = round(rates[name][w] / bares[name][w], 4)
                 if w != "1" and "1" in rates[name]:
@@ -444,9 +449,10 @@ def _zone_shares(flows: list[FlowSnapshot], zones: int) -> str:
 
 def _matcher_rate_with(
     flows: list[FlowSnapshot], workers: int, partitions: int, tree: Path | None = None
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """Matcher workers on a fresh broker and database; the rate from the first applied event to the last,
-    and the workers' CPU milliseconds per event (all workers, from the events' arrival to the last applied).
+    the workers' CPU milliseconds per event (all workers, from the events' arrival to the last applied),
+    and the share of their time spent waiting for another worker's region locks.
 
     `tree`: run the matcher (and the shared package) of that checkout instead of this one.
     """
@@ -495,8 +501,8 @@ def _matcher_rate_with(
             asyncio.run(_wait_for_start(pg.url))
             time.sleep(4 + 2 * workers)
             cpu = _cpu_seconds(procs)
-            rate = asyncio.run(_produce_and_time(pg.url, boot, events, keys))
-            return rate, (_cpu_seconds(procs) - cpu) / len(flows) * 1e3
+            rate, waiting = asyncio.run(_produce_and_time(pg.url, boot, events, keys, workers))
+            return rate, (_cpu_seconds(procs) - cpu) / len(flows) * 1e3, waiting
         finally:
             for proc in procs:
                 proc.terminate()
@@ -536,9 +542,12 @@ def _cpu_seconds(procs: list[subprocess.Popen[bytes]]) -> float:
     return total
 
 
-async def _produce_and_time(url: str, bootstrap: str, events: list[bytes], keys: list[bytes]) -> float:
+async def _produce_and_time(
+    url: str, bootstrap: str, events: list[bytes], keys: list[bytes], workers: int = 1
+) -> tuple[float, float]:
     """Produce the events and poll the matcher's database until it has applied them all: events per
-    second from the first sent to the last applied.
+    second from the first sent to the last applied, and the share of the workers' time spent waiting
+    for a region lock another worker holds (sampled at each poll from pg_stat_activity).
 
     (The rows' `updated_at` is each batch's transaction start, so their span would leave out the
     first batch and the last one's work.)
@@ -552,13 +561,20 @@ async def _produce_and_time(url: str, bootstrap: str, events: list[bytes], keys:
         started = time.perf_counter()
         await produce(bootstrap, FLOW_EVENTS, events, keys)
         deadline = time.monotonic() + 600
+        waiting: list[int] = []
         while time.monotonic() < deadline:
             try:
                 applied = await conn.fetchval("SELECT count(*) FROM matcher.flows")
             except asyncpg.UndefinedTableError:
                 applied = 0
             if applied >= len(events):
-                return len(events) / (time.perf_counter() - started)
+                share = statistics.fmean(waiting) / workers if waiting else 0.0
+                return len(events) / (time.perf_counter() - started), share
+            waiting.append(
+                await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+            )
             await asyncio.sleep(0.05)
         raise TimeoutError("the matcher did not apply every event in time")
     finally:
@@ -659,8 +675,23 @@ def declared_mix(n: int, seed: int) -> list[FlowSnapshot]:
 
 REDERIVE_WORKERS = 4
 
+# The small knowledge change re-derived after the first derivation: one class's reach shortened.
+SMALL_CHANGE = (b"\nsawdust_shavings,biomass,mass,80,", b"\nsawdust_shavings,biomass,mass,70,")
+
+
+def changed_knowledge() -> Knowledge:
+    """The packaged knowledge with sawdust and wood shavings travelling 70 km instead of 80."""
+    from ecocirc_matcher.domain.knowledge import _read_packaged
+
+    data = dict(_read_packaged())
+    assert SMALL_CHANGE[0] in data["classes.csv"]
+    data["classes.csv"] = data["classes.csv"].replace(*SMALL_CHANGE)
+    return Knowledge(data)
+
+
 REDERIVE_WORKER = """
 import asyncio, sys, time
+from bench.matcher_bench import changed_knowledge
 from ecocirc_matcher.adapters.store import SCHEMA, MatcherStore
 from ecocirc_matcher.bootstrap import tune_gc
 from ecocirc_matcher.domain.knowledge import load_knowledge
@@ -670,9 +701,9 @@ from ecocirc_shared.db import create_pool
 from ecocirc_shared.settings import Settings
 
 async def main():
-    url, zone, zones = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    url, zone, zones, change = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "changed"
     pool = await create_pool(Settings(embedded=True, database_url=url), SCHEMA)
-    service = MatcherService(MatcherStore(pool), load_knowledge())
+    service = MatcherService(MatcherStore(pool), changed_knowledge() if change else load_knowledge())
     service.want(zone_regions(zone, zones))
     started = time.perf_counter()
     await service.rebuild(rederive=False)  # loads its zone, as a restarted worker does
@@ -688,8 +719,10 @@ asyncio.run(main())
 
 
 def rederive_table(quick: bool) -> dict[str, object]:
-    """Time to re-derive every synergy of n flows after a knowledge change, by 1 and 2 worker processes
-    (each given a zone, re-deriving its regions first, then any left), extrapolated to 1M on 4 workers.
+    """Time to re-derive every synergy of n flows, by 1 and 2 worker processes (each given a zone,
+    re-deriving its regions first, then any left), extrapolated to 1M on 4 workers: first with no
+    synergy stored (every one is new: written and announced), then after a small knowledge change
+    (each synergy is judged again; only those it changes are written and announced).
 
     The flows are stored as workers would have under the previous knowledge; each worker process
     loads its zone, then all start re-deriving at once. Regions re-derive under shared locks of
@@ -698,69 +731,138 @@ def rederive_table(quick: bool) -> dict[str, object]:
     n = 1_000 if quick else 8_000
     flows = random_flows(n, seed=13, where="spread")
     runs = {workers: _rederive_seconds(flows, workers) for workers in (1, 2)}
-    one, synergies, load_one, regions = runs[1]
-    two = runs[2][0]
-    per_flow_ms = one / n * 1e3
-    speedup = one / two
-    # 4 workers on 4 cores: each re-derives a quarter of the regions; the measured 2-worker speed-up
-    # on this 2-core machine says whether they wait for each other.
-    minutes = per_flow_ms * TARGET_FLOWS / REDERIVE_WORKERS / 1e3 / 60
-    print(
-        f"\nre-derivation after a knowledge change: {n:,} flows over {len(SPREAD_DEPARTMENTS)} departments"
-        f" ({n // len(SPREAD_DEPARTMENTS):,} each, {regions} regions), {synergies:,} synergies:"
-        f" 1 worker {one:.1f} s ({per_flow_ms:.2f} ms per flow, after loading in {load_one:.1f} s),"
-        f" 2 workers {two:.1f} s ({speedup:.2f}x)"
-    )
-    print(
-        f"  1M flows at that cost per flow on {REDERIVE_WORKERS} workers, each re-deriving its zone's regions:"
-        f" {minutes:.0f} min (1M flows at this density per department means more departments; a denser"
-        " territory costs more per flow). Events keep being applied meanwhile: a region's re-derivation"
-        " holds shared locks on the regions within the longest reach around it, so only events writing"
-        " flows there wait, for that region only."
-    )
-    return {
+    (one, one_cpu, one_pg), synergies, load_one, regions, (changed_one, changed_cpu, changed_pg, news) = runs[
+        1
+    ]
+    (two, _, _), _, _, _, (changed_two, _, _, _) = runs[2]
+    figures: dict[str, object] = {
         "rederive_measured_flows": n,
         "rederive_measured_synergies": synergies,
         "rederive_regions": regions,
-        "rederive_ms_per_flow": round(per_flow_ms, 3),
-        "rederive_seconds_by_workers": {"1": round(one, 1), "2": round(two, 1)},
-        "rederive_2_vs_1": round(speedup, 2),
-        "rederive_1m_minutes_4_workers": round(minutes, 1),
     }
+    print(
+        f"\nre-derivation: {n:,} flows over {len(SPREAD_DEPARTMENTS)} departments"
+        f" ({n // len(SPREAD_DEPARTMENTS):,} each, {regions} regions), {synergies:,} synergies"
+        f" (workers loaded in {load_one:.1f} s first)"
+    )
+    print(
+        f"  {'':<46} | {'1 worker':>8} | {'ms/flow':>7} | {'CPU ms/flow (worker+PG)':>23}"
+        f" | {'2 workers':>9} | {'2 vs 1':>6} | {'1M, 4 workers (by CPU)':>22}"
+    )
+    for label, key, seconds, cpu, pg, two_s in (
+        ("every synergy new (none stored before)", "", one, one_cpu, one_pg, two),
+        (
+            f"small knowledge change ({news:,} synergy events)",
+            "_small_change",
+            changed_one,
+            changed_cpu,
+            changed_pg,
+            changed_two,
+        ),
+    ):
+        per_flow_ms, cpu_ms, pg_ms = (x / n * 1e3 for x in (seconds, cpu, pg))
+        # 4 workers on 4 cores: each re-derives a quarter of the regions; the measured 2-worker
+        # speed-up on this 2-core machine says whether they wait for each other. Beside it, from the
+        # CPU alone (the wall clock of a shared machine counts others' work): each worker's CPU and
+        # its share of PostgreSQL's, one after the other as a worker waits for its statements.
+        minutes = per_flow_ms * TARGET_FLOWS / REDERIVE_WORKERS / 1e3 / 60
+        cpu_minutes = (cpu_ms + pg_ms) * TARGET_FLOWS / REDERIVE_WORKERS / 1e3 / 60
+        print(
+            f"  {label:<46} | {seconds:>7.1f}s | {per_flow_ms:>7.2f} | {cpu_ms:>9.2f} + {pg_ms:.2f} = {cpu_ms + pg_ms:.2f}"
+            f" | {two_s:>8.1f}s | {seconds / two_s:>5.2f}x | {minutes:>6.1f} min ({cpu_minutes:.1f} min)"
+        )
+        figures.update(
+            {
+                f"rederive_ms_per_flow{key}": round(per_flow_ms, 3),
+                f"rederive_cpu_ms_per_flow{key}": round(cpu_ms, 3),
+                f"rederive_pg_cpu_ms_per_flow{key}": round(pg_ms, 3),
+                f"rederive_seconds_by_workers{key}": {"1": round(seconds, 1), "2": round(two_s, 1)},
+                f"rederive_2_vs_1{key}": round(seconds / two_s, 2),
+                f"rederive_1m_minutes_4_workers{key}": round(minutes, 1),
+                f"rederive_1m_minutes_4_workers_by_cpu{key}": round(cpu_minutes, 1),
+            }
+        )
+    figures["rederive_small_change_synergy_events"] = news
+    print(
+        "  1M flows at the cost per flow of 1 worker (wall clock; in brackets, from the CPU of the worker"
+        " and PostgreSQL per flow, which others' work on a shared machine does not inflate),"
+        f" on {REDERIVE_WORKERS} workers each re-deriving its zone's regions (1M flows at this density per"
+        " department means more departments; a denser territory costs more per flow). The small change:"
+        " sawdust and wood shavings travel 70 km instead of 80. Events keep being applied meanwhile:"
+        " a region's re-derivation holds shared locks on the regions within the longest reach around"
+        " it, so only events writing flows there wait, for that region only."
+    )
+    return figures
 
 
-def _rederive_seconds(flows: list[FlowSnapshot], workers: int) -> tuple[float, int, float, int]:
-    """Seconds for `workers` processes to re-derive every region, the synergies, the slowest load, the regions."""
+def _rederive_seconds(
+    flows: list[FlowSnapshot], workers: int
+) -> tuple[tuple[float, float, float], int, float, int, tuple[float, float, float, int]]:
+    """`workers` processes re-derive every region, with no synergy stored, then after a small knowledge
+    change: (seconds, CPU seconds of the first worker and of PostgreSQL), the synergies, the slowest
+    load, the regions, and (seconds, CPU seconds of both, synergy events written) after the change."""
     from ecocirc_devstack.components import EmbeddedPostgres
 
     with tempfile.TemporaryDirectory() as tmp:
         pg = EmbeddedPostgres(Path(tmp) / "pg")
-        procs: list[subprocess.Popen[str]] = []
         try:
             regions = asyncio.run(_stored_before_a_change(pg.url, flows))
-            procs = [
-                subprocess.Popen(
-                    [sys.executable, "-c", REDERIVE_WORKER, pg.url, str(zone), str(workers)],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    text=True,
-                )
-                for zone in range(workers)
-            ]
-            loads = [float(_line_of(p, "READY")[0]) for p in procs]
-            started = time.perf_counter()
-            for p in procs:
-                assert p.stdin is not None
-                p.stdin.write("go\n")
-                p.stdin.flush()
-            for p in procs:
-                _line_of(p, "DONE")
-            seconds = time.perf_counter() - started
-            return seconds, asyncio.run(_active_synergies(pg.url)), max(loads), regions
+            first, loads = _rederive_with(pg.url, tmp, workers, "packaged")
+            synergies, events = asyncio.run(_counts(pg.url))
+            after, _ = _rederive_with(pg.url, tmp, workers, "changed")
+            news = asyncio.run(_counts(pg.url))[1] - events
+            return first, synergies, max(loads), regions, (*after, news)
         finally:
-            for p in procs:
-                p.kill()
             pg.stop()
+
+
+def _rederive_with(
+    url: str, folder: str, workers: int, knowledge: str
+) -> tuple[tuple[float, float, float], list[float]]:
+    """Start the worker processes, let each load its zone, then time them re-deriving every region:
+    ((seconds, CPU seconds of the first worker, of PostgreSQL), each one's loading time)."""
+
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", REDERIVE_WORKER, url, str(zone), str(workers), knowledge],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for zone in range(workers)
+        ]
+        loads = [float(_line_of(p, "READY")[0]) for p in procs]
+        started, pg_started = time.perf_counter(), _postgres_cpu(folder)
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        done = [_line_of(p, "DONE") for p in procs]
+        return (
+            time.perf_counter() - started,
+            float(done[0][1]),
+            _postgres_cpu(folder) - pg_started,
+        ), loads
+    finally:
+        for p in procs:
+            p.kill()
+
+
+def _postgres_cpu(folder: str) -> float:
+    """CPU seconds used so far by the PostgreSQL server whose data is in `folder` and its processes
+    (the workers name the folder too, in their database URL: a unix socket there)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["cmdline", "name"]):
+        if proc.info["name"] == "postgres" and any(folder in part for part in proc.info["cmdline"] or ()):
+            for p in (proc, *proc.children(recursive=True)):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    t = p.cpu_times()
+                    total += t.user + t.system
+    return total
 
 
 async def _stored_before_a_change(url: str, flows: list[FlowSnapshot]) -> int:
@@ -793,12 +895,16 @@ async def _stored_before_a_change(url: str, flows: list[FlowSnapshot]) -> int:
         await pool.close()
 
 
-async def _active_synergies(url: str) -> int:
+async def _counts(url: str) -> tuple[int, int]:
+    """Active synergies, and synergy events written so far."""
     import asyncpg
 
     conn = await asyncpg.connect(url)
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM matcher.synergies WHERE active"))
+        return (
+            int(await conn.fetchval("SELECT count(*) FROM matcher.synergies WHERE active")),
+            int(await conn.fetchval("SELECT count(*) FROM matcher.outbox")),
+        )
     finally:
         await conn.close()
 

@@ -24,6 +24,12 @@ TARGETS: tuple[tuple[str, str, float, bool], ...] = (
     # A worker's share of the flows in memory, against its share of the zones (a quarter).
     ("worker_share_4_workers", "flows held by the busiest of 4 workers, share", 0.25, False),
     ("rederive_1m_minutes_4_workers", "re-derive 1M flows on 4 workers, minutes", 10, False),
+    (
+        "rederive_1m_minutes_4_workers_small_change",
+        "  the same after a small knowledge change",
+        10,
+        False,
+    ),
     ("intake_ratio", "intake POST flow / bare FastAPI + asyncpg", 0.8, True),
     ("e2e_p99_ms", "flow POST to email p99 (hold 0), ms", 300, False),
 )

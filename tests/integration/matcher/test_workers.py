@@ -128,6 +128,10 @@ async def outcome(pool: asyncpg.Pool) -> dict[uuid.UUID, tuple[bool, str]]:
     return {r["synergy_id"]: (r["active"], r["fingerprint"]) for r in rows}
 
 
+revisions_sql = "SELECT synergy_id, revision FROM synergies WHERE active ORDER BY synergy_id"
+events_sql = "SELECT count(*) FROM outbox"
+
+
 def flow_key(event: FlowEvent) -> uuid.UUID:
     return event.flow.flow_id if isinstance(event, FlowDeclared | FlowRevised) else event.flow_id
 
@@ -226,6 +230,7 @@ async def test_a_knowledge_change_rederives_once_and_keeps_what_still_holds(
     for event in scenario(5, flows=30):
         await first.handle(event)
     before = {k for k, (active, _) in (await outcome(pool)).items() if active}
+    revisions, events = await pool.fetch(revisions_sql), await pool.fetchval(events_sql)
 
     class NextVersion(VersionedKnowledge):
         version = "labels-2"
@@ -236,15 +241,53 @@ async def test_a_knowledge_change_rederives_once_and_keeps_what_still_holds(
     assert await pool.fetchval("SELECT value FROM state WHERE key = 'knowledge_version'") == "labels-2"
     after = {k for k, (active, _) in (await outcome(pool)).items() if active}
     assert after == before and before
-    # Every kept synergy was revised under the new knowledge, and a second start changes nothing.
-    revisions = await pool.fetch(
-        "SELECT synergy_id, revision FROM synergies WHERE active ORDER BY synergy_id"
-    )
+    # The new knowledge says the same of every synergy: none is rewritten nor announced again.
+    assert await pool.fetch(revisions_sql) == revisions and await pool.fetchval(events_sql) == events
     await MatcherService(MatcherStore(pool), NextVersion(), new_index).rebuild()  # type: ignore[arg-type]
-    assert (
-        await pool.fetch("SELECT synergy_id, revision FROM synergies WHERE active ORDER BY synergy_id")
-        == revisions
-    )
+    assert await pool.fetch(revisions_sql) == revisions and await pool.fetchval(events_sql) == events
+    await pool.close()
+
+
+async def test_a_small_knowledge_change_rewrites_and_announces_only_what_it_changes(
+    postgres: Any, make_settings: Callable[..., Settings]
+) -> None:
+    """Heat travels less far with the next knowledge: what changes is what a worker starting afresh
+    with it finds, and only the synergies it changes get an event (whey's are left as they were)."""
+    events = scenario(3, flows=80, labels=["heat", "whey"])
+
+    class ShorterHeat(VersionedKnowledge):
+        version = "labels-2"
+
+        def reach_km(self, resource_class: str) -> float:
+            return 3.0 if resource_class == "heat" else super().reach_km(resource_class)
+
+    fresh_pool_ = await fresh_pool(postgres.url, make_settings)
+    fresh = MatcherService(MatcherStore(fresh_pool_), ShorterHeat(), new_index)  # type: ignore[arg-type]
+    await fresh.rebuild()
+    for event in events:
+        await fresh.handle(event)
+
+    pool = await fresh_pool(postgres.url, make_settings)
+    first = MatcherService(MatcherStore(pool), VersionedKnowledge(), new_index)  # type: ignore[arg-type]
+    await first.rebuild()
+    for event in events:
+        await first.handle(event)
+    before = await outcome(pool)
+    revisions, announced = dict(await pool.fetch(revisions_sql)), await pool.fetchval(events_sql)
+    await MatcherService(MatcherStore(pool), ShorterHeat(), new_index).rebuild()  # type: ignore[arg-type]
+    after = await outcome(pool)
+
+    assert {k: v for k, v in after.items() if v[0]} == {
+        k: v for k, v in (await outcome(fresh_pool_)).items() if v[0]
+    }
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    classes = dict(await pool.fetch("SELECT synergy_id, snapshot->>'resource_class' FROM synergies"))
+    assert changed and {classes[k] for k in changed} == {"heat"}
+    assert "whey" in {classes[k] for k in after}, "the scenario should have whey synergies too"
+    assert await pool.fetchval(events_sql) == announced + len(changed)  # one event for each, no more
+    kept = {k: r for k, r in revisions.items() if k not in changed}
+    assert {k: r for k, r in dict(await pool.fetch(revisions_sql)).items() if k in kept} == kept
+    await fresh_pool_.close()
     await pool.close()
 
 

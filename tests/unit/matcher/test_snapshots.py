@@ -87,6 +87,18 @@ def test_the_first_revisions_json_serves_any_revision(revision: int) -> None:
     assert fp == fingerprint(snapshot)
 
 
+def test_a_new_knowledge_version_alone_is_no_news() -> None:
+    """The fingerprint leaves the knowledge version out (a knowledge change that says the same of a
+    synergy rewrites and announces nothing), and only that: any other field changes it."""
+    p, version = proposal()
+    document, fp = first_revision(p, version)
+    next_document, next_fp = first_revision(p, "kb-next")
+    assert next_fp == fp and next_document != document
+    assert SynergySnapshot.model_validate_json(next_document).knowledge_version == "kb-next"
+    assert first_revision(dataclasses.replace(p, score=p.score / 2), version)[1] != fp
+    assert first_revision(dataclasses.replace(p, explanation=p.explanation + "."), version)[1] != fp
+
+
 @pytest.mark.parametrize("event_type", [SynergyProposed, SynergyRevised])
 def test_an_event_around_a_serialised_snapshot_is_what_encode_gives(
     event_type: type[SynergyProposed | SynergyRevised],

@@ -195,21 +195,39 @@ class MatcherTx:
         `sees` another knowledge computed, for the caller to judge): the others are only to forget.
         """
         regions = sorted(since)
+        # A flow's regions against the asked ones by a hash join (a flow has one or two regions; a
+        # region's re-derivation asks a hundred and more), from the lowest seq asked by the seq index;
+        # the regions asked from seq 0 (never read yet) through the regions index instead.
+        asked_since = [since[r] for r in regions]
         return await self.conn.fetch(
             """SELECT flow_id, version, active, seq, sees, knowledge,
                       CASE WHEN active AND (sees && $3::int[] OR knowledge IS DISTINCT FROM $4)
                            THEN snapshot END AS snapshot
                FROM flows
-               WHERE regions && $1::int[] AND seq > $5
-                 AND EXISTS (SELECT 1 FROM unnest($1::int[], $2::bigint[]) AS l(region, since)
-                             WHERE l.region = ANY(flows.regions) AND flows.seq > l.since)
+               WHERE flow_id IN (
+                   SELECT f.flow_id
+                   FROM flows f, unnest(f.regions) AS r(region),
+                        unnest($1::int[], $2::bigint[]) AS l(region, since)
+                   WHERE l.since > 0 AND f.seq > $5 AND r.region = l.region AND f.seq > l.since
+                   UNION ALL
+                   SELECT flow_id FROM flows WHERE regions && $6::int[])
                ORDER BY seq""",
             regions,
-            [since[r] for r in regions],
+            asked_since,
             sorted(covered),
             knowledge,
-            min(since.values(), default=0),
+            min((s for s in asked_since if s), default=0),
+            [r for r, s in zip(regions, asked_since, strict=True) if not s],
         )
+
+    async def seq_mark(self) -> int:
+        """The highest seq allocated so far, by any worker. Under a lock on a region no other worker
+        writes there, so every flow of it up to this mark is committed: a catch-up there may start
+        from it next time, even in a region that has no flow yet."""
+        mark: int = await self.conn.fetchval(
+            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM flow_seq"
+        )
+        return mark
 
     async def active_synergies_owned(self, region: int, homed: list[UUID]) -> set[UUID]:
         """Active synergies `region` re-derives (and those stored before owners, of its flows)."""

@@ -162,8 +162,9 @@ class MatcherService:
     async def _catch_up(self, tx: MatcherTx, regions: frozenset[int]) -> None:
         """Bring the flows of these regions (locked) up to what other workers committed there."""
         since = {r: self._synced.get(r, 0) for r in regions}
+        rows = await tx.changed_flows(since, self._covered, self.kb.version)
         changed: list[tuple[UUID, FlowSnapshot | None, bool]] = []
-        for row in await tx.changed_flows(since, self._covered, self.kb.version):
+        for row in rows:
             if self.index.holds(row["flow_id"], row["version"] if row["active"] else None):
                 # This worker wrote it (or read it already): parsing and re-indexing it would only
                 # forget what the index remembers about it.
@@ -284,7 +285,9 @@ class MatcherService:
                 todo = await tx.regions_to_derive(self.kb.version)
             if not todo:
                 break
-            todo.sort(key=lambda r: (r not in self._wanted and r not in self._covered, r))
+            # Its own regions first, in order; then the others' from their far end, where their own
+            # workers will come last.
+            todo.sort(key=lambda r: (1, -r) if r not in self._wanted and r not in self._covered else (0, r))
             progressed = False
             for region in todo:
                 async with self.store.claim(region) as mine:
@@ -304,6 +307,11 @@ class MatcherService:
     async def _rederive_region(self, region: int) -> bool:
         """Recompute every synergy `region` owns with the knowledge in force; events around it wait."""
         around = regions_around(region, self.index.max_visibility_km())
+        async with self.store.transaction() as tx:
+            if await tx.derived_with(region) == self.kb.version:
+                # Another worker did it while we listed: its flows are not loaded for nothing (a
+                # worker done with its zone goes through the regions of the others).
+                return False
         await self._cover(frozenset({region}))
         try:
             async with self.store.transaction() as tx:
@@ -312,6 +320,7 @@ class MatcherService:
                 # Shared: events writing flows it may read wait; other regions' re-derivations do not.
                 await tx.lock_regions(frozenset(), around)
                 await self._catch_up(tx, around)
+                mark = await tx.seq_mark()
                 found = {p.synergy_id: p for p in self.index.owned_proposals(region)}
                 homed = self.index.homed_in(region)
                 stale = await tx.active_synergies_owned(region, [f.flow_id for f in homed]) - found.keys()
@@ -325,6 +334,10 @@ class MatcherService:
         except BaseException:
             self._stale = True
             raise
+        # Caught up there: the next region's catch-up reads only what is newer there (the regions
+        # around that had no flow at the load would be read from seq 0 every time).
+        for r in around:
+            self._synced[r] = max(self._synced.get(r, 0), mark)
         REDERIVED.inc()
         log.info(
             "region_rederived", region=region, synergies=len(found), withdrawn=len(stale), flows=len(homed)

@@ -51,13 +51,15 @@ def to_snapshot(proposal: Proposal, revision: int, knowledge_version: str) -> Sy
 
 
 def fingerprint(snapshot: SynergySnapshot) -> str:
-    """What makes two revisions different news: everything but the revision number itself."""
-    return _digest(snapshot.model_copy(update={"revision": 1}).model_dump_json())
+    """What makes two revisions different news: everything but the revision number and the knowledge
+    version. A knowledge change that leaves what is said of a synergy as it was is no news to anyone:
+    the synergy is neither rewritten nor announced again, and keeps the version that last changed it."""
+    return _digest(snapshot.model_copy(update={"revision": 1}).model_dump_json(exclude={"knowledge_version"}))
 
 
 def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str]:
     """The proposal's snapshot at revision 1 as JSON (what `to_snapshot(...).model_dump_json()` gives)
-    and its fingerprint, serialised once.
+    and its fingerprint (`fingerprint`: the knowledge version left out), serialised once.
 
     Most proposals are either new (revision 1: the JSON is the row's) or unchanged (the fingerprint
     is all that is needed), so one serialisation serves both. The fields are those of
@@ -94,7 +96,6 @@ def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str
         {
             "explanation": proposal.explanation,
             "territories": _territories(flows),
-            "knowledge_version": knowledge_version,
         }
     ).decode()
     if len(flows) == 2:
@@ -105,11 +106,13 @@ def first_revision(proposal: Proposal, knowledge_version: str) -> tuple[str, str
         participants = ",".join(
             [_PARTICIPANTS[role._value_](flow) for flow, role in zip(flows, roles, strict=True)]
         )
-    document = (
+    body = (
         f'{head[:-1]},"participants":[{participants}],{middle[1:-1]},"impact":{_IMPACTS(proposal.impact)},'
         f"{tail[1:]}"
     )
-    return document, _digest(document)
+    # The knowledge version is the last field: the fingerprint is the digest of the fields before it.
+    document = f'{body[:-1]},"knowledge_version":{_json(knowledge_version)}}}'
+    return document, _digest(body)
 
 
 def _json(value: object) -> str:
