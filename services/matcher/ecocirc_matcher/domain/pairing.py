@@ -142,6 +142,10 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
     liquids = nw.liquids_only
     offer_conf = ow.volume_conf if liquids else ow.conf
+    if not offer_conf:
+        # Nothing this offer is flows: no class link, and no receiver link either (its activity may
+        # take the offer's code in, but the resource it would be about is none of the offer's).
+        return None
     # The flows' own maximum distances shorten (never lengthen) a class's reach.
     limit = o.max_distance_km
     if n.max_distance_km is not None and (limit is None or n.max_distance_km < limit):
