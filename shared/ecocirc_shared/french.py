@@ -110,8 +110,12 @@ def distance(km: float) -> str:
     """A rounded distance, « 5 km »: exact metres would suggest a precision the matcher does not have."""
     if km < 1:
         return f"moins de 1{NBSP}km"
-    rounded = round(km) if km < 20 else 5 * round(km / 5)
-    return f"{number(rounded, 0)}{NBSP}km"
+    return f"{number(rounded_km(km), 0)}{NBSP}km"
+
+
+def rounded_km(km: float) -> int:
+    """The whole number of km a distance of 1 km or more is said as: to the km under 20, to 5 km beyond."""
+    return round(km) if km < 20 else 5 * round(km / 5)
 
 
 def about_distance(km: float) -> str:

@@ -279,9 +279,13 @@ class ProgrammeSettings(RuntimeSettings):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
         return value
 
+    def zone(self) -> ZoneInfo:
+        """The programme's time zone."""
+        return ZoneInfo(self.programme_timezone)
+
     def today(self) -> date:
         """The programme's day now: an action due yesterday in Paris is overdue at 00:30 Paris time."""
-        return datetime.now(ZoneInfo(self.programme_timezone)).date()
+        return datetime.now(self.zone()).date()
 
 
 class ApiSettings(ProgrammeSettings):

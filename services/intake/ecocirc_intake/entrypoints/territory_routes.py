@@ -187,7 +187,11 @@ async def territory_report(
     formula are prefixed with '."""
     first, last = report_period(first, last, _settings(request).today())
     result, lines = await territories.territory_report(
-        store, principal, territory, territories.period_of(first, last), _settings(request).public_base_url
+        store,
+        principal,
+        territory,
+        territories.period_of(first, last, _settings(request).zone()),
+        _settings(request).public_base_url,
     )
     if format == "json":
         return ReportPublic.model_validate(

@@ -6,7 +6,7 @@ shared confidentiality rules, as in the API and the emails."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -163,10 +163,11 @@ class LeadLine:
     link: str
 
 
-def period_of(first: date, last: date) -> Period:
-    """Days from `first` to `last` included, in UTC."""
-    start = datetime.combine(first, time(), UTC)
-    return Period(first, last, start, datetime.combine(last + timedelta(days=1), time(), UTC))
+def period_of(first: date, last: date, zone: tzinfo) -> Period:
+    """Days from `first` to `last` included, in the programme's time zone `zone` (a report to 31
+    December in Paris counts a lead moved at 00:30 on 1 January, Paris time, in the next year)."""
+    start = datetime.combine(first, time(), zone)
+    return Period(first, last, start, datetime.combine(last + timedelta(days=1), time(), zone))
 
 
 async def territory_report(

@@ -64,11 +64,11 @@ INTAKE_CLASSES = frozenset({"raw_material", OPEN_CLASS})
 # Classes that say how a need is met ("achat groupé"), not what: they fit any category, and never hide
 # the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
 QUALIFIER_CLASSES = frozenset({"group_purchasing"})
-# "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
 # A label's first segment ends at a bracket, a slash, a colon, a comma or a semicolon; an ellipsis or
 # "etc." after it makes what follows examples.
 _SEGMENT = re.compile(r"[(/:,;]")
 _OPEN_LIST = re.compile(r"\.\.\.|…|\betc\b")
+# "45 °C", "80°C", "300 degres", "90 deg C" (unidecode writes ° as "deg").
 _TEMPERATURE = re.compile(r"(\d{2,4})\s*(?:deg(?:res?|rees?)?\s*c?\b|°\s*c?|c\b)")
 
 

@@ -112,7 +112,7 @@ def _class_pair_texts(kb: Knowledge, offer_class: str, need_class: str) -> tuple
     )
 
 
-# « à environ 25 km » by the whole number the sentence rounds a distance to (french.distance).
+# « à environ 25 km » by the whole number the sentence rounds a distance to (french.rounded_km).
 _AT_DISTANCE: dict[int, str] = {}
 
 
@@ -120,7 +120,7 @@ def _at_distance(km: float) -> str:
     """french.at_distance(km), kept per rounded distance."""
     if km < 1:
         return french.at_distance(km)
-    rounded = round(km) if km < 20 else 5 * round(km / 5)
+    rounded = french.rounded_km(km)
     found = _AT_DISTANCE.get(rounded)
     if found is None:
         found = _AT_DISTANCE[rounded] = french.at_distance(km)

@@ -92,7 +92,6 @@ class MatchIndex:
         self._max_span_km = max_span_km
         self._key_visibility: dict[tuple[Direction, str], float] = {}
         self.flows: dict[UUID, FlowSnapshot] = {}
-        # What pairing reads of each flow, worked out when it is indexed (`records.FlowRecord`).
         # Flows are known inside the index by their id's integer (a UUID hashes in Python, an int in C):
         # what pairing reads of each, worked out when it is indexed (`records.FlowRecord`), or, for a
         # custom judge (which reads the flows), the flow itself.

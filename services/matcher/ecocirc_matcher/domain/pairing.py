@@ -15,19 +15,17 @@ from ecocirc_matcher.domain.records import FlowRecord, record_of, road_km_betwee
 from ecocirc_matcher.domain.records import carries_hazard as carries_hazard
 from ecocirc_matcher.domain.records import is_hazardous as is_hazardous
 from ecocirc_matcher.domain.scoring import (
-    ACTIVITY_KNOWN_USE,
-    ACTIVITY_NOT_LISTED,
-    ACTIVITY_UNKNOWN,
     HAZARD_ACCEPTED,
     UNKNOWN_QUANTITY,
+    activity_part,
     allowed_reach,
     common_months,
     distance_part,
     match_annual,
     mutualisation_score,
     pooling_reach,
-    profile_focus,
     road_km,
+    season_part,
     substitution_score_of,
 )
 from ecocirc_matcher.domain.text import fold, words
@@ -142,6 +140,10 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
     liquids = nw.liquids_only
     offer_conf = ow.volume_conf if liquids else ow.conf
+    if not offer_conf:
+        # Nothing this offer is flows: no class link, and no receiver link either (its activity may
+        # take the offer's code in, but the resource it would be about is none of the offer's).
+        return None
     # The flows' own maximum distances shorten (never lengthen) a class's reach.
     limit = o.max_distance_km
     if n.max_distance_km is not None and (limit is None or n.max_distance_km < limit):
@@ -202,10 +204,16 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     quantity = match_annual(o.annual, n.annual, kb.classes[offer_class].density_t_per_m3)
     parts = {
         "resource": round(strength, 3),
-        "activity": _activity_part(o, n, offer_class, need_class, receiving_prefix),
+        "activity": activity_part(
+            nw.activities,
+            bool(ow.activities) and offer_class in ow.produces,
+            offer_class,
+            need_class,
+            receiving_prefix,
+        ),
         "distance": round(distance_part(distance, reach), 3),
         "quantity": round(quantity.coverage, 3) if quantity else UNKNOWN_QUANTITY,
-        "season": round(_season_part(n, months), 3),
+        "season": round(season_part(n.months_set, months), 3),
     }
     parts["hazard"] = HAZARD_ACCEPTED if hazardous else 1.0
     # A receiver link reads the need's activity, not its words: only the offer's words count.
@@ -291,36 +299,6 @@ def _receiver_links(
                 continue
             reason = f"Code déchet {entry} : {link.reason_fr}"
             yield Evidence(link.weight, resource, resource, reach, reason, prefix, False)
-
-
-def _activity_part(
-    o: FlowRecord, n: FlowRecord, offer_class: str, need_class: str, receiving_prefix: str | None
-) -> float:
-    """`scoring.activity_part` on the records' activity profiles."""
-    ow, nw = o.wording, n.wording
-    profiles = nw.activities
-    if not profiles:
-        receiver = ACTIVITY_UNKNOWN
-    else:
-        receiver = ACTIVITY_NOT_LISTED
-        for profile in profiles:
-            if offer_class in profile.uses or need_class in profile.uses:
-                depth = len(profile.prefix)
-                fit = (ACTIVITY_KNOWN_USE - 0.1 * (4 - depth)) * profile_focus(len(profile.uses))
-                receiver = max(receiver, fit)
-    if receiving_prefix is not None:
-        receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
-    # An offer's trade known to produce the resource fits; any other, or none known, is neutral.
-    supplier = ACTIVITY_KNOWN_USE if ow.activities and offer_class in ow.produces else ACTIVITY_UNKNOWN
-    return round(0.7 * receiver + 0.3 * supplier, 3)
-
-
-def _season_part(n: FlowRecord, common: tuple[int, ...]) -> float:
-    """`scoring.season_part` on the need's record."""
-    if not n.months:
-        return 1.0
-    wanted = n.months_set
-    return len(set(common or range(1, 13)) & wanted) / len(wanted)
 
 
 def _resource_of(kb: Knowledge, offer_conf: dict[str, float], preferred: frozenset[str]) -> str:

@@ -60,13 +60,18 @@ def carries_hazard(kb: Knowledge, offer: FlowSnapshot) -> bool:
     may take it. Words make only a thing hazardous: a collection round, a truck or a training "for
     hazardous waste" offers a service, not the waste it deals with (it still never pools with an
     ordinary one: `is_hazardous`)."""
-    if offer.category is Category.MATERIAL and REGENERATED in kb.states(offer):
+    return _carries(offer, wording_of(kb, offer))
+
+
+def _carries(flow: FlowSnapshot, wording: Wording) -> bool:
+    """`carries_hazard` on the flow's wording (what a record keeps)."""
+    if flow.hazardous or wording.code_hazard:
+        return True
+    if flow.category is Category.MATERIAL and wording.regenerated:
         # A regenerated product (solvent redistilled to a technical grade) has left waste status
         # (directive 2008/98/EC art. 6): its words name a substance, not a hazardous waste.
-        return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
-    if offer.category in THINGS:
-        return is_hazardous(kb, offer)
-    return offer.hazardous or kb.ewc_hazardous(offer.ewc_code)
+        return False
+    return wording.things and wording.words_hazard
 
 
 class Wording:
@@ -239,17 +244,7 @@ def record_of(flow: FlowSnapshot, kb: Knowledge) -> FlowRecord:
     r.months_set, r.months_sorted = _months(flow.months)
     r.max_distance_km = flow.max_distance_km
     r.hazardous = flow.hazardous
-    # `carries_hazard` and `is_hazardous`: words make only a thing hazardous, and not a regenerated
-    # material (it has left waste status).
-    r.carries = wording.offer and (
-        flow.hazardous
-        or wording.code_hazard
-        or (
-            wording.things
-            and wording.words_hazard
-            and not (flow.category is Category.MATERIAL and wording.regenerated)
-        )
-    )
+    r.carries = wording.offer and _carries(flow, wording)
     r.code_hazardous = flow.hazardous or wording.code_hazard
     r.annual = to_annual(flow.quantity) if flow.quantity is not None else None
     return r

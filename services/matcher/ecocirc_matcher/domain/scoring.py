@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecocirc_matcher.domain.knowledge import Knowledge
-from ecocirc_shared.flows import FlowSnapshot, Quantity
+from ecocirc_matcher.domain.knowledge import NafActivity
+from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.reference import great_circle_km
 from ecocirc_shared.reference.geo import DETOUR_FACTOR
-from ecocirc_shared.units import AnnualQuantity, Dimension, to_annual
+from ecocirc_shared.units import AnnualQuantity, Dimension
 
 # A substitution's score is its resource evidence tempered by its feasibility (see substitution_score
 # and knowledge/README.md, "What a score means"). Feasibility weighs these parts; they sum to 1.
@@ -73,11 +73,11 @@ def common_months(a: FlowSnapshot, b: FlowSnapshot) -> tuple[int, ...] | None:
     return common or None
 
 
-def season_part(need: FlowSnapshot, common: tuple[int, ...]) -> float:
-    """Share of the need's months the offer covers; 1 when the need names no months (nothing to miss)."""
-    if not need.months:
+def season_part(wanted: frozenset[int], common: tuple[int, ...]) -> float:
+    """Share of the need's months (`wanted`) the offer covers; 1 when the need names no months (nothing
+    to miss)."""
+    if not wanted:
         return 1.0
-    wanted = set(need.months)
     return len(set(common or range(1, 13)) & wanted) / len(wanted)
 
 
@@ -103,19 +103,11 @@ def _in_dimension(q: AnnualQuantity, dimension: Dimension, density: float | None
     return None
 
 
-def match_quantity(
-    offer: Quantity | None, need: Quantity | None, density: float | None
-) -> QuantityMatch | None:
-    """How much of the need the offer covers, when both are declared in comparable units."""
-    if offer is None or need is None:
-        return None
-    return match_annual(to_annual(offer), to_annual(need), density)
-
-
 def match_annual(
     qo: AnnualQuantity | None, qn: AnnualQuantity | None, density: float | None
 ) -> QuantityMatch | None:
-    """`match_quantity` on quantities already put per year in their base unit."""
+    """How much of the need the offer covers, when both are declared in comparable units (per year,
+    in their base unit)."""
     if qo is None or qn is None:
         return None
     offered = _in_dimension(qo, qn.dimension, density)
@@ -131,23 +123,15 @@ def match_annual(
     )
 
 
-def offered_only(offer: Quantity | None) -> QuantityMatch | None:
-    """The offered amount alone, for impact estimates when the need gives no quantity."""
-    if offer is None:
-        return None
-    q = to_annual(offer)
-    return QuantityMatch(q.amount, q.base_unit.value, q.dimension, 1.0, q.one_off)
-
-
 def activity_part(
-    kb: Knowledge,
-    offer: FlowSnapshot,
-    need: FlowSnapshot,
+    receiver_profiles: tuple[NafActivity, ...],
+    supplier_makes: bool,
     offer_class: str,
     need_class: str,
     receiving_prefix: str | None = None,
 ) -> float:
-    """How well the two trades fit the resource: the receiver's activity uses it, the supplier's makes it.
+    """How well the two trades fit the resource: the receiver's activity uses it (`receiver_profiles`,
+    its NAF code's profiles), the supplier's makes it (`supplier_makes`: a known trade producing it).
 
     A resource listed for the receiver's precise activity (NAF class) counts more than one listed for
     its whole division: "chimie inorganique de base" says more than "industrie chimique"; and one
@@ -155,22 +139,19 @@ def activity_part(
     (`receiving_prefix`, the NAF prefix of ewc_receivers.csv that takes the offer's code in) is such a
     listing, specific to the code.
     """
-    profiles = kb.activities(need.naf_code)
-    if not profiles:
+    if not receiver_profiles:
         receiver = ACTIVITY_UNKNOWN
     else:
         receiver = ACTIVITY_NOT_LISTED
-        for profile in profiles:
+        for profile in receiver_profiles:
             if offer_class in profile.uses or need_class in profile.uses:
                 depth = len(profile.prefix)
                 fit = (ACTIVITY_KNOWN_USE - 0.1 * (4 - depth)) * profile_focus(len(profile.uses))
                 receiver = max(receiver, fit)
     if receiving_prefix is not None:
         receiver = max(receiver, ACTIVITY_KNOWN_USE - 0.1 * (4 - len(receiving_prefix)))
-    if not kb.activities(offer.naf_code):
-        supplier = ACTIVITY_UNKNOWN
-    else:
-        supplier = ACTIVITY_KNOWN_USE if offer_class in kb.naf_produces(offer.naf_code) else ACTIVITY_UNKNOWN
+    # An offer's trade known to produce the resource fits; any other, or none known, is neutral.
+    supplier = ACTIVITY_KNOWN_USE if supplier_makes else ACTIVITY_UNKNOWN
     return round(0.7 * receiver + 0.3 * supplier, 3)
 
 

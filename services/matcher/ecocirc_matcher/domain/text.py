@@ -118,10 +118,11 @@ def _plain(folded: str) -> str:
 
 
 def made(text: str, *, purposes: bool = True) -> tuple[str, str]:
-    """What a text says an activity makes or a need is for, and the rest of it: "Production of bricks"
-    -> ("bricks", "production of ."), "Iron and steel production" -> ("iron and steel", ". production"),
-    "usine de papier" -> ("papier", "usine de ."), "Paille pour le compost" -> ("compost", "paille pour
-    le .") unless `purposes` is false. Words apart are kept apart ("a . b")."""
+    """What a text says an activity makes or a need is for, and the rest of it, each word of the one a
+    "." in the other: "Production of bricks" -> (". . bricks", "production of ."), "Iron and steel
+    production" -> ("iron . steel .", ". and . production"), "usine de papier" -> (". . papier", "usine
+    de ."), "Paille pour le compost" -> (". . . compost", "paille pour le .") unless `purposes` is false.
+    Words apart are thus kept apart ("a . b"); nothing made: ("", the folded text)."""
     tokens = _TOKEN.findall(_NON.sub("non", fold(text)))
     product: set[int] = set()
     for i, token in enumerate(tokens):

@@ -114,6 +114,10 @@ def test_a_collector_of_hazardous_waste_takes_every_hazardous_waste_and_nothing_
     liquids = need("Déchets dangereux liquides (huiles usagées, solvants)", hazardous=True, road_km=5)
     assert evaluate_substitution(offer("Solvants usés de l'atelier"), liquids, kb)
     assert evaluate_substitution(offer("Poteaux en bois traité CCA"), liquids, kb) is None
+    # ...and when its trade takes codes in (38.22), an offer none of whose classes is measured in volume
+    # (pickling acids are read as acids, in tonnes) gets no proposal, and no error either.
+    licensed = need("Déchets dangereux liquides", hazardous=True, road_km=5, naf="38.22Z")
+    assert evaluate_substitution(offer("Acides de décapage", ewc="11 01 05*"), licensed, kb) is None
 
 
 # Everyday French, the way a small business writes it; the receiver even accepts hazardous waste, so

@@ -78,7 +78,7 @@ async def _report(
         web.store,
         advisor,
         asked.territory,
-        territories.period_of(asked.first, asked.last),
+        territories.period_of(asked.first, asked.last, web.settings.zone()),
         web.settings.public_base_url,
     )
 
