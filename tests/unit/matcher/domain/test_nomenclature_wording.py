@@ -96,6 +96,9 @@ def test_a_container_is_still_a_container(kb: Knowledge) -> None:
         ("navets déclassés", "staff_mobility"),
         ("groupe électrogène de secours", "training_first_aid"),
         ("serrer les boulons", "use_space_heating"),
+        # A carbonate is a salt, not carbon: "carbon" and "carbone" are read as written.
+        ("Sodium carbonate", "carbon_fines"),
+        ("carbonate de sodium", "carbon_fines"),
     ],
 )
 def test_a_word_sharing_a_stem_is_not_the_keyword(kb: Knowledge, text: str, not_expected: str) -> None:
@@ -104,7 +107,13 @@ def test_a_word_sharing_a_stem_is_not_the_keyword(kb: Knowledge, text: str, not_
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("fontes", "ferrous_scrap"), ("lisiers", "slurry"), ("serres chauffées", "use_space_heating")],
+    [
+        ("fontes", "ferrous_scrap"),
+        ("lisiers", "slurry"),
+        ("serres chauffées", "use_space_heating"),
+        ("carbone", "carbon_fines"),
+        ("carbon", "carbon_fines"),
+    ],
 )
 def test_a_keyword_read_as_written_still_takes_its_plural(kb: Knowledge, text: str, expected: str) -> None:
     assert expected in kb.named_classes(text, Direction.OFFER)
