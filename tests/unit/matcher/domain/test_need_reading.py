@@ -36,6 +36,16 @@ def test_fioul_in_a_need_is_still_heating_oil(kb: Knowledge) -> None:
     assert "liquid_fuel" in kb.classify(offer("Fuel en cuve, fin de stock", category=Category.ENERGY))
 
 
+@pytest.mark.parametrize("label", ["Heating oil", "Heating gasoil"])
+def test_heating_oil_in_a_need_is_a_fuel_not_a_waste_oil(kb: Knowledge, label: str) -> None:
+    # "heating and other gasoil" is a fuel oil product (Regulation 1099/2008 on energy statistics): a
+    # need for it wants fuel, not used oil, and it does not ask for space heating.
+    read = kb.classification(need(label, category=Category.ENERGY))
+    assert "liquid_fuel" in read.named_resources
+    assert "waste_mineral_oil" not in read.confidence
+    assert "use_space_heating" not in read.confidence
+
+
 @pytest.mark.parametrize(
     ("text", "product", "rest"),
     [
