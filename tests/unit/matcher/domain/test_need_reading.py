@@ -46,6 +46,12 @@ def test_heating_oil_in_a_need_is_a_fuel_not_a_waste_oil(kb: Knowledge, label: s
     assert "use_space_heating" not in read.confidence
 
 
+def test_heat_transmission_oils_are_not_heating_oil(kb: Knowledge) -> None:
+    # "heating oil" is read as written: the List of Waste's "heat transmission oils" stay used oils.
+    read = kb.classify(offer("insulating and heat transmission oils", category=Category.MATERIAL))
+    assert "liquid_fuel" not in read
+
+
 @pytest.mark.parametrize(
     ("text", "product", "rest"),
     [
