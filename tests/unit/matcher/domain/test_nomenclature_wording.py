@@ -198,3 +198,11 @@ def test_an_exclude_is_a_word_not_a_phrase_split_into_vetoes(kb: Knowledge) -> N
     assert "use_animal_feed" not in kb.named_classes("Aliments pour la banque alimentaire", Direction.NEED)
     # "poultry litter" as an exclude vetoed the English "litter" itself.
     assert "use_animal_bedding" in kb.named_classes("Litter for horses", Direction.NEED)
+
+
+@pytest.mark.parametrize(
+    "label", ["Sons de seigle", "Son d'orge", "son d'avoine", "Son de maïs", "son d'épeautre"]
+)
+def test_the_bran_of_any_cereal_is_a_milling_by_product(kb: Knowledge, label: str) -> None:
+    # CPA 10.61.40 covers the bran of every cereal, not only of wheat and rice.
+    assert "milling_byproducts" in kb.classify(offer(label, category=Category.MATERIAL))
