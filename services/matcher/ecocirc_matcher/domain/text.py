@@ -67,6 +67,7 @@ _MAKERS = _MADE_BEFORE | frozenset(
     | {"usine", "usines", "centrale", "centrales", "manufacture"}
 )
 _MADE_AFTER = frozenset({"de", "d", "du", "des", "of"})
+_WORKS_FR = frozenset({"usine", "usines", "centrale", "centrales"})
 # Within a product's name: "iron and steel production", "fabrication de briques et tuiles".
 _MADE_JOINS = frozenset({"and", "et", "&", "/", "-"})
 # "Coal-fired power station", "RDF fuelled plant", "gas-fed": what comes before is what it takes in.
@@ -139,6 +140,10 @@ def made(text: str, *, purposes: bool = True) -> tuple[str, str]:
             product |= _product(tokens, range(j, len(tokens)))
         if token in _MADE_BEFORE:
             product |= _product(tokens, range(i - 1, -1, -1))
+        # A French adjective of what is made right after the works: "centrale électrique", "usine
+        # chimique", "usine sidérurgique" (the "-ique" adjectives of a product or trade).
+        if token in _WORKS_FR and i + 1 < len(tokens) and tokens[i + 1].endswith(("ique", "iques")):
+            product.add(i + 1)
     for i, token in enumerate(tokens):
         if purposes and token in _FOR:
             product |= _purpose(tokens, i + 1)

@@ -169,3 +169,11 @@ def test_an_additive_is_not_what_it_is_added_to(kb: Knowledge) -> None:
     read = kb.classification(need("Soil additive", category=Category.MATERIAL))
     assert "excavated_soil" not in read.confidence
     assert "use_cement_kiln" in kb.classification(need("Cement additive", category=Category.MATERIAL)).uses
+
+
+def test_a_power_plant_named_by_its_adjective_makes_electricity(kb: Knowledge) -> None:
+    # "centrale électrique" is read as "centrale de production d'électricité": it burns fuel.
+    read = kb.classification(need("Centrale électrique", category=Category.MATERIAL))
+    assert "electricity" not in read.confidence
+    assert "use_fuel" in read.confidence
+    assert made("usine chimique")[0] == ". chimique"
