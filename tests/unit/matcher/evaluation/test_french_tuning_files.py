@@ -106,6 +106,24 @@ SPECS = (
         hazards_in_words_only=10,
         every_group_kind=True,
     ),
+    # Nord rémois and Champagne (51), bassin de Lacq and Chalosse (64, 40), Vaucluse (84): agri-food and process
+    # industry. Saint-Sever and Orange, the nearest pair of two clusters, are 432 km apart.
+    TuningSpec(
+        "france_tuning_4",
+        companies=(40, 50),
+        flows=(130, 150),
+        substitutions=55,
+        mutualisations=12,
+        traps=45,
+        max_flows_per_company=6,
+        clusters=({"51"}, {"64", "40"}, {"84"}),
+        min_companies_per_cluster=12,
+        clusters_apart_km=400,
+        legal_and_health_traps=24,
+        lookalike_traps=8,
+        hazards_in_words_only=10,
+        every_group_kind=True,
+    ),
 )
 _SETS = {spec.folder: FrenchSet(spec.folder) for spec in SPECS}
 
