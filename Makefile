@@ -46,7 +46,7 @@ lint: $(STAMP) ## ruff, mypy, and the configuration reference up to date
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m ecocirc_shared.config_reference --check
 
-eval: $(STAMP) ## matcher quality: MAESTRI halves recall@k and MRR; Gers demo, the four French tuning sets and the independent set P/R
+eval: $(STAMP) ## matcher quality: MAESTRI halves recall@k and MRR; Gers demo, the French tuning sets and the independent set P/R
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation maestri
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
@@ -57,6 +57,8 @@ eval: $(STAMP) ## matcher quality: MAESTRI halves recall@k and MRR; Gers demo, t
 	    --file services/matcher/ecocirc_matcher/evaluation/data/france_tuning_3/territory.json
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
 	    --file services/matcher/ecocirc_matcher/evaluation/data/france_tuning_4/territory.json
+	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
+	    --file services/matcher/ecocirc_matcher/evaluation/data/france_tuning_5/territory.json
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
 	    --file services/matcher/ecocirc_matcher/evaluation/data/france_independent/territory.json
 

@@ -166,7 +166,7 @@ class FrenchSet:
             for text in (flow["label"], flow.get("description"))
             if text and text.strip().lower() in texts
         ]
-        assert copied == []
+        assert copied == [], copied
 
     def check_traps_cover_every_kind(self, *, legal_and_health: int, lookalike: int) -> None:
         kinds = Counter(t["type"] for t in self.traps)

@@ -124,6 +124,24 @@ SPECS = (
         hazards_in_words_only=10,
         every_group_kind=True,
     ),
+    # Small businesses, crafts and services of urban business parks: Bordeaux Métropole (33), Rennes Métropole (35),
+    # Montpellier and the bassin de Thau (34). Libourne and Poussan, the nearest pair of two clusters, are 348 km apart.
+    TuningSpec(
+        "france_tuning_5",
+        companies=(45, 52),
+        flows=(130, 150),
+        substitutions=50,
+        mutualisations=12,
+        traps=50,
+        max_flows_per_company=5,
+        clusters=({"33"}, {"35"}, {"34"}),
+        min_companies_per_cluster=14,
+        clusters_apart_km=340,
+        legal_and_health_traps=35,
+        lookalike_traps=7,
+        hazards_in_words_only=15,
+        every_group_kind=True,
+    ),
 )
 _SETS = {spec.folder: FrenchSet(spec.folder) for spec in SPECS}
 
