@@ -158,8 +158,11 @@ def _json_strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _json_strings(item)
+        for name, item in value.items():
+            # A flow's or company's "key" is an identifier of the file ("casse", "boues"), not wording a
+            # company wrote: its label and description are what the knowledge must not copy.
+            if name != "key":
+                yield from _json_strings(item)
     elif isinstance(value, list):
         for item in value:
             yield from _json_strings(item)
