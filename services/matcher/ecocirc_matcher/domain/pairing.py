@@ -20,6 +20,7 @@ from ecocirc_matcher.domain.scoring import (
     activity_part,
     allowed_reach,
     common_months,
+    declared_limit_road_km,
     distance_part,
     match_annual,
     mutualisation_score,
@@ -145,9 +146,7 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         # take the offer's code in, but the resource it would be about is none of the offer's).
         return None
     # The flows' own maximum distances shorten (never lengthen) a class's reach.
-    limit = o.max_distance_km
-    if n.max_distance_km is not None and (limit is None or n.max_distance_km < limit):
-        limit = n.max_distance_km
+    limit = declared_limit_road_km(o.max_distance_km, n.max_distance_km)
 
     # The strongest evidence wins; on a tie, the first found: what the words link (class links, in
     # class order) comes before what the activity takes (receiver links).

@@ -53,10 +53,21 @@ def road_km(a: FlowSnapshot, b: FlowSnapshot) -> float:
     return DETOUR_FACTOR * great_circle_km(a.site.lat, a.site.lon, b.site.lat, b.site.lon)
 
 
+def declared_limit_road_km(*declared: float | None) -> float | None:
+    """The flows' declared maximum distances as a limit on the estimated road distance, or None.
+
+    A company that writes "50 km maximum" is refused a partner only when even the straight line is
+    longer: the road distance here is an estimate (the great circle times an average detour), and a
+    real road may be straighter, so a pair is never refused on the estimate alone. Its score still
+    falls with the estimated distance (`distance_part`)."""
+    limits = [d for d in declared if d is not None]
+    return DETOUR_FACTOR * min(limits) if limits else None
+
+
 def allowed_reach(class_reach: float, *flows: FlowSnapshot) -> float:
     """A class's reach, shortened (never lengthened) by the flows' own maximum distances."""
-    limits = [f.max_distance_km for f in flows if f.max_distance_km is not None]
-    return min([class_reach, *limits])
+    limit = declared_limit_road_km(*(f.max_distance_km for f in flows))
+    return class_reach if limit is None else min(class_reach, limit)
 
 
 def distance_part(distance: float, reach: float) -> float:

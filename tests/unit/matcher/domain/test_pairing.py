@@ -79,6 +79,22 @@ def test_own_max_distance_only_shortens(kb: Knowledge) -> None:
     assert far is None
 
 
+def test_a_declared_maximum_is_refused_only_when_even_the_straight_line_exceeds_it(kb: Knowledge) -> None:
+    # 12 km by the estimated road is 9.2 km as the crow flies: within "10 km maximum", since the real
+    # road may be straighter than the average detour; 14 km (10.8 straight) is beyond it whatever the road.
+    within = evaluate_substitution(
+        offer("plaquettes de bois", max_distance_km=10), need("chaudière bois", road_km=12), kb
+    )
+    assert within is not None
+    assert within.score_parts["distance"] < 0.25  # near the limit: the distance part says so
+    assert (
+        evaluate_substitution(
+            offer("plaquettes de bois"), need("chaudière bois", road_km=14, max_distance_km=10), kb
+        )
+        is None
+    )
+
+
 def test_hazardous_only_to_receivers_that_accept(kb: Knowledge) -> None:
     solvents = offer("solvants usés", hazardous=True)
     assert evaluate_substitution(solvents, need("régénération de solvants"), kb) is None
