@@ -174,7 +174,9 @@ def trade_coverage(
     needs, against the class the item is; and the offers' hazard read from their words alone."""
     text = (trade_table() if table is None else table).decode("utf-8-sig")
     rows = csv.DictReader(io.StringIO(text, newline=""))
-    offers, needs, hazards = [], [], []
+    offers: list[LabelReading] = []
+    needs: list[LabelReading] = []
+    hazards: list[HazardReading] = []
     for row in rows:
         direction = Direction.OFFER if row["direction"] == "offer" else Direction.NEED
         flow = _offer(row["wording"], direction)
