@@ -16,10 +16,10 @@ from ecocirc_shared.flows import Direction
 from ecocirc_shared.reference import ewc_entries, naf_entries
 
 DATA = _read_packaged()
-# Floors of the trade items: 0.882 offers, 0.750 needs, 0.935 hazards, 2 false alarms once the knowledge was
+# Floors of the trade items: 0.934 offers, 0.833 needs, 0.935 hazards, 2 false alarms once the knowledge was
 # completed from the trade guides (0.654, 0.625, 0.587 and 2 before).
-FLOOR_TRADE_OFFERS = 0.88
-FLOOR_TRADE_NEEDS = 0.75
+FLOOR_TRADE_OFFERS = 0.93
+FLOOR_TRADE_NEEDS = 0.83
 FLOOR_TRADE_HAZARDS = 0.93
 MAX_TRADE_FALSE_HAZARDS = 2
 
