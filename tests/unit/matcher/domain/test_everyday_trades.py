@@ -491,3 +491,24 @@ def test_trade_guides_words_are_read_as_what_they_mean(
 )
 def test_trade_guides_hazardous_wastes_are_hazardous_by_their_words(kb: Knowledge, label: str) -> None:
     assert is_hazardous(kb, offer(label))
+
+
+@pytest.mark.parametrize(
+    ("offered", "needed", "pairs"),
+    [
+        # What small businesses take in, in their own words (knowledge/trade_wastes.csv), meets their
+        # neighbours' wastes, and the law and cleanliness still refuse what they must.
+        ("Drêches humides", "Drêches pour la culture des champignons", True),
+        ("Huiles alimentaires usagées", "Huiles alimentaires usagées pour le biodiesel", True),
+        ("Pains et viennoiseries invendus", "Coproduits de boulangerie pour l'alimentation animale", True),
+        ("Tôle froissée", "Carcasses de véhicules hors d'usage", True),
+        ("Restes de repas", "Coproduits de boulangerie pour l'alimentation animale", False),
+        ("Chiffons souillés", "Chiffons d'essuyage", False),
+    ],
+)
+def test_trade_needs_in_their_own_words_meet_the_right_wastes(
+    kb: Knowledge, offered: str, needed: str, pairs: bool
+) -> None:
+    assert (
+        evaluate_substitution(offer(offered), need(needed, category=Category.MATERIAL), kb) is not None
+    ) is pairs
