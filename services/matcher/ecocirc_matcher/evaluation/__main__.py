@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 from ecocirc_matcher.domain.knowledge import _read_packaged, load_knowledge
-from ecocirc_matcher.evaluation.coverage import coverage, format_coverage_report
+from ecocirc_matcher.evaluation.coverage import (
+    coverage,
+    format_coverage_report,
+    format_hazard_report,
+    trade_coverage,
+)
 from ecocirc_matcher.evaluation.demo import (
     DEFAULT_TERRITORY,
     NOTIFY_THRESHOLD,
@@ -80,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.dataset == "coverage":
-        sys.stdout.write(format_coverage_report(coverage(kb, _read_packaged()), verbose=args.verbose))
+        data = _read_packaged()
+        sys.stdout.write(format_coverage_report(coverage(kb, data), verbose=args.verbose))
+        sys.stdout.write(format_hazard_report(trade_coverage(kb)[2], verbose=args.verbose))
         return 0
     if args.dataset == "demo":
         if not args.file.is_file():

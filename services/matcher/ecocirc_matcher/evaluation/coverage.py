@@ -12,7 +12,11 @@ as a need) and compared with the activity profile `naf_activities.csv` gives its
 Entries that name nothing by design ("déchets non spécifiés ailleurs", the `99` entries) are left out.
 
 The trade's own vocabulary is checked the same way: every term of `glossary.csv` (each with its source)
-is read by the keywords and compared with the class the glossary gives it.
+is read by the keywords and compared with the class the glossary gives it; and every item of
+`trade_wastes.csv` (the wastes of small businesses, in their trade guides' own words, and a few of their
+needs) is read as an offered waste or a material need, without code or activity, against the class the
+guide's item is (any of its `;`-separated classes), and, for an item the guide calls hazardous, whether
+its words alone make the flow hazardous.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 
 from ecocirc_matcher.domain.classify import VAGUE_FAMILIES
 from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.records import is_hazardous
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot, Site
 from ecocirc_shared.reference import ewc_entries, naf_entries
 
@@ -33,6 +39,8 @@ _NAMESPACE = uuid.UUID("8d2b51c4-6a0e-4f7b-9c13-5e8a7d20b6f1")
 _DECLARED = datetime(2024, 1, 1, tzinfo=UTC)
 # The entries of the list that name no particular waste: "déchets non spécifiés ailleurs".
 UNNAMED_SUFFIX = " 99"
+# The wastes and needs of small businesses as their trade guides write them (knowledge/README.md).
+TRADE_TABLE = "trade_wastes.csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +98,13 @@ def _resources(kb: Knowledge, classes: Iterable[str]) -> frozenset[str]:
     )
 
 
-def _offer(label: str) -> FlowSnapshot:
+def _offer(label: str, direction: Direction = Direction.OFFER) -> FlowSnapshot:
     return FlowSnapshot(
-        flow_id=uuid.uuid5(_NAMESPACE, label),
+        flow_id=uuid.uuid5(_NAMESPACE, f"{direction.value}:{label}"),
         company_id=uuid.uuid5(_NAMESPACE, "company"),
         version=1,
-        direction=Direction.OFFER,
-        category=Category.WASTE,
+        direction=direction,
+        category=Category.WASTE if direction is Direction.OFFER else Category.MATERIAL,
         label=label,
         site=Site(lat=43.6, lon=1.1),
         declared_at=_DECLARED,
@@ -144,9 +152,87 @@ def glossary_coverage(kb: Knowledge, data: Mapping[str, bytes]) -> Coverage:
     return Coverage("glossary", tuple(readings), "its glossary class")
 
 
+@dataclass(frozen=True, slots=True)
+class HazardReading:
+    """Whether a trade item's words alone make it hazardous, and whether its guide says it is."""
+
+    label: str
+    expected: bool
+    read: bool
+
+
+def trade_table() -> bytes:
+    """`trade_wastes.csv`, packaged beside the knowledge but not part of it: a measure, not what the
+    matcher reads (a change to it does not change `Knowledge.version`)."""
+    return resources.files("ecocirc_matcher.knowledge").joinpath(TRADE_TABLE).read_bytes()
+
+
+def trade_coverage(
+    kb: Knowledge, table: bytes | None = None
+) -> tuple[Coverage, Coverage, tuple[HazardReading, ...]]:
+    """Every item of `trade_wastes.csv` read as its trade writes it: the wastes as offers, the needs as
+    needs, against the class the item is; and the offers' hazard read from their words alone."""
+    text = (trade_table() if table is None else table).decode("utf-8-sig")
+    rows = csv.DictReader(io.StringIO(text, newline=""))
+    offers: list[LabelReading] = []
+    needs: list[LabelReading] = []
+    hazards: list[HazardReading] = []
+    for row in rows:
+        direction = Direction.OFFER if row["direction"] == "offer" else Direction.NEED
+        flow = _offer(row["wording"], direction)
+        confidence = kb.classification(flow).confidence
+        # A need may name only its use ("pour la fabrication de meubles"): uses count there.
+        read = (
+            _resources(kb, confidence)
+            if direction is Direction.OFFER
+            else frozenset(c for c in confidence if kb.classes[c].specific)
+        )
+        reading = LabelReading(
+            f"trade-{row['direction']}s",
+            row["trade"],
+            row["wording"],
+            read,
+            frozenset(row["class_id"].split(";")),
+        )
+        (offers if direction is Direction.OFFER else needs).append(reading)
+        if direction is Direction.OFFER:
+            hazards.append(HazardReading(row["wording"], row["hazardous"] == "1", is_hazardous(kb, flow)))
+    return (
+        Coverage("trade-offers", tuple(offers), "the guide's class"),
+        Coverage("trade-needs", tuple(needs), "the guide's class"),
+        tuple(hazards),
+    )
+
+
+def format_hazard_report(hazards: Iterable[HazardReading], *, verbose: bool = False) -> str:
+    """The share of hazardous trade items read as hazardous, and the ordinary ones read so."""
+    hazards = tuple(hazards)
+    expected = [h for h in hazards if h.expected]
+    ordinary = [h for h in hazards if not h.expected]
+    lines = [
+        f"trade hazards: {len(expected)} hazardous items; read hazardous "
+        f"{sum(h.read for h in expected) / max(len(expected), 1):.3f} "
+        f"({sum(h.read for h in expected)}/{len(expected)}); ordinary items read hazardous "
+        f"{sum(h.read for h in ordinary)}/{len(ordinary)}"
+    ]
+    if verbose:
+        lines += [f"  missed    {h.label}" for h in expected if not h.read]
+        lines += [f"  alarmed   {h.label}" for h in ordinary if h.read]
+    return "\n".join(lines) + "\n"
+
+
 def coverage(kb: Knowledge, data: Mapping[str, bytes]) -> tuple[Coverage, ...]:
-    """The EWC labels in French and English, the NAF labels, and the glossary's terms."""
-    return ewc_coverage(kb, "fr"), ewc_coverage(kb, "en"), naf_coverage(kb), glossary_coverage(kb, data)
+    """The EWC labels in French and English, the NAF labels, the glossary's terms, and the trade items
+    (offers, needs)."""
+    offers, needs, _ = trade_coverage(kb)
+    return (
+        ewc_coverage(kb, "fr"),
+        ewc_coverage(kb, "en"),
+        naf_coverage(kb),
+        glossary_coverage(kb, data),
+        offers,
+        needs,
+    )
 
 
 def format_coverage_report(reports: Iterable[Coverage], *, verbose: bool = False) -> str:

@@ -459,3 +459,56 @@ def test_an_open_need_takes_its_trades_inputs_only_as_surely_as_they_serve_its_u
     # A need that names no use reads its trade's inputs as they are.
     bare = kb.classification(need("Coproduits", naf="01.41Z", category=Category.MATERIAL)).confidence
     assert bare["crop_residues"] == 0.6
+
+
+@pytest.mark.parametrize(
+    ("label", "is_", "is_not"),
+    [
+        # Trade guides' words (knowledge/trade_wastes.csv): a need "for animal feed" is not animal by-products.
+        ("Coproduits de boulangerie pour l'alimentation animale", "bakery_waste", "animal_by_products"),
+        ("Boues de perchloréthylène du pressing", "solvents", "organic_sludge"),
+        ("Fleurs invendues et tiges coupées", "green_waste", "food_waste"),
+        ("Convertisseur catalytique", "spent_catalysts", "generic_waste"),
+        ("Bombes aérosols", "chemical_residues", "generic_waste"),
+    ],
+)
+def test_trade_guides_words_are_read_as_what_they_mean(
+    kb: Knowledge, label: str, is_: str, is_not: str
+) -> None:
+    read = classes(kb, label) | classes(kb, label, direction=Direction.NEED)
+    assert is_ in read and is_not not in read
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Révélateurs usés",
+        "Liquide de refroidissement",
+        "Fluides frigorigènes",
+        "Lames de rasoirs",
+        "Batterie",
+    ],
+)
+def test_trade_guides_hazardous_wastes_are_hazardous_by_their_words(kb: Knowledge, label: str) -> None:
+    assert is_hazardous(kb, offer(label))
+
+
+@pytest.mark.parametrize(
+    ("offered", "needed", "pairs"),
+    [
+        # What small businesses take in, in their own words (knowledge/trade_wastes.csv), meets their
+        # neighbours' wastes, and the law and cleanliness still refuse what they must.
+        ("Drêches humides", "Drêches pour la culture des champignons", True),
+        ("Huiles alimentaires usagées", "Huiles alimentaires usagées pour le biodiesel", True),
+        ("Pains et viennoiseries invendus", "Coproduits de boulangerie pour l'alimentation animale", True),
+        ("Tôle froissée", "Carcasses de véhicules hors d'usage", True),
+        ("Restes de repas", "Coproduits de boulangerie pour l'alimentation animale", False),
+        ("Chiffons souillés", "Chiffons d'essuyage", False),
+    ],
+)
+def test_trade_needs_in_their_own_words_meet_the_right_wastes(
+    kb: Knowledge, offered: str, needed: str, pairs: bool
+) -> None:
+    assert (
+        evaluate_substitution(offer(offered), need(needed, category=Category.MATERIAL), kb) is not None
+    ) is pairs

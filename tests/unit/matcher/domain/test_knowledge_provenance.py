@@ -15,6 +15,7 @@ import pytest
 import ecocirc_matcher.evaluation
 from ecocirc_matcher.domain.knowledge import _read_packaged
 from ecocirc_matcher.domain.text import keys, words
+from ecocirc_matcher.evaluation.coverage import trade_table
 from ecocirc_shared.reference import ewc_entries, naf_entries
 
 REPO = Path(__file__).resolve().parents[4]
@@ -190,6 +191,9 @@ def test_every_row_cites_known_sources(name: str) -> None:
 def test_every_source_is_cited() -> None:
     cited = {i for name, column in CITING.items() for row in _rows(name) for i in _ids(row[column])}
     cited |= {i for row in _rows("lexicon.csv") for i in _ids(row["source"])}
+    # The trade guides that the coverage measure's table cites (evaluation/coverage.py).
+    trades = io.StringIO(trade_table().decode("utf-8-sig"), newline="")
+    cited |= {i for row in csv.DictReader(trades) for i in _ids(row["source"])}
     assert sorted({r["id"] for r in _rows("sources.csv")} - cited) == []
 
 
