@@ -60,6 +60,10 @@ eval: $(STAMP) ## matcher quality: MAESTRI halves recall@k and MRR; Gers demo, t
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
 	    --file services/matcher/ecocirc_matcher/evaluation/data/france_tuning_5/territory.json
 	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
+	    --file services/matcher/ecocirc_matcher/evaluation/data/france_tuning_6/territory.json
+	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
+	    --file services/matcher/ecocirc_matcher/evaluation/data/france_tuning_7/territory.json
+	$(VENV)/bin/python -m ecocirc_matcher.evaluation demo \
 	    --file services/matcher/ecocirc_matcher/evaluation/data/france_independent/territory.json
 
 bench: $(STAMP) ## speed and cost figures, each next to a baseline run in the same command (~12 min)
