@@ -39,6 +39,7 @@ _DATA_FILES = (
     # Provenance: read by no rule, hashed into the version all the same (see knowledge/README.md).
     "sources.csv",
     "glossary.csv",
+    "trade_wastes.csv",
 )
 
 # How sure an EWC code makes us, by how precisely the mapping names it: an entry of its own, a

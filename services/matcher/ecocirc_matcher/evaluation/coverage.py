@@ -12,7 +12,10 @@ as a need) and compared with the activity profile `naf_activities.csv` gives its
 Entries that name nothing by design ("déchets non spécifiés ailleurs", the `99` entries) are left out.
 
 The trade's own vocabulary is checked the same way: every term of `glossary.csv` (each with its source)
-is read by the keywords and compared with the class the glossary gives it.
+is read by the keywords and compared with the class the glossary gives it; and every item of
+`trade_wastes.csv` (the wastes and needs of small businesses, each in its trade guide's own words) is read
+as an offer or a need, without code or activity, against the class the table gives it and, for the wastes
+the guide calls hazardous, whether its words alone make it hazardous.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import UTC, datetime
 
 from ecocirc_matcher.domain.classify import VAGUE_FAMILIES
 from ecocirc_matcher.domain.knowledge import Knowledge
+from ecocirc_matcher.domain.records import is_hazardous
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot, Site
 from ecocirc_shared.reference import ewc_entries, naf_entries
 
@@ -44,6 +48,10 @@ class LabelReading:
     label: str
     read: frozenset[str]
     expected: frozenset[str]
+    # What the source says of its hazard (a trade guide: True or False; None when it says nothing),
+    # and whether the words were read as hazardous.
+    hazardous: bool | None = None
+    read_hazardous: bool = False
 
     @property
     def right(self) -> bool:
@@ -79,6 +87,14 @@ class Coverage:
     def unread(self) -> list[LabelReading]:
         return [r for r in self.readings if not r.read]
 
+    def hazard_missed(self) -> list[LabelReading]:
+        """Items their source calls hazardous that the words leave ordinary."""
+        return [r for r in self.readings if r.hazardous and not r.read_hazardous]
+
+    def hazard_raised(self) -> list[LabelReading]:
+        """Items their source calls ordinary that the words make hazardous."""
+        return [r for r in self.readings if r.hazardous is False and r.read_hazardous]
+
     def elsewhere(self) -> list[LabelReading]:
         """Labels read, but into no class their code is given."""
         return [r for r in self.judged if r.read and not r.right]
@@ -100,6 +116,16 @@ def _offer(label: str) -> FlowSnapshot:
         label=label,
         site=Site(lat=43.6, lon=1.1),
         declared_at=_DECLARED,
+    )
+
+
+def _need(label: str) -> FlowSnapshot:
+    return _offer(label).model_copy(
+        update={
+            "flow_id": uuid.uuid5(_NAMESPACE, f"need {label}"),
+            "direction": Direction.NEED,
+            "category": Category.MATERIAL,
+        }
     )
 
 
@@ -144,9 +170,43 @@ def glossary_coverage(kb: Knowledge, data: Mapping[str, bytes]) -> Coverage:
     return Coverage("glossary", tuple(readings), "its glossary class")
 
 
+def trade_coverage(kb: Knowledge, data: Mapping[str, bytes], direction: Direction) -> Coverage:
+    """Every item of the trades' guides (`trade_wastes.csv`) of one direction, read as a small business
+    writes it (words only: no code, no activity), against the classes the table gives it."""
+    rows = csv.DictReader(io.StringIO(data["trade_wastes.csv"].decode("utf-8-sig"), newline=""))
+    readings = []
+    for row in rows:
+        if row["direction"] != direction.value:
+            continue
+        flow = _offer(row["wording"]) if direction is Direction.OFFER else _need(row["wording"])
+        read = _resources(kb, kb.classification(flow).confidence)
+        expected = frozenset(c for c in row["class_id"].split(";") if c)
+        hazardous = {"1": True, "0": False}.get(row["hazardous"])
+        readings.append(
+            LabelReading(
+                f"trades-{direction.value}",
+                row["trade"],
+                row["wording"],
+                read,
+                expected,
+                hazardous,
+                is_hazardous(kb, flow),
+            )
+        )
+    return Coverage(f"trades-{direction.value}", tuple(readings), "its class")
+
+
 def coverage(kb: Knowledge, data: Mapping[str, bytes]) -> tuple[Coverage, ...]:
-    """The EWC labels in French and English, the NAF labels, and the glossary's terms."""
-    return ewc_coverage(kb, "fr"), ewc_coverage(kb, "en"), naf_coverage(kb), glossary_coverage(kb, data)
+    """The EWC labels in French and English, the NAF labels, the glossary's terms, and the trades' wastes
+    and needs."""
+    return (
+        ewc_coverage(kb, "fr"),
+        ewc_coverage(kb, "en"),
+        naf_coverage(kb),
+        glossary_coverage(kb, data),
+        trade_coverage(kb, data, Direction.OFFER),
+        trade_coverage(kb, data, Direction.NEED),
+    )
 
 
 def format_coverage_report(reports: Iterable[Coverage], *, verbose: bool = False) -> str:
@@ -156,6 +216,7 @@ def format_coverage_report(reports: Iterable[Coverage], *, verbose: bool = False
             f"{report.source}: {report.total} labels; read {report.read_share:.3f} "
             f"({report.total - len(report.unread())}/{report.total}); read into {report.target} "
             f"{report.right_share:.3f} ({sum(r.right for r in report.judged)}/{len(report.judged)})"
+            + _hazard_summary(report)
         )
         if verbose:
             for r in report.unread():
@@ -165,4 +226,17 @@ def format_coverage_report(reports: Iterable[Coverage], *, verbose: bool = False
                     f"  elsewhere {r.code}  {r.label}  -> {', '.join(sorted(r.read))}"
                     f"  [expected: {', '.join(sorted(r.expected))}]"
                 )
+            lines += [f"  not hazardous {r.code}  {r.label}" for r in report.hazard_missed()]
+            lines += [f"  hazardous {r.code}  {r.label}" for r in report.hazard_raised()]
     return "\n".join(lines) + "\n"
+
+
+def _hazard_summary(report: Coverage) -> str:
+    hazardous = [r for r in report.readings if r.hazardous]
+    ordinary = [r for r in report.readings if r.hazardous is False]
+    if not hazardous and not ordinary:
+        return ""
+    return (
+        f"; hazardous read hazardous {len(hazardous) - len(report.hazard_missed())}/{len(hazardous)}"
+        f"; ordinary read hazardous {len(report.hazard_raised())}/{len(ordinary)}"
+    )

@@ -31,6 +31,7 @@ CITING = {
     "ewc_receivers.csv": "source",
     "shared_needs.csv": "source",
     "made_by.csv": "source",
+    "trade_wastes.csv": "source",
 }
 # Words of a term may stand a little apart in a label ("sciure de bois, copeaux" holds "copeaux de bois"),
 # as the classifier itself allows (classify.EXTRA_SPAN).
