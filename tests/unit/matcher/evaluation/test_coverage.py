@@ -77,7 +77,7 @@ def test_the_trades_items_name_known_classes_and_say_their_hazard() -> None:
     # A waste's guide says whether it is hazardous; a need's says nothing of it.
     assert sum(r.hazardous is None for r in offers.readings) <= 5
     assert all(r.hazardous is None for r in needs.readings)
-    assert len({r.code for r in offers.readings}) >= 24
+    assert len({r.code for r in offers.readings}) >= 27
 
 
 def test_the_keywords_read_the_trades_wastes_and_needs_in_their_own_words() -> None:
@@ -86,7 +86,7 @@ def test_the_keywords_read_the_trades_wastes_and_needs_in_their_own_words() -> N
     # and the wastes the guides call hazardous are hazardous from their words alone.
     offers = trade_coverage(load_knowledge(), DATA, Direction.OFFER)
     needs = trade_coverage(load_knowledge(), DATA, Direction.NEED)
-    assert offers.right_share >= 0.92
-    assert len(offers.hazard_missed()) <= 13
+    assert offers.right_share >= 0.93
+    assert len(offers.hazard_missed()) <= 16
     assert len(offers.hazard_raised()) <= 1
     assert needs.right_share >= 0.9
