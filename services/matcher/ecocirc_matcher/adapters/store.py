@@ -15,7 +15,7 @@ from ecocirc_shared.events import (
     SynergyProposed,
     SynergyRevised,
     SynergyWithdrawn,
-    encode_synergy_news,
+    encode_synergy_news_many,
 )
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.outbox import enqueue_copied, enqueue_many
@@ -328,10 +328,13 @@ class MatcherTx:
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
                    owner = EXCLUDED.owner, updated_at = now()"""
         )
-        rows = []
-        for c in changes:
-            event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
-            rows.append((event_id, str(c.synergy_id), payload))
+        encoded = encode_synergy_news_many(
+            [(SynergyProposed if c.new else SynergyRevised, c.document) for c in changes]
+        )
+        rows = [
+            (event_id, str(c.synergy_id), payload)
+            for c, (event_id, payload) in zip(changes, encoded, strict=True)
+        ]
         await enqueue_copied(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
