@@ -332,9 +332,10 @@ def encode_synergy_news(
 
 
 def encode_synergy_news_many(
-    news: Sequence[tuple[type[SynergyProposed | SynergyRevised], str]],
+    news: Sequence[tuple[type[SynergyProposed | SynergyRevised], bytes]],
 ) -> list[tuple[str, bytes]]:
-    """`encode_synergy_news` for many events written together: each event's id as its text, and its bytes.
+    """`encode_synergy_news` for many events written together, each snapshot given as its JSON's UTF-8
+    bytes: each event's id as its text, and its bytes.
 
     The events of one transaction share one time (that of the batch that made them), so each type's
     envelope is serialised once, around a placeholder id; each event then gets a fresh version 4
@@ -345,14 +346,14 @@ def encode_synergy_news_many(
     if not news:
         return []
     occurred_at = _now()
-    heads: dict[type[Event], tuple[str, str]] = {}
+    heads: dict[type[Event], tuple[str, bytes]] = {}
     for event_type in {t for t, _ in news}:
         envelope = {
             name: _PLACEHOLDER_ID if name == "event_id" else occurred_at if name == "occurred_at" else default
             for name, default, _ in _envelope(event_type)
         }
         before, after = to_json(envelope).decode()[:-1].split(str(_PLACEHOLDER_ID))
-        heads[event_type] = (before, f'{after},"synergy":')
+        heads[event_type] = (before, f'{after},"synergy":'.encode())
     random = os.urandom(16 * len(news)).hex()
     encoded = []
     for i, (event_type, synergy_json) in enumerate(news):
@@ -360,7 +361,7 @@ def encode_synergy_news_many(
         # The version (4) and variant (10xx) bits of RFC 4122, where uuid4 sets them.
         event_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
         before, after = heads[event_type]
-        encoded.append((event_id, f"{before}{event_id}{after}{synergy_json}}}".encode()))
+        encoded.append((event_id, f"{before}{event_id}".encode() + after + synergy_json + b"}"))
     return encoded
 
 

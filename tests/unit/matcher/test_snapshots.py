@@ -122,7 +122,7 @@ def test_an_event_around_a_serialised_snapshot_is_what_encode_gives(
 def test_events_encoded_together_are_what_encode_gives_with_fresh_version_4_ids() -> None:
     p, version = proposal()
     document, _ = first_revision(p, version)
-    news = [(SynergyProposed, document), (SynergyRevised, document)] * 500
+    news = [(SynergyProposed, document.encode()), (SynergyRevised, document.encode())] * 500
     encoded = encode_synergy_news_many(news)
     ids = [uuid.UUID(event_id) for event_id, _ in encoded]
     assert len(set(ids)) == len(news)
