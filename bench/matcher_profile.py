@@ -37,7 +37,7 @@ PARTS = (
     ),
     (
         "  of which outbox (event encoding + insert)",
-        (("outbox.py", "enqueue_copied"), ("events.py", "encode_synergy_news")),
+        (("outbox.py", "enqueue_copied"), ("events.py", "encode_synergy_news_many")),
     ),
     ("saving flows (SQL)", (("store.py", "save_flows"),)),
     ("catch-up (others' writes)", (("matching.py", "_catch_up"),)),

@@ -116,10 +116,11 @@ async def enqueue_encoded(
 
 
 async def enqueue_copied(
-    conn: Connection, schema: str, topic: str, rows: Sequence[tuple[UUID, str, bytes]]
+    conn: Connection, schema: str, topic: str, rows: Sequence[tuple[UUID | str, str, bytes]]
 ) -> None:
     """As `enqueue_encoded`, by COPY: for many events at once (a matcher batch writes thousands), the
     rows travel in PostgreSQL's binary format without an array per column to build and take apart.
+    An event id may come as its text (asyncpg reads a UUID's text in C, its `bytes` in Python).
 
     COPY inserts in list order (the rows' seq follow it) and fires the notify trigger once.
     """

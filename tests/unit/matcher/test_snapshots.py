@@ -15,7 +15,14 @@ from ecocirc_matcher.domain.knowledge import load_knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
 from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution
 from ecocirc_matcher.service_layer.snapshots import at_revision, fingerprint, first_revision, to_snapshot
-from ecocirc_shared.events import SynergyProposed, SynergyRevised, decode, encode, encode_synergy_news
+from ecocirc_shared.events import (
+    SynergyProposed,
+    SynergyRevised,
+    decode,
+    encode,
+    encode_synergy_news,
+    encode_synergy_news_many,
+)
 from ecocirc_shared.flows import Confidentiality, Direction, FlowSnapshot, Period, Unit
 from ecocirc_shared.synergies import SynergyKind, SynergySnapshot
 from tests.unit.matcher.domain.test_bulk_equivalence import random_flow
@@ -110,6 +117,26 @@ def test_an_event_around_a_serialised_snapshot_is_what_encode_gives(
     assert isinstance(event, event_type) and event.event_id == event_id
     assert event.synergy == to_snapshot(p, 1, version)
     assert raw == encode(event)
+
+
+def test_events_encoded_together_are_what_encode_gives_with_fresh_version_4_ids() -> None:
+    p, version = proposal()
+    document, _ = first_revision(p, version)
+    news = [(SynergyProposed, document.encode()), (SynergyRevised, document.encode())] * 500
+    encoded = encode_synergy_news_many(news)
+    ids = [uuid.UUID(event_id) for event_id, _ in encoded]
+    assert len(set(ids)) == len(news)
+    assert all(
+        i.version == 4 and i.variant == uuid.RFC_4122 and str(i) == t
+        for i, (t, _) in zip(ids, encoded, strict=True)
+    )
+    for (event_type, _), event_id, (_, raw) in zip(news, ids, encoded, strict=True):
+        event = decode(raw)
+        assert isinstance(event, event_type) and event.event_id == event_id
+        assert event.synergy == to_snapshot(p, 1, version)
+        assert raw == encode(event)
+    assert len({decode(raw).occurred_at for _, raw in encoded}) == 1  # one batch, one time
+    assert encode_synergy_news_many([]) == []
 
 
 def test_odd_texts_and_numbers_are_written_as_the_model_writes_them() -> None:

@@ -15,7 +15,7 @@ from ecocirc_shared.events import (
     SynergyProposed,
     SynergyRevised,
     SynergyWithdrawn,
-    encode_synergy_news,
+    encode_synergy_news_many,
 )
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.outbox import enqueue_copied, enqueue_many
@@ -61,8 +61,25 @@ class StoredFlow:
 # Where a batch's synergy rows land before the upsert (`MatcherTx.save_synergies`): a table of the
 # session (not logged, never seen by another), emptied at each commit, created on the first use.
 _SYNERGY_ROWS = """CREATE TEMP TABLE IF NOT EXISTS synergy_rows (
-    synergy_id uuid, revision int, fingerprint text, flow_ids uuid[], group_id uuid, snapshot text, owner int
+    synergy_id uuid, revision int, fingerprint text, flow_ids text, group_id uuid, snapshot bytea, owner int
 ) ON COMMIT DELETE ROWS"""
+
+# The text of the flow ids met (a flow is in many synergies), by the ids' integers: asyncpg would
+# check every element of a uuid[] against three abstract classes and take each id's bytes in Python.
+_ID_TEXTS: dict[int, str] = {}
+
+
+def _ids_array(ids: tuple[UUID, ...]) -> str:
+    """A PostgreSQL array literal of these ids (a uuid's text needs no quotes)."""
+    texts = []
+    for i in ids:
+        text = _ID_TEXTS.get(i.int)
+        if text is None:
+            if len(_ID_TEXTS) >= 100_000:
+                _ID_TEXTS.clear()
+            text = _ID_TEXTS[i.int] = str(i)
+        texts.append(text)
+    return "{" + ",".join(texts) + "}"
 
 
 def _int_array(items: frozenset[int]) -> str:
@@ -308,19 +325,24 @@ class MatcherTx:
         """
         if not changes:
             return
+        # Each snapshot (most of the bytes) encoded once, for its row and its event; the ids as text,
+        # which asyncpg reads in C (the synergy's is its event's key as well).
+        documents = [c.document.encode() for c in changes]
+        keys = [str(c.synergy_id) for c in changes]
         await self.conn.execute(_SYNERGY_ROWS)
         await self.conn.copy_records_to_table(
             "synergy_rows",
             schema_name="pg_temp",
             records=[
-                (c.synergy_id, c.revision, c.fingerprint, list(c.flow_ids), c.group_id, c.document, c.owner)
-                for c in changes
+                (key, c.revision, c.fingerprint, _ids_array(c.flow_ids), c.group_id, document, c.owner)
+                for c, key, document in zip(changes, keys, documents, strict=True)
             ],
         )
         await self.conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot,
                                     owner)
-               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids, s.group_id, s.snapshot::jsonb,
+               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids::uuid[], s.group_id,
+                      convert_from(s.snapshot, 'UTF8')::jsonb,
                       s.owner
                FROM pg_temp.synergy_rows s
                ON CONFLICT (synergy_id) DO UPDATE
@@ -328,10 +350,13 @@ class MatcherTx:
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
                    owner = EXCLUDED.owner, updated_at = now()"""
         )
-        rows = []
-        for c in changes:
-            event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
-            rows.append((event_id, str(c.synergy_id), payload))
+        encoded = encode_synergy_news_many(
+            [
+                (SynergyProposed if c.new else SynergyRevised, d)
+                for c, d in zip(changes, documents, strict=True)
+            ]
+        )
+        rows = [(event_id, key, payload) for key, (event_id, payload) in zip(keys, encoded, strict=True)]
         await enqueue_copied(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
