@@ -65,6 +65,19 @@ _SYNERGY_ROWS = """CREATE TEMP TABLE IF NOT EXISTS synergy_rows (
 ) ON COMMIT DELETE ROWS"""
 
 
+# The columns a new synergy's row is copied with (`updated_at` takes its default).
+_SYNERGY_COLUMNS = (
+    "synergy_id",
+    "revision",
+    "active",
+    "fingerprint",
+    "flow_ids",
+    "group_id",
+    "snapshot",
+    "owner",
+)
+
+
 def _int_array(items: frozenset[int]) -> str:
     return "{" + ",".join(str(i) for i in sorted(items)) + "}"
 
@@ -303,11 +316,29 @@ class MatcherTx:
     async def save_synergies(self, changes: list[SynergyChange]) -> None:
         """Store proposed or revised synergies and enqueue their events.
 
-        A batch writes thousands: the rows go by COPY (binary) into a table of the session, emptied at
-        commit, then into `synergies` by one upsert; the events by COPY into the outbox.
+        A batch writes thousands, most of them new (revision 1: no row yet, and none can appear, the
+        row locks and region locks taken): those go by COPY (binary) straight into `synergies`; the
+        revisions by COPY into a table of the session, emptied at commit, then into `synergies` by one
+        upsert. The events go by COPY into the outbox.
         """
         if not changes:
             return
+        new = [
+            (c.synergy_id, 1, True, c.fingerprint, list(c.flow_ids), c.group_id, c.document, c.owner)
+            for c in changes
+            if c.revision == 1
+        ]
+        if new:
+            await self.conn.copy_records_to_table("synergies", columns=_SYNERGY_COLUMNS, records=new)
+        if len(new) < len(changes):
+            await self._upsert_synergies([c for c in changes if c.revision != 1])
+        rows = []
+        for c in changes:
+            event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
+            rows.append((event_id, str(c.synergy_id), payload))
+        await enqueue_copied(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
+
+    async def _upsert_synergies(self, changes: list[SynergyChange]) -> None:
         await self.conn.execute(_SYNERGY_ROWS)
         await self.conn.copy_records_to_table(
             "synergy_rows",
@@ -320,7 +351,7 @@ class MatcherTx:
         await self.conn.execute(
             """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot,
                                     owner)
-               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids, s.group_id, s.snapshot::jsonb,
+               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids, s.group_id, s.snapshot::json,
                       s.owner
                FROM pg_temp.synergy_rows s
                ON CONFLICT (synergy_id) DO UPDATE
@@ -328,11 +359,6 @@ class MatcherTx:
                    flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
                    owner = EXCLUDED.owner, updated_at = now()"""
         )
-        rows = []
-        for c in changes:
-            event_id, payload = encode_synergy_news(SynergyProposed if c.new else SynergyRevised, c.document)
-            rows.append((event_id, str(c.synergy_id), payload))
-        await enqueue_copied(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
         """Mark synergies withdrawn at their new revision and enqueue the withdrawal events."""
