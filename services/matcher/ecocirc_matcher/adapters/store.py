@@ -82,6 +82,19 @@ def _ids_array(ids: tuple[UUID, ...]) -> str:
     return "{" + ",".join(texts) + "}"
 
 
+# The columns a new synergy's row is copied with (`updated_at` takes its default).
+_SYNERGY_COLUMNS = (
+    "synergy_id",
+    "revision",
+    "active",
+    "fingerprint",
+    "flow_ids",
+    "group_id",
+    "snapshot",
+    "owner",
+)
+
+
 def _int_array(items: frozenset[int]) -> str:
     return "{" + ",".join(str(i) for i in sorted(items)) + "}"
 
@@ -320,8 +333,10 @@ class MatcherTx:
     async def save_synergies(self, changes: list[SynergyChange]) -> None:
         """Store proposed or revised synergies and enqueue their events.
 
-        A batch writes thousands: the rows go by COPY (binary) into a table of the session, emptied at
-        commit, then into `synergies` by one upsert; the events by COPY into the outbox.
+        A batch writes thousands, most of them new (revision 1: no row yet, and none can appear, the
+        row locks and region locks taken): those go by COPY (binary) straight into `synergies`; the
+        revisions by COPY into a table of the session, emptied at commit, then into `synergies` by one
+        upsert. The events go by COPY into the outbox.
         """
         if not changes:
             return
@@ -329,27 +344,19 @@ class MatcherTx:
         # which asyncpg reads in C (the synergy's is its event's key as well).
         documents = [c.document.encode() for c in changes]
         keys = [str(c.synergy_id) for c in changes]
-        await self.conn.execute(_SYNERGY_ROWS)
-        await self.conn.copy_records_to_table(
-            "synergy_rows",
-            schema_name="pg_temp",
-            records=[
-                (key, c.revision, c.fingerprint, _ids_array(c.flow_ids), c.group_id, document, c.owner)
-                for c, key, document in zip(changes, keys, documents, strict=True)
-            ],
-        )
-        await self.conn.execute(
-            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot,
-                                    owner)
-               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids::uuid[], s.group_id,
-                      convert_from(s.snapshot, 'UTF8')::jsonb,
-                      s.owner
-               FROM pg_temp.synergy_rows s
-               ON CONFLICT (synergy_id) DO UPDATE
-               SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
-                   flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
-                   owner = EXCLUDED.owner, updated_at = now()"""
-        )
+        # A synergy at its first revision has no row yet (it is written with its flows, under their
+        # regions' locks): copied straight into the table. Revisions go through the upsert.
+        new = [
+            (c.synergy_id, 1, True, c.fingerprint, list(c.flow_ids), c.group_id, c.document, c.owner)
+            for c in changes
+            if c.revision == 1
+        ]
+        if new:
+            await self.conn.copy_records_to_table("synergies", columns=_SYNERGY_COLUMNS, records=new)
+        if len(new) < len(changes):
+            await self._upsert_synergies(
+                [(c, key, d) for c, key, d in zip(changes, keys, documents, strict=True) if c.revision != 1]
+            )
         encoded = encode_synergy_news_many(
             [
                 (SynergyProposed if c.new else SynergyRevised, d)
@@ -358,6 +365,30 @@ class MatcherTx:
         )
         rows = [(event_id, key, payload) for key, (event_id, payload) in zip(keys, encoded, strict=True)]
         await enqueue_copied(self.conn, SCHEMA, SYNERGY_EVENTS, rows)
+
+    async def _upsert_synergies(self, changes: list[tuple[SynergyChange, str, bytes]]) -> None:
+        """Revisions (each with its id's text and its encoded snapshot) by one upsert from the session table."""
+        await self.conn.execute(_SYNERGY_ROWS)
+        await self.conn.copy_records_to_table(
+            "synergy_rows",
+            schema_name="pg_temp",
+            records=[
+                (key, c.revision, c.fingerprint, _ids_array(c.flow_ids), c.group_id, document, c.owner)
+                for c, key, document in changes
+            ],
+        )
+        await self.conn.execute(
+            """INSERT INTO synergies (synergy_id, revision, active, fingerprint, flow_ids, group_id, snapshot,
+                                    owner)
+               SELECT s.synergy_id, s.revision, true, s.fingerprint, s.flow_ids::uuid[], s.group_id,
+                      convert_from(s.snapshot, 'UTF8')::json,
+                      s.owner
+               FROM pg_temp.synergy_rows s
+               ON CONFLICT (synergy_id) DO UPDATE
+               SET revision = EXCLUDED.revision, active = true, fingerprint = EXCLUDED.fingerprint,
+                   flow_ids = EXCLUDED.flow_ids, group_id = EXCLUDED.group_id, snapshot = EXCLUDED.snapshot,
+                   owner = EXCLUDED.owner, updated_at = now()"""
+        )
 
     async def withdraw_synergies(self, withdrawals: list[tuple[UUID, int]], reason: str) -> None:
         """Mark synergies withdrawn at their new revision and enqueue the withdrawal events."""
