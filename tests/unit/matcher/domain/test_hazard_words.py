@@ -51,3 +51,18 @@ def test_a_kiln_that_accepts_hazardous_waste_is_not_a_collector(kb: Knowledge) -
     glue = evaluate_substitution(offer("Restes de colle", description="Colle à solvant."), kiln, kb)
     assert tyres is not None
     assert glue is not None and glue.score >= 0.5
+
+
+def test_a_collector_listing_coolants_among_its_wastes_still_takes_solids(kb: Knowledge) -> None:
+    """"Liquides de refroidissement" names one waste the collector lists; "déchets dangereux liquides"
+    restricts it to what flows."""
+    listing = need(
+        "Déchets dangereux",
+        description="Solvants, peintures, liquides de refroidissement, liquide de frein, huiles.",
+        hazardous=True,
+        road_km=5,
+    )
+    wood = offer("Poteaux en bois traité CCA")
+    assert evaluate_substitution(wood, listing, kb) is not None
+    for liquids_only in ("Déchets dangereux liquides", "Déchets dangereux liquides des PME (huiles, solvants)"):
+        assert evaluate_substitution(wood, need(liquids_only, hazardous=True, road_km=5), kb) is None
