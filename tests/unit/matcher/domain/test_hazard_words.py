@@ -66,3 +66,37 @@ def test_a_collector_listing_coolants_among_its_wastes_still_takes_solids(kb: Kn
     assert evaluate_substitution(wood, listing, kb) is not None
     for liquids_only in ("Déchets dangereux liquides", "Déchets dangereux liquides des PME (huiles, solvants)"):
         assert evaluate_substitution(wood, need(liquids_only, hazardous=True, road_km=5), kb) is None
+
+
+@pytest.mark.parametrize(
+    "label, description",
+    [
+        ("Liquide de refroidissement usagé", "Vidangé des véhicules, en bidons."),
+        ("Liquide de frein vidangé", None),
+        ("Révélateur usé", "Bain de développement des plaques offset."),
+        ("Fixateur photo usagé", None),
+        ("Résidus de nettoyage à sec", "Boues de distillation au perchlo."),
+        ("Fonds de tubes de coloration et oxydant", None),
+        ("Fûts vides", "Ils ont contenu des tensioactifs."),
+        ("Pots de laque vides", None),
+    ],
+)
+def test_workshop_hazards_in_trade_words_reach_a_collector_only(
+    kb: Knowledge, label: str, description: str | None
+) -> None:
+    """The List of Waste stars coolants and brake fluids (16 01 13-14), developer and fixer baths (09 01),
+    halogenated solvents' sludges (14 06 04), peroxides (16 09 03), paints (08 01 11) and packaging with
+    residues of them (15 01 10): said in a garage's, printer's, dry cleaner's or hairdresser's words, they
+    go to a licensed collector and to no ordinary receiver."""
+    waste = offer(label, description=description)
+    collector = need("Déchets dangereux", naf="38.12Z", hazardous=True, road_km=10)
+    digester = need("Intrants de méthanisation", naf="35.21Z", road_km=10)
+    assert is_hazardous(kb, waste)
+    assert evaluate_substitution(waste, collector, kb) is not None
+    assert evaluate_substitution(waste, digester, kb) is None
+
+
+def test_a_dry_cleaners_distillation_sludge_is_spent_solvent_not_organic_sludge(kb: Knowledge) -> None:
+    sludge = offer("Boues de distillation de la machine", naf="96.01B")
+    assert "solvents" in kb.classification(sludge).confidence
+    assert "organic_sludge" not in kb.classification(sludge).confidence
