@@ -100,3 +100,13 @@ def test_a_dry_cleaners_distillation_sludge_is_spent_solvent_not_organic_sludge(
     sludge = offer("Boues de distillation de la machine", naf="96.01B")
     assert "solvents" in kb.classification(sludge).confidence
     assert "organic_sludge" not in kb.classification(sludge).confidence
+
+
+def test_wood_said_treated_in_an_autoclave_or_for_use_class_4_is_treated_wood_for_a_collector(kb: Knowledge) -> None:
+    """NF EN 335 use class 4 is wood treated for ground contact: treated wood (03 01 04*, 17 02 04*)."""
+    offcuts = offer("Chutes de poteaux", description="Pin traité classe 4 en autoclave.")
+    collector = need("Déchets dangereux", naf="38.12Z", hazardous=True, road_km=10)
+    litter = need("Copeaux pour litière", naf="01.47Z", road_km=10)
+    assert "treated_wood" in kb.classification(offcuts).confidence
+    assert evaluate_substitution(offcuts, collector, kb) is not None
+    assert evaluate_substitution(offcuts, litter, kb) is None
