@@ -110,3 +110,16 @@ def test_wood_said_treated_in_an_autoclave_or_for_use_class_4_is_treated_wood_fo
     assert "treated_wood" in kb.classification(offcuts).confidence
     assert evaluate_substitution(offcuts, collector, kb) is not None
     assert evaluate_substitution(offcuts, litter, kb) is None
+
+
+def test_polluted_soil_goes_to_a_need_that_asks_for_polluted_soil_never_to_backfill(kb: Knowledge) -> None:
+    """A receiver asking for polluted soil is a treatment channel (guide des terres excavées, 2020); a
+    backfill need that refuses it, or says nothing of it, never gets it."""
+    soil = offer("Terres excavées", description="Ancien garage, elles sentent les hydrocarbures.")
+    treatment = need(
+        "Déchets dangereux", description="Solvants, huiles, terres polluées.", hazardous=True, road_km=10
+    )
+    backfill = need("Terres pour remblai", description="Pas de terres polluées.", hazardous=True, road_km=10)
+    assert evaluate_substitution(soil, treatment, kb) is not None
+    assert evaluate_substitution(soil, backfill, kb) is None
+    assert evaluate_substitution(soil, need("Remblai", hazardous=True, road_km=10), kb) is None
