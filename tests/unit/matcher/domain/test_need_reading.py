@@ -193,3 +193,11 @@ def test_homonyms_of_canteens_cafeterias_and_soap_makers(label: str, is_: str, i
     (pain de savon) is no bread (TLFi)."""
     found = load_knowledge().classification(offer(label)).confidence
     assert is_ in found and is_not not in found
+
+
+def test_expired_flour_is_a_former_foodstuff_for_feed() -> None:
+    """Flour past its date in closed bags is a former foodstuff (feed catalogue, section 13), not plastics
+    or packaging."""
+    kb = load_knowledge()
+    flour = offer("Farine périmée", description="Sacs fermés, date dépassée.", naf="10.71C")
+    assert set(kb.classification(flour).confidence) == {"bakery_waste"}
