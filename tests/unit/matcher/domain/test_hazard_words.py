@@ -54,7 +54,7 @@ def test_a_kiln_that_accepts_hazardous_waste_is_not_a_collector(kb: Knowledge) -
 
 
 def test_a_collector_listing_coolants_among_its_wastes_still_takes_solids(kb: Knowledge) -> None:
-    """"Liquides de refroidissement" names one waste the collector lists; "déchets dangereux liquides"
+    """ "Liquides de refroidissement" names one waste the collector lists; "déchets dangereux liquides"
     restricts it to what flows."""
     listing = need(
         "Déchets dangereux",
@@ -64,7 +64,10 @@ def test_a_collector_listing_coolants_among_its_wastes_still_takes_solids(kb: Kn
     )
     wood = offer("Poteaux en bois traité CCA")
     assert evaluate_substitution(wood, listing, kb) is not None
-    for liquids_only in ("Déchets dangereux liquides", "Déchets dangereux liquides des PME (huiles, solvants)"):
+    for liquids_only in (
+        "Déchets dangereux liquides",
+        "Déchets dangereux liquides des PME (huiles, solvants)",
+    ):
         assert evaluate_substitution(wood, need(liquids_only, hazardous=True, road_km=5), kb) is None
 
 
@@ -102,7 +105,9 @@ def test_a_dry_cleaners_distillation_sludge_is_spent_solvent_not_organic_sludge(
     assert "organic_sludge" not in kb.classification(sludge).confidence
 
 
-def test_wood_said_treated_in_an_autoclave_or_for_use_class_4_is_treated_wood_for_a_collector(kb: Knowledge) -> None:
+def test_wood_said_treated_in_an_autoclave_or_for_use_class_4_is_treated_wood_for_a_collector(
+    kb: Knowledge,
+) -> None:
     """NF EN 335 use class 4 is wood treated for ground contact: treated wood (03 01 04*, 17 02 04*)."""
     offcuts = offer("Chutes de poteaux", description="Pin traité classe 4 en autoclave.")
     collector = need("Déchets dangereux", naf="38.12Z", hazardous=True, road_km=10)
