@@ -459,3 +459,23 @@ def test_an_open_need_takes_its_trades_inputs_only_as_surely_as_they_serve_its_u
     # A need that names no use reads its trade's inputs as they are.
     bare = kb.classification(need("Coproduits", naf="01.41Z", category=Category.MATERIAL)).confidence
     assert bare["crop_residues"] == 0.6
+
+
+@pytest.mark.parametrize(
+    "offered, wanted, pairs",
+    [
+        ("Palettes bois à donner", "Cagettes en bois pour le marché", False),
+        ("Bacs isothermes et caisses plastiques", "GRV 1000 L pour stocker", False),
+        ("GRV 1000 L vides, sur palette", "Cuves ou cubis de 1000 L", True),
+        ("Caisses plastiques alimentaires", "Caisses plastiques pour les récoltes", True),
+        ("Palettes 80x120", "Palettes pour expédier", True),
+    ],
+)
+def test_containers_meet_by_form(offered: str, wanted: str, pairs: bool) -> None:
+    """Pallets, crates, IBCs, drums and jerrycans share a class but are different things (ADR packaging
+    codes; List of Waste 15 01 03): when both name forms, they must share one."""
+    kb = load_knowledge()
+    found = evaluate_substitution(
+        offer(offered, category=Category.MATERIAL), need(wanted, category=Category.MATERIAL, road_km=5), kb
+    )
+    assert (found is not None) is pairs
