@@ -66,3 +66,11 @@ def test_waiters_hired_as_extras_share_with_another_season_not_the_same(kb: Know
     pickers = _skills("Saisonniers pour la récolte", km=5, months=(6, 7, 8, 9))
     assert evaluate_mutualisation(summer, winter, kb) is not None  # type: ignore[arg-type]
     assert evaluate_mutualisation(summer, pickers, kb) is None  # type: ignore[arg-type]
+
+
+def test_take_away_containers_are_a_purchase_restaurants_pool(kb: Knowledge) -> None:
+    """Take-away containers (code de l'environnement L541-15-10) are new packaging a restaurant buys."""
+    a = need("Contenants vente à emporter", category=Category.MATERIAL, road_km=5)
+    b = need("Achat groupé de boîtes à emporter", category=Category.MATERIAL, road_km=5)
+    assert set(kb.classification(a).confidence) == {"packaging_supplies"}
+    assert evaluate_mutualisation(a, b, kb) is not None
