@@ -51,7 +51,7 @@ def test_distillation_staff_and_harvest_staff_share_people_across_seasons(kb: Kn
 
 
 def test_electrical_clearance_in_workshop_words_is_one_session(kb: Knowledge) -> None:
-    """"Habilitation élec" and the vehicle symbols of NF C18-550 (B0L, B2VL) name the electrical clearance
+    """ "Habilitation élec" and the vehicle symbols of NF C18-550 (B0L, B2VL) name the electrical clearance
     training (NF C18-510)."""
     a = _skills("Habilitation élec pour 2 monteurs", km=5)
     b = _skills("Formation pour 3 mécaniciens (B0L, B2VL)", km=5)
@@ -71,6 +71,6 @@ def test_waiters_hired_as_extras_share_with_another_season_not_the_same(kb: Know
 def test_take_away_containers_are_a_purchase_restaurants_pool(kb: Knowledge) -> None:
     """Take-away containers (code de l'environnement L541-15-10) are new packaging a restaurant buys."""
     a = need("Contenants vente à emporter", category=Category.MATERIAL, road_km=5)
-    b = need("Achat groupé de boîtes à emporter", category=Category.MATERIAL, road_km=5)
+    b = need("Barquettes à emporter, commande groupée", category=Category.MATERIAL, road_km=5)
     assert set(kb.classification(a).confidence) == {"packaging_supplies"}
     assert evaluate_mutualisation(a, b, kb) is not None
