@@ -128,3 +128,10 @@ def test_polluted_soil_goes_to_a_need_that_asks_for_polluted_soil_never_to_backf
     assert evaluate_substitution(soil, treatment, kb) is not None
     assert evaluate_substitution(soil, backfill, kb) is None
     assert evaluate_substitution(soil, need("Remblai", hazardous=True, road_km=10), kb) is None
+
+
+def test_yeast_from_the_bottom_of_a_fermenter_is_feed_not_oily_sludge(kb: Knowledge) -> None:
+    """A fermenter's bottom yeast is brewers' yeast (feed catalogue 68/2013), not a tank-bottom sludge."""
+    yeast = offer("Levure de fond de cuve", description="Fin de fermentation.", naf="11.05Z")
+    assert not is_hazardous(kb, yeast)
+    assert is_hazardous(kb, offer("Boues de fond de cuve", description="Cuve de stockage de fioul."))
