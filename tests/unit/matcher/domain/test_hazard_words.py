@@ -135,3 +135,17 @@ def test_yeast_from_the_bottom_of_a_fermenter_is_feed_not_oily_sludge(kb: Knowle
     yeast = offer("Levure de fond de cuve", description="Fin de fermentation.", naf="11.05Z")
     assert not is_hazardous(kb, yeast)
     assert is_hazardous(kb, offer("Boues de fond de cuve", description="Cuve de stockage de fioul."))
+
+
+def test_fibre_cement_goes_only_to_a_collector_that_takes_asbestos(kb: Knowledge) -> None:
+    """Fibre-cement ("Eternit" sheets laid before 1997) is asbestos-cement (17 06 05*): a collector naming
+    asbestos takes it, one that does not and a backfill never do (décret 96-1133)."""
+    sheets = offer("Plaques ondulées Eternit", description="Toiture de hangar déposée.")
+    asbestos = need(
+        "Déchets dangereux", description="Solvants, huiles, amiante en big bags.", hazardous=True, road_km=10
+    )
+    other = need("Déchets dangereux", description="Solvants, huiles.", hazardous=True, road_km=10)
+    assert is_hazardous(kb, sheets)
+    assert evaluate_substitution(sheets, asbestos, kb) is not None
+    assert evaluate_substitution(sheets, other, kb) is None
+    assert evaluate_substitution(sheets, need("Remblai", hazardous=True, road_km=10), kb) is None
