@@ -479,3 +479,11 @@ def test_containers_meet_by_form(offered: str, wanted: str, pairs: bool) -> None
         offer(offered, category=Category.MATERIAL), need(wanted, category=Category.MATERIAL, road_km=5), kb
     )
     assert (found is not None) is pairs
+
+
+def test_crates_said_plainly_are_containers_not_a_till() -> None:
+    kb = load_knowledge()
+    crates = need("Caisses pour les récoltes", category=Category.MATERIAL)
+    assert set(kb.classification(crates).confidence) == {"reusable_containers"}
+    till = need("Caisse enregistreuse", category=Category.EQUIPMENT)
+    assert "reusable_containers" not in kb.classification(till).confidence
