@@ -487,3 +487,10 @@ def test_crates_said_plainly_are_containers_not_a_till() -> None:
     assert set(kb.classification(crates).confidence) == {"reusable_containers"}
     till = need("Caisse enregistreuse", category=Category.EQUIPMENT)
     assert "reusable_containers" not in kb.classification(till).confidence
+
+
+def test_a_need_to_store_things_wants_storage_space() -> None:
+    """ "À entreposer" asks for warehouse room (NAF 52.10, entreposage), whatever is to be stored."""
+    kb = load_knowledge()
+    room = need("De la place", description="200 cartons à entreposer au sec.", category=Category.LOGISTICS)
+    assert "storage_space" in kb.classification(room).confidence
