@@ -149,3 +149,10 @@ def test_fibre_cement_goes_only_to_a_collector_that_takes_asbestos(kb: Knowledge
     assert evaluate_substitution(sheets, asbestos, kb) is not None
     assert evaluate_substitution(sheets, other, kb) is None
     assert evaluate_substitution(sheets, need("Remblai", hazardous=True, road_km=10), kb) is None
+
+
+def test_pas_before_a_participle_reads_as_non(kb: Knowledge) -> None:
+    """ "Pas rincés" is "non rincés" (packaging with residues, 15 01 10*); "bois pas traité" is untreated."""
+    assert is_hazardous(kb, offer("Bidons vides", description="Jerricans, pas rincés."))
+    assert not is_hazardous(kb, offer("Bidons vides", description="Rincés trois fois."))
+    assert not is_hazardous(kb, offer("Chutes de bois pas traité"))
