@@ -64,6 +64,10 @@ INTAKE_CLASSES = frozenset({"raw_material", OPEN_CLASS})
 # Classes that say how a need is met ("achat groupé"), not what: they fit any category, and never hide
 # the resource they qualify ("Achat groupé d'électricité" under services is electricity bought together).
 QUALIFIER_CLASSES = frozenset({"group_purchasing"})
+# A service or logistics need that names only wastes asks for them to be collected ("Tournée biodéchets
+# à partager", "benne cartons commune"): the service is their collection, not the waste itself.
+COLLECTION_CLASS = "waste_collection"
+COLLECTING_CATEGORIES = frozenset({Category.SERVICE, Category.LOGISTICS})
 # A label's first segment ends at a bracket, a slash, a colon, a comma or a semicolon; an ellipsis or
 # "etc." after it makes what follows examples.
 _SEGMENT = re.compile(r"[(/:,;]")
@@ -320,6 +324,20 @@ class Classifier:
                 continue
             described = True
             found[class_id] = max(found.get(class_id, 0.0), conf * DESCRIPTION_WEIGHT)
+        if (
+            direction is Direction.NEED
+            and category in COLLECTING_CATEGORIES
+            and not _fitting(kb, found, category)
+        ):
+            wastes = [c for c in found if "waste" in kb.classes[c].categories]
+            if wastes:
+                # Read where its wastes were read (the label's words, the description's).
+                if any(c in from_label for c in wastes):
+                    from_label = (*from_label, COLLECTION_CLASS)
+                collected = max(found[c] for c in wastes)
+                if any(c in from_description for c in wastes):
+                    from_description = {**from_description, COLLECTION_CLASS: collected}
+                found = {COLLECTION_CLASS: collected}
         # A class of another category is a word used in passing ("chauffeur" in an equipment offer),
         # unless nothing fits the category the company chose (then the category may be the mistake).
         if [c for c in _fitting(kb, found, category) if c not in QUALIFIER_CLASSES]:

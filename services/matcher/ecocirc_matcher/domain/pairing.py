@@ -49,6 +49,23 @@ POLYMERS = {
     "pmma": "pmma",
 }  # fmt: skip
 
+# Pallets, crates, IBCs, drums and jerrycans are different things, though one class holds them (List of
+# Waste 15 01 03 wooden packaging, 15 01 10 packaging; ADR 6.1 and 6.5 packaging codes: drums 1, jerricans
+# 3, boxes 4, IBCs 31): when both flows name forms, they must share one ("palettes" are no "cagettes",
+# "bacs isothermes" no "GRV 1000 L").
+CONTAINER_CLASSES = frozenset({"pallets_wood_packaging", "reusable_containers"})
+CONTAINER_FORMS = {
+    "palette": "pallet", "palettes": "pallet", "pallet": "pallet", "pallets": "pallet",
+    "cagette": "crate", "cagettes": "crate", "cageot": "crate", "cageots": "crate", "caisse": "crate",
+    "caisses": "crate", "bac": "crate", "bacs": "crate", "crate": "crate", "crates": "crate",
+    "grv": "ibc", "ibc": "ibc", "ibcs": "ibc", "totes": "ibc", "cuve": "ibc", "cuves": "ibc", "cubi": "ibc",
+    "cubis": "ibc", "cubitainer": "ibc", "cubitainers": "ibc",
+    "fut": "drum", "futs": "drum", "tonneau": "drum", "tonneaux": "drum", "drum": "drum", "drums": "drum",
+    "bidon": "jerrycan", "bidons": "jerrycan", "jerrican": "jerrycan", "jerricans": "jerrycan",
+    "jerrycan": "jerrycan", "jerrycans": "jerrycan",
+    "boite": "box", "boites": "box", "barquette": "box", "barquettes": "box", "pot": "box", "pots": "box",
+}  # fmt: skip
+
 # Transport is shared only along a route: a truck returning from Lyon is no help for deliveries to Paris.
 ROUTE_CLASSES = frozenset({"transport_capacity"})
 
@@ -198,6 +215,8 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     ):
         return None
     if offer_class == PLASTICS and not _same_polymer(o.flow, n.flow):
+        return None
+    if offer_class in CONTAINER_CLASSES and not _same_form(o.flow, n.flow):
         return None
 
     quantity = match_annual(o.annual, n.annual, kb.classes[offer_class].density_t_per_m3)
@@ -358,6 +377,8 @@ def evaluate_mutualisation(
         return None
     if kb.classes[resource_class].family == TRAINING_FAMILY and not _same_certificate(a, b):
         return None
+    if resource_class in CONTAINER_CLASSES and not _same_form(a, b):
+        return None
 
     complementary: tuple[tuple[int, ...], tuple[int, ...]] | None = None
     if resource_class in COMPLEMENTARY_SEASON_CLASSES and a.months and b.months:
@@ -408,6 +429,18 @@ def _same_polymer(offer: FlowSnapshot, need: FlowSnapshot) -> bool:
 
 def _polymers(flow: FlowSnapshot) -> frozenset[str]:
     return frozenset(POLYMERS[w] for w in words(f"{flow.label} {flow.description or ''}") if w in POLYMERS)
+
+
+def _same_form(a: FlowSnapshot, b: FlowSnapshot) -> bool:
+    """Whether two container flows name a form in common (pallets, crates, IBCs...), or either names none."""
+    named_a, named_b = _forms(a), _forms(b)
+    return not named_a or not named_b or not named_a.isdisjoint(named_b)
+
+
+def _forms(flow: FlowSnapshot) -> frozenset[str]:
+    return frozenset(
+        CONTAINER_FORMS[w] for w in words(f"{flow.label} {flow.description or ''}") if w in CONTAINER_FORMS
+    )
 
 
 def _same_certificate(a: FlowSnapshot, b: FlowSnapshot) -> bool:

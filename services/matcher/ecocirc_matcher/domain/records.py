@@ -10,6 +10,7 @@ set, its quantity per year).
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import TypeVar
 from uuid import UUID
@@ -19,6 +20,7 @@ from ecocirc_matcher.domain.explain import who
 from ecocirc_matcher.domain.knowledge import EWC_KEY, Knowledge, NafActivity, OfferClassLinks
 from ecocirc_matcher.domain.places import Point, places_named
 from ecocirc_matcher.domain.scoring import QuantityMatch
+from ecocirc_matcher.domain.text import affirmed
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference.geo import DETOUR_FACTOR, EARTH_RADIUS_KM
 from ecocirc_shared.units import AnnualQuantity, to_annual
@@ -45,8 +47,10 @@ TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
 
 # What a licensed collector of hazardous waste asks for (knowledge/classes.csv).
 HAZARDOUS_WASTE_USE = "use_hazardous_waste"
-# Words that restrict a collector of hazardous waste to liquids.
-LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
+# Words that restrict a collector of hazardous waste to liquids ("déchets dangereux liquides"), unless
+# "de" makes them the name of one waste it lists ("liquides de refroidissement", "liquide de frein"; "des"
+# says whose liquids: "déchets dangereux liquides des PME").
+LIQUIDS_ONLY = re.compile(r"\bliquids?\b|\bliquides?\b(?!\s*(?:de|d)\b)")
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -310,7 +314,7 @@ def _read_wording(kb: Knowledge, flow: FlowSnapshot) -> Wording:
     w.tanker = not TANKER_WORDS.isdisjoint(w.said)
     w.wants_clean = not states & WORN_STATES
     w.collector = HAZARDOUS_WASTE_USE in conf
-    w.liquids_only = w.collector and not LIQUID_WORDS.isdisjoint(w.said)
+    w.liquids_only = w.collector and bool(LIQUIDS_ONLY.search(affirmed(f"{w.label}. {w.description}")))
     w.classes = _interned(tuple(sorted(conf)))
     w.activities = _interned(tuple(kb.activities(flow.naf_code)))
     w.who = _interned(who(kb, flow))

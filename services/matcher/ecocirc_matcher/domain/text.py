@@ -44,6 +44,11 @@ _GOES_ON = re.compile(r"\s*(?:de|d|du|des|ni|nor|no|pas|sans|aucun|aucune|withou
 _CLOSING_NI = re.compile(r"\b(?:ni|nor)\b")
 # Where one denied item ends and the next begins ("pas de boues, pas d'effluents", "ni de digestat").
 _ITEM_BREAK = re.compile(r"[,.+/]|\b(?:ni|nor|et|ou|and|or)\b")
+# "pas rincés", "pas traité": "pas" right before a past participle of a first-group verb (-é, -ée, -és,
+# -ées) says what state a thing is not in, as "non" does ("non rincés"); it denies no item of a list.
+_PAS_PARTICIPLE = re.compile(
+    r"\bpas\s+(?=[a-z]{2,}(?:e|ee|es|ees)\b)(?!(?:encore|une|elle|elles|cette|comme|que|assez|toute|toutes|entre|autre|autres|meme|memes|notre|votre|leur|leurs|ce|ces|se|de|des|me|te)\b)"
+)
 # "non traité", "non ferreux", "non-hazardous": one word, the opposite of the second.
 _NON = re.compile(r"\bnon[\s-]+(?=[a-z])")
 # "contenant des substances dangereuses", "contenant du mercure": the participle (containing, a stop word
@@ -104,8 +109,8 @@ EVERYDAY_ZIPF = 2.0
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII form: "Œufs, Écorces" -> "oeufs, ecorces"."""
-    return unidecode(text).lower()
+    """Lower-case ASCII form: "Œufs, Écorces" -> "oeufs, ecorces"; "pas rincés" -> "non rinces"."""
+    return _PAS_PARTICIPLE.sub("non ", unidecode(text).lower())
 
 
 def words(text: str) -> list[str]:

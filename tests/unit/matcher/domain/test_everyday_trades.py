@@ -512,3 +512,38 @@ def test_trade_needs_in_their_own_words_meet_the_right_wastes(
     assert (
         evaluate_substitution(offer(offered), need(needed, category=Category.MATERIAL), kb) is not None
     ) is pairs
+
+
+@pytest.mark.parametrize(
+    "offered, wanted, pairs",
+    [
+        ("Palettes bois à donner", "Cagettes en bois pour le marché", False),
+        ("Bacs isothermes et caisses plastiques", "GRV 1000 L pour stocker", False),
+        ("GRV 1000 L vides, sur palette", "Cuves ou cubis de 1000 L", True),
+        ("Caisses plastiques alimentaires", "Caisses plastiques pour les récoltes", True),
+        ("Palettes 80x120", "Palettes pour expédier", True),
+    ],
+)
+def test_containers_meet_by_form(offered: str, wanted: str, pairs: bool) -> None:
+    """Pallets, crates, IBCs, drums and jerrycans share a class but are different things (ADR packaging
+    codes; List of Waste 15 01 03): when both name forms, they must share one."""
+    kb = load_knowledge()
+    found = evaluate_substitution(
+        offer(offered, category=Category.MATERIAL), need(wanted, category=Category.MATERIAL, road_km=5), kb
+    )
+    assert (found is not None) is pairs
+
+
+def test_crates_said_plainly_are_containers_not_a_till() -> None:
+    kb = load_knowledge()
+    crates = need("Caisses pour les récoltes", category=Category.MATERIAL)
+    assert set(kb.classification(crates).confidence) == {"reusable_containers"}
+    till = need("Caisse enregistreuse", category=Category.EQUIPMENT)
+    assert "reusable_containers" not in kb.classification(till).confidence
+
+
+def test_a_need_to_store_things_wants_storage_space() -> None:
+    """ "À entreposer" asks for warehouse room (NAF 52.10, entreposage), whatever is to be stored."""
+    kb = load_knowledge()
+    room = need("De la place", description="200 cartons à entreposer au sec.", category=Category.LOGISTICS)
+    assert "storage_space" in kb.classification(room).confidence

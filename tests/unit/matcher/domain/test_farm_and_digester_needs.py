@@ -75,3 +75,21 @@ def test_a_label_headed_by_a_use_keeps_it_besides_its_examples(kb: Knowledge) ->
 def test_a_need_for_organic_or_mineral_amendments_still_takes_the_mineral_one(kb: Knowledge) -> None:
     both = need("Amendement organique ou calcaire", category=Category.MATERIAL, naf="01.13Z", road_km=5)
     assert evaluate_substitution(offer("Coquilles broyées", naf="10.91Z"), both, kb) is not None
+
+
+@pytest.mark.parametrize(
+    "label, naf",
+    [("Huile de friture usagée", "56.10A"), ("Drêches de brassage", "11.05Z")],
+)
+def test_a_need_for_biowaste_takes_frying_oil_and_brewers_grains(label: str, naf: str) -> None:
+    """Biowaste (code de l'environnement L541-1-1) is food and kitchen waste, and comparable waste of food
+    processing: used frying oil (20 01 25) and spent grains reach an approved digester asking for it."""
+    kb = load_knowledge()
+    digester = need("Biodéchets, graisses, invendus", naf="35.21Z", road_km=10)
+    assert evaluate_substitution(offer(label, naf=naf), digester, kb) is not None
+
+
+def test_a_restaurants_frying_oil_still_never_feeds_pigs_asking_for_biowaste() -> None:
+    kb = load_knowledge()
+    pigs = need("Biodéchets pour la soupe des cochons", naf="01.46Z", road_km=10)
+    assert evaluate_substitution(offer("Huile de friture usagée", naf="56.10A"), pigs, kb) is None

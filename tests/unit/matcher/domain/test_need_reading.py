@@ -177,3 +177,27 @@ def test_a_power_plant_named_by_its_adjective_makes_electricity(kb: Knowledge) -
     assert "electricity" not in read.confidence
     assert "use_fuel" in read.confidence
     assert made("usine chimique")[0] == ". chimique"
+
+
+@pytest.mark.parametrize(
+    "label, is_, is_not",
+    [
+        ("Restes du self", "food_waste", "transport_capacity"),
+        ("Retours plateaux des chambres", "food_waste", "transport_capacity"),
+        ("Marc de la cafét'", "coffee_grounds", "grape_marc_lees"),
+        ("Pains de savon cassés", "chemical_residues", "bakery_waste"),
+    ],
+)
+def test_homonyms_of_canteens_cafeterias_and_soap_makers(label: str, is_: str, is_not: str) -> None:
+    """A self-service's or meal trays' leftovers are meals, a cafeteria's marc is coffee, a soap bar
+    (pain de savon) is no bread (TLFi)."""
+    found = load_knowledge().classification(offer(label)).confidence
+    assert is_ in found and is_not not in found
+
+
+def test_expired_flour_is_a_former_foodstuff_for_feed() -> None:
+    """Flour past its date in closed bags is a former foodstuff (feed catalogue, section 13), not plastics
+    or packaging."""
+    kb = load_knowledge()
+    flour = offer("Farine périmée", description="Sacs fermés, date dépassée.", naf="10.71C")
+    assert set(kb.classification(flour).confidence) == {"bakery_waste"}

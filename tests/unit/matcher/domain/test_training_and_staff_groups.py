@@ -48,3 +48,29 @@ def test_distillation_staff_and_harvest_staff_share_people_across_seasons(kb: Kn
     harvest = _skills("Vendangeurs", months=(9, 10))
     distillery = _skills("Distillateurs pour la campagne", km=15, months=(11, 12, 1, 2, 3))
     assert evaluate_mutualisation(harvest, distillery, kb) is not None  # type: ignore[arg-type]
+
+
+def test_electrical_clearance_in_workshop_words_is_one_session(kb: Knowledge) -> None:
+    """ "Habilitation élec" and the vehicle symbols of NF C18-550 (B0L, B2VL) name the electrical clearance
+    training (NF C18-510)."""
+    a = _skills("Habilitation élec pour 2 monteurs", km=5)
+    b = _skills("Formation pour 3 mécaniciens (B0L, B2VL)", km=5)
+    assert set(kb.classification(a).confidence) == {"training_electrical"}  # type: ignore[arg-type]
+    assert evaluate_mutualisation(a, b, kb) is not None  # type: ignore[arg-type]
+
+
+def test_waiters_hired_as_extras_share_with_another_season_not_the_same(kb: Knowledge) -> None:
+    """An "extra" is a hospitality worker hired for a service or a season (code du travail D1242-1)."""
+    summer = _skills("Serveurs en extra", km=5, months=(7, 8))
+    winter = _skills("Renfort conditionnement", km=5, months=(11, 12))
+    pickers = _skills("Saisonniers pour la récolte", km=5, months=(6, 7, 8, 9))
+    assert evaluate_mutualisation(summer, winter, kb) is not None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(summer, pickers, kb) is None  # type: ignore[arg-type]
+
+
+def test_take_away_containers_are_a_purchase_restaurants_pool(kb: Knowledge) -> None:
+    """Take-away containers (code de l'environnement L541-15-10) are new packaging a restaurant buys."""
+    a = need("Contenants vente à emporter", category=Category.MATERIAL, road_km=5)
+    b = need("Barquettes à emporter, commande groupée", category=Category.MATERIAL, road_km=5)
+    assert set(kb.classification(a).confidence) == {"packaging_supplies"}
+    assert evaluate_mutualisation(a, b, kb) is not None
