@@ -333,10 +333,11 @@ class MatcherTx:
     async def save_synergies(self, changes: list[SynergyChange]) -> None:
         """Store proposed or revised synergies and enqueue their events.
 
-        A batch writes thousands, most of them new (revision 1: no row yet, and none can appear, the
-        row locks and region locks taken): those go by COPY (binary) straight into `synergies`; the
-        revisions by COPY into a table of the session, emptied at commit, then into `synergies` by one
-        upsert. The events go by COPY into the outbox.
+        A batch writes thousands, most of them new (revision 1: no row yet, and none can appear while
+        the regions' locks are held; `synergies`' row locks hold only rows that exist, and a synergy
+        withdrawn then proposed again keeps its row, so it comes at a later revision): those go by COPY
+        (binary) straight into `synergies`; the revisions by COPY into a table of the session, emptied at
+        commit, then into `synergies` by one upsert. The events go by COPY into the outbox.
         """
         if not changes:
             return
