@@ -16,7 +16,12 @@ from uuid import UUID
 from ecocirc_matcher.domain.groups import MAX_AREA_SPAN_KM, area_anchor, area_box, build_groups, group_keys
 from ecocirc_matcher.domain.knowledge import Knowledge
 from ecocirc_matcher.domain.model import GroupKey, Proposal
-from ecocirc_matcher.domain.pairing import evaluate_mutualisation, evaluate_substitution, judge_substitution
+from ecocirc_matcher.domain.pairing import (
+    TANKER_REACH_KM,
+    evaluate_mutualisation,
+    evaluate_substitution,
+    judge_substitution,
+)
 from ecocirc_matcher.domain.records import FlowRecord, record_of
 from ecocirc_matcher.domain.regions import Box, region_of, regions_in_box, regions_near
 from ecocirc_shared.flows import Direction, FlowSnapshot
@@ -151,11 +156,17 @@ class MatchIndex:
         found = self._key_visibility.get((direction, key))
         if found is None:
             if direction is Direction.OFFER:
-                found = self.kb.reach_km(key)
+                found = self._reach_km(key)
             else:
-                found = max(self.kb.reach_km(o) for o in self.kb.partner_classes(key, direction) | {key})
+                found = max(self._reach_km(o) for o in self.kb.partner_classes(key, direction) | {key})
             self._key_visibility[(direction, key)] = found
         return found
+
+    def _reach_km(self, key: str) -> float:
+        # Water pairs up to TANKER_REACH_KM when either side speaks of a tanker (`pairing`), which the
+        # other side's words need not say: every water flow is seen that far.
+        reach = self.kb.reach_km(key)
+        return max(reach, TANKER_REACH_KM) if self.kb.carried_by_tanker(key) else reach
 
     def max_visibility_km(self) -> float:
         """The farthest any flow may be seen from, whatever its keys (the knowledge's longest reach)."""

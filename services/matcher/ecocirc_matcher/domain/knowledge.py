@@ -500,6 +500,12 @@ class Knowledge:
             return found.reach_km
         return self._key_reach.get(resource_class, 50.0)
 
+    def carried_by_tanker(self, key: str) -> bool:
+        """Whether a flow of this class may travel by tanker when a side says so (the water family:
+        `pairing.TANKER_REACH_KM`), so that it must be seen that far whatever its own words say."""
+        found = self.classes.get(key)
+        return found is not None and found.family == "water"
+
     def max_reach_km(self) -> float:
         """The longest reach of any class or index key: no synergy joins flows farther apart."""
         return max([c.reach_km for c in self.classes.values()] + list(self._key_reach.values()) + [50.0])

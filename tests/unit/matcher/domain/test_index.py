@@ -33,6 +33,9 @@ class LabelKnowledge:
     def reach_km(self, resource_class: str) -> float:
         return 5.0 if resource_class == "heat" else 50.0
 
+    def carried_by_tanker(self, key: str) -> bool:
+        return False
+
     def max_reach_km(self) -> float:
         return 50.0
 

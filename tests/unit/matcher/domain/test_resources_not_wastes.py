@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ecocirc_matcher.domain.index import MatchIndex
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
-from ecocirc_matcher.domain.pairing import evaluate_substitution
+from ecocirc_matcher.domain.pairing import TANKER_REACH_KM, evaluate_substitution
 from ecocirc_shared.flows import Category
 from tests.unit.matcher.factories import need, offer
 
@@ -26,6 +27,24 @@ def test_water_hauled_by_tanker_travels_further_than_a_pipe(kb: Knowledge) -> No
         road_km=12,
     )
     assert evaluate_substitution(rain, by_tanker, kb) is not None
+
+
+def test_water_is_seen_as_far_as_a_tanker_takes_it_whichever_side_says_tanker(kb: Knowledge) -> None:
+    # The pipe-water offer does not say "citerne", the need does: the index (and a worker's regions and
+    # locks, which follow `visibility_km`) must still reach the offer from the need and the need from it.
+    rain = offer("Eaux pluviales du toit", category=Category.WATER, road_km=0)
+    by_tanker = need(
+        "Eau pour nettoyer la cour",
+        description="On vient avec une citerne.",
+        category=Category.WATER,
+        road_km=25,
+    )
+    index = MatchIndex(kb)
+    assert index.visibility_km(rain) >= TANKER_REACH_KM
+    assert index.visibility_km(by_tanker) >= TANKER_REACH_KM
+    index.put(rain)
+    index.put(by_tanker)
+    assert [p.resource_class for p in index.substitutions_for(rain)]
 
 
 def test_a_free_warehouse_cell_is_storage_a_logistics_need_takes(kb: Knowledge) -> None:
