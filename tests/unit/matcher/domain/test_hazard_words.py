@@ -22,6 +22,9 @@ def kb() -> Knowledge:
         ("Produit de nettoyage usé", "Liquide corrosif, à manipuler avec des gants."),
         ("Sable de grenaillage usé", "Après décapage de coques peintes à l'antifouling."),
         ("Rouleaux de pré-imprégnés verre", "Résine non polymérisée, date limite passée."),
+        # CLP's toxic pictogram in plain French, and a thiol (INRS FT 190) an empty drum still holds.
+        ("Bidons de 30 L vides", "Ils contenaient un produit toxique pour le traitement des eaux."),
+        ("Conteneurs métalliques de thiols", "Vides, non lavés."),
     ],
 )
 def test_words_naming_a_hazard_make_the_waste_hazardous(kb: Knowledge, label: str, description: str) -> None:
