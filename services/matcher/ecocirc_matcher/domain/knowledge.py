@@ -733,6 +733,11 @@ class Knowledge:
         List of Waste ("03 01 05": sawdust, chips and offcuts; "17 04 07": mixed metals)."""
         return a == b or (a, b) in self._co_listed or bool(self.link(a, b) or self.link(b, a))
 
+    def listed_with(self, c: str) -> frozenset[str]:
+        """The classes one entry of the List of Waste names together with this one ("15 01 10": soiled
+        packaging is containers and chemical residues)."""
+        return frozenset(b for a, b in self._co_listed if a == c)
+
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""
         if offer_class == need_class:

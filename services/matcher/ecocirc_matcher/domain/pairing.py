@@ -137,9 +137,14 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         # (19 08 05, not hazardous) are not for it, whichever examples its need lists.
         return None
     # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
-    # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
+    # what flows (classes measured in volume), not treated wood or filters, unless it names them.
     liquids = nw.liquids_only
-    offer_conf = ow.volume_conf if liquids else ow.conf
+    solids = nw.solids_named
+    offer_conf = ow.conf
+    if liquids:
+        offer_conf = ow.volume_conf
+        if solids and not solids.isdisjoint(ow.conf):
+            offer_conf = {c: v for c, v in ow.conf.items() if c in offer_conf or c in solids}
     if not offer_conf:
         # Nothing this offer is flows: no class link, and no receiver link either (its activity may
         # take the offer's code in, but the resource it would be about is none of the offer's).
@@ -158,7 +163,7 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     tanker = ow.tanker or nw.tanker
     for offer_class, table, volume in ow.links:
         # (Two vague flows, "matière", "déchet", are not a lead on their own: only specific classes link.)
-        if liquids and not volume:
+        if liquids and not volume and offer_class not in solids:
             continue
         class_reach = table.reach_km
         if tanker and kb.classes[offer_class].family == "water":

@@ -47,6 +47,9 @@ TANKER_WORDS = frozenset({"citerne", "citernes", "tanker", "tankers"})
 HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 # Words that restrict a collector of hazardous waste to liquids.
 LIQUID_WORDS = frozenset({"liquide", "liquides", "liquid", "liquids"})
+# Resources counted this way flow (knowledge/classes.csv): what a collector of liquids may take.
+LIQUID_DIMENSION = "volume"
+USE_FAMILY = "use"
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -104,6 +107,7 @@ class Wording:
         "produces",
         "regenerated",
         "said",
+        "solids_named",
         "takes_in",
         "tanker",
         "things",
@@ -136,6 +140,7 @@ class Wording:
     wants_clean: bool  # a need that does not itself speak of used or soiled things
     collector: bool  # a need of a collector of hazardous waste
     liquids_only: bool  # ... of liquids only
+    solids_named: frozenset[str]  # ... and of the solid wastes it names
     # An offer's specific classes in order, each with its links and whether it is measured in volume.
     links: tuple[tuple[str, OfferClassLinks, bool], ...]
     classes: tuple[str, ...]  # its classes in order
@@ -311,6 +316,22 @@ def _read_wording(kb: Knowledge, flow: FlowSnapshot) -> Wording:
     w.wants_clean = not states & WORN_STATES
     w.collector = HAZARDOUS_WASTE_USE in conf
     w.liquids_only = w.collector and not LIQUID_WORDS.isdisjoint(w.said)
+    # "Déchets dangereux liquides et pâteux : solvants, bois traité, emballages souillés" takes what flows
+    # and the solid wastes it names, as the List of Waste files them (15 01 10*, soiled packaging, is
+    # containers and chemical residues): what a receiver names is what it accepts (but naming oil filters
+    # takes no treated wood).
+    named_solids = (
+        frozenset(
+            c
+            for c in conf
+            if kb.classes[c].family != USE_FAMILY
+            and kb.classes[c].dimension != LIQUID_DIMENSION
+            and c not in classified.inferred
+        )
+        if w.liquids_only
+        else frozenset()
+    )
+    w.solids_named = _interned(named_solids.union(*(kb.listed_with(c) for c in named_solids)))
     w.classes = _interned(tuple(sorted(conf)))
     w.activities = _interned(tuple(kb.activities(flow.naf_code)))
     w.who = _interned(who(kb, flow))

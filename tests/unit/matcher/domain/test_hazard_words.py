@@ -54,3 +54,20 @@ def test_a_kiln_that_accepts_hazardous_waste_is_not_a_collector(kb: Knowledge) -
     glue = evaluate_substitution(offer("Restes de colle", description="Colle à solvant."), kiln, kb)
     assert tyres is not None
     assert glue is not None and glue.score >= 0.5
+
+
+def test_a_hazardous_waste_receiver_of_liquids_takes_the_solid_wastes_it_names_too(kb: Knowledge) -> None:
+    # "Liquides" restricts the receiver to what flows and the solid wastes it names as well: what a
+    # receiver lists is what it accepts, and naming oil filters takes no treated wood.
+    listing = need(
+        "Déchets dangereux liquides et boueux",
+        description="Solvants, fûts souillés, poteaux en bois traité.",
+        hazardous=True,
+        road_km=5,
+    )
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), listing, kb)
+    assert evaluate_substitution(offer("Bidons vides", description="Non rincés, ex-acétone."), listing, kb)
+    filters = need("Déchets dangereux liquides (solvants) et filtres à huile", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), filters, kb) is None
+    liquids = need("Déchets dangereux liquides (solvants, huiles usagées)", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), liquids, kb) is None
