@@ -75,3 +75,10 @@ def test_a_label_headed_by_a_use_keeps_it_besides_its_examples(kb: Knowledge) ->
 def test_a_need_for_organic_or_mineral_amendments_still_takes_the_mineral_one(kb: Knowledge) -> None:
     both = need("Amendement organique ou calcaire", category=Category.MATERIAL, naf="01.13Z", road_km=5)
     assert evaluate_substitution(offer("Coquilles broyées", naf="10.91Z"), both, kb) is not None
+
+
+@pytest.mark.parametrize("label", ["Chaux pour des sables acides", "Chaulage de limons acides", "Liming acid soils"])
+def test_an_acid_soil_is_a_soil_to_lime_not_an_acid(kb: Knowledge, label: str) -> None:
+    classes = _classes(kb, label, Direction.NEED)
+    assert "acids" not in classes
+    assert "mineral_fines" not in classes
