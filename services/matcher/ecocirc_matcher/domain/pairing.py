@@ -127,6 +127,10 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         # "Fertilisation organique", "matière organique pour les rangs": lime, shells or ash are mineral
         # amendments, not what the receiver asks for (unless it names one too: "organique ou calcaire").
         return None
+    if nw.liming and not ow.some_mineral and not nw.organic:
+        # "Amendement calcique", "chaulage des sols acides": lime, ash or shells raise a soil's pH, manure,
+        # compost or digestate do not (NF U 44-001 against NF U 44-051), unless it names organic matter too.
+        return None
     worn = ow.worn
     if (worn or ow.regenerated) and nw.wants_new:
         # "Palettes neuves", "emballages neufs", "solvant neuf": nothing used, soiled or regenerated will do.

@@ -38,6 +38,9 @@ REGENERATED = "regenerated"
 
 # A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
 ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
+# Words of a need for a liming material (NF U 44-001, amendements minéraux basiques: "chaulage",
+# "amendement calcique", "amendement basique"), which manure or compost do not meet.
+LIMING_WORDS = frozenset({"chaulage", "calcique", "calciques", "basique", "basiques", "liming"})
 MINERAL_FAMILIES = frozenset({"mineral", "metal"})
 
 # Water that a tanker carries travels by road (pairing.TANKER_REACH_KM), not by pipe.
@@ -99,6 +102,7 @@ class Wording:
         "guessed",
         "inferred",
         "label",
+        "liming",
         "links",
         "liquids_only",
         "offer",
@@ -108,6 +112,7 @@ class Wording:
         "regenerated",
         "said",
         "solids_named",
+        "some_mineral",
         "takes_in",
         "tanker",
         "things",
@@ -134,6 +139,8 @@ class Wording:
     regenerated: bool  # a regenerated material (REGENERATED)
     organic: bool  # its words ask for organic matter
     all_mineral: bool  # the classes it most surely is are all mineral (MINERAL_FAMILIES)
+    some_mineral: bool  # one of the classes it most surely is is mineral
+    liming: bool  # a need for a liming material (LIMING_WORDS)
     any_mineral: bool  # one of its classes is mineral
     tanker: bool  # its words say the water goes by tanker
     wants_new: bool
@@ -310,6 +317,8 @@ def _read_wording(kb: Knowledge, flow: FlowSnapshot) -> Wording:
     w.wants_new = "new" in states
     w.regenerated = REGENERATED in states
     w.organic = not ORGANIC_WORDS.isdisjoint(w.said)
+    w.liming = not w.offer and not LIMING_WORDS.isdisjoint(w.said)
+    w.some_mineral = any(kb.classes[c].family in MINERAL_FAMILIES for c in w.primary)
     w.all_mineral = all(kb.classes[c].family in MINERAL_FAMILIES for c in w.primary)
     w.any_mineral = any(kb.classes[c].family in MINERAL_FAMILIES for c in conf)
     w.tanker = not TANKER_WORDS.isdisjoint(w.said)

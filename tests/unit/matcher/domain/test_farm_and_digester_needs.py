@@ -77,8 +77,20 @@ def test_a_need_for_organic_or_mineral_amendments_still_takes_the_mineral_one(kb
     assert evaluate_substitution(offer("Coquilles broyées", naf="10.91Z"), both, kb) is not None
 
 
-@pytest.mark.parametrize("label", ["Chaux pour des sables acides", "Chaulage de limons acides", "Liming acid soils"])
+@pytest.mark.parametrize(
+    "label", ["Chaux pour des sables acides", "Chaulage de limons acides", "Liming acid soils"]
+)
 def test_an_acid_soil_is_a_soil_to_lime_not_an_acid(kb: Knowledge, label: str) -> None:
     classes = _classes(kb, label, Direction.NEED)
     assert "acids" not in classes
     assert "mineral_fines" not in classes
+
+
+def test_a_need_for_a_liming_material_refuses_manure_and_compost(kb: Knowledge) -> None:
+    # NF U 44-001 (basic mineral amendments) against NF U 44-051 (organic): manure does not lime a soil.
+    liming = need("Amendement basique pour le chaulage", category=Category.MATERIAL, naf="01.11Z", road_km=5)
+    assert evaluate_substitution(offer("Fumier de vaches", naf="01.41Z"), liming, kb) is None
+    assert evaluate_substitution(offer("Compost de déchets verts", naf="38.21Z"), liming, kb) is None
+    assert evaluate_substitution(offer("Chaux éteinte déclassée", naf="23.52Z"), liming, kb) is not None
+    both = need("Amendement calcique et organique", category=Category.MATERIAL, naf="01.11Z", road_km=5)
+    assert evaluate_substitution(offer("Fumier de vaches", naf="01.41Z"), both, kb) is not None
