@@ -247,6 +247,8 @@ ALLOWED = [
     ("graisses de flottation de l'abattoir", "intrants pour notre méthaniseur"),
     ("fumier de cheval pailleux", "engrais pour notre ferme bio"),
     ("lisier de porc", "intrants pour notre méthaniseur"),
+    # A boiler authorised for class B waste wood (ICPE 2910-B) burns painted pallets.
+    ("palettes en bois peint broyées", "bois de classe B pour notre chaufferie"),
 ]
 
 
