@@ -131,6 +131,9 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         # "Amendement calcique", "chaulage des sols acides": lime, ash or shells raise a soil's pH, manure,
         # compost or digestate do not (NF U 44-001 against NF U 44-051), unless it names organic matter too.
         return None
+    if nw.refuses_states and not nw.refuses_states.isdisjoint(ow.states_said):
+        # "Sciure sèche, sous 15 % d'humidité" is not fresh sawdust, "compost solide" no liquid digestate.
+        return None
     worn = ow.worn
     if (worn or ow.regenerated) and nw.wants_new:
         # "Palettes neuves", "emballages neufs", "solvant neuf": nothing used, soiled or regenerated will do.

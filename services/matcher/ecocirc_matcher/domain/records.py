@@ -35,6 +35,13 @@ THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.
 # A regenerated material (redistilled solvent, re-refined oil) is a product again, not a waste, but it
 # is not new either: a need that wants new will not take it.
 REGENERATED = "regenerated"
+# A need that states a quality refuses the contrary one (states.csv): dry sawdust is not fresh sawdust
+# (ISO 17225-1 moisture classes), a solid compost not a liquid digestate.
+CONTRARY_STATES = {"dry": "wet", "solid": "liquid"}
+# Moisture is a grade of solid biofuels and wood (ISO 17225-1 classes M10 to M55): a wet mineral (granulated
+# slag, sand) is dried at the works that takes it, so its moisture refuses no need.
+MOISTURE_FAMILIES = frozenset({"biomass"})
+WET = "wet"
 
 # A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
 ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
@@ -109,10 +116,12 @@ class Wording:
         "organic",
         "primary",
         "produces",
+        "refuses_states",
         "regenerated",
         "said",
         "solids_named",
         "some_mineral",
+        "states_said",
         "takes_in",
         "tanker",
         "things",
@@ -140,6 +149,8 @@ class Wording:
     organic: bool  # its words ask for organic matter
     all_mineral: bool  # the classes it most surely is are all mineral (MINERAL_FAMILIES)
     some_mineral: bool  # one of the classes it most surely is is mineral
+    states_said: frozenset[str]  # the states its words give (states.csv)
+    refuses_states: frozenset[str]  # a need's: the contrary of the qualities it states (CONTRARY_STATES)
     liming: bool  # a need for a liming material (LIMING_WORDS)
     any_mineral: bool  # one of its classes is mineral
     tanker: bool  # its words say the water goes by tanker
@@ -316,6 +327,11 @@ def _read_wording(kb: Knowledge, flow: FlowSnapshot) -> Wording:
     w.worn = _interned(states & WORN_STATES)
     w.wants_new = "new" in states
     w.regenerated = REGENERATED in states
+    graded = any(kb.classes[c].family in MOISTURE_FAMILIES for c in w.primary)
+    w.states_said = _interned(states if graded else states - {WET})
+    w.refuses_states = _interned(
+        frozenset() if w.offer else frozenset(CONTRARY_STATES[s] for s in states if s in CONTRARY_STATES)
+    )
     w.organic = not ORGANIC_WORDS.isdisjoint(w.said)
     w.liming = not w.offer and not LIMING_WORDS.isdisjoint(w.said)
     w.some_mineral = any(kb.classes[c].family in MINERAL_FAMILIES for c in w.primary)
