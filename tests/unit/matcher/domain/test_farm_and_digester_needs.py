@@ -94,3 +94,20 @@ def test_a_need_for_a_liming_material_refuses_manure_and_compost(kb: Knowledge) 
     assert evaluate_substitution(offer("Chaux éteinte déclassée", naf="23.52Z"), liming, kb) is not None
     both = need("Amendement calcique et organique", category=Category.MATERIAL, naf="01.11Z", road_km=5)
     assert evaluate_substitution(offer("Fumier de vaches", naf="01.41Z"), both, kb) is not None
+
+
+def test_a_digester_whose_approval_is_pending_takes_no_animal_by_products(kb: Knowledge) -> None:
+    # 1069/2009 art. 24: a biogas plant transforming animal by-products must be approved.
+    pending = need(
+        "Matières pour notre méthaniseur",
+        description="Agrément en cours : lisiers et cultures seulement.",
+        naf="35.21Z",
+        road_km=5,
+    )
+    approved = need(
+        "Matières pour notre méthaniseur", description="Agréé catégorie 3.", naf="35.21Z", road_km=5
+    )
+    offal = offer("Abats de volailles catégorie 3", naf="10.12Z")
+    assert evaluate_substitution(offal, pending, kb) is None
+    assert evaluate_substitution(offal, approved, kb) is not None
+    assert evaluate_substitution(offer("Lisier de porcs", naf="01.46Z"), pending, kb) is not None
