@@ -48,3 +48,14 @@ def test_distillation_staff_and_harvest_staff_share_people_across_seasons(kb: Kn
     harvest = _skills("Vendangeurs", months=(9, 10))
     distillery = _skills("Distillateurs pour la campagne", km=15, months=(11, 12, 1, 2, 3))
     assert evaluate_mutualisation(harvest, distillery, kb) is not None  # type: ignore[arg-type]
+
+
+def test_food_hygiene_and_dangerous_goods_are_topics_of_their_own(kb: Knowledge) -> None:
+    # Regulation 852/2004 annex II ch. XII (food handlers' hygiene) and ADR 8.2 (drivers' certificate).
+    hygiene = _skills("Formation HACCP pour la cuisine")
+    other_hygiene = _skills("Hygiène alimentaire, 4 commis", km=5)
+    drivers = _skills("Certificat ADR pour 2 chauffeurs", km=5)
+    other_drivers = _skills("ADR citerne chauffeurs", km=8)
+    assert evaluate_mutualisation(hygiene, other_hygiene, kb) is not None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(drivers, other_drivers, kb) is not None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(hygiene, drivers, kb) is None  # type: ignore[arg-type]
