@@ -59,3 +59,16 @@ def test_food_hygiene_and_dangerous_goods_are_topics_of_their_own(kb: Knowledge)
     assert evaluate_mutualisation(hygiene, other_hygiene, kb) is not None  # type: ignore[arg-type]
     assert evaluate_mutualisation(drivers, other_drivers, kb) is not None  # type: ignore[arg-type]
     assert evaluate_mutualisation(hygiene, drivers, kb) is None  # type: ignore[arg-type]
+
+
+def test_staff_wanted_for_a_season_is_seasonal_staff(kb: Knowledge) -> None:
+    # Code du travail L1242-2 3°: work repeated each year at fixed dates by the seasons is seasonal.
+    harvest = need(
+        "Conducteurs de tracteurs",
+        description="Pour la saison des foins.",
+        category=Category.SKILLS,
+        months=(5, 6, 7),
+    )
+    winter = _skills("Saisonniers pour l'hiver", km=5, months=(11, 12, 1))
+    assert "seasonal_staff" in kb.classification(harvest).confidence  # type: ignore[arg-type]
+    assert evaluate_mutualisation(harvest, winter, kb) is not None  # type: ignore[arg-type]
