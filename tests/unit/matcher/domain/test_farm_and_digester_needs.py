@@ -111,3 +111,14 @@ def test_a_digester_whose_approval_is_pending_takes_no_animal_by_products(kb: Kn
     assert evaluate_substitution(offal, pending, kb) is None
     assert evaluate_substitution(offal, approved, kb) is not None
     assert evaluate_substitution(offer("Lisier de porcs", naf="01.46Z"), pending, kb) is not None
+
+
+def test_an_open_digester_need_keeps_the_use_it_names(kb: Knowledge) -> None:
+    # "Coproduits", "IAA", "intrants" open a need to its trade's inputs: the resources it names with them
+    # are examples of what its use (methanisation) takes, not the only things it wants.
+    digester = need("Coproduits d'IAA méthanisables, lactosérum", naf="35.21Z", road_km=5)
+    assert "use_anaerobic_digestion" in _classes(
+        kb, "Coproduits d'IAA méthanisables, lactosérum", Direction.NEED
+    )
+    proposal = evaluate_substitution(offer("Écarts de tri de carottes", naf="10.39A"), digester, kb)
+    assert proposal is not None and proposal.score >= 0.5
