@@ -36,6 +36,8 @@ def classes(
         ("Boues de meulage des lames", "metal_sludge", "organic_sludge"),
         ("Chutes de bois autoclave et de contreplaqué", "treated_wood", "wood_offcuts"),
         ("Pieds de tomates en fin de culture", "crop_residues", "mineral_fines"),
+        # A cellar's or a bottling line's breakage is glass to recycle (15 01 07), not its wine.
+        ("Bouteilles cassées de la ligne d'embouteillage", "glass_cullet", "grape_marc_lees"),
     ],
 )
 def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:
