@@ -38,6 +38,8 @@ def classes(
         ("Pieds de tomates en fin de culture", "crop_residues", "mineral_fines"),
         # A cellar's or a bottling line's breakage is glass to recycle (15 01 07), not its wine.
         ("Bouteilles cassées de la ligne d'embouteillage", "glass_cullet", "grape_marc_lees"),
+        # "C3" is the animal by-products' category 3 (1069/2009 art. 10), not paper or crates.
+        ("Os et gras de parage C3", "animal_by_products", "paper_cardboard"),
     ],
 )
 def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:
