@@ -122,3 +122,13 @@ def test_an_open_digester_need_keeps_the_use_it_names(kb: Knowledge) -> None:
     )
     proposal = evaluate_substitution(offer("Écarts de tri de carottes", naf="10.39A"), digester, kb)
     assert proposal is not None and proposal.score >= 0.5
+
+
+def test_a_pending_approval_is_read_whatever_its_name_says_between(kb: Knowledge) -> None:
+    pending = need(
+        "Intrants du méthaniseur",
+        description="Agrément sanitaire des sous-produits animaux de catégorie 3 en cours d'instruction.",
+        naf="35.21Z",
+        road_km=5,
+    )
+    assert evaluate_substitution(offer("Plumes de volailles", naf="10.12Z"), pending, kb) is None
