@@ -40,6 +40,8 @@ def classes(
         ("Bouteilles cassées de la ligne d'embouteillage", "glass_cullet", "grape_marc_lees"),
         # "C3" is the animal by-products' category 3 (1069/2009 art. 10), not paper or crates.
         ("Os et gras de parage C3", "animal_by_products", "paper_cardboard"),
+        # Wine-making residues are the by-products of vinification (2019/934): marcs, lees, bourbes.
+        ("Résidus vinicoles de la cave", "grape_marc_lees", "generic_waste"),
     ],
 )
 def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:
