@@ -42,6 +42,8 @@ def classes(
         ("Os et gras de parage C3", "animal_by_products", "paper_cardboard"),
         # Wine-making residues are the by-products of vinification (2019/934): marcs, lees, bourbes.
         ("Résidus vinicoles de la cave", "grape_marc_lees", "generic_waste"),
+        # Spent sugar syrups are a sugary co-product like molasses, not a solvent.
+        ("Sirops de sucre usés de la ligne de sodas", "fruit_veg_residues", "solvents"),
     ],
 )
 def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:
