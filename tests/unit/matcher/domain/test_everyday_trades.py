@@ -44,6 +44,8 @@ def classes(
         ("Résidus vinicoles de la cave", "grape_marc_lees", "generic_waste"),
         # Spent sugar syrups are a sugary co-product like molasses, not a solvent.
         ("Sirops de sucre usés de la ligne de sodas", "fruit_veg_residues", "solvents"),
+        # Tomato pulp (skins and seeds) is a feed material of the 68/2013 catalogue.
+        ("Pulpe de tomates de l'usine de concentré", "fruit_veg_residues", "generic_waste"),
     ],
 )
 def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:
