@@ -169,7 +169,12 @@ BANNED = [
         "polluted_soil_or_oily_sludge_to_backfill_or_spreading",
     ),
     ("pommes pourries du verger", None, "aliment pour nos porcs", "unsafe_feed_rotten_soiled_or_swept"),
-    ("balayures de l'atelier de biscuits", None, "aliment pour nos porcs", "unsafe_feed_rotten_soiled_or_swept"),
+    (
+        "balayures de l'atelier de biscuits",
+        None,
+        "aliment pour nos porcs",
+        "unsafe_feed_rotten_soiled_or_swept",
+    ),
     (
         "sciure de bois traité CCA",
         None,
