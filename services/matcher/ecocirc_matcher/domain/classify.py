@@ -369,6 +369,11 @@ class Classifier:
             # énergétique (céréales, drêches...)" ask for any organic fertiliser or energy feed, of which
             # the resources named are examples.
             head_use = self.head_uses(kb, label, direction)
+            if OPEN_CLASS in found:
+                # "Gisements méthanisables IAA et biodéchets": a need open to its trade's inputs
+                # ("IAA", "coproduits", "intrants") asks for the use it names, of which the resources
+                # named are examples.
+                head_use = head_use | {c for c in found if kb.classes[c].family == USE_FAMILY}
             found = {
                 c: conf
                 for c, conf in found.items()

@@ -15,7 +15,7 @@ from importlib import resources
 
 from ecocirc_matcher.domain.classify import USE_FAMILY, VAGUE_FAMILIES, Classification, Classifier, Term
 from ecocirc_matcher.domain.semantic import ClassText, PhraseEncoder, SemanticPlacer, class_phrases
-from ecocirc_matcher.domain.text import affirmed, everyday_words, keys, words
+from ecocirc_matcher.domain.text import affirmed, clauses, everyday_words, keys, words
 from ecocirc_shared.flows import Category, Direction, FlowSnapshot
 from ecocirc_shared.reference import EwcCodeError, ewc_entries, get_ewc, naf_entries, parse_ewc_code
 
@@ -143,6 +143,10 @@ class HazardTerm:
     unless: tuple[str, ...]
     reason: str
     source: str
+
+
+# Written between two parts of a ban's phrase: both parts in one clause, anything between them.
+CLAUSE_GAP = " ... "
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +324,9 @@ class Knowledge:
         # ("offer:<id>", "offer_unless:<id>", "need:<id>", "need_unless:<id>").
         self.bans: list[Ban] = []
         ban_phrases: list[Term] = []
+        # A phrase written "agrement ... en cours" holds when each part is in one clause, whatever lies
+        # between ("agrément sanitaire sous-produits animaux en cours").
+        self._ban_clause_terms: list[tuple[str, tuple[tuple[frozenset[str], ...], ...]]] = []
         for row in _rows(data, "bans.csv"):
             ban = Ban(
                 id=row["id"],
@@ -337,10 +344,19 @@ class Knowledge:
                 self._check_class(c, "bans.csv")
             self.bans.append(ban)
             for column in ("offer_terms", "offer_unless", "need_terms", "need_unless"):
+                phrases = [phrase for phrase in row[column].split("|") if phrase.strip()]
                 ban_phrases += [
                     Term(f"{column}:{ban.id}", "fr", "", phrase, ())
-                    for phrase in row[column].split("|")
-                    if phrase.strip()
+                    for phrase in phrases
+                    if CLAUSE_GAP not in phrase
+                ]
+                self._ban_clause_terms += [
+                    (
+                        f"{column}:{ban.id}",
+                        tuple(tuple(keys(w) for w in words(part)) for part in phrase.split(CLAUSE_GAP)),
+                    )
+                    for phrase in phrases
+                    if CLAUSE_GAP in phrase
                 ]
         self._ban_reader = Classifier(ban_phrases, lexicon, everyday)
         self._ban_words_cached = lru_cache(maxsize=200_000)(self._ban_words_in)
@@ -731,13 +747,28 @@ class Knowledge:
         return self._clean_needs.get(need_class, frozenset())
 
     def _ban_words_in(self, label: str, description: str) -> frozenset[str]:
-        found, _ = self._ban_reader.match_text(f"{label}. {description}", Direction.OFFER)
-        return frozenset(found)
+        text = f"{label}. {description}"
+        found, _ = self._ban_reader.match_text(text, Direction.OFFER)
+        held = set(found)
+        if self._ban_clause_terms:
+            for clause in clauses(affirmed(text)):
+                said = frozenset().union(*(keys(w) for w in words(clause)))
+                held.update(
+                    tag
+                    for tag, parts in self._ban_clause_terms
+                    if all(all(not k.isdisjoint(said) for k in part) for part in parts)
+                )
+        return frozenset(held)
 
     def related(self, a: str, b: str) -> bool:
         """Whether two classes are the same, linked either way, or named together by one entry of the
         List of Waste ("03 01 05": sawdust, chips and offcuts; "17 04 07": mixed metals)."""
         return a == b or (a, b) in self._co_listed or bool(self.link(a, b) or self.link(b, a))
+
+    def listed_with(self, c: str) -> frozenset[str]:
+        """The classes one entry of the List of Waste names together with this one ("15 01 10": soiled
+        packaging is containers and chemical residues)."""
+        return frozenset(b for a, b in self._co_listed if a == c)
 
     def link(self, offer_class: str, need_class: str) -> Link | None:
         """The link from an offer class to a need class (identity included), or None."""

@@ -145,6 +145,13 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         # "Fertilisation organique", "matière organique pour les rangs": lime, shells or ash are mineral
         # amendments, not what the receiver asks for (unless it names one too: "organique ou calcaire").
         return None
+    if nw.liming and not ow.some_mineral and not nw.organic:
+        # "Amendement calcique", "chaulage des sols acides": lime, ash or shells raise a soil's pH, manure,
+        # compost or digestate do not (NF U 44-001 against NF U 44-051), unless it names organic matter too.
+        return None
+    if nw.refuses_states and not nw.refuses_states.isdisjoint(ow.states_said):
+        # "Sciure sèche, sous 15 % d'humidité" is not fresh sawdust, "compost solide" no liquid digestate.
+        return None
     worn = ow.worn
     if (worn or ow.regenerated) and nw.wants_new:
         # "Palettes neuves", "emballages neufs", "solvant neuf": nothing used, soiled or regenerated will do.
@@ -155,9 +162,14 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         # (19 08 05, not hazardous) are not for it, whichever examples its need lists.
         return None
     # "Déchets dangereux liquides (huiles, émulsions, solvants)": a collector of liquids takes only
-    # what flows (classes measured in volume), not treated wood or filters, whatever else it lists.
+    # what flows (classes measured in volume), not treated wood or filters, unless it names them.
     liquids = nw.liquids_only
-    offer_conf = ow.volume_conf if liquids else ow.conf
+    solids = nw.solids_named
+    offer_conf = ow.conf
+    if liquids:
+        offer_conf = ow.volume_conf
+        if solids and not solids.isdisjoint(ow.conf):
+            offer_conf = {c: v for c, v in ow.conf.items() if c in offer_conf or c in solids}
     if not offer_conf:
         # Nothing this offer is flows: no class link, and no receiver link either (its activity may
         # take the offer's code in, but the resource it would be about is none of the offer's).
@@ -174,7 +186,7 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
     tanker = ow.tanker or nw.tanker
     for offer_class, table, volume in ow.links:
         # (Two vague flows, "matière", "déchet", are not a lead on their own: only specific classes link.)
-        if liquids and not volume:
+        if liquids and not volume and offer_class not in solids:
             continue
         class_reach = table.reach_km
         if tanker and kb.classes[offer_class].family == "water":
@@ -216,7 +228,9 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         return None
     if offer_class == PLASTICS and not _same_polymer(o.flow, n.flow):
         return None
-    if offer_class in CONTAINER_CLASSES and not _same_form(o.flow, n.flow):
+    if offer_class in CONTAINER_CLASSES and not nw.collector and not _same_form(o.flow, n.flow):
+        # (A collector of hazardous waste takes soiled packaging as waste, whatever its form: a drum
+        # named among its wastes does not refuse a jerrycan, 15 01 10*.)
         return None
 
     quantity = match_annual(o.annual, n.annual, kb.classes[offer_class].density_t_per_m3)

@@ -37,9 +37,19 @@ THINGS = frozenset({Category.MATERIAL, Category.WASTE, Category.WATER, Category.
 # A regenerated material (redistilled solvent, re-refined oil) is a product again, not a waste, but it
 # is not new either: a need that wants new will not take it.
 REGENERATED = "regenerated"
+# A need that states a quality refuses the contrary one (states.csv): dry sawdust is not fresh sawdust
+# (ISO 17225-1 moisture classes), a solid compost not a liquid digestate.
+CONTRARY_STATES = {"dry": "wet", "solid": "liquid"}
+# Moisture is a grade of solid biofuels and wood (ISO 17225-1 classes M10 to M55): a wet mineral (granulated
+# slag, sand) is dried at the works that takes it, so its moisture refuses no need.
+MOISTURE_FAMILIES = frozenset({"biomass"})
+WET = "wet"
 
 # A need that says it wants organic matter refuses what is mineral (knowledge/classes.csv families).
 ORGANIC_WORDS = frozenset({"organique", "organiques", "organic"})
+# Words of a need for a liming material (NF U 44-001, amendements minéraux basiques: "chaulage",
+# "amendement calcique", "amendement basique"), which manure or compost do not meet.
+LIMING_WORDS = frozenset({"chaulage", "calcique", "calciques", "basique", "basiques", "liming"})
 MINERAL_FAMILIES = frozenset({"mineral", "metal"})
 
 # Water that a tanker carries travels by road (pairing.TANKER_REACH_KM), not by pipe.
@@ -51,6 +61,9 @@ HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 # "de" makes them the name of one waste it lists ("liquides de refroidissement", "liquide de frein"; "des"
 # says whose liquids: "déchets dangereux liquides des PME").
 LIQUIDS_ONLY = re.compile(r"\bliquids?\b|\bliquides?\b(?!\s*(?:de|d)\b)")
+# Resources counted this way flow (knowledge/classes.csv): what a collector of liquids may take.
+LIQUID_DIMENSION = "volume"
+USE_FAMILY = "use"
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:
@@ -100,14 +113,19 @@ class Wording:
         "guessed",
         "inferred",
         "label",
+        "liming",
         "links",
         "liquids_only",
         "offer",
         "organic",
         "primary",
         "produces",
+        "refuses_states",
         "regenerated",
         "said",
+        "solids_named",
+        "some_mineral",
+        "states_said",
         "takes_in",
         "tanker",
         "things",
@@ -134,12 +152,17 @@ class Wording:
     regenerated: bool  # a regenerated material (REGENERATED)
     organic: bool  # its words ask for organic matter
     all_mineral: bool  # the classes it most surely is are all mineral (MINERAL_FAMILIES)
+    some_mineral: bool  # one of the classes it most surely is is mineral
+    states_said: frozenset[str]  # the states its words give (states.csv)
+    refuses_states: frozenset[str]  # a need's: the contrary of the qualities it states (CONTRARY_STATES)
+    liming: bool  # a need for a liming material (LIMING_WORDS)
     any_mineral: bool  # one of its classes is mineral
     tanker: bool  # its words say the water goes by tanker
     wants_new: bool
     wants_clean: bool  # a need that does not itself speak of used or soiled things
     collector: bool  # a need of a collector of hazardous waste
     liquids_only: bool  # ... of liquids only
+    solids_named: frozenset[str]  # ... and of the solid wastes it names
     # An offer's specific classes in order, each with its links and whether it is measured in volume.
     links: tuple[tuple[str, OfferClassLinks, bool], ...]
     classes: tuple[str, ...]  # its classes in order
@@ -308,13 +331,36 @@ def _read_wording(kb: Knowledge, flow: FlowSnapshot) -> Wording:
     w.worn = _interned(states & WORN_STATES)
     w.wants_new = "new" in states
     w.regenerated = REGENERATED in states
+    graded = any(kb.classes[c].family in MOISTURE_FAMILIES for c in w.primary)
+    w.states_said = _interned(states if graded else states - {WET})
+    w.refuses_states = _interned(
+        frozenset() if w.offer else frozenset(CONTRARY_STATES[s] for s in states if s in CONTRARY_STATES)
+    )
     w.organic = not ORGANIC_WORDS.isdisjoint(w.said)
+    w.liming = not w.offer and not LIMING_WORDS.isdisjoint(w.said)
+    w.some_mineral = any(kb.classes[c].family in MINERAL_FAMILIES for c in w.primary)
     w.all_mineral = all(kb.classes[c].family in MINERAL_FAMILIES for c in w.primary)
     w.any_mineral = any(kb.classes[c].family in MINERAL_FAMILIES for c in conf)
     w.tanker = not TANKER_WORDS.isdisjoint(w.said)
     w.wants_clean = not states & WORN_STATES
     w.collector = HAZARDOUS_WASTE_USE in conf
     w.liquids_only = w.collector and bool(LIQUIDS_ONLY.search(affirmed(f"{w.label}. {w.description}")))
+    # "Déchets dangereux liquides et pâteux : solvants, bois traité, emballages souillés" takes what flows
+    # and the solid wastes it names, as the List of Waste files them (15 01 10*, soiled packaging, is
+    # containers and chemical residues): what a receiver names is what it accepts (but naming oil filters
+    # takes no treated wood).
+    named_solids = (
+        frozenset(
+            c
+            for c in conf
+            if kb.classes[c].family != USE_FAMILY
+            and kb.classes[c].dimension != LIQUID_DIMENSION
+            and c not in classified.inferred
+        )
+        if w.liquids_only
+        else frozenset()
+    )
+    w.solids_named = _interned(named_solids.union(*(kb.listed_with(c) for c in named_solids)))
     w.classes = _interned(tuple(sorted(conf)))
     w.activities = _interned(tuple(kb.activities(flow.naf_code)))
     w.who = _interned(who(kb, flow))

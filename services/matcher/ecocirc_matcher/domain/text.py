@@ -217,6 +217,11 @@ def governed(text: str) -> dict[int, str]:
     return found
 
 
+def clauses(text: str) -> list[str]:
+    """A text's clauses, folded: what lies between stops (. ; : ! ? brackets, line ends)."""
+    return [clause.group(0) for clause in _CLAUSE.finditer(fold(text))]
+
+
 def _negated_spans(folded: str) -> list[tuple[int, int]]:
     """Where a folded text denies something: from each negation to the end of what it governs."""
     spans: list[tuple[int, int]] = []

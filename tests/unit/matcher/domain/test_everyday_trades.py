@@ -36,6 +36,16 @@ def classes(
         ("Boues de meulage des lames", "metal_sludge", "organic_sludge"),
         ("Chutes de bois autoclave et de contreplaqué", "treated_wood", "wood_offcuts"),
         ("Pieds de tomates en fin de culture", "crop_residues", "mineral_fines"),
+        # A cellar's or a bottling line's breakage is glass to recycle (15 01 07), not its wine.
+        ("Bouteilles cassées de la ligne d'embouteillage", "glass_cullet", "grape_marc_lees"),
+        # "C3" is the animal by-products' category 3 (1069/2009 art. 10), not paper or crates.
+        ("Os et gras de parage C3", "animal_by_products", "paper_cardboard"),
+        # Wine-making residues are the by-products of vinification (2019/934): marcs, lees, bourbes.
+        ("Résidus vinicoles de la cave", "grape_marc_lees", "generic_waste"),
+        # Spent sugar syrups are a sugary co-product like molasses, not a solvent.
+        ("Sirops de sucre usés de la ligne de sodas", "fruit_veg_residues", "solvents"),
+        # Tomato pulp (skins and seeds) is a feed material of the 68/2013 catalogue.
+        ("Pulpe de tomates de l'usine de concentré", "fruit_veg_residues", "generic_waste"),
     ],
 )
 def test_trade_words_name_their_resource(kb: Knowledge, label: str, is_: str, is_not: str) -> None:

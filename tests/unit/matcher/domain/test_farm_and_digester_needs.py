@@ -93,3 +93,60 @@ def test_a_restaurants_frying_oil_still_never_feeds_pigs_asking_for_biowaste() -
     kb = load_knowledge()
     pigs = need("Biodéchets pour la soupe des cochons", naf="01.46Z", road_km=10)
     assert evaluate_substitution(offer("Huile de friture usagée", naf="56.10A"), pigs, kb) is None
+
+
+@pytest.mark.parametrize(
+    "label", ["Chaux pour des sables acides", "Chaulage de limons acides", "Liming acid soils"]
+)
+def test_an_acid_soil_is_a_soil_to_lime_not_an_acid(kb: Knowledge, label: str) -> None:
+    classes = _classes(kb, label, Direction.NEED)
+    assert "acids" not in classes
+    assert "mineral_fines" not in classes
+
+
+def test_a_need_for_a_liming_material_refuses_manure_and_compost(kb: Knowledge) -> None:
+    # NF U 44-001 (basic mineral amendments) against NF U 44-051 (organic): manure does not lime a soil.
+    liming = need("Amendement basique pour le chaulage", category=Category.MATERIAL, naf="01.11Z", road_km=5)
+    assert evaluate_substitution(offer("Fumier de vaches", naf="01.41Z"), liming, kb) is None
+    assert evaluate_substitution(offer("Compost de déchets verts", naf="38.21Z"), liming, kb) is None
+    assert evaluate_substitution(offer("Chaux éteinte déclassée", naf="23.52Z"), liming, kb) is not None
+    both = need("Amendement calcique et organique", category=Category.MATERIAL, naf="01.11Z", road_km=5)
+    assert evaluate_substitution(offer("Fumier de vaches", naf="01.41Z"), both, kb) is not None
+
+
+def test_a_digester_whose_approval_is_pending_takes_no_animal_by_products(kb: Knowledge) -> None:
+    # 1069/2009 art. 24: a biogas plant transforming animal by-products must be approved.
+    pending = need(
+        "Matières pour notre méthaniseur",
+        description="Agrément en cours : lisiers et cultures seulement.",
+        naf="35.21Z",
+        road_km=5,
+    )
+    approved = need(
+        "Matières pour notre méthaniseur", description="Agréé catégorie 3.", naf="35.21Z", road_km=5
+    )
+    offal = offer("Abats de volailles catégorie 3", naf="10.12Z")
+    assert evaluate_substitution(offal, pending, kb) is None
+    assert evaluate_substitution(offal, approved, kb) is not None
+    assert evaluate_substitution(offer("Lisier de porcs", naf="01.46Z"), pending, kb) is not None
+
+
+def test_an_open_digester_need_keeps_the_use_it_names(kb: Knowledge) -> None:
+    # "Coproduits", "IAA", "intrants" open a need to its trade's inputs: the resources it names with them
+    # are examples of what its use (methanisation) takes, not the only things it wants.
+    digester = need("Coproduits d'IAA méthanisables, lactosérum", naf="35.21Z", road_km=5)
+    assert "use_anaerobic_digestion" in _classes(
+        kb, "Coproduits d'IAA méthanisables, lactosérum", Direction.NEED
+    )
+    proposal = evaluate_substitution(offer("Écarts de tri de carottes", naf="10.39A"), digester, kb)
+    assert proposal is not None and proposal.score >= 0.5
+
+
+def test_a_pending_approval_is_read_whatever_its_name_says_between(kb: Knowledge) -> None:
+    pending = need(
+        "Intrants du méthaniseur",
+        description="Agrément sanitaire des sous-produits animaux de catégorie 3 en cours d'instruction.",
+        naf="35.21Z",
+        road_km=5,
+    )
+    assert evaluate_substitution(offer("Plumes de volailles", naf="10.12Z"), pending, kb) is None

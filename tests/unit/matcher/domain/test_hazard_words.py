@@ -22,6 +22,9 @@ def kb() -> Knowledge:
         ("Produit de nettoyage usé", "Liquide corrosif, à manipuler avec des gants."),
         ("Sable de grenaillage usé", "Après décapage de coques peintes à l'antifouling."),
         ("Rouleaux de pré-imprégnés verre", "Résine non polymérisée, date limite passée."),
+        # CLP's toxic pictogram in plain French, and a thiol (INRS FT 190) an empty drum still holds.
+        ("Bidons de 30 L vides", "Ils contenaient un produit toxique pour le traitement des eaux."),
+        ("Conteneurs métalliques de thiols", "Vides, non lavés."),
     ],
 )
 def test_words_naming_a_hazard_make_the_waste_hazardous(kb: Knowledge, label: str, description: str) -> None:
@@ -156,3 +159,20 @@ def test_pas_before_a_participle_reads_as_non(kb: Knowledge) -> None:
     assert is_hazardous(kb, offer("Bidons vides", description="Jerricans, pas rincés."))
     assert not is_hazardous(kb, offer("Bidons vides", description="Rincés trois fois."))
     assert not is_hazardous(kb, offer("Chutes de bois pas traité"))
+
+
+def test_a_hazardous_waste_receiver_of_liquids_takes_the_solid_wastes_it_names_too(kb: Knowledge) -> None:
+    # "Liquides" restricts the receiver to what flows and the solid wastes it names as well: what a
+    # receiver lists is what it accepts, and naming oil filters takes no treated wood.
+    listing = need(
+        "Déchets dangereux liquides et boueux",
+        description="Solvants, fûts souillés, poteaux en bois traité.",
+        hazardous=True,
+        road_km=5,
+    )
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), listing, kb)
+    assert evaluate_substitution(offer("Bidons vides", description="Non rincés, ex-acétone."), listing, kb)
+    filters = need("Déchets dangereux liquides (solvants) et filtres à huile", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), filters, kb) is None
+    liquids = need("Déchets dangereux liquides (solvants, huiles usagées)", hazardous=True, road_km=5)
+    assert evaluate_substitution(offer("Poteaux en bois traité CCA"), liquids, kb) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecocirc_matcher.domain.knowledge import Knowledge, load_knowledge
+from ecocirc_matcher.domain.pairing import evaluate_substitution
 from ecocirc_matcher.domain.text import made, words
 from ecocirc_shared.flows import Category
 from tests.unit.matcher.factories import need, offer
@@ -201,3 +202,19 @@ def test_expired_flour_is_a_former_foodstuff_for_feed() -> None:
     kb = load_knowledge()
     flour = offer("Farine périmée", description="Sacs fermés, date dépassée.", naf="10.71C")
     assert set(kb.classification(flour).confidence) == {"bakery_waste"}
+
+
+def test_a_need_that_states_a_quality_refuses_the_contrary_one(kb: Knowledge) -> None:
+    # ISO 17225-1 moisture classes: dry shavings for pellets are not green sawdust from the saw.
+    dry = need("Copeaux secs pour granulés", description="Moins de 12 % d'eau.", naf="16.29Z", road_km=5)
+    assert evaluate_substitution(offer("Sciure humide de chêne", naf="16.10A"), dry, kb) is None
+    assert evaluate_substitution(offer("Copeaux de rabotage secs", naf="16.23Z"), dry, kb) is not None
+    # A solid amendment spread with a muck spreader is no liquid digestate.
+    solid = need("Amendement organique solide", naf="01.11Z", category=Category.MATERIAL, road_km=5)
+    assert evaluate_substitution(offer("Digestat liquide", naf="35.21Z"), solid, kb) is None
+    assert evaluate_substitution(offer("Digestat solide", naf="35.21Z"), solid, kb) is not None
+
+
+def test_moisture_grades_wood_not_minerals_dried_at_the_works(kb: Knowledge) -> None:
+    works = need("Sable à sécher", description="On sèche nous-mêmes.", naf="23.61Z", road_km=5)
+    assert evaluate_substitution(offer("Sable de lavage humide", naf="08.12Z"), works, kb) is not None

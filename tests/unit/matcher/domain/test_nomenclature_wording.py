@@ -99,6 +99,8 @@ def test_a_container_is_still_a_container(kb: Knowledge) -> None:
         # A carbonate is a salt, not carbon: "carbon" and "carbone" are read as written.
         ("Sodium carbonate", "carbon_fines"),
         ("carbonate de sodium", "carbon_fines"),
+        # Diluted is not a thinner: "diluant" is read as written.
+        ("jus de pomme dilué", "solvents"),
     ],
 )
 def test_a_word_sharing_a_stem_is_not_the_keyword(kb: Knowledge, text: str, not_expected: str) -> None:
@@ -113,6 +115,7 @@ def test_a_word_sharing_a_stem_is_not_the_keyword(kb: Knowledge, text: str, not_
         ("serres chauffées", "use_space_heating"),
         ("carbone", "carbon_fines"),
         ("carbon", "carbon_fines"),
+        ("diluants", "solvents"),
     ],
 )
 def test_a_keyword_read_as_written_still_takes_its_plural(kb: Knowledge, text: str, expected: str) -> None:

@@ -168,6 +168,13 @@ BANNED = [
         "épandage sur nos champs",
         "polluted_soil_or_oily_sludge_to_backfill_or_spreading",
     ),
+    ("pommes pourries du verger", None, "aliment pour nos porcs", "unsafe_feed_rotten_soiled_or_swept"),
+    (
+        "balayures de l'atelier de biscuits",
+        None,
+        "aliment pour nos porcs",
+        "unsafe_feed_rotten_soiled_or_swept",
+    ),
     (
         "sciure de bois traité CCA",
         None,
@@ -247,6 +254,10 @@ ALLOWED = [
     ("graisses de flottation de l'abattoir", "intrants pour notre méthaniseur"),
     ("fumier de cheval pailleux", "engrais pour notre ferme bio"),
     ("lisier de porc", "intrants pour notre méthaniseur"),
+    # Out of date is not unsafe: "périmée depuis 2 mois" is no mould (767/2009 art. 4 bans unsafe feed).
+    ("biscuits périmés depuis 2 mois", "aliment pour nos porcs"),
+    # A boiler authorised for class B waste wood (ICPE 2910-B) burns painted pallets.
+    ("palettes en bois peint broyées", "bois de classe B pour notre chaufferie"),
 ]
 
 

@@ -74,3 +74,27 @@ def test_take_away_containers_are_a_purchase_restaurants_pool(kb: Knowledge) -> 
     b = need("Barquettes à emporter, commande groupée", category=Category.MATERIAL, road_km=5)
     assert set(kb.classification(a).confidence) == {"packaging_supplies"}
     assert evaluate_mutualisation(a, b, kb) is not None
+
+
+def test_food_hygiene_and_dangerous_goods_are_topics_of_their_own(kb: Knowledge) -> None:
+    # Regulation 852/2004 annex II ch. XII (food handlers' hygiene) and ADR 8.2 (drivers' certificate).
+    hygiene = _skills("Formation HACCP pour la cuisine")
+    other_hygiene = _skills("Hygiène alimentaire, 4 commis", km=5)
+    drivers = _skills("Certificat ADR pour 2 chauffeurs", km=5)
+    other_drivers = _skills("ADR citerne chauffeurs", km=8)
+    assert evaluate_mutualisation(hygiene, other_hygiene, kb) is not None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(drivers, other_drivers, kb) is not None  # type: ignore[arg-type]
+    assert evaluate_mutualisation(hygiene, drivers, kb) is None  # type: ignore[arg-type]
+
+
+def test_staff_wanted_for_a_season_is_seasonal_staff(kb: Knowledge) -> None:
+    # Code du travail L1242-2 3°: work repeated each year at fixed dates by the seasons is seasonal.
+    harvest = need(
+        "Conducteurs de tracteurs",
+        description="Pour la saison des foins.",
+        category=Category.SKILLS,
+        months=(5, 6, 7),
+    )
+    winter = _skills("Saisonniers pour l'hiver", km=5, months=(11, 12, 1))
+    assert "seasonal_staff" in kb.classification(harvest).confidence  # type: ignore[arg-type]
+    assert evaluate_mutualisation(harvest, winter, kb) is not None  # type: ignore[arg-type]
