@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from ecocirc_matcher.domain import explain, impact
-from ecocirc_matcher.domain.classify import Classification
+from ecocirc_matcher.domain.classify import COLLECTION_CLASS, TRAINING_FAMILY, Classification
 from ecocirc_matcher.domain.knowledge import AS_FUEL, Knowledge
 from ecocirc_matcher.domain.model import Proposal, pair_id
 from ecocirc_matcher.domain.places import places_named, routes_meet
@@ -73,7 +73,7 @@ ROUTE_CLASSES = frozenset({"transport_capacity"})
 # plaster, textiles and biowaste are collected apart (code de l'environnement D543-278 and following),
 # by different collectors, so a round for cardboard is no help to a company with biowaste. A licensed
 # collector of hazardous waste takes the hazardous wastes of a workshop together.
-STREAM_CLASSES = frozenset({"waste_collection"})
+STREAM_CLASSES = frozenset({COLLECTION_CLASS})
 
 # A link resting on a class only inferred, not read, keeps this share of its strength: the highest
 # inferred confidence (an offer's description, 0.8) then stays under 0.5, so that a lead nobody's own
@@ -82,7 +82,6 @@ UNCORROBORATED = 0.6
 
 # A joint session is on one topic: CACES certificates follow distinct CNAM recommendations (R482 site
 # machinery, R486 aerial platforms, R489 forklifts, R490 loader cranes), each a session of its own.
-TRAINING_FAMILY = "training"
 _CERTIFICATE = re.compile(r"\br\s?(4\d\d)\b")
 
 # Seasonal staff is the one resource where *not* overlapping is the point: one company's peak is
@@ -189,7 +188,7 @@ def judge_substitution(o: FlowRecord, n: FlowRecord, kb: Knowledge) -> Proposal 
         if liquids and not volume and offer_class not in solids:
             continue
         class_reach = table.reach_km
-        if tanker and kb.classes[offer_class].family == "water":
+        if tanker and kb.carried_by_tanker(offer_class):
             class_reach = max(class_reach, TANKER_REACH_KM)
         reach = class_reach if limit is None or limit >= class_reach else limit
         if distance > reach:
@@ -435,32 +434,30 @@ def _same_route(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     )
 
 
+def _meet(named_a: frozenset[str], named_b: frozenset[str]) -> bool:
+    """Whether what two flows name of a kind (polymers, container forms, certificates, waste streams)
+    meets, or either names none (then nothing says they differ)."""
+    return not named_a or not named_b or not named_a.isdisjoint(named_b)
+
+
+def _named(flow: FlowSnapshot, table: dict[str, str]) -> frozenset[str]:
+    """What a flow's words name of a kind, by a table from word to kind."""
+    return frozenset(table[w] for w in words(f"{flow.label} {flow.description or ''}") if w in table)
+
+
 def _same_polymer(offer: FlowSnapshot, need: FlowSnapshot) -> bool:
     """Whether a plastics offer is of a polymer the need names, or either names none."""
-    named_offer, named_need = _polymers(offer), _polymers(need)
-    return not named_offer or not named_need or not named_offer.isdisjoint(named_need)
-
-
-def _polymers(flow: FlowSnapshot) -> frozenset[str]:
-    return frozenset(POLYMERS[w] for w in words(f"{flow.label} {flow.description or ''}") if w in POLYMERS)
+    return _meet(_named(offer, POLYMERS), _named(need, POLYMERS))
 
 
 def _same_form(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     """Whether two container flows name a form in common (pallets, crates, IBCs...), or either names none."""
-    named_a, named_b = _forms(a), _forms(b)
-    return not named_a or not named_b or not named_a.isdisjoint(named_b)
-
-
-def _forms(flow: FlowSnapshot) -> frozenset[str]:
-    return frozenset(
-        CONTAINER_FORMS[w] for w in words(f"{flow.label} {flow.description or ''}") if w in CONTAINER_FORMS
-    )
+    return _meet(_named(a, CONTAINER_FORMS), _named(b, CONTAINER_FORMS))
 
 
 def _same_certificate(a: FlowSnapshot, b: FlowSnapshot) -> bool:
     """Whether two training needs can share a session: the certificates they name meet, or one names none."""
-    named_a, named_b = _certificates(a), _certificates(b)
-    return not named_a or not named_b or not named_a.isdisjoint(named_b)
+    return _meet(_certificates(a), _certificates(b))
 
 
 def _certificates(flow: FlowSnapshot) -> frozenset[str]:
@@ -470,8 +467,7 @@ def _certificates(flow: FlowSnapshot) -> frozenset[str]:
 def _same_stream(kb: Knowledge, a: FlowSnapshot, b: FlowSnapshot) -> bool:
     """Whether two collection needs are for the same waste stream: the wastes they name meet, or one
     names none ("collecte de nos déchets")."""
-    streams_a, streams_b = kb.streams(a), kb.streams(b)
-    return not streams_a or not streams_b or not streams_a.isdisjoint(streams_b)
+    return _meet(kb.streams(a), kb.streams(b))
 
 
 def _with_uses(classified: Classification) -> dict[str, float]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TypeVar
 from uuid import UUID
 
-from ecocirc_matcher.domain.classify import Classification
+from ecocirc_matcher.domain.classify import USE_FAMILY, Classification
 from ecocirc_matcher.domain.explain import who
 from ecocirc_matcher.domain.knowledge import EWC_KEY, Knowledge, NafActivity, OfferClassLinks
 from ecocirc_matcher.domain.places import Point, places_named
@@ -63,7 +63,6 @@ HAZARDOUS_WASTE_USE = "use_hazardous_waste"
 LIQUIDS_ONLY = re.compile(r"\bliquids?\b|\bliquides?\b(?!\s*(?:de|d)\b)")
 # Resources counted this way flow (knowledge/classes.csv): what a collector of liquids may take.
 LIQUID_DIMENSION = "volume"
-USE_FAMILY = "use"
 
 
 def is_hazardous(kb: Knowledge, flow: FlowSnapshot) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ecocirc_matcher.domain.classify import COLLECTION_CLASS
 from ecocirc_matcher.domain.knowledge import NafActivity
 from ecocirc_shared.flows import FlowSnapshot
 from ecocirc_shared.reference import great_circle_km
@@ -36,14 +37,11 @@ FOCUSED_PROFILE_USES = 5
 POOLING_REACH_KM = 80.0
 
 
-# A round collecting hazardous waste is regional: few collectors are approved for it and their ADR trucks
-# cover a department, where an ordinary collection round serves a business park.
-HAZARDOUS_COLLECTION = "waste_collection"
-
-
 def pooling_reach(class_reach: float, *, resource_class: str = "", hazardous: bool = False) -> float:
     """How far apart two companies may be to pool a need of a class with this reach."""
-    if hazardous and resource_class == HAZARDOUS_COLLECTION:
+    if hazardous and resource_class == COLLECTION_CLASS:
+        # A round collecting hazardous waste is regional: few collectors are approved for it and their ADR
+        # trucks cover a department, where an ordinary collection round serves a business park.
         return POOLING_REACH_KM
     return min(class_reach, POOLING_REACH_KM)
 
